@@ -1,0 +1,231 @@
+//! Agents at run time: presence, open chats, and the work-speed bookkeeping
+//! of the session model.
+//!
+//! Service with slowdown: every chat carries an amount of *work* (its
+//! duration when the agent holds only that chat). While an agent holds `k`
+//! chats, each progresses at `speed / slowdown[k-1]`. An agent keeps a
+//! *virtual clock* `vclock` (work done per chat so far); a chat assigned at
+//! virtual time `v` with work `w` ends when `vclock` reaches `v + w`. Only the
+//! agent's earliest end needs a timer; it is re-timed whenever the agent's
+//! concurrency (and so its speed) changes. With exponential work this is
+//! exactly the level-dependent CTMC of Tezcan & Zhang (2014).
+
+use crate::kernel::TimerId;
+use crate::scenario::Scenario;
+use crate::time::SimTime;
+
+/// Index of an agent in [`AgentPool`].
+pub type AgentId = u32;
+
+/// Where an agent stands for routing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    /// Off shift (离线): no new chats; finishes chats it still holds.
+    Offline,
+    /// On shift and taking chats (在线).
+    Online,
+    /// On a break (小休): keeps its chats, takes no new ones.
+    Break,
+}
+
+/// One agent's run-time state.
+#[derive(Debug, Clone)]
+pub struct Agent {
+    /// Concurrent chat cap.
+    pub cap: u32,
+    /// Routing weight.
+    pub weight: f64,
+    /// Presence.
+    pub presence: Presence,
+    /// Open chats.
+    pub open: u32,
+    /// Last time a chat was assigned; `None` = never.
+    pub last_assigned_at: Option<SimTime>,
+    /// Since when the agent has had no open chats while online (longest-idle order).
+    pub idle_since: SimTime,
+    /// Last assignment or chat end.
+    pub last_activity: SimTime,
+    /// Work done per chat so far (virtual clock, ms of work).
+    pub vclock: f64,
+    /// Simulated time `vclock` refers to.
+    pub vclock_at: SimTime,
+    /// Current per-chat work speed.
+    pub chat_speed: f64,
+    /// Open chats as a min-heap on virtual end: `(v_end, conversation)`.
+    pub ends: Vec<(f64, u32)>,
+    /// Timer of the earliest chat end, with its time.
+    pub end_timer: Option<(TimerId, SimTime)>,
+}
+
+impl Agent {
+    /// Whether routing may give this agent a new chat.
+    #[inline]
+    pub fn accepts_new(&self) -> bool {
+        self.presence == Presence::Online && self.open < self.cap
+    }
+}
+
+/// All agents plus the speed table they share.
+pub struct AgentPool {
+    /// Agents by id.
+    pub agents: Vec<Agent>,
+    /// Per-chat speed at 1, 2, … open chats before the agent's own factor
+    /// (`1 / slowdown[k-1]`), padded to the largest cap.
+    speed_at: Vec<f64>,
+    agent_speed: Vec<f64>,
+}
+
+impl AgentPool {
+    /// All agents offline and idle at time 0.
+    pub fn new(scenario: &Scenario) -> Self {
+        let max_cap = scenario.max_cap() as usize;
+        let slowdown = &scenario.service.slowdown;
+        let speed_at = (1..=max_cap)
+            .map(|k| 1.0 / slowdown.get(k - 1).or(slowdown.last()).copied().unwrap_or(1.0))
+            .collect();
+        let agents = scenario
+            .agents
+            .iter()
+            .map(|spec| Agent {
+                cap: spec.max_concurrent,
+                weight: spec.weight,
+                presence: Presence::Offline,
+                open: 0,
+                last_assigned_at: None,
+                idle_since: 0,
+                last_activity: 0,
+                vclock: 0.0,
+                vclock_at: 0,
+                chat_speed: spec.speed,
+                ends: Vec::with_capacity(spec.max_concurrent as usize),
+                end_timer: None,
+            })
+            .collect();
+        let agent_speed = scenario.agents.iter().map(|a| a.speed).collect();
+        Self { agents, speed_at, agent_speed }
+    }
+
+    /// Number of agents.
+    pub fn len(&self) -> usize {
+        self.agents.len()
+    }
+
+    /// Whether there are no agents.
+    pub fn is_empty(&self) -> bool {
+        self.agents.is_empty()
+    }
+
+    /// Brings the agent's virtual clock to `now`.
+    #[inline]
+    fn advance_clock(&mut self, id: AgentId, now: SimTime) {
+        let a = &mut self.agents[id as usize];
+        if a.open > 0 {
+            a.vclock += (now - a.vclock_at) as f64 * a.chat_speed;
+        }
+        a.vclock_at = now;
+    }
+
+    #[inline]
+    fn set_speed(&mut self, id: AgentId) {
+        let a = &mut self.agents[id as usize];
+        if a.open > 0 {
+            a.chat_speed = self.agent_speed[id as usize] * self.speed_at[a.open as usize - 1];
+        }
+    }
+
+    /// Gives the agent a chat with `work_ms` of work at `now`.
+    #[inline]
+    pub fn start_chat(&mut self, id: AgentId, conv: u32, work_ms: f64, now: SimTime) {
+        self.advance_clock(id, now);
+        let a = &mut self.agents[id as usize];
+        heap_push(&mut a.ends, (a.vclock + work_ms, conv));
+        a.open += 1;
+        a.last_assigned_at = Some(now);
+        a.last_activity = now;
+        self.set_speed(id);
+    }
+
+    /// Ends the agent's earliest chat at `now` and returns its conversation.
+    #[inline]
+    pub fn end_earliest(&mut self, id: AgentId, now: SimTime) -> Option<u32> {
+        self.advance_clock(id, now);
+        let a = &mut self.agents[id as usize];
+        let (_, conv) = heap_pop(&mut a.ends)?;
+        a.open -= 1;
+        a.last_activity = now;
+        if a.open == 0 {
+            a.idle_since = now;
+        }
+        self.set_speed(id);
+        Some(conv)
+    }
+
+    /// When the agent's earliest chat ends at the current speed, if it holds any.
+    #[inline]
+    pub fn next_end(&self, id: AgentId) -> Option<SimTime> {
+        let a = &self.agents[id as usize];
+        let &(v_end, _) = a.ends.first()?;
+        let remaining = ((v_end - a.vclock) / a.chat_speed).max(0.0);
+        Some(a.vclock_at + remaining.ceil() as SimTime)
+    }
+}
+
+fn heap_push(heap: &mut Vec<(f64, u32)>, item: (f64, u32)) {
+    heap.push(item);
+    let mut i = heap.len() - 1;
+    while i > 0 {
+        let parent = (i - 1) / 2;
+        if less(&heap[i], &heap[parent]) {
+            heap.swap(i, parent);
+            i = parent;
+        } else {
+            break;
+        }
+    }
+}
+
+fn heap_pop(heap: &mut Vec<(f64, u32)>) -> Option<(f64, u32)> {
+    if heap.is_empty() {
+        return None;
+    }
+    let top = heap.swap_remove(0);
+    let n = heap.len();
+    let mut i = 0;
+    loop {
+        let (l, r) = (2 * i + 1, 2 * i + 2);
+        let mut m = i;
+        if l < n && less(&heap[l], &heap[m]) {
+            m = l;
+        }
+        if r < n && less(&heap[r], &heap[m]) {
+            m = r;
+        }
+        if m == i {
+            break;
+        }
+        heap.swap(i, m);
+        i = m;
+    }
+    Some(top)
+}
+
+/// Order by virtual end, then conversation id, so ties are deterministic.
+#[inline]
+fn less(a: &(f64, u32), b: &(f64, u32)) -> bool {
+    a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).is_lt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heap_orders_by_end_then_id() {
+        let mut h = Vec::new();
+        for (v, id) in [(5.0, 1), (1.0, 9), (3.0, 2), (1.0, 3), (8.0, 0)] {
+            heap_push(&mut h, (v, id));
+        }
+        let order: Vec<u32> = std::iter::from_fn(|| heap_pop(&mut h).map(|x| x.1)).collect();
+        assert_eq!(order, vec![3, 9, 2, 1, 0]);
+    }
+}

@@ -1,0 +1,104 @@
+//! Conversations (chats) in flight, in a slab whose slots are reused, so
+//! memory follows the number of open chats rather than the run length.
+
+use crate::agents::AgentId;
+use crate::arrivals::EntryPoint;
+use crate::kernel::TimerId;
+use crate::time::{Millis, SimTime};
+
+/// Where a conversation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConvState {
+    /// Waiting for an agent, with its patience timer if the buyer is impatient.
+    Queued {
+        /// Abandonment timer.
+        patience: Option<TimerId>,
+    },
+    /// Held by an agent since `since`.
+    InService {
+        /// The agent.
+        agent: AgentId,
+        /// Assignment time.
+        since: SimTime,
+    },
+    /// Finished or abandoned; the slot is free.
+    Done,
+}
+
+/// One chat, from 转人工 (arrival) to its end.
+#[derive(Debug, Clone)]
+pub struct Conversation {
+    /// Arrival number: unique and increasing within a replication.
+    pub token: u64,
+    /// Arrival (转人工) time.
+    pub arrived_at: SimTime,
+    /// Entry point.
+    pub entry: EntryPoint,
+    /// Group the entry maps to.
+    pub group: usize,
+    /// VIP buyer.
+    pub vip: bool,
+    /// Arrived inside the measured window (counted in the results).
+    pub counted: bool,
+    /// Work in ms at speed 1.
+    pub work_ms: f64,
+    /// Delay from assignment to the first human reply.
+    pub first_reply_ms: Millis,
+    /// Current state.
+    pub state: ConvState,
+}
+
+/// Conversations by slot.
+#[derive(Default)]
+pub struct Conversations {
+    slots: Vec<Conversation>,
+    free: Vec<u32>,
+}
+
+impl Conversations {
+    /// Stores a conversation and returns its slot.
+    #[inline]
+    pub fn insert(&mut self, conv: Conversation) -> u32 {
+        match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = conv;
+                slot
+            }
+            None => {
+                self.slots.push(conv);
+                (self.slots.len() - 1) as u32
+            }
+        }
+    }
+
+    /// Frees a slot for reuse.
+    #[inline]
+    pub fn remove(&mut self, slot: u32) {
+        self.slots[slot as usize].state = ConvState::Done;
+        self.free.push(slot);
+    }
+
+    /// The conversation in `slot`.
+    #[inline]
+    pub fn get(&self, slot: u32) -> &Conversation {
+        &self.slots[slot as usize]
+    }
+
+    /// The conversation in `slot`, mutably.
+    #[inline]
+    pub fn get_mut(&mut self, slot: u32) -> &mut Conversation {
+        &mut self.slots[slot as usize]
+    }
+
+    /// Whether `slot` still holds the queued conversation with arrival number `token`.
+    #[inline]
+    pub fn is_queued(&self, slot: u32, token: u64) -> bool {
+        let c = &self.slots[slot as usize];
+        c.token == token && matches!(c.state, ConvState::Queued { .. })
+    }
+
+    /// Live conversations (queued or in service), in slot order.
+    pub fn live(&self) -> impl Iterator<Item = &Conversation> {
+        self.slots.iter().filter(|c| c.state != ConvState::Done)
+    }
+}

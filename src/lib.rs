@@ -1,0 +1,56 @@
+//! kefusim: a discrete-event load simulator for e-commerce customer-service
+//! chat (客服): buyers arrive, routing (分流) assigns them to agents on shifts,
+//! and the tool measures first response, the golden 2-minute rule,
+//! abandonment, occupancy and load balance.
+//!
+//! ```text
+//! scenario.toml ─▶ scenario (raw → validated Scenario)
+//!                     │
+//!                     ▼
+//!   replicate (rayon, one replication per task, merged in order)
+//!                     │  per replication:
+//!                     ▼
+//!   engine ── kernel (EventQueue, timers, RNG streams)
+//!     ├── arrivals (NHPP thinning)     ├── shifts (rosters, breaks)
+//!     ├── routing (policies, queue)    ├── agents (presence, session work)
+//!     └── metrics (Recorder) ─▶ RepResult ─▶ Summary ─▶ report (JSON, CSV, terminal)
+//! ```
+//!
+//! ```
+//! use kefusim::scenario::Scenario;
+//! let toml = r#"
+//! [run]
+//! start = "2026-11-11T00:00:00+08:00"
+//! duration = "2h"
+//! [arrivals]
+//! rate_per_hour = 60
+//! [service]
+//! duration = { dist = "exponential", mean = "5m" }
+//! [[agents]]
+//! count = 3
+//! max_concurrent = 3
+//! "#;
+//! let scenario = Scenario::from_toml(toml, "example.toml", "example").unwrap();
+//! let summary = kefusim::replicate::run(&scenario, Some(1)).unwrap();
+//! let golden = summary.metric("answered_within_120s_over_offered").unwrap();
+//! assert!(golden.mean > 0.9);
+//! ```
+#![warn(missing_docs)]
+
+pub mod agents;
+pub mod analytic;
+pub mod app;
+pub mod arrivals;
+pub mod cli;
+pub mod conversation;
+pub mod dist;
+pub mod engine;
+pub mod kernel;
+pub mod metrics;
+pub mod replicate;
+pub mod report;
+pub mod routing;
+pub mod scenario;
+pub mod shifts;
+pub mod stats;
+pub mod time;

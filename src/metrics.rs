@@ -1,0 +1,392 @@
+//! Recording what happens in one replication, and turning it into numbers.
+//!
+//! The engine reports observations to a [`Recorder`]: chat outcomes (by the
+//! interval the chat *arrived* in) and, once per event, the state it is about
+//! to change (integrated exactly over time, split at interval boundaries).
+//! Only chats arriving in the measured window `[warmup, duration)` are
+//! counted; they are followed to their end even past the window. State
+//! metrics are time averages over the window. [`Recorder::finish`] produces a
+//! [`RepResult`]: named scalars (each with its definition), raw per-interval
+//! sums and raw per-agent accounts, which [`crate::replicate`] merges.
+//!
+//! Invariant: abandoned and unfinished chats are never counted as answered;
+//! their waits are recorded as the time they actually waited (censored), not 0.
+
+mod load;
+
+use hdrhistogram::Histogram;
+
+use crate::agents::{AgentPool, Presence};
+use crate::scenario::Scenario;
+use crate::time::{DAY_MS, Millis, SimTime};
+
+pub use load::{AgentRow, agent_rows, load_balance};
+
+/// Shop-wide state the engine keeps and the recorder integrates over time.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StateCounters {
+    /// Chats waiting in the queue.
+    pub queue_len: u64,
+    /// Chats held by agents (on shift or finishing after it).
+    pub sessions: u64,
+    /// Agents on shift (online or on break).
+    pub agents_on_shift: u64,
+    /// Agents on break.
+    pub agents_on_break: u64,
+    /// Sum of `max_concurrent` over agents on shift.
+    pub cap_on_shift: u64,
+    /// Chats held by agents on shift.
+    pub sessions_on_shift: u64,
+}
+
+impl StateCounters {
+    fn values(&self) -> [f64; STATE_FIELDS] {
+        [
+            self.queue_len as f64,
+            self.sessions as f64,
+            self.agents_on_shift as f64,
+            self.agents_on_break as f64,
+            self.cap_on_shift as f64,
+            self.sessions_on_shift as f64,
+        ]
+    }
+}
+
+/// Number of state integrals per interval (the fields of [`StateCounters`]).
+pub const STATE_FIELDS: usize = 6;
+
+/// Per-interval chat counters, by arrival interval (offsets into a row).
+pub mod chat_col {
+    /// Chats offered.
+    pub const OFFERED: usize = 0;
+    /// Chats taken by an agent.
+    pub const ANSWERED: usize = 1;
+    /// Chats abandoned in the queue.
+    pub const ABANDONED: usize = 2;
+    /// Chats that were not taken on arrival.
+    pub const WAITED: usize = 3;
+    /// Sum of queue waits of answered chats, ms.
+    pub const SUM_WAIT_ANSWERED_MS: usize = 4;
+    /// Chats still waiting when the simulation stopped.
+    pub const UNFINISHED: usize = 5;
+    /// First of the "first reply within threshold k" counters.
+    pub const WITHIN: usize = 6;
+}
+
+/// Accounting of one agent over the measured window.
+#[derive(Debug, Clone, Default)]
+pub struct AgentAccount {
+    last_t: SimTime,
+    /// On shift (online or on break), ms.
+    pub on_shift_ms: f64,
+    /// On break, ms.
+    pub break_ms: f64,
+    /// ∫ open chats dt while on shift, chat·ms.
+    pub open_ms: f64,
+    /// ∫ open chats dt while off shift (finishing chats after the shift), chat·ms.
+    pub overtime_open_ms: f64,
+    /// Chats assigned in the window, by position in the agent's group list.
+    pub assigned_by_group: Vec<u64>,
+}
+
+/// One named result of a replication.
+#[derive(Debug, Clone)]
+pub struct Scalar {
+    /// Public name (see README).
+    pub name: String,
+    /// Value; `NaN` when undefined (e.g. a mean over no chats).
+    pub value: f64,
+    /// What exactly it measures.
+    pub definition: String,
+}
+
+/// Everything one replication produced.
+#[derive(Debug, Clone)]
+pub struct RepResult {
+    /// Named scalars, in a fixed order for a given scenario.
+    pub scalars: Vec<Scalar>,
+    /// Raw per-interval chat counters, `intervals × chat_stride`.
+    pub chat: Vec<f64>,
+    /// Raw per-interval state integrals (value·ms), `intervals × STATE_FIELDS`.
+    pub state: Vec<f64>,
+    /// Raw per-agent accounts.
+    pub agents: Vec<AgentAccount>,
+}
+
+/// Collects the observations of one replication.
+pub struct Recorder {
+    from: SimTime,
+    to: SimTime,
+    interval: Millis,
+    thresholds_ms: Vec<Millis>,
+    chat_stride: usize,
+    chat: Vec<f64>,
+    state: Vec<f64>,
+    last_t: SimTime,
+    frt_ms: Histogram<u64>,
+    wait_answered_ms: Histogram<u64>,
+    sum_frt_ms: f64,
+    sum_wait_abandoned_ms: f64,
+    sum_wait_unfinished_ms: f64,
+    /// Abandoned with wait ≤ threshold k.
+    short_abandons: Vec<u64>,
+    completed: u64,
+    sum_session_ms: f64,
+    sessions_unfinished: u64,
+    /// Per group: offered, waited, answered, answered within 120 s.
+    groups: Vec<[u64; 4]>,
+    agents: Vec<AgentAccount>,
+}
+
+const GOLDEN_MS: Millis = 120_000;
+
+impl Recorder {
+    /// A recorder for one replication of `scenario`.
+    pub fn new(scenario: &Scenario) -> Self {
+        let run = &scenario.run;
+        let thresholds_ms: Vec<Millis> = scenario.sla.thresholds_s.iter().map(|&s| u64::from(s) * 1000).collect();
+        let chat_stride = chat_col::WITHIN + thresholds_ms.len();
+        let n = run.intervals();
+        // Waits are at most the window plus the 7-day drain; anything longer saturates.
+        let histogram = || Histogram::new_with_bounds(1, 400 * DAY_MS, 3).expect("valid histogram bounds");
+        Self {
+            from: run.measure_from(),
+            to: run.measure_to(),
+            interval: run.interval,
+            short_abandons: vec![0; thresholds_ms.len()],
+            thresholds_ms,
+            chat_stride,
+            chat: vec![0.0; n * chat_stride],
+            state: vec![0.0; n * STATE_FIELDS],
+            last_t: 0,
+            frt_ms: histogram(),
+            wait_answered_ms: histogram(),
+            sum_frt_ms: 0.0,
+            sum_wait_abandoned_ms: 0.0,
+            sum_wait_unfinished_ms: 0.0,
+            completed: 0,
+            sum_session_ms: 0.0,
+            sessions_unfinished: 0,
+            groups: vec![[0; 4]; scenario.groups.len()],
+            agents: scenario
+                .agents
+                .iter()
+                .map(|a| AgentAccount { assigned_by_group: vec![0; a.groups.len()], ..Default::default() })
+                .collect(),
+        }
+    }
+
+    /// The interval a chat arriving at `t` is counted in, if it is counted at all.
+    #[inline]
+    pub fn interval_of(&self, t: SimTime) -> Option<u32> {
+        (t >= self.from && t < self.to).then(|| ((t - self.from) / self.interval) as u32)
+    }
+
+    #[inline]
+    fn add(&mut self, iv: u32, col: usize, v: f64) {
+        self.chat[iv as usize * self.chat_stride + col] += v;
+    }
+
+    /// Integrates the shop-wide state from the last call up to `now`.
+    /// Call before changing any counter.
+    #[inline]
+    pub fn advance(&mut self, now: SimTime, s: &StateCounters) {
+        let mut t = self.last_t.max(self.from);
+        let end = now.min(self.to);
+        self.last_t = now;
+        if t >= end {
+            return;
+        }
+        let values = s.values();
+        while t < end {
+            let i = ((t - self.from) / self.interval) as usize;
+            let seg_end = (self.from + (i as u64 + 1) * self.interval).min(end);
+            let dt = (seg_end - t) as f64;
+            for (acc, v) in self.state[i * STATE_FIELDS..(i + 1) * STATE_FIELDS].iter_mut().zip(values) {
+                *acc += v * dt;
+            }
+            t = seg_end;
+        }
+    }
+
+    /// Integrates one agent's state up to `now`. Call before changing its presence or open chats.
+    #[inline]
+    pub fn agent_advance(&mut self, agent: usize, now: SimTime, open: u32, presence: Presence) {
+        let acc = &mut self.agents[agent];
+        let t = acc.last_t.max(self.from);
+        let end = now.min(self.to);
+        acc.last_t = now;
+        if t >= end {
+            return;
+        }
+        let dt = (end - t) as f64;
+        match presence {
+            Presence::Offline => acc.overtime_open_ms += f64::from(open) * dt,
+            Presence::Online | Presence::Break => {
+                acc.on_shift_ms += dt;
+                acc.open_ms += f64::from(open) * dt;
+                if presence == Presence::Break {
+                    acc.break_ms += dt;
+                }
+            }
+        }
+    }
+
+    /// A counted chat arrived.
+    #[inline]
+    pub fn on_offered(&mut self, iv: u32, group: usize) {
+        self.add(iv, chat_col::OFFERED, 1.0);
+        self.groups[group][0] += 1;
+    }
+
+    /// A counted chat found nobody eligible and queued.
+    #[inline]
+    pub fn on_queued(&mut self, iv: u32, group: usize) {
+        self.add(iv, chat_col::WAITED, 1.0);
+        self.groups[group][1] += 1;
+    }
+
+    /// A counted chat was taken by an agent after `wait_ms`; its first reply came at `frt_ms`.
+    #[inline]
+    pub fn on_answered(&mut self, iv: u32, group: usize, wait_ms: Millis, frt_ms: Millis) {
+        self.add(iv, chat_col::ANSWERED, 1.0);
+        self.add(iv, chat_col::SUM_WAIT_ANSWERED_MS, wait_ms as f64);
+        for k in 0..self.thresholds_ms.len() {
+            if frt_ms <= self.thresholds_ms[k] {
+                self.add(iv, chat_col::WITHIN + k, 1.0);
+            }
+        }
+        self.groups[group][2] += 1;
+        if frt_ms <= GOLDEN_MS {
+            self.groups[group][3] += 1;
+        }
+        self.sum_frt_ms += frt_ms as f64;
+        self.frt_ms.saturating_record(frt_ms);
+        self.wait_answered_ms.saturating_record(wait_ms);
+    }
+
+    /// A counted chat left the queue after `wait_ms`.
+    #[inline]
+    pub fn on_abandoned(&mut self, iv: u32, wait_ms: Millis) {
+        self.add(iv, chat_col::ABANDONED, 1.0);
+        self.sum_wait_abandoned_ms += wait_ms as f64;
+        for (k, &t) in self.thresholds_ms.iter().enumerate() {
+            if wait_ms <= t {
+                self.short_abandons[k] += 1;
+            }
+        }
+    }
+
+    /// A counted chat was still waiting when the simulation stopped, after `waited_ms`.
+    pub fn on_unfinished(&mut self, iv: u32, waited_ms: Millis) {
+        self.add(iv, chat_col::UNFINISHED, 1.0);
+        self.sum_wait_unfinished_ms += waited_ms as f64;
+    }
+
+    /// A counted chat's session ended after `session_ms` with an agent.
+    #[inline]
+    pub fn on_completed(&mut self, session_ms: Millis) {
+        self.completed += 1;
+        self.sum_session_ms += session_ms as f64;
+    }
+
+    /// A counted chat was still with an agent when the simulation stopped.
+    pub fn on_session_unfinished(&mut self) {
+        self.sessions_unfinished += 1;
+    }
+
+    /// A chat was assigned to `agent` at `now` (counted when `now` is in the window).
+    #[inline]
+    pub fn on_assigned(&mut self, agent: usize, group_pos: usize, now: SimTime) {
+        if now >= self.from && now < self.to {
+            self.agents[agent].assigned_by_group[group_pos] += 1;
+        }
+    }
+
+    /// Closes the window and computes the replication's numbers.
+    pub fn finish(mut self, scenario: &Scenario, pool: &AgentPool, end: SimTime, state: &StateCounters) -> RepResult {
+        let to = self.to;
+        self.advance(end.max(to).min(to), state);
+        for (i, a) in pool.agents.iter().enumerate() {
+            self.agent_advance(i, to, a.open, a.presence);
+        }
+        let scalars = self.scalars(scenario);
+        RepResult { scalars, chat: self.chat, state: self.state, agents: self.agents }
+    }
+
+    fn totals(&self) -> Vec<f64> {
+        let mut t = vec![0.0; self.chat_stride];
+        for row in self.chat.chunks_exact(self.chat_stride) {
+            for (acc, v) in t.iter_mut().zip(row) {
+                *acc += v;
+            }
+        }
+        t
+    }
+
+    fn scalars(&self, sc: &Scenario) -> Vec<Scalar> {
+        let mut out = Vec::new();
+        let mut put = |name: &str, value: f64, definition: &str| {
+            out.push(Scalar { name: name.to_string(), value, definition: definition.to_string() });
+        };
+        let t = self.totals();
+        let offered = t[chat_col::OFFERED];
+        let answered = t[chat_col::ANSWERED];
+        let abandoned = t[chat_col::ABANDONED];
+        let unfinished = t[chat_col::UNFINISHED];
+        let div = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
+        put("offered", offered, "chats arriving (转人工) in the measured window");
+        put("answered", answered, "offered chats taken by an agent (first human reply follows at assignment + first_reply delay)");
+        put("abandoned", abandoned, "offered chats whose buyer left the queue before an agent took them");
+        put("unfinished", unfinished, "offered chats still waiting when the simulation stopped (7 days after the window); neither answered nor abandoned");
+        put("p_wait", div(t[chat_col::WAITED], offered), "fraction of offered chats not taken by an agent on arrival (they queued)");
+        put("abandon_rate", div(abandoned, offered), "abandoned / offered");
+        put("asa_answered_s", div(t[chat_col::SUM_WAIT_ANSWERED_MS], answered) / 1e3, "mean queue wait of answered chats, seconds");
+        let all_waits = t[chat_col::SUM_WAIT_ANSWERED_MS] + self.sum_wait_abandoned_ms + self.sum_wait_unfinished_ms;
+        put("mean_wait_all_s", div(all_waits, offered) / 1e3, "mean over offered chats of the time spent waiting, min(wait, patience); unfinished chats count the time they had waited; seconds");
+        let q = |h: &Histogram<u64>, p: f64| if h.is_empty() { f64::NAN } else { h.value_at_quantile(p) as f64 / 1e3 };
+        put("frt_mean_s", div(self.sum_frt_ms, answered) / 1e3, "mean first response time (first human reply − arrival, queue included) of answered chats, seconds");
+        for (name, p) in [("frt_p50_s", 0.5), ("frt_p90_s", 0.9), ("frt_p99_s", 0.99)] {
+            put(name, q(&self.frt_ms, p), &format!("{}th percentile of first response time over answered chats, seconds (3 significant digits)", (p * 100.0) as u32));
+        }
+        put("wait_answered_p90_s", q(&self.wait_answered_ms, 0.9), "90th percentile of the queue wait of answered chats, seconds");
+        for (k, &s) in sc.sla.thresholds_s.iter().enumerate() {
+            let within = t[chat_col::WITHIN + k];
+            let golden = if s == 120 { " (golden 2-minute rule, 黄金2分钟: the headline)" } else { "" };
+            put(&format!("answered_within_{s}s_over_offered"), div(within, offered),
+                &format!("chats whose first human reply came within {s} s of arrival ÷ offered chats; abandoned and unfinished count as misses{golden}"));
+            put(&format!("answered_within_{s}s_over_answered"), div(within, answered),
+                &format!("chats whose first human reply came within {s} s ÷ answered chats"));
+            put(&format!("answered_within_{s}s_over_offered_minus_short_abandons"), div(within, offered - self.short_abandons[k] as f64),
+                &format!("chats whose first human reply came within {s} s ÷ (offered − chats abandoned within {s} s)"));
+        }
+        put("mean_session_s", div(self.sum_session_ms, self.completed as f64) / 1e3, "mean time from assignment to session end of counted chats that ended, seconds");
+        put("sessions_unfinished", self.sessions_unfinished as f64, "counted chats still with an agent when the simulation stopped");
+        let (state_totals, window_ms) = self.state_totals();
+        put("occupancy", div(state_totals[5], state_totals[4]), "∫ open chats of on-shift agents dt ÷ ∫ max_concurrent of on-shift agents dt over the window");
+        put("queue_len_mean", state_totals[0] / window_ms, "time-averaged number of chats waiting in the queue");
+        put("sessions_in_service_mean", state_totals[1] / window_ms, "time-averaged number of chats held by agents");
+        put("agents_on_shift_mean", state_totals[2] / window_ms, "time-averaged number of agents on shift (breaks included)");
+        for (name, value, def) in load_balance(sc, &self.agents) {
+            put(&name, value, &def);
+        }
+        for (g, group) in sc.groups.iter().enumerate() {
+            let [off, waited, _ans, golden] = self.groups[g];
+            let (off, waited, golden) = (off as f64, waited as f64, golden as f64);
+            put(&format!("group.{}.offered", group.name), off, "offered chats routed to this group");
+            put(&format!("group.{}.p_wait", group.name), div(waited, off), "fraction of this group's offered chats that queued");
+            put(&format!("group.{}.answered_within_120s_over_offered", group.name), div(golden, off), "golden 2-minute rate of this group's chats");
+        }
+        out
+    }
+
+    fn state_totals(&self) -> ([f64; STATE_FIELDS], f64) {
+        let mut t = [0.0; STATE_FIELDS];
+        for row in self.state.chunks_exact(STATE_FIELDS) {
+            for (acc, v) in t.iter_mut().zip(row) {
+                *acc += v;
+            }
+        }
+        (t, (self.to - self.from) as f64)
+    }
+}

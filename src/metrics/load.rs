@@ -1,0 +1,196 @@
+//! Load balance across agents: occupancy fairness (Jain's index, CV,
+//! max/mean) and chats per on-shift hour against the weight-fair share.
+
+use super::AgentAccount;
+use crate::scenario::Scenario;
+use crate::time::HOUR_MS;
+
+/// Jain's fairness index `(Σx)² / (n Σx²)`; 1 = perfectly even. All-zero counts as even.
+pub fn jain(xs: &[f64]) -> f64 {
+    let sum: f64 = xs.iter().sum();
+    let sum_sq: f64 = xs.iter().map(|x| x * x).sum();
+    if xs.is_empty() {
+        f64::NAN
+    } else if sum_sq == 0.0 {
+        1.0
+    } else {
+        sum * sum / (xs.len() as f64 * sum_sq)
+    }
+}
+
+/// Coefficient of variation (population standard deviation ÷ mean); 0 when the mean is 0.
+pub fn cv(xs: &[f64]) -> f64 {
+    if xs.is_empty() {
+        return f64::NAN;
+    }
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    if mean == 0.0 {
+        return 0.0;
+    }
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
+    var.sqrt() / mean
+}
+
+fn max_over_mean(xs: &[f64]) -> f64 {
+    let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+    let max = xs.iter().copied().fold(f64::NAN, f64::max);
+    if mean > 0.0 { max / mean } else { f64::NAN }
+}
+
+/// Occupancy of an agent: ∫open dt ÷ (cap × on-shift time).
+fn occupancy(acc: &AgentAccount, cap: u32) -> f64 {
+    acc.open_ms / (f64::from(cap) * acc.on_shift_ms)
+}
+
+/// For each agent, its weight-fair number of chats: per group, the group's
+/// assignments shared in proportion to weight × on-shift hours.
+fn fair_shares(sc: &Scenario, accounts: &[AgentAccount]) -> Vec<f64> {
+    let mut fair = vec![0.0; accounts.len()];
+    for g in 0..sc.groups.len() {
+        let mut total = 0.0;
+        let mut denom = 0.0;
+        for (spec, acc) in sc.agents.iter().zip(accounts) {
+            if let Some(pos) = spec.groups.iter().position(|&x| x == g) {
+                total += acc.assigned_by_group[pos] as f64;
+                denom += spec.weight * acc.on_shift_ms;
+            }
+        }
+        if denom == 0.0 {
+            continue;
+        }
+        for (i, (spec, acc)) in sc.agents.iter().zip(accounts).enumerate() {
+            if spec.groups.contains(&g) {
+                fair[i] += total * spec.weight * acc.on_shift_ms / denom;
+            }
+        }
+    }
+    fair
+}
+
+/// Load-balance scalars of one replication: `(name, value, definition)`.
+pub fn load_balance(sc: &Scenario, accounts: &[AgentAccount]) -> Vec<(String, f64, String)> {
+    let on_shift: Vec<usize> = (0..accounts.len()).filter(|&i| accounts[i].on_shift_ms > 0.0).collect();
+    let occ: Vec<f64> = on_shift.iter().map(|&i| occupancy(&accounts[i], sc.agents[i].max_concurrent)).collect();
+    let per_hour_weight: Vec<f64> = on_shift
+        .iter()
+        .map(|&i| {
+            let assigned: u64 = accounts[i].assigned_by_group.iter().sum();
+            assigned as f64 / (accounts[i].on_shift_ms / HOUR_MS as f64) / sc.agents[i].weight
+        })
+        .collect();
+    let fair = fair_shares(sc, accounts);
+    let ratios: Vec<f64> = on_shift
+        .iter()
+        .filter(|&&i| fair[i] > 0.0)
+        .map(|&i| accounts[i].assigned_by_group.iter().sum::<u64>() as f64 / fair[i])
+        .collect();
+    let min = ratios.iter().copied().fold(f64::NAN, f64::min);
+    let max = ratios.iter().copied().fold(f64::NAN, f64::max);
+    let mut out = vec![
+        ("jain_occupancy".to_string(), jain(&occ), "Jain's fairness index of per-agent occupancy over agents that were on shift (1 = perfectly even)".to_string()),
+        ("occupancy_cv".to_string(), cv(&occ), "coefficient of variation of per-agent occupancy".to_string()),
+        ("occupancy_max_over_mean".to_string(), max_over_mean(&occ), "highest per-agent occupancy ÷ mean per-agent occupancy".to_string()),
+        ("chats_per_hour_cv".to_string(), cv(&per_hour_weight), "coefficient of variation of chats assigned per on-shift hour per unit of weight".to_string()),
+        ("fair_share_ratio_min".to_string(), min, "lowest ratio of an agent's assigned chats to its weight-fair share (per group: the group's chats split by weight × on-shift hours)".to_string()),
+        ("fair_share_ratio_max".to_string(), max, "highest ratio of an agent's assigned chats to its weight-fair share".to_string()),
+    ];
+    for (g, group) in sc.groups.iter().enumerate() {
+        let members: Vec<usize> = on_shift.iter().copied().filter(|&i| sc.agents[i].groups.contains(&g)).collect();
+        let occ: Vec<f64> = members.iter().map(|&i| occupancy(&accounts[i], sc.agents[i].max_concurrent)).collect();
+        let open: f64 = members.iter().map(|&i| accounts[i].open_ms).sum();
+        let cap: f64 = members.iter().map(|&i| f64::from(sc.agents[i].max_concurrent) * accounts[i].on_shift_ms).sum();
+        let name = &group.name;
+        out.push((format!("group.{name}.occupancy"), open / cap, "occupancy of this group's agents (agents in several groups count in each)".to_string()));
+        out.push((format!("group.{name}.jain_occupancy"), jain(&occ), "Jain's index of per-agent occupancy within this group".to_string()));
+    }
+    out
+}
+
+/// One line of `agents.csv`: an agent's figures pooled over replications.
+#[derive(Debug, Clone)]
+pub struct AgentRow {
+    /// Agent name.
+    pub agent: String,
+    /// Its `[[agents]]` entry.
+    pub entry: String,
+    /// Groups, `;`-separated.
+    pub groups: String,
+    /// Routing weight.
+    pub weight: f64,
+    /// Chat cap.
+    pub max_concurrent: u32,
+    /// Mean chats assigned in the window per replication.
+    pub assigned: f64,
+    /// Mean hours on shift (breaks included) per replication.
+    pub on_shift_hours: f64,
+    /// Mean hours on break per replication.
+    pub break_hours: f64,
+    /// ∫open dt ÷ (cap × on-shift time), pooled.
+    pub occupancy: f64,
+    /// Assigned ÷ on-shift hours, pooled.
+    pub chats_per_on_shift_hour: f64,
+    /// Assigned ÷ weight-fair share, pooled.
+    pub fair_share_ratio: f64,
+    /// Mean chat-hours held after the shift ended, per replication.
+    pub overtime_chat_hours: f64,
+}
+
+/// Pools per-agent accounts over replications into rows.
+pub fn agent_rows(sc: &Scenario, reps: &[&[AgentAccount]]) -> Vec<AgentRow> {
+    let n = reps.len().max(1) as f64;
+    let mut pooled: Vec<AgentAccount> = sc
+        .agents
+        .iter()
+        .map(|a| AgentAccount { assigned_by_group: vec![0; a.groups.len()], ..Default::default() })
+        .collect();
+    for rep in reps {
+        for (p, acc) in pooled.iter_mut().zip(rep.iter()) {
+            p.on_shift_ms += acc.on_shift_ms;
+            p.break_ms += acc.break_ms;
+            p.open_ms += acc.open_ms;
+            p.overtime_open_ms += acc.overtime_open_ms;
+            for (x, y) in p.assigned_by_group.iter_mut().zip(&acc.assigned_by_group) {
+                *x += y;
+            }
+        }
+    }
+    let fair = fair_shares(sc, &pooled);
+    sc.agents
+        .iter()
+        .zip(&pooled)
+        .enumerate()
+        .map(|(i, (spec, acc))| {
+            let assigned = acc.assigned_by_group.iter().sum::<u64>() as f64;
+            let hours = acc.on_shift_ms / HOUR_MS as f64;
+            AgentRow {
+                agent: spec.name.clone(),
+                entry: sc.entries[spec.entry].name.clone(),
+                groups: spec.groups.iter().map(|&g| sc.groups[g].name.as_str()).collect::<Vec<_>>().join(";"),
+                weight: spec.weight,
+                max_concurrent: spec.max_concurrent,
+                assigned: assigned / n,
+                on_shift_hours: hours / n,
+                break_hours: acc.break_ms / HOUR_MS as f64 / n,
+                occupancy: occupancy(acc, spec.max_concurrent),
+                chats_per_on_shift_hour: assigned / hours,
+                fair_share_ratio: assigned / fair[i],
+                overtime_chat_hours: acc.overtime_open_ms / HOUR_MS as f64 / n,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fairness_indices() {
+        assert_eq!(jain(&[0.5, 0.5, 0.5]), 1.0);
+        assert!((jain(&[1.0, 0.0, 0.0, 0.0]) - 0.25).abs() < 1e-12);
+        assert_eq!(cv(&[2.0, 2.0]), 0.0);
+        assert!((cv(&[1.0, 3.0]) - 0.5).abs() < 1e-12);
+        assert_eq!(max_over_mean(&[1.0, 3.0]), 1.5);
+    }
+}

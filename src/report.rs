@@ -1,0 +1,163 @@
+//! Results out: `summary.json`, `timeseries.csv`, `agents.csv` and the
+//! terminal summary. The only module that writes files.
+//!
+//! Invariant: a run's files are written completely or not at all: each is
+//! staged under a temporary name in the target directory and renamed into
+//! place only after all of them were written and flushed.
+
+mod files;
+mod table;
+
+use serde::Serialize;
+use serde::ser::SerializeMap;
+
+use crate::replicate::{MetricSummary, Summary};
+
+pub use files::{WriteError, write_atomically};
+pub use table::terminal_summary;
+
+/// Version of the `summary.json` layout; bumped only on incompatible changes.
+pub const SUMMARY_SCHEMA: u32 = 1;
+
+/// The metric reported as the headline.
+pub const HEADLINE: &str = "answered_within_120s_over_offered";
+
+#[derive(Serialize)]
+struct SummaryJson<'a> {
+    schema: u32,
+    tool: String,
+    scenario: &'a str,
+    seed: u64,
+    replications: u32,
+    window: Window<'a>,
+    headline: &'static str,
+    metrics: Metrics<'a>,
+    definitions: Definitions<'a>,
+}
+
+#[derive(Serialize)]
+struct Window<'a> {
+    from: &'a str,
+    to: &'a str,
+    note: &'static str,
+}
+
+struct Metrics<'a>(&'a [MetricSummary]);
+struct Definitions<'a>(&'a [MetricSummary]);
+
+#[derive(Serialize)]
+struct Entry {
+    mean: f64,
+    ci95: Option<f64>,
+}
+
+impl Serialize for Metrics<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for m in self.0 {
+            map.serialize_entry(&m.name, &Entry { mean: m.mean, ci95: m.ci95 })?;
+        }
+        map.end()
+    }
+}
+
+impl Serialize for Definitions<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for m in self.0 {
+            map.serialize_entry(&m.name, &m.definition)?;
+        }
+        map.end()
+    }
+}
+
+/// `summary.json`: every metric as `{ "mean": x, "ci95": h }` (`null` where
+/// undefined), in a fixed order, with its definition.
+pub fn summary_json(summary: &Summary) -> String {
+    let doc = SummaryJson {
+        schema: SUMMARY_SCHEMA,
+        tool: format!("kefusim {}", env!("CARGO_PKG_VERSION")),
+        scenario: &summary.scenario,
+        seed: summary.seed,
+        replications: summary.replications,
+        window: Window {
+            from: &summary.window_from,
+            to: &summary.window_to,
+            note: "chats arriving in [from, to) are counted and followed to their end; state metrics are time averages over [from, to)",
+        },
+        headline: HEADLINE,
+        metrics: Metrics(&summary.metrics),
+        definitions: Definitions(&summary.metrics),
+    };
+    let mut text = serde_json::to_string_pretty(&doc).expect("summary serializes: plain data, string keys");
+    text.push('\n');
+    text
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn csv_number(x: f64) -> String {
+    if x.is_finite() { format!("{x}") } else { String::new() }
+}
+
+/// `timeseries.csv`: one row per interval; counts are means per replication,
+/// ratios are pooled over replications, state columns are time averages.
+pub fn timeseries_csv(summary: &Summary) -> String {
+    let s = &summary.series;
+    let mut out = String::from("interval_start");
+    for c in &s.columns {
+        out.push(',');
+        out.push_str(&csv_field(c));
+    }
+    out.push('\n');
+    for (start, row) in s.interval_start.iter().zip(&s.rows) {
+        out.push_str(start);
+        for v in row {
+            out.push(',');
+            out.push_str(&csv_number(*v));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `agents.csv`: one row per agent, pooled over replications.
+pub fn agents_csv(summary: &Summary) -> String {
+    let mut out = String::from(
+        "agent,entry,groups,weight,max_concurrent,assigned,on_shift_hours,break_hours,occupancy,chats_per_on_shift_hour,fair_share_ratio,overtime_chat_hours\n",
+    );
+    for a in &summary.agents {
+        let fields = [
+            csv_field(&a.agent),
+            csv_field(&a.entry),
+            csv_field(&a.groups),
+            csv_number(a.weight),
+            a.max_concurrent.to_string(),
+            csv_number(a.assigned),
+            csv_number(a.on_shift_hours),
+            csv_number(a.break_hours),
+            csv_number(a.occupancy),
+            csv_number(a.chats_per_on_shift_hour),
+            csv_number(a.fair_share_ratio),
+            csv_number(a.overtime_chat_hours),
+        ];
+        out.push_str(&fields.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// The files `--out DIR` writes, by name.
+pub fn output_files(summary: &Summary) -> Vec<(&'static str, String)> {
+    vec![
+        ("summary.json", summary_json(summary)),
+        ("timeseries.csv", timeseries_csv(summary)),
+        ("agents.csv", agents_csv(summary)),
+    ]
+}

@@ -1,0 +1,229 @@
+//! Scenario files: TOML in, a validated [`Scenario`] out.
+//!
+//! Two stages: [`raw`] mirrors the file with serde (syntax, unknown keys
+//! rejected), then [`validate`] turns it into domain values and reports
+//! every problem with its key path. [`locate`] maps key paths and parser
+//! spans back to `file:line:column`. A [`Scenario`] that exists is valid:
+//! the engine never re-checks it.
+
+mod describe;
+mod locate;
+mod raw;
+mod validate;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::arrivals::{ArrivalModel, EntryPoint};
+use crate::dist::Distribution;
+use crate::routing::PolicyKind;
+use crate::shifts::{ShiftPlan, Stagger};
+use crate::time::{Instant, LocalClock, Millis, SimTime};
+
+pub use locate::Diagnostic;
+
+/// Largest `max_concurrent` the platforms allow (接待上限 1..=50).
+pub const MAX_CONCURRENT_LIMIT: u32 = 50;
+
+/// A validated scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Name (from `run.name`, else the file stem).
+    pub name: String,
+    /// Run settings.
+    pub run: Run,
+    /// The arrival process.
+    pub arrivals: ArrivalModel,
+    /// Buyer attributes.
+    pub buyers: Buyers,
+    /// Service model.
+    pub service: Service,
+    /// `[[agents]]` entries, in file order.
+    pub entries: Vec<AgentEntry>,
+    /// Every agent, expanded from the entries in file order.
+    pub agents: Vec<AgentSpec>,
+    /// Groups, in order of first mention.
+    pub groups: Vec<Group>,
+    /// Group of each entry point (indexed by [`EntryPoint`]); `None` = no chats come from it.
+    pub entry_group: [Option<usize>; 5],
+    /// Service-level settings.
+    pub sla: Sla,
+}
+
+/// `[run]`.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// Start instant; its UTC offset is the run's local time.
+    pub start: Instant,
+    /// The local clock derived from `start`.
+    pub clock: LocalClock,
+    /// Simulated length, warm-up included.
+    pub duration: Millis,
+    /// Leading part of `duration` whose arrivals are not counted.
+    pub warmup: Millis,
+    /// Independent replications.
+    pub replications: u32,
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Length of one time-series interval.
+    pub interval: Millis,
+}
+
+impl Run {
+    /// Start of the measured window (simulated time).
+    pub fn measure_from(&self) -> SimTime {
+        self.warmup
+    }
+
+    /// End of the measured window (simulated time).
+    pub fn measure_to(&self) -> SimTime {
+        self.duration
+    }
+
+    /// Number of time-series intervals in the measured window (the last may be partial).
+    pub fn intervals(&self) -> usize {
+        (self.duration - self.warmup).div_ceil(self.interval) as usize
+    }
+}
+
+/// `[buyers]`.
+#[derive(Debug, Clone)]
+pub struct Buyers {
+    /// Probability that a buyer is VIP (queued ahead of others).
+    pub vip_share: f64,
+    /// Patience while queued; `None` = never abandons.
+    pub patience: Option<Distribution>,
+}
+
+/// `[service]`: the session model.
+#[derive(Debug, Clone)]
+pub struct Service {
+    /// Work in a chat, as its duration when the agent holds only that chat.
+    pub duration: Distribution,
+    /// Duration multiplier at 1, 2, 3… open chats (empty = no slowdown).
+    pub slowdown: Vec<f64>,
+    /// Delay from assignment to the first human reply; `None` = at assignment.
+    pub first_reply: Option<Distribution>,
+}
+
+/// One `[[agents]]` entry.
+#[derive(Debug, Clone)]
+pub struct AgentEntry {
+    /// Entry name; agents are named `name-01`, `name-02`… (just `name` if `count = 1`).
+    pub name: String,
+    /// Number of agents.
+    pub count: u32,
+    /// Duty pattern; `None` = on duty throughout.
+    pub shift: Option<ShiftPlan>,
+}
+
+/// One agent.
+#[derive(Debug, Clone)]
+pub struct AgentSpec {
+    /// Unique name.
+    pub name: String,
+    /// Index of its `[[agents]]` entry.
+    pub entry: usize,
+    /// Groups served (indices into [`Scenario::groups`]).
+    pub groups: Vec<usize>,
+    /// Routing weight (> 0).
+    pub weight: f64,
+    /// Concurrent chat cap, 1..=50.
+    pub max_concurrent: u32,
+    /// Work speed factor (1 = nominal).
+    pub speed: f64,
+    /// Position in its entry's rotations.
+    pub stagger: Stagger,
+}
+
+/// A group (客服分组).
+#[derive(Debug, Clone)]
+pub struct Group {
+    /// Name.
+    pub name: String,
+    /// Routing policy for its chats.
+    pub policy: PolicyKind,
+    /// At most this many of its agents on break at once; `None` = no cap.
+    pub max_on_break: Option<u32>,
+}
+
+/// `[sla]`.
+#[derive(Debug, Clone)]
+pub struct Sla {
+    /// First-response thresholds in whole seconds, ascending; 120 always included.
+    pub thresholds_s: Vec<u32>,
+}
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("cannot read scenario {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Syntax or validation problems, each with its place in the file.
+    #[error("{}", DiagnosticList(.diagnostics))]
+    Invalid {
+        /// Every problem found.
+        diagnostics: Vec<Diagnostic>,
+    },
+}
+
+struct DiagnosticList<'a>(&'a [Diagnostic]);
+
+impl fmt::Display for DiagnosticList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.len();
+        writeln!(f, "invalid scenario ({n} problem{})", if n == 1 { "" } else { "s" })?;
+        for d in self.0 {
+            write!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Scenario {
+    /// Reads and validates a scenario file.
+    pub fn load(path: &Path) -> Result<Self, ScenarioError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ScenarioError::Read { path: path.to_path_buf(), source })?;
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario");
+        Self::from_toml(&text, &path.display().to_string(), stem)
+    }
+
+    /// Validates scenario text; `file` names it in diagnostics, `default_name` is used without `run.name`.
+    pub fn from_toml(text: &str, file: &str, default_name: &str) -> Result<Self, ScenarioError> {
+        let raw: raw::RawScenario = toml::from_str(text).map_err(|e| ScenarioError::Invalid {
+            diagnostics: vec![locate::from_toml_error(text, file, &e)],
+        })?;
+        validate::scenario(raw, default_name).map_err(|issues| ScenarioError::Invalid {
+            diagnostics: issues.into_iter().map(|i| locate::from_issue(text, file, i)).collect(),
+        })
+    }
+
+    /// Replaces the seed (command-line override).
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.run.seed = seed;
+        self
+    }
+
+    /// Replaces the number of replications (command-line override); must be ≥ 1.
+    pub fn with_replications(mut self, replications: u32) -> Self {
+        self.run.replications = replications.max(1);
+        self
+    }
+
+    /// The group chats from `entry` go to, if any.
+    pub fn group_of(&self, entry: EntryPoint) -> Option<usize> {
+        self.entry_group[entry as usize]
+    }
+
+    /// Largest `max_concurrent` of any agent.
+    pub fn max_cap(&self) -> u32 {
+        self.agents.iter().map(|a| a.max_concurrent).max().unwrap_or(1)
+    }
+}

@@ -1,0 +1,183 @@
+//! serde types that mirror the scenario file, syntax only.
+//!
+//! Every table rejects unknown keys. Values stay as the user wrote them
+//! (durations and instants as strings, integers as `i64`) so that
+//! [`super::validate`] can say exactly what is wrong and where.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub run: RawRun,
+    pub arrivals: RawArrivals,
+    #[serde(default)]
+    pub buyers: RawBuyers,
+    pub service: RawService,
+    #[serde(default)]
+    pub agents: Vec<RawAgents>,
+    #[serde(default)]
+    pub groups: Vec<RawGroup>,
+    #[serde(default)]
+    pub routing: RawRouting,
+    #[serde(default)]
+    pub sla: RawSla,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRun {
+    pub name: Option<String>,
+    pub start: String,
+    pub duration: String,
+    pub warmup: Option<String>,
+    pub replications: Option<i64>,
+    pub seed: Option<i64>,
+    pub interval: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawArrivals {
+    pub rate_per_hour: Option<f64>,
+    pub profile: Option<Vec<(String, f64)>>,
+    pub curve: Option<Vec<(String, f64)>>,
+    pub weekdays: Option<RawWeekdays>,
+    #[serde(default)]
+    pub peaks: Vec<RawPeak>,
+    #[serde(default)]
+    pub holidays: Vec<RawHoliday>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWeekdays {
+    pub mon: Option<f64>,
+    pub tue: Option<f64>,
+    pub wed: Option<f64>,
+    pub thu: Option<f64>,
+    pub fri: Option<f64>,
+    pub sat: Option<f64>,
+    pub sun: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPeak {
+    pub name: Option<String>,
+    pub start: String,
+    pub ramp: Option<String>,
+    pub hold: Option<String>,
+    pub decay: Option<String>,
+    pub multiplier: f64,
+    pub entry: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHoliday {
+    pub name: Option<String>,
+    pub from: String,
+    pub to: String,
+    pub multiplier: f64,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBuyers {
+    pub entries: Option<RawEntryShares>,
+    pub vip_share: Option<f64>,
+    pub patience: Option<RawDist>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEntryShares {
+    pub product: Option<f64>,
+    pub order: Option<f64>,
+    pub dm: Option<f64>,
+    pub live: Option<f64>,
+    pub other: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawService {
+    pub model: Option<String>,
+    pub duration: RawDist,
+    pub slowdown: Option<Vec<f64>>,
+    pub first_reply: Option<RawDist>,
+}
+
+/// `{ dist = "...", ... }`: one struct for every family (no internally tagged
+/// enum, which would lose error positions); validation checks which keys a
+/// family needs.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDist {
+    pub dist: String,
+    pub mean: Option<String>,
+    pub sd: Option<String>,
+    pub value: Option<String>,
+    pub min: Option<String>,
+    pub max: Option<String>,
+    pub samples: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAgents {
+    pub name: Option<String>,
+    pub count: Option<i64>,
+    pub groups: Option<Vec<String>>,
+    pub weight: Option<f64>,
+    pub max_concurrent: Option<i64>,
+    pub speed: Option<f64>,
+    pub shift: Option<RawShift>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawShift {
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub windows: Option<Vec<(String, String)>>,
+    pub rotation: Option<Vec<(String, String)>>,
+    pub rotate_every: Option<String>,
+    pub days: Option<Vec<String>>,
+    pub on_days: Option<i64>,
+    pub off_days: Option<i64>,
+    pub anchor: Option<String>,
+    #[serde(default)]
+    pub breaks: Vec<RawBreak>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBreak {
+    pub after: String,
+    pub length: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGroup {
+    pub name: String,
+    pub policy: Option<String>,
+    pub max_on_break: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRouting {
+    pub policy: Option<String>,
+    pub entry_groups: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSla {
+    pub thresholds: Option<Vec<String>>,
+}
