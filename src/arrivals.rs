@@ -483,10 +483,13 @@ mod tests {
         let (n, per_entry) = count(&m, 0, to);
         let z = (n as f64 - expected) / expected.sqrt();
         assert!(z.abs() < 4.0, "n {n} expected {expected} z {z}");
-        // The live peak shows up only on the live entry.
-        let live_share = per_entry[EntryPoint::Live as usize] as f64 / n as f64;
-        assert!(live_share > 0.1 + 0.02, "live share {live_share}");
-        assert_eq!(per_entry[EntryPoint::Other as usize], 0);
+        assert_eq!(per_entry[EntryPoint::Other as usize], 0, "share 0 never drawn");
+        // During the live peak (14:00-16:00, ×5 on live only) the live share is 0.5 / 1.4.
+        let (n, per_entry) = count(&m, 14 * HOUR_MS, 16 * HOUR_MS);
+        let live = per_entry[EntryPoint::Live as usize] as f64;
+        let p = 0.5 / 1.4;
+        let z = (live - n as f64 * p) / (n as f64 * p * (1.0 - p)).sqrt();
+        assert!(z.abs() < 4.0, "live {live} of {n}, z {z}");
     }
 
     #[test]

@@ -32,7 +32,8 @@ pub const DAY_MS: Millis = 24 * HOUR_MS;
 /// result is rounded to whole milliseconds.
 pub fn parse_duration(text: &str) -> Result<Millis, String> {
     const HELP: &str = "expected a duration such as \"90s\", \"2m\", \"1h30m\" or \"250ms\"";
-    let s = text.trim();
+    let s: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let s = s.as_str();
     if s.is_empty() {
         return Err(format!("empty duration: {HELP}"));
     }
@@ -347,6 +348,7 @@ mod tests {
         assert_eq!(parse_duration("1h30m"), Ok(5_400_000));
         assert_eq!(parse_duration("1.5h"), Ok(5_400_000));
         assert_eq!(parse_duration("250ms"), Ok(250));
+        assert_eq!(parse_duration("1h 30m"), Ok(5_400_000));
         assert_eq!(parse_duration("1d2h3m4s5ms"), Ok(DAY_MS + 2 * HOUR_MS + 3 * MINUTE_MS + 4_005));
         for bad in ["", "5", "m", "5x", "1h1h", "-5s", "1..2s", "1e400s"] {
             assert!(parse_duration(bad).is_err(), "{bad} should fail");

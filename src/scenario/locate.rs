@@ -148,35 +148,40 @@ fn span_of_path(text: &str, path: &KeyPath) -> Option<Range<usize>> {
     span
 }
 
-/// Key path of the innermost value whose span contains `target`.
+/// Key path of the smallest key or value whose span contains `target`.
+///
+/// The whole tree is searched: an array of tables (`[[agents]]`) only spans
+/// its header, so a parent's span need not contain its children's.
 fn path_of_span(text: &str, target: &Range<usize>) -> Option<KeyPath> {
     let (root, _) = DeTable::parse_recoverable(text);
-    let mut path = KeyPath::default();
-    let root_value = DeValue::Table(root.into_inner());
-    let mut value = &root_value;
-    'descend: loop {
-        match value {
-            DeValue::Table(table) => {
-                for (k, v) in table.iter() {
-                    if contains(&k.span(), target) || contains(&v.span(), target) {
-                        path = path.key(k.get_ref());
-                        value = v.get_ref();
-                        continue 'descend;
-                    }
-                }
-            }
-            DeValue::Array(items) => {
-                for (i, v) in items.iter().enumerate() {
-                    if contains(&v.span(), target) {
-                        path = path.index(i);
-                        value = v.get_ref();
-                        continue 'descend;
-                    }
-                }
-            }
-            _ => {}
+    let mut best = None;
+    search(&DeValue::Table(root.into_inner()), &KeyPath::default(), target, &mut best);
+    best.map(|(_, path)| path)
+}
+
+fn search(value: &DeValue<'_>, path: &KeyPath, target: &Range<usize>, best: &mut Option<(usize, KeyPath)>) {
+    fn consider(span: Range<usize>, p: &KeyPath, target: &Range<usize>, best: &mut Option<(usize, KeyPath)>) {
+        if contains(&span, target) && best.as_ref().is_none_or(|(len, _)| span.len() <= *len) {
+            *best = Some((span.len(), p.clone()));
         }
-        return Some(path);
+    }
+    match value {
+        DeValue::Table(table) => {
+            for (k, v) in table.iter() {
+                let p = path.key(k.get_ref());
+                consider(k.span(), &p, target, best);
+                consider(v.span(), &p, target, best);
+                search(v.get_ref(), &p, target, best);
+            }
+        }
+        DeValue::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                let p = path.index(i);
+                consider(v.span(), &p, target, best);
+                search(v.get_ref(), &p, target, best);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -101,10 +101,8 @@ pub fn scenario(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Is
     let buyers = buyers(&mut cx, &root.key("buyers"), &raw.buyers);
     let service = service(&mut cx, &root.key("service"), &raw.service);
     let default_policy = policy(&mut cx, &root.key("routing").key("policy"), raw.routing.policy.as_deref());
-    let staff = match (&run, default_policy) {
-        (Some(run), Some(p)) => staff(&mut cx, &root, &raw, run, p),
-        _ => None,
-    };
+    // Validated even when [run] or the policy is broken, so that every problem is reported at once.
+    let staff = staff(&mut cx, &root, &raw, run.as_ref(), default_policy.unwrap_or(PolicyKind::LeastActive));
     let entry_group = match (&staff, &arrivals) {
         (Some(staff), Some(arr)) => entry_groups(&mut cx, &root.key("routing").key("entry_groups"), &raw, staff, arr),
         _ => None,
@@ -432,12 +430,13 @@ struct Staff {
     groups: Vec<Group>,
 }
 
-fn staff(cx: &mut Cx, root: &KeyPath, raw: &RawScenario, run: &Run, default_policy: PolicyKind) -> Option<Staff> {
+fn staff(cx: &mut Cx, root: &KeyPath, raw: &RawScenario, run: Option<&Run>, default_policy: PolicyKind) -> Option<Staff> {
     let path = root.key("agents");
     if raw.agents.is_empty() {
         cx.issue(&path, "at least one [[agents]] entry is needed");
         return None;
     }
+    let issues_before = cx.issues.len();
     let group_names = group_names(cx, root, raw)?;
     let mut entries = Vec::new();
     let mut agents = Vec::new();
@@ -474,12 +473,16 @@ fn staff(cx: &mut Cx, root: &KeyPath, raw: &RawScenario, run: &Run, default_poli
         }
         entries.push(entry);
     }
+    if entries.len() < raw.agents.len() {
+        return None; // a broken entry would make its groups look empty
+    }
     let groups = groups(cx, root, raw, &group_names, &agents, default_policy)?;
-    (cx.issues.is_empty()).then_some(Staff { entries, agents, groups })
+    (cx.issues.len() == issues_before).then_some(Staff { entries, agents, groups })
 }
 
 /// Group names in order: declared `[[groups]]` first, then first mention by agents.
 fn group_names(cx: &mut Cx, root: &KeyPath, raw: &RawScenario) -> Option<Vec<String>> {
+    let issues_before = cx.issues.len();
     let mut names: Vec<String> = Vec::new();
     for (i, g) in raw.groups.iter().enumerate() {
         if g.name.trim().is_empty() {
@@ -509,7 +512,7 @@ fn group_names(cx: &mut Cx, root: &KeyPath, raw: &RawScenario) -> Option<Vec<Str
     if names.is_empty() {
         names.push(SHOP_GROUP.to_string());
     }
-    cx.issues.is_empty().then_some(names)
+    (cx.issues.len() == issues_before).then_some(names)
 }
 
 fn groups(
@@ -545,7 +548,7 @@ fn groups(
     (out.len() == names.len()).then_some(out)
 }
 
-fn agent_entry(cx: &mut Cx, path: &KeyPath, raw: &RawAgents, run: &Run) -> Option<AgentEntry> {
+fn agent_entry(cx: &mut Cx, path: &KeyPath, raw: &RawAgents, run: Option<&Run>) -> Option<AgentEntry> {
     let name = raw.name.clone().unwrap_or_else(|| format!("agent{}", entry_number(path).unwrap_or(0) + 1));
     if name.trim().is_empty() {
         cx.issue(&path.key("name"), "name must not be empty");
@@ -583,7 +586,7 @@ fn window(cx: &mut Cx, path: &KeyPath, start: &str, end: &str) -> Option<Window>
     Some(Window { start: s, len })
 }
 
-fn shift(cx: &mut Cx, path: &KeyPath, raw: &RawShift, run: &Run, count: u32) -> Option<ShiftPlan> {
+fn shift(cx: &mut Cx, path: &KeyPath, raw: &RawShift, run: Option<&Run>, count: u32) -> Option<ShiftPlan> {
     let patterns: Vec<Vec<Window>> = match (&raw.start, &raw.end, &raw.windows, &raw.rotation) {
         (Some(s), Some(e), None, None) => vec![vec![window(cx, &path.key("start"), s, e)?]],
         (None, None, Some(ws), None) => {
@@ -640,7 +643,7 @@ fn shift(cx: &mut Cx, path: &KeyPath, raw: &RawShift, run: &Run, count: u32) -> 
     let work_days = work_days(cx, path, raw)?;
     let anchor_day = match &raw.anchor {
         Some(d) => cx.check(&path.key("anchor"), parse_date(d))?,
-        None => run.clock.day(0),
+        None => run.map_or(0, |r| r.clock.day(0)),
     };
     let breaks = breaks(cx, &path.key("breaks"), &raw.breaks, &patterns)?;
     let plan = ShiftPlan { patterns, rotate_every_days, work_days, breaks, anchor_day };

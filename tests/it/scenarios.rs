@@ -1,0 +1,79 @@
+//! Every shipped scenario validates and runs; the quickstart's fixed-seed
+//! summary is pinned (set `UPDATE_EXPECT=1` to rewrite the golden file after
+//! an intended behaviour change).
+
+use std::path::PathBuf;
+
+use kefusim::engine::run_replication;
+use kefusim::report::summary_json;
+
+use crate::support::{load, repo, run};
+
+fn shipped() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut dirs = vec![repo("scenarios")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    assert!(out.len() >= 6, "expected the quickstart and the validation scenarios, found {out:?}");
+    out
+}
+
+/// Every chat offered is answered, abandoned or unfinished, in every
+/// replication of every shipped scenario, and the headline is a rate.
+#[test]
+fn every_shipped_scenario_runs_and_conserves_chats() {
+    for path in shipped() {
+        let rel = path.strip_prefix(repo("")).unwrap().display().to_string();
+        let sc = load(&rel);
+        for r in 0..sc.run.replications.min(2) {
+            let (result, stats) = run_replication(&sc, r);
+            let get = |name: &str| result.scalars.iter().find(|s| s.name == name).unwrap().value;
+            let offered = get("offered");
+            assert!(offered > 0.0, "{rel}: nothing offered");
+            assert_eq!(get("answered") + get("abandoned") + get("unfinished"), offered, "{rel} replication {r}");
+            let golden = get("answered_within_120s_over_offered");
+            assert!((0.0..=1.0).contains(&golden), "{rel}: {golden}");
+            assert!(stats.arrivals as f64 >= offered && stats.events > stats.arrivals);
+        }
+    }
+}
+
+#[test]
+fn quickstart_summary_is_pinned() {
+    let summary = run(&load("scenarios/quickstart.toml"));
+    let actual = summary_json(&summary);
+    let golden = repo("tests/golden/quickstart.summary.json");
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::write(&golden, &actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&golden).unwrap_or_default();
+    assert!(
+        actual == expected,
+        "quickstart summary changed; if intended, rerun with UPDATE_EXPECT=1 and review the diff of {}",
+        golden.display()
+    );
+}
+
+/// The quickstart is a believable shop: most chats answered within two
+/// minutes, some abandonment, busy but not saturated agents.
+#[test]
+fn quickstart_is_sensible() {
+    let s = run(&load("scenarios/quickstart.toml"));
+    let m = |n: &str| s.metric(n).unwrap().mean;
+    assert!((3000.0..6000.0).contains(&m("offered")));
+    assert!((0.8..0.99).contains(&m("answered_within_120s_over_offered")), "{}", m("answered_within_120s_over_offered"));
+    assert!(m("abandon_rate") < 0.1);
+    assert!((0.3..0.9).contains(&m("occupancy")));
+    assert_eq!(s.series.rows.len(), 96);
+    assert_eq!(s.agents.len(), load("scenarios/quickstart.toml").agents.len());
+}

@@ -1,0 +1,40 @@
+//! Shared helpers for the integration tests.
+
+use std::path::{Path, PathBuf};
+
+use kefusim::replicate::{self, Summary};
+use kefusim::scenario::Scenario;
+use kefusim::stats::t975;
+
+/// Path of a file in the repository.
+pub fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// Loads a shipped scenario.
+pub fn load(path: &str) -> Scenario {
+    Scenario::load(&repo(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Parses scenario text.
+pub fn parse(toml: &str) -> Scenario {
+    Scenario::from_toml(toml, "test.toml", "test").unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Runs a scenario on the default pool.
+pub fn run(scenario: &Scenario) -> Summary {
+    replicate::run(scenario, None).expect("run")
+}
+
+/// Asserts that the simulated mean of `metric` agrees with `exact`: within
+/// 3.3 standard errors (a 99.9% interval), and that the interval is narrow
+/// enough (95% half-width at most `max_ci95`) for the comparison to mean something.
+pub fn assert_agrees(summary: &Summary, metric: &str, exact: f64, max_ci95: f64) {
+    let m = summary.metric(metric).unwrap_or_else(|| panic!("no metric {metric}"));
+    let h = m.ci95.expect("needs at least two replications");
+    let se = h / t975(summary.replications as usize - 1);
+    let z = (m.mean - exact) / se.max(1e-300);
+    eprintln!("{:<28} {metric:<44} sim {:.6} ± {:.6}  exact {exact:.6}  z {z:+.2}", summary.scenario, m.mean, h);
+    assert!(h <= max_ci95, "{metric}: 95% half-width {h} wider than {max_ci95}: the check would be too weak");
+    assert!(z.abs() <= 3.3, "{metric}: simulated {} ± {h} vs exact {exact} (z = {z:.2})", m.mean);
+}
