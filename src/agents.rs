@@ -66,9 +66,15 @@ impl Agent {
 }
 
 /// All agents plus the speed table they share.
+///
+/// Invariant: every change that can affect routing (presence, open chats,
+/// assignment and idle times) goes through a method that marks the agent
+/// dirty; the router re-keys dirty agents before it selects
+/// ([`AgentPool::take_dirty`]).
 pub struct AgentPool {
-    /// Agents by id.
-    pub agents: Vec<Agent>,
+    agents: Vec<Agent>,
+    dirty: Vec<AgentId>,
+    is_dirty: Vec<bool>,
     /// Per-chat speed at 1, 2, … open chats before the agent's own factor
     /// (`1 / slowdown[k-1]`), padded to the largest cap.
     speed_at: Vec<f64>,
@@ -81,7 +87,13 @@ impl AgentPool {
         let max_cap = scenario.max_cap() as usize;
         let slowdown = &scenario.service.slowdown;
         let speed_at = (1..=max_cap)
-            .map(|k| 1.0 / slowdown.get(k - 1).or(slowdown.last()).copied().unwrap_or(1.0))
+            .map(|k| {
+                1.0 / slowdown
+                    .get(k - 1)
+                    .or(slowdown.last())
+                    .copied()
+                    .unwrap_or(1.0)
+            })
             .collect();
         let agents = scenario
             .agents
@@ -102,7 +114,64 @@ impl AgentPool {
             })
             .collect();
         let agent_speed = scenario.agents.iter().map(|a| a.speed).collect();
-        Self { agents, speed_at, agent_speed }
+        let n = scenario.agents.len();
+        Self {
+            agents,
+            dirty: (0..n as AgentId).collect(),
+            is_dirty: vec![true; n],
+            speed_at,
+            agent_speed,
+        }
+    }
+
+    /// The agent `id`.
+    #[inline]
+    pub fn get(&self, id: AgentId) -> &Agent {
+        &self.agents[id as usize]
+    }
+
+    /// Every agent, by id.
+    pub fn all(&self) -> &[Agent] {
+        &self.agents
+    }
+
+    /// The agent `id`, to change; marks it for re-keying by routing.
+    #[inline]
+    pub fn agent_mut(&mut self, id: AgentId) -> &mut Agent {
+        self.mark(id);
+        &mut self.agents[id as usize]
+    }
+
+    #[inline]
+    fn mark(&mut self, id: AgentId) {
+        if !self.is_dirty[id as usize] {
+            self.is_dirty[id as usize] = true;
+            self.dirty.push(id);
+        }
+    }
+
+    /// Agents changed since the last call, each once.
+    #[inline]
+    pub fn take_dirty(&mut self) -> Vec<AgentId> {
+        for &id in &self.dirty {
+            self.is_dirty[id as usize] = false;
+        }
+        std::mem::take(&mut self.dirty)
+    }
+
+    /// Hands back the buffer returned by [`AgentPool::take_dirty`] for reuse.
+    #[inline]
+    pub fn return_dirty(&mut self, mut buffer: Vec<AgentId>) {
+        if self.dirty.is_empty() {
+            buffer.clear();
+            self.dirty = buffer;
+        }
+    }
+
+    /// Records the timer of the agent's earliest chat end (not a routing change).
+    #[inline]
+    pub fn set_end_timer(&mut self, id: AgentId, timer: Option<(TimerId, SimTime)>) {
+        self.agents[id as usize].end_timer = timer;
     }
 
     /// Number of agents.
@@ -136,6 +205,7 @@ impl AgentPool {
     /// Gives the agent a chat with `work_ms` of work at `now`.
     #[inline]
     pub fn start_chat(&mut self, id: AgentId, conv: u32, work_ms: f64, now: SimTime) {
+        self.mark(id);
         self.advance_clock(id, now);
         let a = &mut self.agents[id as usize];
         heap_push(&mut a.ends, (a.vclock + work_ms, conv));
@@ -148,6 +218,7 @@ impl AgentPool {
     /// Ends the agent's earliest chat at `now` and returns its conversation.
     #[inline]
     pub fn end_earliest(&mut self, id: AgentId, now: SimTime) -> Option<u32> {
+        self.mark(id);
         self.advance_clock(id, now);
         let a = &mut self.agents[id as usize];
         let (_, conv) = heap_pop(&mut a.ends)?;

@@ -56,7 +56,11 @@ fn stdout(text: &str) -> Result<(), AppError> {
 
 fn check(args: CheckArgs) -> Result<(), AppError> {
     let scenario = Scenario::load(&args.scenario)?;
-    stdout(&format!("{}: valid\n\n{}", args.scenario.display(), scenario.describe()))
+    stdout(&format!(
+        "{}: valid\n\n{}",
+        args.scenario.display(),
+        scenario.describe()
+    ))
 }
 
 fn run(args: RunArgs) -> Result<(), AppError> {

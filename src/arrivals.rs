@@ -35,7 +35,13 @@ pub enum EntryPoint {
 
 impl EntryPoint {
     /// All entry points, in index order.
-    pub const ALL: [EntryPoint; 5] = [Self::Product, Self::Order, Self::Dm, Self::Live, Self::Other];
+    pub const ALL: [EntryPoint; 5] = [
+        Self::Product,
+        Self::Order,
+        Self::Dm,
+        Self::Live,
+        Self::Other,
+    ];
 
     /// The name used in scenario files.
     pub fn name(self) -> &'static str {
@@ -67,7 +73,9 @@ impl Profile {
             }
         }
         if points.last().is_some_and(|p| p.0 >= DAY_MS) {
-            return Err("profile times must be before 24:00 (the profile wraps at midnight)".into());
+            return Err(
+                "profile times must be before 24:00 (the profile wraps at midnight)".into(),
+            );
         }
         if points.iter().any(|p| !(p.1.is_finite() && p.1 >= 0.0)) {
             return Err("profile multipliers must be finite and >= 0".into());
@@ -89,7 +97,12 @@ impl Profile {
                 let last = p[p.len() - 1];
                 (last.0 as f64 - DAY_MS as f64, last.1, p[0].0 as f64, p[0].1)
             }
-            i if i == p.len() => (p[i - 1].0 as f64, p[i - 1].1, (p[0].0 + DAY_MS) as f64, p[0].1),
+            i if i == p.len() => (
+                p[i - 1].0 as f64,
+                p[i - 1].1,
+                (p[0].0 + DAY_MS) as f64,
+                p[0].1,
+            ),
             i => (p[i - 1].0 as f64, p[i - 1].1, p[i].0 as f64, p[i].1),
         };
         if t1 <= t0 {
@@ -237,8 +250,13 @@ impl Range {
 impl ArrivalModel {
     fn base_at(&self, t: f64) -> f64 {
         match &self.base {
-            Base::Flat { rate_per_ms, profile } => {
-                let p = profile.as_ref().map_or(1.0, |p| p.at(self.clock.ms_of_day(t as SimTime)));
+            Base::Flat {
+                rate_per_ms,
+                profile,
+            } => {
+                let p = profile
+                    .as_ref()
+                    .map_or(1.0, |p| p.at(self.clock.ms_of_day(t as SimTime)));
                 rate_per_ms * p
             }
             Base::Curve { points } => curve_at(points, t),
@@ -281,7 +299,8 @@ impl ArrivalModel {
         let mut t = from;
         while t < to {
             let next = (t + STEP).min(to);
-            total += (self.rate_per_ms(t as f64) + self.rate_per_ms(next as f64)) / 2.0 * (next - t) as f64;
+            total += (self.rate_per_ms(t as f64) + self.rate_per_ms(next as f64)) / 2.0
+                * (next - t) as f64;
             t = next;
         }
         total
@@ -294,9 +313,17 @@ impl ArrivalModel {
     /// Bounds λ over `[a, b)`: `(upper bound, whether λ is constant there)`.
     fn bound(&self, a: SimTime, b: SimTime) -> (f64, bool) {
         let base = match &self.base {
-            Base::Flat { rate_per_ms, profile } => {
-                let (lo, hi) = profile.as_ref().map_or((1.0, 1.0), |p| p.range(&self.clock, a, b));
-                Range { min: lo * rate_per_ms, max: hi * rate_per_ms }
+            Base::Flat {
+                rate_per_ms,
+                profile,
+            } => {
+                let (lo, hi) = profile
+                    .as_ref()
+                    .map_or((1.0, 1.0), |p| p.range(&self.clock, a, b));
+                Range {
+                    min: lo * rate_per_ms,
+                    max: hi * rate_per_ms,
+                }
             }
             Base::Curve { points } => curve_range(points, a, b),
         };
@@ -313,7 +340,10 @@ impl ArrivalModel {
                 Some(e) => entries[e as usize] *= hi,
             }
         }
-        (base.max * day.max * global * entries.iter().sum::<f64>(), constant)
+        (
+            base.max * day.max * global * entries.iter().sum::<f64>(),
+            constant,
+        )
     }
 
     /// Draws the entry point of a buyer arriving at `t`.
@@ -337,7 +367,11 @@ impl ArrivalModel {
             target -= w;
         }
         // Rounding left a sliver past the last weight: the last entry with a positive weight.
-        EntryPoint::ALL.into_iter().rev().find(|e| weights[*e as usize] > 0.0).unwrap_or(EntryPoint::Other)
+        EntryPoint::ALL
+            .into_iter()
+            .rev()
+            .find(|e| weights[*e as usize] > 0.0)
+            .unwrap_or(EntryPoint::Other)
     }
 }
 
@@ -384,7 +418,13 @@ pub struct ArrivalGenerator<'m> {
 impl<'m> ArrivalGenerator<'m> {
     /// A generator starting at simulated time 0.
     pub fn new(model: &'m ArrivalModel) -> Self {
-        let mut g = Self { model, t: 0.0, bucket_end: 0, bound: 0.0, constant: true };
+        let mut g = Self {
+            model,
+            t: 0.0,
+            bucket_end: 0,
+            bound: 0.0,
+            constant: true,
+        };
         g.enter_bucket(0);
         g
     }
@@ -448,7 +488,10 @@ mod tests {
 
     fn count(model: &ArrivalModel, from: SimTime, to: SimTime) -> (usize, [usize; 5]) {
         let mut g = ArrivalGenerator::new(model);
-        let (mut a, mut b) = (stream_rng(3, 0, Stream::Arrivals), stream_rng(3, 0, Stream::Buyers));
+        let (mut a, mut b) = (
+            stream_rng(3, 0, Stream::Arrivals),
+            stream_rng(3, 0, Stream::Buyers),
+        );
         let (mut n, mut per_entry) = (0, [0; 5]);
         while let Some((t, e)) = g.next(&mut a, &mut b, to) {
             if t >= to {
@@ -474,16 +517,43 @@ mod tests {
 
     #[test]
     fn counts_match_the_integral_of_the_rate() {
-        let profile = Profile::new(vec![(0, 0.2), (10 * HOUR_MS, 2.0), (21 * HOUR_MS, 1.5)]).unwrap();
-        let peak = Peak { name: None, start: 20 * HOUR_MS as i64, ramp: 600_000, hold: HOUR_MS, decay: HOUR_MS, multiplier: 8.0, entry: None };
-        let live = Peak { name: None, start: 14 * HOUR_MS as i64, ramp: 0, hold: 2 * HOUR_MS, decay: 0, multiplier: 5.0, entry: Some(EntryPoint::Live) };
-        let m = model(Base::Flat { rate_per_ms: 3000.0 / HOUR_MS as f64, profile: Some(profile) }, vec![peak, live]);
+        let profile =
+            Profile::new(vec![(0, 0.2), (10 * HOUR_MS, 2.0), (21 * HOUR_MS, 1.5)]).unwrap();
+        let peak = Peak {
+            name: None,
+            start: 20 * HOUR_MS as i64,
+            ramp: 600_000,
+            hold: HOUR_MS,
+            decay: HOUR_MS,
+            multiplier: 8.0,
+            entry: None,
+        };
+        let live = Peak {
+            name: None,
+            start: 14 * HOUR_MS as i64,
+            ramp: 0,
+            hold: 2 * HOUR_MS,
+            decay: 0,
+            multiplier: 5.0,
+            entry: Some(EntryPoint::Live),
+        };
+        let m = model(
+            Base::Flat {
+                rate_per_ms: 3000.0 / HOUR_MS as f64,
+                profile: Some(profile),
+            },
+            vec![peak, live],
+        );
         let to = 3 * DAY_MS;
         let expected = m.expected_arrivals(0, to);
         let (n, per_entry) = count(&m, 0, to);
         let z = (n as f64 - expected) / expected.sqrt();
         assert!(z.abs() < 4.0, "n {n} expected {expected} z {z}");
-        assert_eq!(per_entry[EntryPoint::Other as usize], 0, "share 0 never drawn");
+        assert_eq!(
+            per_entry[EntryPoint::Other as usize],
+            0,
+            "share 0 never drawn"
+        );
         // During the live peak (14:00-16:00, ×5 on live only) the live share is 0.5 / 1.4.
         let (n, per_entry) = count(&m, 14 * HOUR_MS, 16 * HOUR_MS);
         let live = per_entry[EntryPoint::Live as usize] as f64;
@@ -494,14 +564,21 @@ mod tests {
 
     #[test]
     fn curve_counts_match() {
-        let pts = vec![(0, 0.0), (HOUR_MS as i64, 100.0 / HOUR_MS as f64), (4 * HOUR_MS as i64, 0.0)];
+        let pts = vec![
+            (0, 0.0),
+            (HOUR_MS as i64, 100.0 / HOUR_MS as f64),
+            (4 * HOUR_MS as i64, 0.0),
+        ];
         let m = model(Base::Curve { points: pts }, vec![]);
         let expected = m.expected_arrivals(0, 4 * HOUR_MS);
         assert!((expected - 200.0).abs() < 0.5, "{expected}");
         let mut total = 0;
         for rep in 0..50 {
             let mut g = ArrivalGenerator::new(&m);
-            let (mut a, mut b) = (stream_rng(9, rep, Stream::Arrivals), stream_rng(9, rep, Stream::Buyers));
+            let (mut a, mut b) = (
+                stream_rng(9, rep, Stream::Arrivals),
+                stream_rng(9, rep, Stream::Buyers),
+            );
             while let Some((t, _)) = g.next(&mut a, &mut b, 4 * HOUR_MS) {
                 if t < 4 * HOUR_MS {
                     total += 1;

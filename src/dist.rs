@@ -78,7 +78,11 @@ impl Distribution {
             Spec::Exponential { mean } => {
                 positive("mean", mean)?;
                 let m = mean as f64;
-                (Kind::Exponential { mean_ms: m }, format!("exponential(mean {})", d(mean)), m)
+                (
+                    Kind::Exponential { mean_ms: m },
+                    format!("exponential(mean {})", d(mean)),
+                    m,
+                )
             }
             Spec::LogNormal { mean, sd } => {
                 positive("mean", mean)?;
@@ -86,25 +90,48 @@ impl Distribution {
                 let (m, s) = (mean as f64, sd as f64);
                 let sigma2 = (1.0 + (s / m).powi(2)).ln();
                 let mu = m.ln() - sigma2 / 2.0;
-                let dist = LogNormal::new(mu, sigma2.sqrt()).map_err(|e| format!("lognormal: {e}"))?;
-                (Kind::LogNormal(dist), format!("lognormal(mean {}, sd {})", d(mean), d(sd)), m)
+                let dist =
+                    LogNormal::new(mu, sigma2.sqrt()).map_err(|e| format!("lognormal: {e}"))?;
+                (
+                    Kind::LogNormal(dist),
+                    format!("lognormal(mean {}, sd {})", d(mean), d(sd)),
+                    m,
+                )
             }
             Spec::Gamma { mean, sd } => {
                 positive("mean", mean)?;
                 positive("sd", sd)?;
                 let (m, s) = (mean as f64, sd as f64);
-                let dist = Gamma::new((m / s).powi(2), s * s / m).map_err(|e| format!("gamma: {e}"))?;
-                (Kind::Gamma(dist), format!("gamma(mean {}, sd {})", d(mean), d(sd)), m)
+                let dist =
+                    Gamma::new((m / s).powi(2), s * s / m).map_err(|e| format!("gamma: {e}"))?;
+                (
+                    Kind::Gamma(dist),
+                    format!("gamma(mean {}, sd {})", d(mean), d(sd)),
+                    m,
+                )
             }
-            Spec::Constant { value } => {
-                (Kind::Constant { ms: value as f64 }, format!("constant({})", d(value)), value as f64)
-            }
+            Spec::Constant { value } => (
+                Kind::Constant { ms: value as f64 },
+                format!("constant({})", d(value)),
+                value as f64,
+            ),
             Spec::Uniform { min, max } => {
                 if max < min {
-                    return Err(format!("uniform needs min <= max, got min {} > max {}", d(min), d(max)));
+                    return Err(format!(
+                        "uniform needs min <= max, got min {} > max {}",
+                        d(min),
+                        d(max)
+                    ));
                 }
-                let kind = Kind::Uniform { min_ms: min as f64, width_ms: (max - min) as f64 };
-                (kind, format!("uniform({}..{})", d(min), d(max)), (min + max) as f64 / 2.0)
+                let kind = Kind::Uniform {
+                    min_ms: min as f64,
+                    width_ms: (max - min) as f64,
+                };
+                (
+                    kind,
+                    format!("uniform({}..{})", d(min), d(max)),
+                    (min + max) as f64 / 2.0,
+                )
             }
             Spec::Empirical { samples } => {
                 if samples.is_empty() {
@@ -112,11 +139,19 @@ impl Distribution {
                 }
                 let samples_ms: Vec<f64> = samples.iter().map(|&s| s as f64).collect();
                 let mean = samples_ms.iter().sum::<f64>() / samples_ms.len() as f64;
-                let label = format!("empirical({} samples, mean {})", samples.len(), d(mean.round() as Millis));
+                let label = format!(
+                    "empirical({} samples, mean {})",
+                    samples.len(),
+                    d(mean.round() as Millis)
+                );
                 (Kind::Empirical { samples_ms }, label, mean)
             }
         };
-        Ok(Self { kind, label, mean_ms })
+        Ok(Self {
+            kind,
+            label,
+            mean_ms,
+        })
     }
 
     /// Draws one value in milliseconds (non-negative, finite).
@@ -179,14 +214,46 @@ mod tests {
     fn user_parameters_give_the_moments_asked_for() {
         let n = 400_000;
         let (m, s) = moments(Spec::Exponential { mean: 60_000 }, n);
-        assert!((m / 60_000.0 - 1.0).abs() < 0.01 && (s / 60_000.0 - 1.0).abs() < 0.01, "{m} {s}");
-        let (m, s) = moments(Spec::LogNormal { mean: 300_000, sd: 200_000 }, n);
-        assert!((m / 300_000.0 - 1.0).abs() < 0.01 && (s / 200_000.0 - 1.0).abs() < 0.03, "{m} {s}");
-        let (m, s) = moments(Spec::Gamma { mean: 300_000, sd: 100_000 }, n);
-        assert!((m / 300_000.0 - 1.0).abs() < 0.01 && (s / 100_000.0 - 1.0).abs() < 0.01, "{m} {s}");
-        let (m, _) = moments(Spec::Uniform { min: 1_000, max: 3_000 }, n);
+        assert!(
+            (m / 60_000.0 - 1.0).abs() < 0.01 && (s / 60_000.0 - 1.0).abs() < 0.01,
+            "{m} {s}"
+        );
+        let (m, s) = moments(
+            Spec::LogNormal {
+                mean: 300_000,
+                sd: 200_000,
+            },
+            n,
+        );
+        assert!(
+            (m / 300_000.0 - 1.0).abs() < 0.01 && (s / 200_000.0 - 1.0).abs() < 0.03,
+            "{m} {s}"
+        );
+        let (m, s) = moments(
+            Spec::Gamma {
+                mean: 300_000,
+                sd: 100_000,
+            },
+            n,
+        );
+        assert!(
+            (m / 300_000.0 - 1.0).abs() < 0.01 && (s / 100_000.0 - 1.0).abs() < 0.01,
+            "{m} {s}"
+        );
+        let (m, _) = moments(
+            Spec::Uniform {
+                min: 1_000,
+                max: 3_000,
+            },
+            n,
+        );
         assert!((m / 2_000.0 - 1.0).abs() < 0.01);
-        let (m, _) = moments(Spec::Empirical { samples: vec![1_000, 2_000, 6_000] }, n);
+        let (m, _) = moments(
+            Spec::Empirical {
+                samples: vec![1_000, 2_000, 6_000],
+            },
+            n,
+        );
         assert!((m / 3_000.0 - 1.0).abs() < 0.01);
         assert_eq!(moments(Spec::Constant { value: 5 }, 10), (5.0, 0.0));
     }

@@ -131,7 +131,13 @@ impl<'s> Engine<'s> {
             },
             rec: Recorder::new(sc),
             state: StateCounters::default(),
-            duty: vec![Duty { shift: None, break_timer: None }; sc.agents.len()],
+            duty: vec![
+                Duty {
+                    shift: None,
+                    break_timer: None
+                };
+                sc.agents.len()
+            ],
             on_break: vec![0; sc.groups.len()],
             break_waiters: Vec::new(),
             drain_scheduled: false,
@@ -153,18 +159,23 @@ impl<'s> Engine<'s> {
             self.go_on_shift(agent, 0);
             return;
         };
-        let Some(inst) = plan.next_instance(&self.sc.run.clock, spec.stagger, 0) else { return };
+        let Some(inst) = plan.next_instance(&self.sc.run.clock, spec.stagger, 0) else {
+            return;
+        };
         self.duty[agent as usize].shift = Some(inst);
         if inst.start <= 0 {
             self.start_shift(agent, 0);
         } else {
-            self.queue.schedule(inst.start as SimTime, Event::ShiftStart { agent });
+            self.queue
+                .schedule(inst.start as SimTime, Event::ShiftStart { agent });
         }
     }
 
     fn schedule_next_arrival(&mut self) {
         let limit = self.sc.run.measure_to() + DRAIN_LIMIT_MS;
-        self.pending_arrival = self.generator.next(&mut self.rng.arrivals, &mut self.rng.buyers, limit);
+        self.pending_arrival =
+            self.generator
+                .next(&mut self.rng.arrivals, &mut self.rng.buyers, limit);
         if let Some((t, _)) = self.pending_arrival {
             self.queue.schedule(t, Event::Arrival);
         }
@@ -206,18 +217,27 @@ impl<'s> Engine<'s> {
     }
 
     fn on_arrival(&mut self, now: SimTime) {
-        let Some((_, entry)) = self.pending_arrival.take() else { return };
+        let Some((_, entry)) = self.pending_arrival.take() else {
+            return;
+        };
         self.stats.arrivals += 1;
         let sc = self.sc;
-        let group = sc.group_of(entry).expect("validated: every entry with a positive share has a group");
+        let group = sc
+            .group_of(entry)
+            .expect("validated: every entry with a positive share has a group");
         let vip = sc.buyers.vip_share > 0.0 && {
             let u: f64 = Open01.sample(&mut self.rng.buyers);
             u < sc.buyers.vip_share
         };
         let work_ms = sc.service.duration.sample_ms(&mut self.rng.service);
-        let patience_ms = sc.buyers.patience.as_ref().map(|d| d.sample_ms(&mut self.rng.patience).round() as SimTime);
-        let first_reply_ms =
-            sc.service.first_reply.as_ref().map_or(0, |d| d.sample_ms(&mut self.rng.first_reply).round() as SimTime);
+        let patience_ms = sc
+            .buyers
+            .patience
+            .as_ref()
+            .map(|d| d.sample_ms(&mut self.rng.patience).round() as SimTime);
+        let first_reply_ms = sc.service.first_reply.as_ref().map_or(0, |d| {
+            d.sample_ms(&mut self.rng.first_reply).round() as SimTime
+        });
         let iv = self.rec.interval_of(now);
         let token = self.next_token;
         self.next_token += 1;
@@ -241,7 +261,7 @@ impl<'s> Engine<'s> {
         let decision = if self.waiting.len_of(group) > 0 {
             Decision::Queue
         } else {
-            self.router.route(&request, &self.agents, now)
+            self.router.route(&request, &mut self.agents, now)
         };
         match decision {
             Decision::Assign { agent, .. } => self.assign(conv, agent, now),
@@ -249,7 +269,8 @@ impl<'s> Engine<'s> {
                 if let Some(iv) = iv {
                     self.rec.on_queued(iv, group);
                 }
-                let timer = patience_ms.map(|p| self.queue.schedule_timer(now + p, Event::Patience { conv }));
+                let timer = patience_ms
+                    .map(|p| self.queue.schedule_timer(now + p, Event::Patience { conv }));
                 self.convs.get_mut(conv).state = ConvState::Queued { patience: timer };
                 self.waiting.push(group, vip, Waiting { conv, token });
                 self.state.queue_len += 1;
@@ -263,20 +284,36 @@ impl<'s> Engine<'s> {
 
     fn assign(&mut self, conv: u32, agent: AgentId, now: SimTime) {
         let c = self.convs.get_mut(conv);
-        if let ConvState::Queued { patience: Some(timer) } = c.state {
+        if let ConvState::Queued {
+            patience: Some(timer),
+        } = c.state
+        {
             self.queue.cancel(timer);
         }
         c.state = ConvState::InService { agent, since: now };
-        let (group, work_ms, counted, arrived_at, first_reply_ms) =
-            (c.group, c.work_ms, c.counted, c.arrived_at, c.first_reply_ms);
+        let (group, work_ms, counted, arrived_at, first_reply_ms) = (
+            c.group,
+            c.work_ms,
+            c.counted,
+            c.arrived_at,
+            c.first_reply_ms,
+        );
         if counted {
-            let iv = self.rec.interval_of(arrived_at).expect("counted chats arrived in the window");
+            let iv = self
+                .rec
+                .interval_of(arrived_at)
+                .expect("counted chats arrived in the window");
             let wait = now - arrived_at;
             self.rec.on_answered(iv, group, wait, wait + first_reply_ms);
         }
-        let a = &self.agents.agents[agent as usize];
-        self.rec.agent_advance(agent as usize, now, a.open, a.presence);
-        let group_pos = self.sc.agents[agent as usize].groups.iter().position(|&g| g == group).unwrap_or(0);
+        let a = self.agents.get(agent);
+        self.rec
+            .agent_advance(agent as usize, now, a.open, a.presence);
+        let group_pos = self.sc.agents[agent as usize]
+            .groups
+            .iter()
+            .position(|&g| g == group)
+            .unwrap_or(0);
         self.rec.on_assigned(agent as usize, group_pos, now);
         self.state.sessions += 1;
         if a.presence != Presence::Offline {
@@ -289,24 +326,26 @@ impl<'s> Engine<'s> {
     /// Keeps the agent's chat-end timer on its earliest end at the current speed.
     fn retime(&mut self, agent: AgentId) {
         let next = self.agents.next_end(agent);
-        let a = &mut self.agents.agents[agent as usize];
-        if a.end_timer.map(|(_, t)| t) == next {
+        let current = self.agents.get(agent).end_timer;
+        if current.map(|(_, t)| t) == next {
             return;
         }
-        if let Some((timer, _)) = a.end_timer.take() {
+        if let Some((timer, _)) = current {
             self.queue.cancel(timer);
         }
-        if let Some(t) = next {
-            a.end_timer = Some((self.queue.schedule_timer(t, Event::ChatEnd { agent }), t));
-        }
+        let timer = next.map(|t| (self.queue.schedule_timer(t, Event::ChatEnd { agent }), t));
+        self.agents.set_end_timer(agent, timer);
     }
 
     fn on_chat_end(&mut self, agent: AgentId, now: SimTime) {
-        let a = &self.agents.agents[agent as usize];
-        self.rec.agent_advance(agent as usize, now, a.open, a.presence);
+        let a = self.agents.get(agent);
+        self.rec
+            .agent_advance(agent as usize, now, a.open, a.presence);
         let on_shift = a.presence != Presence::Offline;
-        self.agents.agents[agent as usize].end_timer = None;
-        let Some(conv) = self.agents.end_earliest(agent, now) else { return };
+        self.agents.set_end_timer(agent, None);
+        let Some(conv) = self.agents.end_earliest(agent, now) else {
+            return;
+        };
         self.state.sessions -= 1;
         if on_shift {
             self.state.sessions_on_shift -= 1;
@@ -320,7 +359,7 @@ impl<'s> Engine<'s> {
         }
         self.convs.remove(conv);
         self.retime(agent);
-        if self.agents.agents[agent as usize].accepts_new() && !self.waiting.is_empty() {
+        if self.agents.get(agent).accepts_new() && !self.waiting.is_empty() {
             let sc = self.sc;
             self.drain(&sc.agents[agent as usize].groups, now);
         }
@@ -328,12 +367,18 @@ impl<'s> Engine<'s> {
 
     fn on_patience(&mut self, conv: u32, now: SimTime) {
         let c = self.convs.get(conv);
-        debug_assert!(matches!(c.state, ConvState::Queued { .. }), "patience timers are cancelled at assignment");
+        debug_assert!(
+            matches!(c.state, ConvState::Queued { .. }),
+            "patience timers are cancelled at assignment"
+        );
         let (group, counted, arrived_at) = (c.group, c.counted, c.arrived_at);
         self.waiting.forget(group);
         self.state.queue_len -= 1;
         if counted {
-            let iv = self.rec.interval_of(arrived_at).expect("counted chats arrived in the window");
+            let iv = self
+                .rec
+                .interval_of(arrived_at)
+                .expect("counted chats arrived in the window");
             self.rec.on_abandoned(iv, now - arrived_at);
             self.counted_open -= 1;
         }
@@ -353,14 +398,17 @@ impl<'s> Engine<'s> {
                     continue;
                 }
                 let convs = &self.convs;
-                let Some((vip, w)) = self.waiting.head(g, |w| convs.is_queued(w.conv, w.token)) else { continue };
+                let Some((vip, w)) = self.waiting.head(g, |w| convs.is_queued(w.conv, w.token))
+                else {
+                    continue;
+                };
                 let better = best.is_none_or(|(bv, bw, _)| (!vip, w.token) < (!bv, bw.token));
                 if better {
                     best = Some((vip, w, g));
                 }
             }
             let Some((vip, w, g)) = best else { break };
-            match self.router.select(g, &self.agents, now) {
+            match self.router.select(g, &mut self.agents, now) {
                 Some(agent) => {
                     self.waiting.pop_head(g, vip);
                     self.state.queue_len -= 1;
@@ -375,8 +423,9 @@ impl<'s> Engine<'s> {
     }
 
     fn set_presence(&mut self, agent: AgentId, presence: Presence, now: SimTime) {
-        let a = &mut self.agents.agents[agent as usize];
-        self.rec.agent_advance(agent as usize, now, a.open, a.presence);
+        let a = self.agents.agent_mut(agent);
+        self.rec
+            .agent_advance(agent as usize, now, a.open, a.presence);
         let was_on = a.presence != Presence::Offline;
         let is_on = presence != Presence::Offline;
         let (cap, open) = (u64::from(a.cap), u64::from(a.open));
@@ -414,15 +463,27 @@ impl<'s> Engine<'s> {
     }
 
     fn start_shift(&mut self, agent: AgentId, now: SimTime) {
-        let Some(inst) = self.duty[agent as usize].shift else { return };
+        let Some(inst) = self.duty[agent as usize].shift else {
+            return;
+        };
         self.go_on_shift(agent, now);
-        self.queue.schedule(inst.end as SimTime, Event::ShiftEnd { agent });
+        self.queue
+            .schedule(inst.end as SimTime, Event::ShiftEnd { agent });
         let spec = &self.sc.agents[agent as usize];
-        let plan = self.sc.entries[spec.entry].shift.as_ref().expect("agents with a shift instance have a plan");
+        let plan = self.sc.entries[spec.entry]
+            .shift
+            .as_ref()
+            .expect("agents with a shift instance have a plan");
         for (index, b) in plan.breaks.iter().enumerate() {
             let at = inst.start + b.after as i64;
             if at >= now as i64 {
-                self.queue.schedule(at as SimTime, Event::BreakDue { agent, index: index as u16 });
+                self.queue.schedule(
+                    at as SimTime,
+                    Event::BreakDue {
+                        agent,
+                        index: index as u16,
+                    },
+                );
             }
         }
     }
@@ -435,23 +496,30 @@ impl<'s> Engine<'s> {
         self.set_presence(agent, Presence::Offline, now);
         self.release_waiting_breaks(now);
         let spec = &self.sc.agents[agent as usize];
-        let plan = self.sc.entries[spec.entry].shift.as_ref().expect("shift ends only for agents with a plan");
+        let plan = self.sc.entries[spec.entry]
+            .shift
+            .as_ref()
+            .expect("shift ends only for agents with a plan");
         let next = plan.next_instance(&self.sc.run.clock, spec.stagger, now as i64);
         self.duty[agent as usize].shift = next;
         if let Some(inst) = next {
-            self.queue.schedule(inst.start.max(now as i64) as SimTime, Event::ShiftStart { agent });
+            self.queue.schedule(
+                inst.start.max(now as i64) as SimTime,
+                Event::ShiftStart { agent },
+            );
         }
     }
 
     fn break_allowed(&self, agent: AgentId) -> bool {
-        self.sc.agents[agent as usize]
-            .groups
-            .iter()
-            .all(|&g| self.sc.groups[g].max_on_break.is_none_or(|cap| self.on_break[g] < cap))
+        self.sc.agents[agent as usize].groups.iter().all(|&g| {
+            self.sc.groups[g]
+                .max_on_break
+                .is_none_or(|cap| self.on_break[g] < cap)
+        })
     }
 
     fn on_break_due(&mut self, agent: AgentId, index: u16, now: SimTime) {
-        if self.agents.agents[agent as usize].presence != Presence::Online {
+        if self.agents.get(agent).presence != Presence::Online {
             return;
         }
         if self.break_allowed(agent) {
@@ -463,7 +531,10 @@ impl<'s> Engine<'s> {
 
     fn start_break(&mut self, agent: AgentId, index: u16, now: SimTime) {
         let spec = &self.sc.agents[agent as usize];
-        let plan = self.sc.entries[spec.entry].shift.as_ref().expect("breaks come from a plan");
+        let plan = self.sc.entries[spec.entry]
+            .shift
+            .as_ref()
+            .expect("breaks come from a plan");
         let length = plan.breaks[index as usize].length;
         let shift_end = self.duty[agent as usize].shift.map_or(i64::MAX, |s| s.end);
         let end = (now + length).min(shift_end.max(0) as SimTime);
@@ -471,7 +542,8 @@ impl<'s> Engine<'s> {
             self.on_break[g] += 1;
         }
         self.set_presence(agent, Presence::Break, now);
-        self.duty[agent as usize].break_timer = Some(self.queue.schedule_timer(end, Event::BreakEnd { agent }));
+        self.duty[agent as usize].break_timer =
+            Some(self.queue.schedule_timer(end, Event::BreakEnd { agent }));
     }
 
     fn leave_break_counts(&mut self, agent: AgentId) {
@@ -496,7 +568,7 @@ impl<'s> Engine<'s> {
         let mut i = 0;
         while i < self.break_waiters.len() {
             let (agent, index) = self.break_waiters[i];
-            if self.agents.agents[agent as usize].presence != Presence::Online {
+            if self.agents.get(agent).presence != Presence::Online {
                 self.break_waiters.remove(i);
             } else if self.break_allowed(agent) {
                 self.break_waiters.remove(i);
@@ -519,7 +591,10 @@ impl<'s> Engine<'s> {
             }
         }
         for (arrived_at, waited) in unfinished {
-            let iv = self.rec.interval_of(arrived_at).expect("counted chats arrived in the window");
+            let iv = self
+                .rec
+                .interval_of(arrived_at)
+                .expect("counted chats arrived in the window");
             self.rec.on_unfinished(iv, waited);
         }
         self.rec.finish(self.sc, &self.agents, end, &self.state)

@@ -144,11 +144,17 @@ impl Recorder {
     /// A recorder for one replication of `scenario`.
     pub fn new(scenario: &Scenario) -> Self {
         let run = &scenario.run;
-        let thresholds_ms: Vec<Millis> = scenario.sla.thresholds_s.iter().map(|&s| u64::from(s) * 1000).collect();
+        let thresholds_ms: Vec<Millis> = scenario
+            .sla
+            .thresholds_s
+            .iter()
+            .map(|&s| u64::from(s) * 1000)
+            .collect();
         let chat_stride = chat_col::WITHIN + thresholds_ms.len();
         let n = run.intervals();
         // Waits are at most the window plus the 7-day drain; anything longer saturates.
-        let histogram = || Histogram::new_with_bounds(1, 400 * DAY_MS, 3).expect("valid histogram bounds");
+        let histogram =
+            || Histogram::new_with_bounds(1, 400 * DAY_MS, 3).expect("valid histogram bounds");
         Self {
             from: run.measure_from(),
             to: run.measure_to(),
@@ -171,7 +177,10 @@ impl Recorder {
             agents: scenario
                 .agents
                 .iter()
-                .map(|a| AgentAccount { assigned_by_group: vec![0; a.groups.len()], ..Default::default() })
+                .map(|a| AgentAccount {
+                    assigned_by_group: vec![0; a.groups.len()],
+                    ..Default::default()
+                })
                 .collect(),
         }
     }
@@ -202,7 +211,10 @@ impl Recorder {
             let i = ((t - self.from) / self.interval) as usize;
             let seg_end = (self.from + (i as u64 + 1) * self.interval).min(end);
             let dt = (seg_end - t) as f64;
-            for (acc, v) in self.state[i * STATE_FIELDS..(i + 1) * STATE_FIELDS].iter_mut().zip(values) {
+            for (acc, v) in self.state[i * STATE_FIELDS..(i + 1) * STATE_FIELDS]
+                .iter_mut()
+                .zip(values)
+            {
                 *acc += v * dt;
             }
             t = seg_end;
@@ -304,14 +316,25 @@ impl Recorder {
     }
 
     /// Closes the window and computes the replication's numbers.
-    pub fn finish(mut self, scenario: &Scenario, pool: &AgentPool, end: SimTime, state: &StateCounters) -> RepResult {
+    pub fn finish(
+        mut self,
+        scenario: &Scenario,
+        pool: &AgentPool,
+        end: SimTime,
+        state: &StateCounters,
+    ) -> RepResult {
         let to = self.to;
         self.advance(end.max(to).min(to), state);
-        for (i, a) in pool.agents.iter().enumerate() {
+        for (i, a) in pool.all().iter().enumerate() {
             self.agent_advance(i, to, a.open, a.presence);
         }
         let scalars = self.scalars(scenario);
-        RepResult { scalars, chat: self.chat, state: self.state, agents: self.agents }
+        RepResult {
+            scalars,
+            chat: self.chat,
+            state: self.state,
+            agents: self.agents,
+        }
     }
 
     fn totals(&self) -> Vec<f64> {
@@ -327,7 +350,11 @@ impl Recorder {
     fn scalars(&self, sc: &Scenario) -> Vec<Scalar> {
         let mut out = Vec::new();
         let mut put = |name: &str, value: f64, definition: &str| {
-            out.push(Scalar { name: name.to_string(), value, definition: definition.to_string() });
+            out.push(Scalar {
+                name: name.to_string(),
+                value,
+                definition: definition.to_string(),
+            });
         };
         let t = self.totals();
         let offered = t[chat_col::OFFERED];
@@ -335,47 +362,155 @@ impl Recorder {
         let abandoned = t[chat_col::ABANDONED];
         let unfinished = t[chat_col::UNFINISHED];
         let div = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
-        put("offered", offered, "chats arriving (转人工) in the measured window");
-        put("answered", answered, "offered chats taken by an agent (first human reply follows at assignment + first_reply delay)");
-        put("abandoned", abandoned, "offered chats whose buyer left the queue before an agent took them");
-        put("unfinished", unfinished, "offered chats still waiting when the simulation stopped (7 days after the window); neither answered nor abandoned");
-        put("p_wait", div(t[chat_col::WAITED], offered), "fraction of offered chats not taken by an agent on arrival (they queued)");
-        put("abandon_rate", div(abandoned, offered), "abandoned / offered");
-        put("asa_answered_s", div(t[chat_col::SUM_WAIT_ANSWERED_MS], answered) / 1e3, "mean queue wait of answered chats, seconds");
-        let all_waits = t[chat_col::SUM_WAIT_ANSWERED_MS] + self.sum_wait_abandoned_ms + self.sum_wait_unfinished_ms;
-        put("mean_wait_all_s", div(all_waits, offered) / 1e3, "mean over offered chats of the time spent waiting, min(wait, patience); unfinished chats count the time they had waited; seconds");
-        let q = |h: &Histogram<u64>, p: f64| if h.is_empty() { f64::NAN } else { h.value_at_quantile(p) as f64 / 1e3 };
-        put("frt_mean_s", div(self.sum_frt_ms, answered) / 1e3, "mean first response time (first human reply − arrival, queue included) of answered chats, seconds");
+        put(
+            "offered",
+            offered,
+            "chats arriving (转人工) in the measured window",
+        );
+        put(
+            "answered",
+            answered,
+            "offered chats taken by an agent (first human reply follows at assignment + first_reply delay)",
+        );
+        put(
+            "abandoned",
+            abandoned,
+            "offered chats whose buyer left the queue before an agent took them",
+        );
+        put(
+            "unfinished",
+            unfinished,
+            "offered chats still waiting when the simulation stopped (7 days after the window); neither answered nor abandoned",
+        );
+        put(
+            "p_wait",
+            div(t[chat_col::WAITED], offered),
+            "fraction of offered chats not taken by an agent on arrival (they queued)",
+        );
+        put(
+            "abandon_rate",
+            div(abandoned, offered),
+            "abandoned / offered",
+        );
+        put(
+            "asa_answered_s",
+            div(t[chat_col::SUM_WAIT_ANSWERED_MS], answered) / 1e3,
+            "mean queue wait of answered chats, seconds",
+        );
+        let all_waits = t[chat_col::SUM_WAIT_ANSWERED_MS]
+            + self.sum_wait_abandoned_ms
+            + self.sum_wait_unfinished_ms;
+        put(
+            "mean_wait_all_s",
+            div(all_waits, offered) / 1e3,
+            "mean over offered chats of the time spent waiting, min(wait, patience); unfinished chats count the time they had waited; seconds",
+        );
+        let q = |h: &Histogram<u64>, p: f64| {
+            if h.is_empty() {
+                f64::NAN
+            } else {
+                h.value_at_quantile(p) as f64 / 1e3
+            }
+        };
+        put(
+            "frt_mean_s",
+            div(self.sum_frt_ms, answered) / 1e3,
+            "mean first response time (first human reply − arrival, queue included) of answered chats, seconds",
+        );
         for (name, p) in [("frt_p50_s", 0.5), ("frt_p90_s", 0.9), ("frt_p99_s", 0.99)] {
-            put(name, q(&self.frt_ms, p), &format!("{}th percentile of first response time over answered chats, seconds (3 significant digits)", (p * 100.0) as u32));
+            put(
+                name,
+                q(&self.frt_ms, p),
+                &format!(
+                    "{}th percentile of first response time over answered chats, seconds (3 significant digits)",
+                    (p * 100.0) as u32
+                ),
+            );
         }
-        put("wait_answered_p90_s", q(&self.wait_answered_ms, 0.9), "90th percentile of the queue wait of answered chats, seconds");
+        put(
+            "wait_answered_p90_s",
+            q(&self.wait_answered_ms, 0.9),
+            "90th percentile of the queue wait of answered chats, seconds",
+        );
         for (k, &s) in sc.sla.thresholds_s.iter().enumerate() {
             let within = t[chat_col::WITHIN + k];
-            let golden = if s == 120 { " (golden 2-minute rule, 黄金2分钟: the headline)" } else { "" };
-            put(&format!("answered_within_{s}s_over_offered"), div(within, offered),
-                &format!("chats whose first human reply came within {s} s of arrival ÷ offered chats; abandoned and unfinished count as misses{golden}"));
-            put(&format!("answered_within_{s}s_over_answered"), div(within, answered),
-                &format!("chats whose first human reply came within {s} s ÷ answered chats"));
-            put(&format!("answered_within_{s}s_over_offered_minus_short_abandons"), div(within, offered - self.short_abandons[k] as f64),
-                &format!("chats whose first human reply came within {s} s ÷ (offered − chats abandoned within {s} s)"));
+            let golden = if s == 120 {
+                " (golden 2-minute rule, 黄金2分钟: the headline)"
+            } else {
+                ""
+            };
+            put(
+                &format!("answered_within_{s}s_over_offered"),
+                div(within, offered),
+                &format!(
+                    "chats whose first human reply came within {s} s of arrival ÷ offered chats; abandoned and unfinished count as misses{golden}"
+                ),
+            );
+            put(
+                &format!("answered_within_{s}s_over_answered"),
+                div(within, answered),
+                &format!("chats whose first human reply came within {s} s ÷ answered chats"),
+            );
+            put(
+                &format!("answered_within_{s}s_over_offered_minus_short_abandons"),
+                div(within, offered - self.short_abandons[k] as f64),
+                &format!(
+                    "chats whose first human reply came within {s} s ÷ (offered − chats abandoned within {s} s)"
+                ),
+            );
         }
-        put("mean_session_s", div(self.sum_session_ms, self.completed as f64) / 1e3, "mean time from assignment to session end of counted chats that ended, seconds");
-        put("sessions_unfinished", self.sessions_unfinished as f64, "counted chats still with an agent when the simulation stopped");
+        put(
+            "mean_session_s",
+            div(self.sum_session_ms, self.completed as f64) / 1e3,
+            "mean time from assignment to session end of counted chats that ended, seconds",
+        );
+        put(
+            "sessions_unfinished",
+            self.sessions_unfinished as f64,
+            "counted chats still with an agent when the simulation stopped",
+        );
         let (state_totals, window_ms) = self.state_totals();
-        put("occupancy", div(state_totals[5], state_totals[4]), "∫ open chats of on-shift agents dt ÷ ∫ max_concurrent of on-shift agents dt over the window");
-        put("queue_len_mean", state_totals[0] / window_ms, "time-averaged number of chats waiting in the queue");
-        put("sessions_in_service_mean", state_totals[1] / window_ms, "time-averaged number of chats held by agents");
-        put("agents_on_shift_mean", state_totals[2] / window_ms, "time-averaged number of agents on shift (breaks included)");
+        put(
+            "occupancy",
+            div(state_totals[5], state_totals[4]),
+            "∫ open chats of on-shift agents dt ÷ ∫ max_concurrent of on-shift agents dt over the window",
+        );
+        put(
+            "queue_len_mean",
+            state_totals[0] / window_ms,
+            "time-averaged number of chats waiting in the queue",
+        );
+        put(
+            "sessions_in_service_mean",
+            state_totals[1] / window_ms,
+            "time-averaged number of chats held by agents",
+        );
+        put(
+            "agents_on_shift_mean",
+            state_totals[2] / window_ms,
+            "time-averaged number of agents on shift (breaks included)",
+        );
         for (name, value, def) in load_balance(sc, &self.agents) {
             put(&name, value, &def);
         }
         for (g, group) in sc.groups.iter().enumerate() {
             let [off, waited, _ans, golden] = self.groups[g];
             let (off, waited, golden) = (off as f64, waited as f64, golden as f64);
-            put(&format!("group.{}.offered", group.name), off, "offered chats routed to this group");
-            put(&format!("group.{}.p_wait", group.name), div(waited, off), "fraction of this group's offered chats that queued");
-            put(&format!("group.{}.answered_within_120s_over_offered", group.name), div(golden, off), "golden 2-minute rate of this group's chats");
+            put(
+                &format!("group.{}.offered", group.name),
+                off,
+                "offered chats routed to this group",
+            );
+            put(
+                &format!("group.{}.p_wait", group.name),
+                div(waited, off),
+                "fraction of this group's offered chats that queued",
+            );
+            put(
+                &format!("group.{}.answered_within_120s_over_offered", group.name),
+                div(golden, off),
+                "golden 2-minute rate of this group's chats",
+            );
         }
         out
     }

@@ -84,7 +84,10 @@ pub enum RunError {
 pub fn run(scenario: &Scenario, threads: Option<usize>) -> Result<Summary, RunError> {
     let reps = scenario.run.replications;
     let work = || -> Vec<(RepResult, LoopStats)> {
-        (0..reps).into_par_iter().map(|r| run_replication(scenario, r)).collect()
+        (0..reps)
+            .into_par_iter()
+            .map(|r| run_replication(scenario, r))
+            .collect()
     };
     let results = match threads {
         Some(n) => rayon::ThreadPoolBuilder::new()
@@ -102,12 +105,15 @@ pub fn merge(sc: &Scenario, results: Vec<(RepResult, LoopStats)>) -> Summary {
     let reps: Vec<&RepResult> = results.iter().map(|(r, _)| r).collect();
     let metrics = merge_scalars(&reps);
     let series = merge_series(sc, &reps);
-    let accounts: Vec<&[crate::metrics::AgentAccount]> = reps.iter().map(|r| r.agents.as_slice()).collect();
+    let accounts: Vec<&[crate::metrics::AgentAccount]> =
+        reps.iter().map(|r| r.agents.as_slice()).collect();
     let agents = agent_rows(sc, &accounts);
-    let work = results.iter().fold(LoopStats::default(), |acc, (_, s)| LoopStats {
-        events: acc.events + s.events,
-        arrivals: acc.arrivals + s.arrivals,
-    });
+    let work = results
+        .iter()
+        .fold(LoopStats::default(), |acc, (_, s)| LoopStats {
+            events: acc.events + s.events,
+            arrivals: acc.arrivals + s.arrivals,
+        });
     Summary {
         scenario: sc.name.clone(),
         seed: sc.run.seed,
@@ -122,7 +128,9 @@ pub fn merge(sc: &Scenario, results: Vec<(RepResult, LoopStats)>) -> Summary {
 }
 
 fn merge_scalars(reps: &[&RepResult]) -> Vec<MetricSummary> {
-    let Some(first) = reps.first() else { return Vec::new() };
+    let Some(first) = reps.first() else {
+        return Vec::new();
+    };
     first
         .scalars
         .iter()
@@ -130,7 +138,12 @@ fn merge_scalars(reps: &[&RepResult]) -> Vec<MetricSummary> {
         .map(|(i, s)| {
             let xs: Vec<f64> = reps.iter().map(|r| r.scalars[i].value).collect();
             let (mean, ci95) = mean_ci95(&xs);
-            MetricSummary { name: s.name.clone(), mean, ci95, definition: s.definition.clone() }
+            MetricSummary {
+                name: s.name.clone(),
+                mean,
+                ci95,
+                definition: s.definition.clone(),
+            }
         })
         .collect()
 }
@@ -141,11 +154,24 @@ fn merge_series(sc: &Scenario, reps: &[&RepResult]) -> Series {
     let stride = chat_col::WITHIN + thresholds.len();
     let n = run.intervals();
     let r = reps.len().max(1) as f64;
-    let mut columns: Vec<String> = ["offered", "answered", "abandoned", "unfinished", "p_wait"].map(String::from).to_vec();
-    columns.extend(thresholds.iter().map(|t| format!("answered_within_{t}s_over_offered")));
+    let mut columns: Vec<String> = ["offered", "answered", "abandoned", "unfinished", "p_wait"]
+        .map(String::from)
+        .to_vec();
     columns.extend(
-        ["asa_answered_s", "queue_len_mean", "agents_on_shift", "agents_on_break", "sessions_in_service_mean", "occupancy"]
-            .map(String::from),
+        thresholds
+            .iter()
+            .map(|t| format!("answered_within_{t}s_over_offered")),
+    );
+    columns.extend(
+        [
+            "asa_answered_s",
+            "queue_len_mean",
+            "agents_on_shift",
+            "agents_on_break",
+            "sessions_in_service_mean",
+            "occupancy",
+        ]
+        .map(String::from),
     );
     let mut rows = Vec::with_capacity(n);
     let mut interval_start = Vec::with_capacity(n);
@@ -159,7 +185,10 @@ fn merge_series(sc: &Scenario, reps: &[&RepResult]) -> Series {
             for (acc, v) in chat.iter_mut().zip(&rep.chat[i * stride..(i + 1) * stride]) {
                 *acc += v;
             }
-            for (acc, v) in state.iter_mut().zip(&rep.state[i * STATE_FIELDS..(i + 1) * STATE_FIELDS]) {
+            for (acc, v) in state
+                .iter_mut()
+                .zip(&rep.state[i * STATE_FIELDS..(i + 1) * STATE_FIELDS])
+            {
                 *acc += v;
             }
         }
@@ -173,10 +202,25 @@ fn merge_series(sc: &Scenario, reps: &[&RepResult]) -> Series {
             ratio(chat[chat_col::WAITED], offered),
         ];
         row.extend((0..thresholds.len()).map(|k| ratio(chat[chat_col::WITHIN + k], offered)));
-        row.push(ratio(chat[chat_col::SUM_WAIT_ANSWERED_MS], chat[chat_col::ANSWERED]) / 1e3);
+        row.push(
+            ratio(
+                chat[chat_col::SUM_WAIT_ANSWERED_MS],
+                chat[chat_col::ANSWERED],
+            ) / 1e3,
+        );
         let time = r * len;
-        row.extend([state[0] / time, state[2] / time, state[3] / time, state[1] / time, ratio(state[5], state[4])]);
+        row.extend([
+            state[0] / time,
+            state[2] / time,
+            state[3] / time,
+            state[1] / time,
+            ratio(state[5], state[4]),
+        ]);
         rows.push(row);
     }
-    Series { columns, interval_start, rows }
+    Series {
+        columns,
+        interval_start,
+        rows,
+    }
 }

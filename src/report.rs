@@ -55,7 +55,13 @@ impl Serialize for Metrics<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(self.0.len()))?;
         for m in self.0 {
-            map.serialize_entry(&m.name, &Entry { mean: m.mean, ci95: m.ci95 })?;
+            map.serialize_entry(
+                &m.name,
+                &Entry {
+                    mean: m.mean,
+                    ci95: m.ci95,
+                },
+            )?;
         }
         map.end()
     }
@@ -89,7 +95,8 @@ pub fn summary_json(summary: &Summary) -> String {
         metrics: Metrics(&summary.metrics),
         definitions: Definitions(&summary.metrics),
     };
-    let mut text = serde_json::to_string_pretty(&doc).expect("summary serializes: plain data, string keys");
+    let mut text =
+        serde_json::to_string_pretty(&doc).expect("summary serializes: plain data, string keys");
     text.push('\n');
     text
 }
@@ -103,7 +110,11 @@ fn csv_field(s: &str) -> String {
 }
 
 fn csv_number(x: f64) -> String {
-    if x.is_finite() { format!("{x}") } else { String::new() }
+    if x.is_finite() {
+        format!("{x}")
+    } else {
+        String::new()
+    }
 }
 
 /// `timeseries.csv`: one row per interval; counts are means per replication,

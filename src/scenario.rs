@@ -178,7 +178,11 @@ struct DiagnosticList<'a>(&'a [Diagnostic]);
 impl fmt::Display for DiagnosticList<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.0.len();
-        writeln!(f, "invalid scenario ({n} problem{})", if n == 1 { "" } else { "s" })?;
+        writeln!(
+            f,
+            "invalid scenario ({n} problem{})",
+            if n == 1 { "" } else { "s" }
+        )?;
         for d in self.0 {
             write!(f, "{d}")?;
         }
@@ -189,9 +193,14 @@ impl fmt::Display for DiagnosticList<'_> {
 impl Scenario {
     /// Reads and validates a scenario file.
     pub fn load(path: &Path) -> Result<Self, ScenarioError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ScenarioError::Read { path: path.to_path_buf(), source })?;
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario");
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("scenario");
         Self::from_toml(&text, &path.display().to_string(), stem)
     }
 
@@ -201,7 +210,10 @@ impl Scenario {
             diagnostics: vec![locate::from_toml_error(text, file, &e)],
         })?;
         validate::scenario(raw, default_name).map_err(|issues| ScenarioError::Invalid {
-            diagnostics: issues.into_iter().map(|i| locate::from_issue(text, file, i)).collect(),
+            diagnostics: issues
+                .into_iter()
+                .map(|i| locate::from_issue(text, file, i))
+                .collect(),
         })
     }
 
@@ -224,6 +236,10 @@ impl Scenario {
 
     /// Largest `max_concurrent` of any agent.
     pub fn max_cap(&self) -> u32 {
-        self.agents.iter().map(|a| a.max_concurrent).max().unwrap_or(1)
+        self.agents
+            .iter()
+            .map(|a| a.max_concurrent)
+            .max()
+            .unwrap_or(1)
     }
 }

@@ -89,14 +89,18 @@ impl ShiftPlan {
             }
             WorkDays::Weekdays(_) => 0,
         };
-        Stagger { day_offset, pattern_offset: index % self.patterns.len() as u32 }
+        Stagger {
+            day_offset,
+            pattern_offset: index % self.patterns.len() as u32,
+        }
     }
 
     fn works_on(&self, day: i64, stagger: Stagger) -> bool {
         match self.work_days {
             WorkDays::Weekdays(days) => days[weekday_of_day(day)],
             WorkDays::Rotation { on, off } => {
-                let pos = (day - self.anchor_day + i64::from(stagger.day_offset)).rem_euclid(i64::from(on + off));
+                let pos = (day - self.anchor_day + i64::from(stagger.day_offset))
+                    .rem_euclid(i64::from(on + off));
                 pos < i64::from(on)
             }
         }
@@ -118,7 +122,10 @@ impl ShiftPlan {
             WorkDays::Rotation { on, off } => u64::from(on + off),
         };
         if self.patterns.len() > 1 {
-            cycle = lcm(cycle, self.patterns.len() as u64 * u64::from(self.rotate_every_days));
+            cycle = lcm(
+                cycle,
+                self.patterns.len() as u64 * u64::from(self.rotate_every_days),
+            );
         }
         cycle
     }
@@ -143,7 +150,9 @@ impl ShiftPlan {
     pub fn check(&self, count: u32) -> Result<(), String> {
         let cycle = self.cycle_days();
         if cycle > 3_660 {
-            return Err(format!("the shift rotation only repeats after {cycle} days; at most 3660 allowed"));
+            return Err(format!(
+                "the shift rotation only repeats after {cycle} days; at most 3660 allowed"
+            ));
         }
         let mut seen = Vec::new();
         for i in 0..count {
@@ -179,7 +188,13 @@ impl ShiftPlan {
     pub fn describe(&self) -> String {
         let windows = |ws: &[Window]| {
             ws.iter()
-                .map(|w| format!("{}-{}", format_clock(w.start), format_clock((w.start + w.len) % DAY_MS)))
+                .map(|w| {
+                    format!(
+                        "{}-{}",
+                        format_clock(w.start),
+                        format_clock((w.start + w.len) % DAY_MS)
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(" + ")
         };
@@ -187,19 +202,33 @@ impl ShiftPlan {
             windows(&self.patterns[0])
         } else {
             let all: Vec<String> = self.patterns.iter().map(|p| windows(p)).collect();
-            format!("rotating [{}] every {}d", all.join(" | "), self.rotate_every_days)
+            format!(
+                "rotating [{}] every {}d",
+                all.join(" | "),
+                self.rotate_every_days
+            )
         };
         match &self.work_days {
             WorkDays::Weekdays(days) if days.iter().all(|d| *d) => {}
             WorkDays::Weekdays(days) => {
-                let names: Vec<&str> =
-                    crate::time::WEEKDAYS.iter().zip(days).filter(|(_, on)| **on).map(|(n, _)| *n).collect();
+                let names: Vec<&str> = crate::time::WEEKDAYS
+                    .iter()
+                    .zip(days)
+                    .filter(|(_, on)| **on)
+                    .map(|(n, _)| *n)
+                    .collect();
                 s.push_str(&format!(" on {}", names.join(",")));
             }
-            WorkDays::Rotation { on, off } => s.push_str(&format!(", {on} days on / {off} off (staggered)")),
+            WorkDays::Rotation { on, off } => {
+                s.push_str(&format!(", {on} days on / {off} off (staggered)"))
+            }
         }
         for b in &self.breaks {
-            s.push_str(&format!(", break {} after {}", format_duration(b.length), format_duration(b.after)));
+            s.push_str(&format!(
+                ", break {} after {}",
+                format_duration(b.length),
+                format_duration(b.after)
+            ));
         }
         s
     }
@@ -223,11 +252,20 @@ mod tests {
     }
 
     fn plan(patterns: Vec<Vec<Window>>, work_days: WorkDays) -> ShiftPlan {
-        ShiftPlan { patterns, rotate_every_days: 7, work_days, breaks: vec![], anchor_day: clock().day(0) }
+        ShiftPlan {
+            patterns,
+            rotate_every_days: 7,
+            work_days,
+            breaks: vec![],
+            anchor_day: clock().day(0),
+        }
     }
 
     fn w(start_h: u64, len_h: u64) -> Window {
-        Window { start: start_h * HOUR_MS, len: len_h * HOUR_MS }
+        Window {
+            start: start_h * HOUR_MS,
+            len: len_h * HOUR_MS,
+        }
     }
 
     #[test]
@@ -238,18 +276,28 @@ mod tests {
         let p = plan(vec![vec![w(9, 9)]], WorkDays::Weekdays(days));
         let c = clock();
         let fri_evening = (4 * DAY_MS + 20 * HOUR_MS) as i64;
-        let next = p.next_instance(&c, Stagger::default(), fri_evening).unwrap();
+        let next = p
+            .next_instance(&c, Stagger::default(), fri_evening)
+            .unwrap();
         assert_eq!(next.start, (7 * DAY_MS + 9 * HOUR_MS) as i64); // Monday 09:00
         // Inside a shift: the current instance.
-        let now = p.next_instance(&c, Stagger::default(), (10 * HOUR_MS) as i64).unwrap();
-        assert_eq!((now.start, now.end), ((9 * HOUR_MS) as i64, (18 * HOUR_MS) as i64));
+        let now = p
+            .next_instance(&c, Stagger::default(), (10 * HOUR_MS) as i64)
+            .unwrap();
+        assert_eq!(
+            (now.start, now.end),
+            ((9 * HOUR_MS) as i64, (18 * HOUR_MS) as i64)
+        );
     }
 
     #[test]
     fn night_shift_running_into_the_run_start_is_found() {
         let p = plan(vec![vec![w(22, 8)]], WorkDays::Weekdays([true; 7]));
         let i = p.next_instance(&clock(), Stagger::default(), 0).unwrap();
-        assert_eq!((i.start, i.end), (-(2 * HOUR_MS as i64), (6 * HOUR_MS) as i64));
+        assert_eq!(
+            (i.start, i.end),
+            (-(2 * HOUR_MS as i64), (6 * HOUR_MS) as i64)
+        );
     }
 
     #[test]
@@ -270,7 +318,10 @@ mod tests {
 
     #[test]
     fn multi_shift_rotation_changes_weekly() {
-        let p = plan(vec![vec![w(8, 8)], vec![w(16, 8)], vec![w(0, 8)]], WorkDays::Weekdays([true; 7]));
+        let p = plan(
+            vec![vec![w(8, 8)], vec![w(16, 8)], vec![w(0, 8)]],
+            WorkDays::Weekdays([true; 7]),
+        );
         let c = clock();
         let st = p.stagger(0, 3);
         let wk1 = p.next_instance(&c, st, 0).unwrap();
@@ -285,7 +336,10 @@ mod tests {
         let p = plan(vec![vec![w(9, 4), w(12, 6)]], WorkDays::Weekdays([true; 7]));
         assert!(p.check(1).unwrap_err().contains("overlap"));
         // Late (16:00-02:00) on Sunday, then next week's night shift from 00:00 Monday.
-        let p = plan(vec![vec![w(16, 10)], vec![w(0, 8)]], WorkDays::Weekdays([true; 7]));
+        let p = plan(
+            vec![vec![w(16, 10)], vec![w(0, 8)]],
+            WorkDays::Weekdays([true; 7]),
+        );
         assert!(p.check(2).is_err());
     }
 }

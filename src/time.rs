@@ -64,7 +64,11 @@ pub fn parse_duration(text: &str) -> Result<Millis, String> {
             "s" => SECOND_MS,
             "ms" => 1,
             "" => return Err(format!("`{text}`: missing unit after {number}: {HELP}")),
-            _ => return Err(format!("`{text}`: unknown unit `{unit}` (allowed: d, h, m, s, ms)")),
+            _ => {
+                return Err(format!(
+                    "`{text}`: unknown unit `{unit}` (allowed: d, h, m, s, ms)"
+                ));
+            }
         };
         if seen.contains(&unit) {
             return Err(format!("`{text}`: unit `{unit}` appears twice"));
@@ -86,7 +90,13 @@ pub fn format_duration(ms: Millis) -> String {
     }
     let mut rest = ms;
     let mut out = String::new();
-    for (unit, scale) in [("d", DAY_MS), ("h", HOUR_MS), ("m", MINUTE_MS), ("s", SECOND_MS), ("ms", 1)] {
+    for (unit, scale) in [
+        ("d", DAY_MS),
+        ("h", HOUR_MS),
+        ("m", MINUTE_MS),
+        ("s", SECOND_MS),
+        ("ms", 1),
+    ] {
         if rest >= scale {
             out.push_str(&format!("{}{unit}", rest / scale));
             rest %= scale;
@@ -114,7 +124,11 @@ pub fn parse_clock(text: &str) -> Result<Millis, String> {
 
 /// Formats milliseconds after midnight as `"HH:MM"` (with `":SS"` when needed).
 pub fn format_clock(ms_of_day: Millis) -> String {
-    let (h, m, s) = (ms_of_day / HOUR_MS, ms_of_day / MINUTE_MS % 60, ms_of_day / SECOND_MS % 60);
+    let (h, m, s) = (
+        ms_of_day / HOUR_MS,
+        ms_of_day / MINUTE_MS % 60,
+        ms_of_day / SECOND_MS % 60,
+    );
     if s == 0 {
         format!("{h:02}:{m:02}")
     } else {
@@ -222,7 +236,12 @@ pub fn parse_instant(text: &str) -> Result<Instant, String> {
                 return Err(format!("`{text}`: {help}"));
             }
             let padded: String = frac.chars().chain("000".chars()).take(3).collect();
-            (c, padded.parse::<i64>().map_err(|_| format!("`{text}`: {help}"))?)
+            (
+                c,
+                padded
+                    .parse::<i64>()
+                    .map_err(|_| format!("`{text}`: {help}"))?,
+            )
         }
         None => (clock, 0),
     };
@@ -230,9 +249,13 @@ pub fn parse_instant(text: &str) -> Result<Instant, String> {
     if clock_ms >= DAY_MS {
         return Err(format!("`{text}`: {help}"));
     }
-    let offset_min = parse_offset(zone).ok_or_else(|| format!("`{text}`: bad UTC offset `{zone}`: {help}"))?;
+    let offset_min =
+        parse_offset(zone).ok_or_else(|| format!("`{text}`: bad UTC offset `{zone}`: {help}"))?;
     let local = date * DAY_MS as i64 + clock_ms as i64 + frac_ms;
-    Ok(Instant { unix_ms: local - i64::from(offset_min) * MINUTE_MS as i64, offset_min })
+    Ok(Instant {
+        unix_ms: local - i64::from(offset_min) * MINUTE_MS as i64,
+        offset_min,
+    })
 }
 
 fn parse_offset(zone: &str) -> Option<i32> {
@@ -266,8 +289,16 @@ pub fn format_local(local_ms: i64, offset_min: i32) -> String {
     );
     let sign = if offset_min < 0 { '-' } else { '+' };
     let off = offset_min.unsigned_abs();
-    let frac = if milli == 0 { String::new() } else { format!(".{milli:03}") };
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}{frac}{sign}{:02}:{:02}", off / 60, off % 60)
+    let frac = if milli == 0 {
+        String::new()
+    } else {
+        format!(".{milli:03}")
+    };
+    format!(
+        "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}{frac}{sign}{:02}:{:02}",
+        off / 60,
+        off % 60
+    )
 }
 
 /// Formats a day number as `"YYYY-MM-DD"`.
@@ -288,7 +319,10 @@ pub struct LocalClock {
 impl LocalClock {
     /// The clock of a run that starts at `start`.
     pub fn new(start: Instant) -> Self {
-        Self { start_local_ms: start.local_ms(), offset_min: start.offset_min }
+        Self {
+            start_local_ms: start.local_ms(),
+            offset_min: start.offset_min,
+        }
     }
 
     /// Local wall-clock milliseconds at simulated time `t`.
@@ -313,7 +347,9 @@ impl LocalClock {
 
     /// Simulated time of an absolute instant; may be negative.
     pub fn sim_of(&self, at: Instant) -> i64 {
-        at.local_ms() - i64::from(at.offset_min - self.offset_min) * MINUTE_MS as i64 - self.start_local_ms
+        at.local_ms()
+            - i64::from(at.offset_min - self.offset_min) * MINUTE_MS as i64
+            - self.start_local_ms
     }
 
     /// RFC 3339 text of simulated time `t` in the run's local time.
@@ -349,7 +385,10 @@ mod tests {
         assert_eq!(parse_duration("1.5h"), Ok(5_400_000));
         assert_eq!(parse_duration("250ms"), Ok(250));
         assert_eq!(parse_duration("1h 30m"), Ok(5_400_000));
-        assert_eq!(parse_duration("1d2h3m4s5ms"), Ok(DAY_MS + 2 * HOUR_MS + 3 * MINUTE_MS + 4_005));
+        assert_eq!(
+            parse_duration("1d2h3m4s5ms"),
+            Ok(DAY_MS + 2 * HOUR_MS + 3 * MINUTE_MS + 4_005)
+        );
         for bad in ["", "5", "m", "5x", "1h1h", "-5s", "1..2s", "1e400s"] {
             assert!(parse_duration(bad).is_err(), "{bad} should fail");
         }
@@ -387,8 +426,18 @@ mod tests {
         let b = parse_instant("2026-11-10T16:00:00Z").unwrap();
         assert_eq!(a.unix_ms, b.unix_ms);
         assert_eq!(parse_instant("2026-11-11T00:00+08:00").unwrap(), a);
-        assert_eq!(parse_instant("2026-11-11T00:00:00.5+08:00").unwrap().unix_ms, a.unix_ms + 500);
-        for bad in ["2026-11-11T00:00:00", "2026-11-11", "2026-13-01T00:00+08:00", "2026-11-11T25:00+08:00"] {
+        assert_eq!(
+            parse_instant("2026-11-11T00:00:00.5+08:00")
+                .unwrap()
+                .unix_ms,
+            a.unix_ms + 500
+        );
+        for bad in [
+            "2026-11-11T00:00:00",
+            "2026-11-11",
+            "2026-13-01T00:00+08:00",
+            "2026-11-11T25:00+08:00",
+        ] {
             assert!(parse_instant(bad).is_err(), "{bad}");
         }
         let clock = LocalClock::new(a);

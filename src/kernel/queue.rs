@@ -65,7 +65,13 @@ impl<E> Default for EventQueue<E> {
 impl<E> EventQueue<E> {
     /// An empty queue at time 0.
     pub fn new() -> Self {
-        Self { heap: BinaryHeap::new(), next_seq: 0, now: 0, generations: Vec::new(), free_slots: Vec::new() }
+        Self {
+            heap: BinaryHeap::new(),
+            next_seq: 0,
+            now: 0,
+            generations: Vec::new(),
+            free_slots: Vec::new(),
+        }
     }
 
     /// The time of the last popped event.
@@ -142,7 +148,13 @@ impl<E> EventQueue<E> {
     fn push(&mut self, time: SimTime, slot: u32, generation: u32, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry { time: time.max(self.now), seq, slot, generation, event });
+        self.heap.push(Entry {
+            time: time.max(self.now),
+            seq,
+            slot,
+            generation,
+            event,
+        });
     }
 }
 
@@ -185,7 +197,11 @@ mod tests {
                         oracle.retain(|e| e.2 != Some(id));
                     }
                     _ => {
-                        let expected = oracle.iter().enumerate().min_by_key(|(_, e)| (e.0, e.1)).map(|(i, _)| i);
+                        let expected = oracle
+                            .iter()
+                            .enumerate()
+                            .min_by_key(|(_, e)| (e.0, e.1))
+                            .map(|(i, _)| i);
                         let got = queue.pop();
                         match expected {
                             None => assert!(got.is_none()),

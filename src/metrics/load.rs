@@ -70,8 +70,13 @@ fn fair_shares(sc: &Scenario, accounts: &[AgentAccount]) -> Vec<f64> {
 
 /// Load-balance scalars of one replication: `(name, value, definition)`.
 pub fn load_balance(sc: &Scenario, accounts: &[AgentAccount]) -> Vec<(String, f64, String)> {
-    let on_shift: Vec<usize> = (0..accounts.len()).filter(|&i| accounts[i].on_shift_ms > 0.0).collect();
-    let occ: Vec<f64> = on_shift.iter().map(|&i| occupancy(&accounts[i], sc.agents[i].max_concurrent)).collect();
+    let on_shift: Vec<usize> = (0..accounts.len())
+        .filter(|&i| accounts[i].on_shift_ms > 0.0)
+        .collect();
+    let occ: Vec<f64> = on_shift
+        .iter()
+        .map(|&i| occupancy(&accounts[i], sc.agents[i].max_concurrent))
+        .collect();
     let per_hour_weight: Vec<f64> = on_shift
         .iter()
         .map(|&i| {
@@ -96,13 +101,31 @@ pub fn load_balance(sc: &Scenario, accounts: &[AgentAccount]) -> Vec<(String, f6
         ("fair_share_ratio_max".to_string(), max, "highest ratio of an agent's assigned chats to its weight-fair share".to_string()),
     ];
     for (g, group) in sc.groups.iter().enumerate() {
-        let members: Vec<usize> = on_shift.iter().copied().filter(|&i| sc.agents[i].groups.contains(&g)).collect();
-        let occ: Vec<f64> = members.iter().map(|&i| occupancy(&accounts[i], sc.agents[i].max_concurrent)).collect();
+        let members: Vec<usize> = on_shift
+            .iter()
+            .copied()
+            .filter(|&i| sc.agents[i].groups.contains(&g))
+            .collect();
+        let occ: Vec<f64> = members
+            .iter()
+            .map(|&i| occupancy(&accounts[i], sc.agents[i].max_concurrent))
+            .collect();
         let open: f64 = members.iter().map(|&i| accounts[i].open_ms).sum();
-        let cap: f64 = members.iter().map(|&i| f64::from(sc.agents[i].max_concurrent) * accounts[i].on_shift_ms).sum();
+        let cap: f64 = members
+            .iter()
+            .map(|&i| f64::from(sc.agents[i].max_concurrent) * accounts[i].on_shift_ms)
+            .sum();
         let name = &group.name;
-        out.push((format!("group.{name}.occupancy"), open / cap, "occupancy of this group's agents (agents in several groups count in each)".to_string()));
-        out.push((format!("group.{name}.jain_occupancy"), jain(&occ), "Jain's index of per-agent occupancy within this group".to_string()));
+        out.push((
+            format!("group.{name}.occupancy"),
+            open / cap,
+            "occupancy of this group's agents (agents in several groups count in each)".to_string(),
+        ));
+        out.push((
+            format!("group.{name}.jain_occupancy"),
+            jain(&occ),
+            "Jain's index of per-agent occupancy within this group".to_string(),
+        ));
     }
     out
 }
@@ -142,7 +165,10 @@ pub fn agent_rows(sc: &Scenario, reps: &[&[AgentAccount]]) -> Vec<AgentRow> {
     let mut pooled: Vec<AgentAccount> = sc
         .agents
         .iter()
-        .map(|a| AgentAccount { assigned_by_group: vec![0; a.groups.len()], ..Default::default() })
+        .map(|a| AgentAccount {
+            assigned_by_group: vec![0; a.groups.len()],
+            ..Default::default()
+        })
         .collect();
     for rep in reps {
         for (p, acc) in pooled.iter_mut().zip(rep.iter()) {
@@ -166,7 +192,12 @@ pub fn agent_rows(sc: &Scenario, reps: &[&[AgentAccount]]) -> Vec<AgentRow> {
             AgentRow {
                 agent: spec.name.clone(),
                 entry: sc.entries[spec.entry].name.clone(),
-                groups: spec.groups.iter().map(|&g| sc.groups[g].name.as_str()).collect::<Vec<_>>().join(";"),
+                groups: spec
+                    .groups
+                    .iter()
+                    .map(|&g| sc.groups[g].name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(";"),
                 weight: spec.weight,
                 max_concurrent: spec.max_concurrent,
                 assigned: assigned / n,

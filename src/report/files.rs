@@ -35,8 +35,14 @@ pub fn write_atomically(dir: &Path, files: &[(&str, String)]) -> Result<Vec<Path
         }
         for (_, target) in &staged {
             if target.is_dir() {
-                let source = std::io::Error::new(std::io::ErrorKind::IsADirectory, "a directory is in the way");
-                return Err(WriteError { path: target.clone(), source });
+                let source = std::io::Error::new(
+                    std::io::ErrorKind::IsADirectory,
+                    "a directory is in the way",
+                );
+                return Err(WriteError {
+                    path: target.clone(),
+                    source,
+                });
             }
         }
         for (tmp, target) in &staged {
@@ -59,10 +65,14 @@ mod tests {
     #[test]
     fn writes_all_files_and_leaves_no_temporaries() {
         let dir = std::env::temp_dir().join(format!("kefusim-files-{}", std::process::id()));
-        let written = write_atomically(&dir, &[("a.txt", "A".into()), ("b.txt", "B".into())]).unwrap();
+        let written =
+            write_atomically(&dir, &[("a.txt", "A".into()), ("b.txt", "B".into())]).unwrap();
         assert_eq!(written.len(), 2);
         assert_eq!(fs::read_to_string(dir.join("b.txt")).unwrap(), "B");
-        let names: Vec<String> = fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        let names: Vec<String> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
         assert!(names.iter().all(|n| !n.contains(".tmp-")), "{names:?}");
         fs::remove_dir_all(&dir).unwrap();
     }

@@ -31,27 +31,46 @@ fn percent(m: Option<&MetricSummary>) -> String {
 }
 
 fn seconds(m: Option<&MetricSummary>) -> String {
-    m.filter(|m| m.mean.is_finite()).map_or("—".to_string(), |m| format!("{} s", number(m.mean)))
+    m.filter(|m| m.mean.is_finite())
+        .map_or("—".to_string(), |m| format!("{} s", number(m.mean)))
 }
 
 /// The summary printed by `kefusim run`: headline figures, then every metric.
 pub fn terminal_summary(s: &Summary) -> String {
     let mut out = String::new();
     let m = |name: &str| s.metric(name);
-    let reps = if s.replications == 1 { "1 replication".to_string() } else { format!("{} replications", s.replications) };
+    let reps = if s.replications == 1 {
+        "1 replication".to_string()
+    } else {
+        format!("{} replications", s.replications)
+    };
     let _ = writeln!(out, "kefusim · {} · seed {} · {reps}", s.scenario, s.seed);
     let _ = writeln!(out, "measured window {} → {}\n", s.window_from, s.window_to);
     let jain = m("jain_occupancy").map_or("—".to_string(), |j| match j.ci95 {
         Some(h) => format!("{} ± {}", number(j.mean), number(h)),
         None => number(j.mean),
     });
-    let frt = format!("{} / {} / {}", seconds(m("frt_p50_s")), seconds(m("frt_p90_s")), seconds(m("frt_p99_s")));
+    let frt = format!(
+        "{} / {} / {}",
+        seconds(m("frt_p50_s")),
+        seconds(m("frt_p90_s")),
+        seconds(m("frt_p99_s"))
+    );
     let offered = m("offered").map_or("—".to_string(), |o| number(o.mean));
     let lines = [
-        ("golden 2-minute rate (first reply ≤ 120 s ÷ offered)", percent(m("answered_within_120s_over_offered"))),
-        ("abandonment (abandoned ÷ offered)", percent(m("abandon_rate"))),
+        (
+            "golden 2-minute rate (first reply ≤ 120 s ÷ offered)",
+            percent(m("answered_within_120s_over_offered")),
+        ),
+        (
+            "abandonment (abandoned ÷ offered)",
+            percent(m("abandon_rate")),
+        ),
         ("first response p50 / p90 / p99 (answered chats)", frt),
-        ("occupancy (open chats ÷ caps, on shift)", percent(m("occupancy"))),
+        (
+            "occupancy (open chats ÷ caps, on shift)",
+            percent(m("occupancy")),
+        ),
         ("load balance (Jain's index of agent occupancy)", jain),
         ("offered chats per replication", offered),
     ];
@@ -61,10 +80,19 @@ pub fn terminal_summary(s: &Summary) -> String {
     let _ = writeln!(out, "\n  {:<58} {:>12} {:>12}", "metric", "mean", "±95%");
     for metric in &s.metrics {
         let ci = metric.ci95.map_or("—".to_string(), number);
-        let _ = writeln!(out, "  {:<58} {:>12} {:>12}", metric.name, number(metric.mean), ci);
+        let _ = writeln!(
+            out,
+            "  {:<58} {:>12} {:>12}",
+            metric.name,
+            number(metric.mean),
+            ci
+        );
     }
     if s.replications < 2 {
-        let _ = writeln!(out, "\n  (one replication: no confidence intervals; set run.replications or --replications)");
+        let _ = writeln!(
+            out,
+            "\n  (one replication: no confidence intervals; set run.replications or --replications)"
+        );
     }
     out
 }

@@ -2,6 +2,7 @@
 
 use rand::RngExt;
 
+use super::index::INELIGIBLE;
 use crate::agents::{Agent, AgentId, AgentPool};
 use crate::kernel::StreamRng;
 use crate::time::SimTime;
@@ -35,7 +36,10 @@ impl PolicyKind {
 
     /// The scenario name.
     pub fn name(self) -> &'static str {
-        Self::ALL.iter().find(|(p, _)| *p == self).map_or("?", |(_, n)| n)
+        Self::ALL
+            .iter()
+            .find(|(p, _)| *p == self)
+            .map_or("?", |(_, n)| n)
     }
 
     /// Parses a scenario name.
@@ -45,25 +49,38 @@ impl PolicyKind {
 
     /// The names, for error messages.
     pub fn names() -> String {
-        Self::ALL.iter().map(|(_, n)| *n).collect::<Vec<_>>().join(", ")
+        Self::ALL
+            .iter()
+            .map(|(_, n)| *n)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
-/// Picks by the smallest key among eligible members (ties: earlier member = lower id).
+/// Whether the policy orders agents by a [`key`] kept in the router's index.
+pub(super) fn is_keyed(policy: PolicyKind) -> bool {
+    matches!(policy, PolicyKind::LeastActive | PolicyKind::LongestIdle)
+}
+
+/// The ordering key of a keyed policy: the eligible agent with the smallest
+/// key is chosen, ties to the lower id; [`INELIGIBLE`] if it cannot take a chat.
 #[inline]
-fn min_by_key<K: PartialOrd>(members: &[AgentId], agents: &AgentPool, key: impl Fn(&Agent) -> K) -> Option<AgentId> {
-    let mut best: Option<(K, AgentId)> = None;
-    for &id in members {
-        let a = &agents.agents[id as usize];
-        if !a.accepts_new() {
-            continue;
-        }
-        let k = key(a);
-        if best.as_ref().is_none_or(|(bk, _)| k < *bk) {
-            best = Some((k, id));
-        }
+pub(super) fn key(policy: PolicyKind, a: &Agent) -> u64 {
+    if !a.accepts_new() {
+        return INELIGIBLE;
     }
-    best.map(|(_, id)| id)
+    // Times are < 2^56 ms (over 2 million years); open chats ≤ 50 < 2^6.
+    const TIME: u64 = (1 << 56) - 1;
+    match policy {
+        // Fewest open chats, then longest since the last assignment (never = longest ago).
+        PolicyKind::LeastActive => {
+            (u64::from(a.open) << 56) | a.last_assigned_at.map_or(0, |t| (t + 1).min(TIME))
+        }
+        // Idle agents first, longest idle first; then busy ones by least recent activity.
+        PolicyKind::LongestIdle if a.open == 0 => a.idle_since.min(TIME),
+        PolicyKind::LongestIdle => (1 << 62) | a.last_activity.min(TIME),
+        _ => INELIGIBLE,
+    }
 }
 
 pub(super) fn select(
@@ -76,17 +93,24 @@ pub(super) fn select(
     _now: SimTime,
 ) -> Option<AgentId> {
     match policy {
-        PolicyKind::LeastActive => {
-            // `None < Some(_)`: never assigned counts as longest ago.
-            min_by_key(members, agents, |a| (a.open, a.last_assigned_at))
+        PolicyKind::LeastActive | PolicyKind::LongestIdle => {
+            // Normally answered from the router's index; a scan gives the same answer.
+            let best = members
+                .iter()
+                .copied()
+                .min_by_key(|&id| (key(policy, agents.get(id)), id))?;
+            (key(policy, agents.get(best)) != INELIGIBLE).then_some(best)
         }
-        PolicyKind::LongestIdle => min_by_key(members, agents, |a| {
-            if a.open == 0 { (0, a.idle_since) } else { (1, a.last_activity) }
-        }),
         PolicyKind::RoundRobin => {
             let n = members.len();
-            let start = if *cursor == usize::MAX { 0 } else { *cursor + 1 };
-            let pos = (0..n).map(|k| (start + k) % n).find(|&p| agents.agents[members[p] as usize].accepts_new())?;
+            let start = if *cursor == usize::MAX {
+                0
+            } else {
+                *cursor + 1
+            };
+            let pos = (0..n)
+                .map(|k| (start + k) % n)
+                .find(|&p| agents.get(members[p]).accepts_new())?;
             *cursor = pos;
             Some(members[pos])
         }
@@ -94,7 +118,7 @@ pub(super) fn select(
             let mut total = 0.0;
             let mut best: Option<usize> = None;
             for (p, &id) in members.iter().enumerate() {
-                let a = &agents.agents[id as usize];
+                let a = agents.get(id);
                 if a.accepts_new() {
                     credits[p] += a.weight;
                     total += a.weight;
@@ -108,12 +132,19 @@ pub(super) fn select(
             Some(members[p])
         }
         PolicyKind::Random => {
-            let eligible = members.iter().filter(|&&id| agents.agents[id as usize].accepts_new()).count();
+            let eligible = members
+                .iter()
+                .filter(|&&id| agents.get(id).accepts_new())
+                .count();
             if eligible == 0 {
                 return None;
             }
             let k = rng.random_range(0..eligible);
-            members.iter().copied().filter(|&id| agents.agents[id as usize].accepts_new()).nth(k)
+            members
+                .iter()
+                .copied()
+                .filter(|&id| agents.get(id).accepts_new())
+                .nth(k)
         }
     }
 }

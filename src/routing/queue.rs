@@ -33,7 +33,10 @@ pub struct WaitingQueue {
 impl WaitingQueue {
     /// An empty queue for `groups` groups.
     pub fn new(groups: usize) -> Self {
-        Self { groups: (0..groups).map(|_| GroupQueue::default()).collect(), total: 0 }
+        Self {
+            groups: (0..groups).map(|_| GroupQueue::default()).collect(),
+            total: 0,
+        }
     }
 
     /// Chats waiting in all groups.
@@ -57,7 +60,11 @@ impl WaitingQueue {
     /// Adds a chat at the back of its class.
     pub fn push(&mut self, group: usize, vip: bool, w: Waiting) {
         let q = &mut self.groups[group];
-        if vip { q.vip.push_back(w) } else { q.normal.push_back(w) }
+        if vip {
+            q.vip.push_back(w)
+        } else {
+            q.normal.push_back(w)
+        }
         q.live += 1;
         self.total += 1;
     }
@@ -69,7 +76,11 @@ impl WaitingQueue {
     }
 
     /// The first live chat of `group` as `(is_vip, entry)`, dropping stale heads.
-    pub fn head(&mut self, group: usize, is_live: impl Fn(Waiting) -> bool) -> Option<(bool, Waiting)> {
+    pub fn head(
+        &mut self,
+        group: usize,
+        is_live: impl Fn(Waiting) -> bool,
+    ) -> Option<(bool, Waiting)> {
         let q = &mut self.groups[group];
         if q.live == 0 {
             q.vip.clear();
@@ -90,7 +101,11 @@ impl WaitingQueue {
     /// Removes the head returned by [`WaitingQueue::head`].
     pub fn pop_head(&mut self, group: usize, vip: bool) {
         let q = &mut self.groups[group];
-        if vip { q.vip.pop_front() } else { q.normal.pop_front() };
+        if vip {
+            q.vip.pop_front()
+        } else {
+            q.normal.pop_front()
+        };
         q.live -= 1;
         self.total -= 1;
     }

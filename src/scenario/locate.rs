@@ -96,7 +96,11 @@ impl fmt::Display for Diagnostic {
 /// A diagnostic for a TOML syntax or shape error reported by the parser.
 pub fn from_toml_error(text: &str, file: &str, err: &toml::de::Error) -> Diagnostic {
     let span = err.span();
-    let key = span.as_ref().and_then(|s| path_of_span(text, s)).map(|p| p.to_string()).filter(|p| !p.is_empty());
+    let key = span
+        .as_ref()
+        .and_then(|s| path_of_span(text, s))
+        .map(|p| p.to_string())
+        .filter(|p| !p.is_empty());
     let message = err.message().trim().replace('\n', " ");
     diagnostic(text, file, span, key, message)
 }
@@ -108,10 +112,24 @@ pub fn from_issue(text: &str, file: &str, issue: Issue) -> Diagnostic {
     diagnostic(text, file, span, key, issue.message)
 }
 
-fn diagnostic(text: &str, file: &str, span: Option<Range<usize>>, key: Option<String>, message: String) -> Diagnostic {
+fn diagnostic(
+    text: &str,
+    file: &str,
+    span: Option<Range<usize>>,
+    key: Option<String>,
+    message: String,
+) -> Diagnostic {
     let line_col = span.as_ref().map(|s| line_col(text, s.start));
-    let source_line = line_col.and_then(|(line, _)| text.lines().nth(line - 1)).map(str::to_string);
-    Diagnostic { file: file.to_string(), line_col, key, message, source_line }
+    let source_line = line_col
+        .and_then(|(line, _)| text.lines().nth(line - 1))
+        .map(str::to_string);
+    Diagnostic {
+        file: file.to_string(),
+        line_col,
+        key,
+        message,
+        source_line,
+    }
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -155,12 +173,27 @@ fn span_of_path(text: &str, path: &KeyPath) -> Option<Range<usize>> {
 fn path_of_span(text: &str, target: &Range<usize>) -> Option<KeyPath> {
     let (root, _) = DeTable::parse_recoverable(text);
     let mut best = None;
-    search(&DeValue::Table(root.into_inner()), &KeyPath::default(), target, &mut best);
+    search(
+        &DeValue::Table(root.into_inner()),
+        &KeyPath::default(),
+        target,
+        &mut best,
+    );
     best.map(|(_, path)| path)
 }
 
-fn search(value: &DeValue<'_>, path: &KeyPath, target: &Range<usize>, best: &mut Option<(usize, KeyPath)>) {
-    fn consider(span: Range<usize>, p: &KeyPath, target: &Range<usize>, best: &mut Option<(usize, KeyPath)>) {
+fn search(
+    value: &DeValue<'_>,
+    path: &KeyPath,
+    target: &Range<usize>,
+    best: &mut Option<(usize, KeyPath)>,
+) {
+    fn consider(
+        span: Range<usize>,
+        p: &KeyPath,
+        target: &Range<usize>,
+        best: &mut Option<(usize, KeyPath)>,
+    ) {
         if contains(&span, target) && best.as_ref().is_none_or(|(len, _)| span.len() <= *len) {
             *best = Some((span.len(), p.clone()));
         }
@@ -193,11 +226,15 @@ fn contains(outer: &Range<usize>, inner: &Range<usize>) -> bool {
 mod tests {
     use super::*;
 
-    const DOC: &str = "[run]\nstart = \"x\"\n\n[[agents]]\ncount = 1\n\n[[agents]]\nmax_concurrent = 80\n";
+    const DOC: &str =
+        "[run]\nstart = \"x\"\n\n[[agents]]\ncount = 1\n\n[[agents]]\nmax_concurrent = 80\n";
 
     #[test]
     fn paths_are_located() {
-        let path = KeyPath::default().key("agents").index(1).key("max_concurrent");
+        let path = KeyPath::default()
+            .key("agents")
+            .index(1)
+            .key("max_concurrent");
         assert_eq!(path.to_string(), "agents[1].max_concurrent");
         let span = span_of_path(DOC, &path).unwrap();
         assert_eq!(line_col(DOC, span.start), (8, 18));

@@ -4,14 +4,16 @@ use std::collections::BTreeMap;
 
 use super::locate::{Issue, KeyPath};
 use super::raw::*;
-use super::{AgentEntry, AgentSpec, Buyers, Group, MAX_CONCURRENT_LIMIT, Run, Scenario, Service, Sla};
+use super::{
+    AgentEntry, AgentSpec, Buyers, Group, MAX_CONCURRENT_LIMIT, Run, Scenario, Service, Sla,
+};
 use crate::arrivals::{ArrivalModel, Base, EntryPoint, Holiday, Peak, Profile};
 use crate::dist::{Distribution, Spec};
 use crate::routing::PolicyKind;
 use crate::shifts::{Break, ShiftPlan, Window, WorkDays};
 use crate::time::{
-    DAY_MS, HOUR_MS, Instant, LocalClock, MINUTE_MS, Millis, SECOND_MS, WEEKDAYS, format_duration, parse_clock,
-    parse_date, parse_duration, parse_instant,
+    DAY_MS, HOUR_MS, Instant, LocalClock, MINUTE_MS, Millis, SECOND_MS, WEEKDAYS, format_duration,
+    parse_clock, parse_date, parse_duration, parse_instant,
 };
 
 /// Longest run accepted.
@@ -32,7 +34,10 @@ struct Cx {
 
 impl Cx {
     fn issue(&mut self, path: &KeyPath, message: impl Into<String>) {
-        self.issues.push(Issue { path: path.clone(), message: message.into() });
+        self.issues.push(Issue {
+            path: path.clone(),
+            message: message.into(),
+        });
     }
 
     fn check<T>(&mut self, path: &KeyPath, r: Result<T, String>) -> Option<T> {
@@ -43,7 +48,12 @@ impl Cx {
         self.check(path, parse_duration(text))
     }
 
-    fn opt_duration(&mut self, path: &KeyPath, text: Option<&String>, default: Millis) -> Option<Millis> {
+    fn opt_duration(
+        &mut self,
+        path: &KeyPath,
+        text: Option<&String>,
+        default: Millis,
+    ) -> Option<Millis> {
         text.map_or(Some(default), |t| self.duration(path, t))
     }
 
@@ -56,7 +66,10 @@ impl Cx {
         if (lo..=hi).contains(&value) {
             Some(value as u32)
         } else {
-            self.issue(path, format!("{} must be {lo}..={hi}, got {value}", last_key(path)));
+            self.issue(
+                path,
+                format!("{} must be {lo}..={hi}, got {value}", last_key(path)),
+            );
             None
         }
     }
@@ -65,7 +78,13 @@ impl Cx {
         if value.is_finite() && value > 0.0 {
             Some(value)
         } else {
-            self.issue(path, format!("{} must be a finite number > 0, got {value}", last_key(path)));
+            self.issue(
+                path,
+                format!(
+                    "{} must be a finite number > 0, got {value}",
+                    last_key(path)
+                ),
+            );
             None
         }
     }
@@ -74,7 +93,13 @@ impl Cx {
         if value.is_finite() && value >= 0.0 {
             Some(value)
         } else {
-            self.issue(path, format!("{} must be a finite number >= 0, got {value}", last_key(path)));
+            self.issue(
+                path,
+                format!(
+                    "{} must be a finite number >= 0, got {value}",
+                    last_key(path)
+                ),
+            );
             None
         }
     }
@@ -92,29 +117,80 @@ pub fn scenario(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Is
     let mut cx = Cx::default();
     let root = KeyPath::default();
     let run = run(&mut cx, &root.key("run"), &raw.run);
-    let name = raw.run.name.clone().unwrap_or_else(|| default_name.to_string());
-    let entry_shares = entry_shares(&mut cx, &root.key("buyers").key("entries"), raw.buyers.entries.as_ref());
+    let name = raw
+        .run
+        .name
+        .clone()
+        .unwrap_or_else(|| default_name.to_string());
+    let entry_shares = entry_shares(
+        &mut cx,
+        &root.key("buyers").key("entries"),
+        raw.buyers.entries.as_ref(),
+    );
     let arrivals = match (&run, entry_shares) {
-        (Some(run), Some(shares)) => arrivals(&mut cx, &root.key("arrivals"), &raw.arrivals, run, shares),
+        (Some(run), Some(shares)) => {
+            arrivals(&mut cx, &root.key("arrivals"), &raw.arrivals, run, shares)
+        }
         _ => None,
     };
     let buyers = buyers(&mut cx, &root.key("buyers"), &raw.buyers);
     let service = service(&mut cx, &root.key("service"), &raw.service);
-    let default_policy = policy(&mut cx, &root.key("routing").key("policy"), raw.routing.policy.as_deref());
+    let default_policy = policy(
+        &mut cx,
+        &root.key("routing").key("policy"),
+        raw.routing.policy.as_deref(),
+    );
     // Validated even when [run] or the policy is broken, so that every problem is reported at once.
-    let staff = staff(&mut cx, &root, &raw, run.as_ref(), default_policy.unwrap_or(PolicyKind::LeastActive));
+    let staff = staff(
+        &mut cx,
+        &root,
+        &raw,
+        run.as_ref(),
+        default_policy.unwrap_or(PolicyKind::LeastActive),
+    );
     let entry_group = match (&staff, &arrivals) {
-        (Some(staff), Some(arr)) => entry_groups(&mut cx, &root.key("routing").key("entry_groups"), &raw, staff, arr),
+        (Some(staff), Some(arr)) => entry_groups(
+            &mut cx,
+            &root.key("routing").key("entry_groups"),
+            &raw,
+            staff,
+            arr,
+        ),
         _ => None,
     };
-    let sla = sla(&mut cx, &root.key("sla").key("thresholds"), raw.sla.thresholds.as_ref())
-        .map(|thresholds_s| Sla { thresholds_s });
+    let sla = sla(
+        &mut cx,
+        &root.key("sla").key("thresholds"),
+        raw.sla.thresholds.as_ref(),
+    )
+    .map(|thresholds_s| Sla { thresholds_s });
     match (run, arrivals, buyers, service, staff, entry_group, sla) {
-        (Some(run), Some(arrivals), Some(buyers), Some(service), Some(staff), Some(entry_group), Some(sla))
-            if cx.issues.is_empty() =>
-        {
-            let Staff { entries, agents, groups } = staff;
-            Ok(Scenario { name, run, arrivals, buyers, service, entries, agents, groups, entry_group, sla })
+        (
+            Some(run),
+            Some(arrivals),
+            Some(buyers),
+            Some(service),
+            Some(staff),
+            Some(entry_group),
+            Some(sla),
+        ) if cx.issues.is_empty() => {
+            let Staff {
+                entries,
+                agents,
+                groups,
+            } = staff;
+            Ok(Scenario {
+                name,
+                run,
+                arrivals,
+                buyers,
+                service,
+                entries,
+                agents,
+                groups,
+                entry_group,
+                sla,
+            })
         }
         _ => Err(cx.issues),
     }
@@ -122,16 +198,29 @@ pub fn scenario(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Is
 
 fn run(cx: &mut Cx, path: &KeyPath, raw: &RawRun) -> Option<Run> {
     let start = cx.instant(&path.key("start"), &raw.start);
-    let duration = cx.duration(&path.key("duration"), &raw.duration).and_then(|d| {
-        if d == 0 || d > MAX_RUN_DAYS * DAY_MS {
-            cx.issue(&path.key("duration"), format!("duration must be > 0 and at most {MAX_RUN_DAYS}d, got {}", raw.duration));
-            None
-        } else {
-            Some(d)
-        }
-    });
+    let duration = cx
+        .duration(&path.key("duration"), &raw.duration)
+        .and_then(|d| {
+            if d == 0 || d > MAX_RUN_DAYS * DAY_MS {
+                cx.issue(
+                    &path.key("duration"),
+                    format!(
+                        "duration must be > 0 and at most {MAX_RUN_DAYS}d, got {}",
+                        raw.duration
+                    ),
+                );
+                None
+            } else {
+                Some(d)
+            }
+        });
     let warmup = cx.opt_duration(&path.key("warmup"), raw.warmup.as_ref(), 0);
-    let replications = cx.int_in(&path.key("replications"), raw.replications.unwrap_or(1), 1, MAX_REPLICATIONS);
+    let replications = cx.int_in(
+        &path.key("replications"),
+        raw.replications.unwrap_or(1),
+        1,
+        MAX_REPLICATIONS,
+    );
     let seed = match raw.seed {
         Some(s) if s < 0 => {
             cx.issue(&path.key("seed"), format!("seed must be >= 0, got {s}"));
@@ -154,7 +243,15 @@ fn run(cx: &mut Cx, path: &KeyPath, raw: &RawRun) -> Option<Run> {
         return None;
     }
     let clock = LocalClock::new(start);
-    Some(Run { start, clock, duration, warmup, replications, seed, interval })
+    Some(Run {
+        start,
+        clock,
+        duration,
+        warmup,
+        replications,
+        seed,
+        interval,
+    })
 }
 
 fn entry_shares(cx: &mut Cx, path: &KeyPath, raw: Option<&RawEntryShares>) -> Option<[f64; 5]> {
@@ -174,15 +271,27 @@ fn entry_shares(cx: &mut Cx, path: &KeyPath, raw: Option<&RawEntryShares>) -> Op
     Some(shares)
 }
 
-fn arrivals(cx: &mut Cx, path: &KeyPath, raw: &RawArrivals, run: &Run, entry_shares: [f64; 5]) -> Option<ArrivalModel> {
+fn arrivals(
+    cx: &mut Cx,
+    path: &KeyPath,
+    raw: &RawArrivals,
+    run: &Run,
+    entry_shares: [f64; 5],
+) -> Option<ArrivalModel> {
     let clock = run.clock;
     let base = match (raw.rate_per_hour, &raw.curve) {
         (Some(_), Some(_)) => {
-            cx.issue(&path.key("curve"), "give either rate_per_hour (with an optional profile) or curve, not both");
+            cx.issue(
+                &path.key("curve"),
+                "give either rate_per_hour (with an optional profile) or curve, not both",
+            );
             None
         }
         (None, None) => {
-            cx.issue(path, "arrivals need rate_per_hour (with an optional profile) or an absolute curve");
+            cx.issue(
+                path,
+                "arrivals need rate_per_hour (with an optional profile) or an absolute curve",
+            );
             None
         }
         (Some(rate), None) => {
@@ -191,11 +300,17 @@ fn arrivals(cx: &mut Cx, path: &KeyPath, raw: &RawArrivals, run: &Run, entry_sha
                 Some(points) => Some(profile(cx, &path.key("profile"), points)?),
                 None => None,
             };
-            rate.map(|r| Base::Flat { rate_per_ms: r / HOUR_MS as f64, profile })
+            rate.map(|r| Base::Flat {
+                rate_per_ms: r / HOUR_MS as f64,
+                profile,
+            })
         }
         (None, Some(points)) => {
             if raw.profile.is_some() {
-                cx.issue(&path.key("profile"), "profile applies to rate_per_hour; an absolute curve replaces both");
+                cx.issue(
+                    &path.key("profile"),
+                    "profile applies to rate_per_hour; an absolute curve replaces both",
+                );
             }
             curve(cx, &path.key("curve"), points, run)
         }
@@ -203,7 +318,13 @@ fn arrivals(cx: &mut Cx, path: &KeyPath, raw: &RawArrivals, run: &Run, entry_sha
     let weekday = weekdays(cx, &path.key("weekdays"), raw.weekdays.as_ref());
     let mut peaks = Vec::new();
     for (i, p) in raw.peaks.iter().enumerate() {
-        peaks.push(peak(cx, &path.key("peaks").index(i), p, &clock, &entry_shares));
+        peaks.push(peak(
+            cx,
+            &path.key("peaks").index(i),
+            p,
+            &clock,
+            &entry_shares,
+        ));
     }
     let mut holidays = Vec::new();
     for (i, h) in raw.holidays.iter().enumerate() {
@@ -211,7 +332,14 @@ fn arrivals(cx: &mut Cx, path: &KeyPath, raw: &RawArrivals, run: &Run, entry_sha
     }
     let peaks: Option<Vec<Peak>> = peaks.into_iter().collect();
     let holidays: Option<Vec<Holiday>> = holidays.into_iter().collect();
-    Some(ArrivalModel { base: base?, weekday: weekday?, holidays: holidays?, peaks: peaks?, entry_shares, clock })
+    Some(ArrivalModel {
+        base: base?,
+        weekday: weekday?,
+        holidays: holidays?,
+        peaks: peaks?,
+        entry_shares,
+        clock,
+    })
 }
 
 fn profile(cx: &mut Cx, path: &KeyPath, raw: &[(String, f64)]) -> Option<Profile> {
@@ -221,7 +349,13 @@ fn profile(cx: &mut Cx, path: &KeyPath, raw: &[(String, f64)]) -> Option<Profile
         let t = cx.check(&p, parse_clock(clock));
         let m = cx.non_negative(&p, *mult);
         if let Some(t) = t.filter(|&t| t >= DAY_MS) {
-            cx.issue(&p, format!("profile times must be before 24:00 (the profile wraps at midnight), got {}", clock));
+            cx.issue(
+                &p,
+                format!(
+                    "profile times must be before 24:00 (the profile wraps at midnight), got {}",
+                    clock
+                ),
+            );
             let _ = t;
             return None;
         }
@@ -273,8 +407,16 @@ fn weekdays(cx: &mut Cx, path: &KeyPath, raw: Option<&RawWeekdays>) -> Option<[f
     Some(out)
 }
 
-fn peak(cx: &mut Cx, path: &KeyPath, raw: &RawPeak, clock: &LocalClock, shares: &[f64; 5]) -> Option<Peak> {
-    let start = cx.instant(&path.key("start"), &raw.start).map(|t| clock.sim_of(t));
+fn peak(
+    cx: &mut Cx,
+    path: &KeyPath,
+    raw: &RawPeak,
+    clock: &LocalClock,
+    shares: &[f64; 5],
+) -> Option<Peak> {
+    let start = cx
+        .instant(&path.key("start"), &raw.start)
+        .map(|t| clock.sim_of(t));
     let ramp = cx.opt_duration(&path.key("ramp"), raw.ramp.as_ref(), 0);
     let hold = cx.opt_duration(&path.key("hold"), raw.hold.as_ref(), 0);
     let decay = cx.opt_duration(&path.key("decay"), raw.decay.as_ref(), 0);
@@ -288,16 +430,31 @@ fn peak(cx: &mut Cx, path: &KeyPath, raw: &RawPeak, clock: &LocalClock, shares: 
             }
             Some(e) => Some(Some(e)),
             None => {
-                cx.issue(&path.key("entry"), format!("unknown entry `{name}` (allowed: {})", entry_names()));
+                cx.issue(
+                    &path.key("entry"),
+                    format!("unknown entry `{name}` (allowed: {})", entry_names()),
+                );
                 None
             }
         },
     };
-    Some(Peak { name: raw.name.clone(), start: start?, ramp: ramp?, hold: hold?, decay: decay?, multiplier: multiplier?, entry: entry? })
+    Some(Peak {
+        name: raw.name.clone(),
+        start: start?,
+        ramp: ramp?,
+        hold: hold?,
+        decay: decay?,
+        multiplier: multiplier?,
+        entry: entry?,
+    })
 }
 
 fn entry_names() -> String {
-    EntryPoint::ALL.iter().map(|e| e.name()).collect::<Vec<_>>().join(", ")
+    EntryPoint::ALL
+        .iter()
+        .map(|e| e.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn holiday(cx: &mut Cx, path: &KeyPath, raw: &RawHoliday) -> Option<Holiday> {
@@ -306,32 +463,52 @@ fn holiday(cx: &mut Cx, path: &KeyPath, raw: &RawHoliday) -> Option<Holiday> {
     let multiplier = cx.non_negative(&path.key("multiplier"), raw.multiplier);
     let (from_day, to_day) = (from?, to?);
     if to_day < from_day {
-        cx.issue(&path.key("to"), format!("holiday ends ({}) before it starts ({})", raw.to, raw.from));
+        cx.issue(
+            &path.key("to"),
+            format!("holiday ends ({}) before it starts ({})", raw.to, raw.from),
+        );
         return None;
     }
-    Some(Holiday { name: raw.name.clone(), from_day, to_day, multiplier: multiplier? })
+    Some(Holiday {
+        name: raw.name.clone(),
+        from_day,
+        to_day,
+        multiplier: multiplier?,
+    })
 }
 
 fn buyers(cx: &mut Cx, path: &KeyPath, raw: &RawBuyers) -> Option<Buyers> {
     let vip_share = raw.vip_share.unwrap_or(0.0);
     let vip_ok = (0.0..=1.0).contains(&vip_share);
     if !vip_ok {
-        cx.issue(&path.key("vip_share"), format!("vip_share must be between 0 and 1, got {vip_share}"));
+        cx.issue(
+            &path.key("vip_share"),
+            format!("vip_share must be between 0 and 1, got {vip_share}"),
+        );
     }
     let patience = match &raw.patience {
         Some(d) => Some(dist(cx, &path.key("patience"), d)?),
         None => None,
     };
-    vip_ok.then_some(Buyers { vip_share, patience })
+    vip_ok.then_some(Buyers {
+        vip_share,
+        patience,
+    })
 }
 
 fn service(cx: &mut Cx, path: &KeyPath, raw: &RawService) -> Option<Service> {
     match raw.model.as_deref().unwrap_or("session") {
         "session" => {}
         "dialogue" => {
-            cx.issue(&path.key("model"), "model \"dialogue\" is not available yet (allowed: session)");
+            cx.issue(
+                &path.key("model"),
+                "model \"dialogue\" is not available yet (allowed: session)",
+            );
         }
-        other => cx.issue(&path.key("model"), format!("unknown model \"{other}\" (allowed: session)")),
+        other => cx.issue(
+            &path.key("model"),
+            format!("unknown model \"{other}\" (allowed: session)"),
+        ),
     }
     let duration = dist(cx, &path.key("duration"), &raw.duration);
     let first_reply = match &raw.first_reply {
@@ -343,23 +520,48 @@ fn service(cx: &mut Cx, path: &KeyPath, raw: &RawService) -> Option<Service> {
         cx.positive(&path.key("slowdown").index(i), *s)?;
     }
     if slowdown.len() > MAX_CONCURRENT_LIMIT as usize {
-        cx.issue(&path.key("slowdown"), format!("slowdown has {} entries; at most {MAX_CONCURRENT_LIMIT} (one per open chat)", slowdown.len()));
+        cx.issue(
+            &path.key("slowdown"),
+            format!(
+                "slowdown has {} entries; at most {MAX_CONCURRENT_LIMIT} (one per open chat)",
+                slowdown.len()
+            ),
+        );
         return None;
     }
-    Some(Service { duration: duration?, slowdown, first_reply })
+    Some(Service {
+        duration: duration?,
+        slowdown,
+        first_reply,
+    })
 }
+
+/// Builds a [`Spec`] from the needed durations (in key order) and empirical samples.
+type SpecOf = fn(&[Millis], Vec<Millis>) -> Spec;
 
 fn dist(cx: &mut Cx, path: &KeyPath, raw: &RawDist) -> Option<Distribution> {
     const FAMILIES: &str = "exponential, lognormal, gamma, constant, uniform, empirical";
-    let (needs, spec_of): (&[&str], fn(&[Millis], Vec<Millis>) -> Spec) = match raw.dist.as_str() {
+    let (needs, spec_of): (&[&str], SpecOf) = match raw.dist.as_str() {
         "exponential" => (&["mean"], |v, _| Spec::Exponential { mean: v[0] }),
-        "lognormal" => (&["mean", "sd"], |v, _| Spec::LogNormal { mean: v[0], sd: v[1] }),
-        "gamma" => (&["mean", "sd"], |v, _| Spec::Gamma { mean: v[0], sd: v[1] }),
+        "lognormal" => (&["mean", "sd"], |v, _| Spec::LogNormal {
+            mean: v[0],
+            sd: v[1],
+        }),
+        "gamma" => (&["mean", "sd"], |v, _| Spec::Gamma {
+            mean: v[0],
+            sd: v[1],
+        }),
         "constant" => (&["value"], |v, _| Spec::Constant { value: v[0] }),
-        "uniform" => (&["min", "max"], |v, _| Spec::Uniform { min: v[0], max: v[1] }),
+        "uniform" => (&["min", "max"], |v, _| Spec::Uniform {
+            min: v[0],
+            max: v[1],
+        }),
         "empirical" => (&["samples"], |_, s| Spec::Empirical { samples: s }),
         other => {
-            cx.issue(&path.key("dist"), format!("unknown distribution \"{other}\" (allowed: {FAMILIES})"));
+            cx.issue(
+                &path.key("dist"),
+                format!("unknown distribution \"{other}\" (allowed: {FAMILIES})"),
+            );
             return None;
         }
     };
@@ -383,7 +585,14 @@ fn dist(cx: &mut Cx, path: &KeyPath, raw: &RawDist) -> Option<Distribution> {
                 ok = false;
             }
             (false, Some(_)) => {
-                cx.issue(&path.key(key), format!("distribution \"{}\" takes {}, not `{key}`", raw.dist, needs.join(" and ")));
+                cx.issue(
+                    &path.key(key),
+                    format!(
+                        "distribution \"{}\" takes {}, not `{key}`",
+                        raw.dist,
+                        needs.join(" and ")
+                    ),
+                );
                 ok = false;
             }
             (false, None) => {}
@@ -400,11 +609,17 @@ fn dist(cx: &mut Cx, path: &KeyPath, raw: &RawDist) -> Option<Distribution> {
             }
         }
         (true, None) => {
-            cx.issue(path, "distribution \"empirical\" needs `samples`, a list of durations");
+            cx.issue(
+                path,
+                "distribution \"empirical\" needs `samples`, a list of durations",
+            );
             ok = false;
         }
         (false, Some(_)) => {
-            cx.issue(&path.key("samples"), format!("distribution \"{}\" takes no samples", raw.dist));
+            cx.issue(
+                &path.key("samples"),
+                format!("distribution \"{}\" takes no samples", raw.dist),
+            );
             ok = false;
         }
         (false, None) => {}
@@ -419,7 +634,13 @@ fn policy(cx: &mut Cx, path: &KeyPath, name: Option<&str>) -> Option<PolicyKind>
     let name = name.unwrap_or("least_active");
     let p = PolicyKind::parse(name);
     if p.is_none() {
-        cx.issue(path, format!("unknown policy \"{name}\" (allowed: {})", PolicyKind::names()));
+        cx.issue(
+            path,
+            format!(
+                "unknown policy \"{name}\" (allowed: {})",
+                PolicyKind::names()
+            ),
+        );
     }
     p
 }
@@ -430,7 +651,13 @@ struct Staff {
     groups: Vec<Group>,
 }
 
-fn staff(cx: &mut Cx, root: &KeyPath, raw: &RawScenario, run: Option<&Run>, default_policy: PolicyKind) -> Option<Staff> {
+fn staff(
+    cx: &mut Cx,
+    root: &KeyPath,
+    raw: &RawScenario,
+    run: Option<&Run>,
+    default_policy: PolicyKind,
+) -> Option<Staff> {
     let path = root.key("agents");
     if raw.agents.is_empty() {
         cx.issue(&path, "at least one [[agents]] entry is needed");
@@ -443,24 +670,42 @@ fn staff(cx: &mut Cx, root: &KeyPath, raw: &RawScenario, run: Option<&Run>, defa
     let mut total: u64 = 0;
     for (i, ra) in raw.agents.iter().enumerate() {
         let p = path.index(i);
-        let Some(entry) = agent_entry(cx, &p, ra, run) else { continue };
+        let Some(entry) = agent_entry(cx, &p, ra, run) else {
+            continue;
+        };
         total += u64::from(entry.count);
         if total > MAX_AGENTS {
-            cx.issue(&p.key("count"), format!("the scenario has more than {MAX_AGENTS} agents"));
+            cx.issue(
+                &p.key("count"),
+                format!("the scenario has more than {MAX_AGENTS} agents"),
+            );
             return None;
         }
         if entries.iter().any(|e: &AgentEntry| e.name == entry.name) {
-            cx.issue(&p.key("name"), format!("two [[agents]] entries are named `{}`", entry.name));
+            cx.issue(
+                &p.key("name"),
+                format!("two [[agents]] entries are named `{}`", entry.name),
+            );
             continue;
         }
         let groups: Vec<usize> = match &ra.groups {
-            Some(list) => list.iter().map(|g| group_names.iter().position(|n| n == g).unwrap_or(0)).collect(),
+            Some(list) => list
+                .iter()
+                .map(|g| group_names.iter().position(|n| n == g).unwrap_or(0))
+                .collect(),
             None => (0..group_names.len()).collect(),
         };
         let weight = cx.positive(&p.key("weight"), ra.weight.unwrap_or(1.0));
-        let cap = cx.int_in(&p.key("max_concurrent"), ra.max_concurrent.unwrap_or(1), 1, i64::from(MAX_CONCURRENT_LIMIT));
+        let cap = cx.int_in(
+            &p.key("max_concurrent"),
+            ra.max_concurrent.unwrap_or(1),
+            1,
+            i64::from(MAX_CONCURRENT_LIMIT),
+        );
         let speed = cx.positive(&p.key("speed"), ra.speed.unwrap_or(1.0));
-        let (Some(weight), Some(max_concurrent), Some(speed)) = (weight, cap, speed) else { continue };
+        let (Some(weight), Some(max_concurrent), Some(speed)) = (weight, cap, speed) else {
+            continue;
+        };
         for k in 0..entry.count {
             let name = if entry.count == 1 {
                 entry.name.clone()
@@ -468,8 +713,20 @@ fn staff(cx: &mut Cx, root: &KeyPath, raw: &RawScenario, run: Option<&Run>, defa
                 let width = entry.count.to_string().len().max(2);
                 format!("{}-{:0width$}", entry.name, k + 1)
             };
-            let stagger = entry.shift.as_ref().map(|s| s.stagger(k, entry.count)).unwrap_or_default();
-            agents.push(AgentSpec { name, entry: entries.len(), groups: groups.clone(), weight, max_concurrent, speed, stagger });
+            let stagger = entry
+                .shift
+                .as_ref()
+                .map(|s| s.stagger(k, entry.count))
+                .unwrap_or_default();
+            agents.push(AgentSpec {
+                name,
+                entry: entries.len(),
+                groups: groups.clone(),
+                weight,
+                max_concurrent,
+                speed,
+                stagger,
+            });
         }
         entries.push(entry);
     }
@@ -477,7 +734,11 @@ fn staff(cx: &mut Cx, root: &KeyPath, raw: &RawScenario, run: Option<&Run>, defa
         return None; // a broken entry would make its groups look empty
     }
     let groups = groups(cx, root, raw, &group_names, &agents, default_policy)?;
-    (cx.issues.len() == issues_before).then_some(Staff { entries, agents, groups })
+    (cx.issues.len() == issues_before).then_some(Staff {
+        entries,
+        agents,
+        groups,
+    })
 }
 
 /// Group names in order: declared `[[groups]]` first, then first mention by agents.
@@ -486,9 +747,15 @@ fn group_names(cx: &mut Cx, root: &KeyPath, raw: &RawScenario) -> Option<Vec<Str
     let mut names: Vec<String> = Vec::new();
     for (i, g) in raw.groups.iter().enumerate() {
         if g.name.trim().is_empty() {
-            cx.issue(&root.key("groups").index(i).key("name"), "group name must not be empty");
+            cx.issue(
+                &root.key("groups").index(i).key("name"),
+                "group name must not be empty",
+            );
         } else if names.contains(&g.name) {
-            cx.issue(&root.key("groups").index(i).key("name"), format!("group `{}` is declared twice", g.name));
+            cx.issue(
+                &root.key("groups").index(i).key("name"),
+                format!("group `{}` is declared twice", g.name),
+            );
         } else {
             names.push(g.name.clone());
         }
@@ -497,7 +764,10 @@ fn group_names(cx: &mut Cx, root: &KeyPath, raw: &RawScenario) -> Option<Vec<Str
         let Some(list) = &a.groups else { continue };
         let p = root.key("agents").index(i).key("groups");
         if list.is_empty() {
-            cx.issue(&p, "groups must not be empty (omit it to serve every group)");
+            cx.issue(
+                &p,
+                "groups must not be empty (omit it to serve every group)",
+            );
         }
         for (k, g) in list.iter().enumerate() {
             if g.trim().is_empty() {
@@ -538,23 +808,42 @@ fn groups(
             None => Some(default_policy),
         };
         let max_on_break = match rg.and_then(|r| r.max_on_break) {
-            Some(v) => cx.int_in(&path.key("max_on_break"), v, 0, members as i64).map(Some),
+            Some(v) => cx
+                .int_in(&path.key("max_on_break"), v, 0, members as i64)
+                .map(Some),
             None => Some(None),
         };
         if let (Some(policy), Some(max_on_break)) = (policy, max_on_break) {
-            out.push(Group { name: name.clone(), policy, max_on_break });
+            out.push(Group {
+                name: name.clone(),
+                policy,
+                max_on_break,
+            });
         }
     }
     (out.len() == names.len()).then_some(out)
 }
 
-fn agent_entry(cx: &mut Cx, path: &KeyPath, raw: &RawAgents, run: Option<&Run>) -> Option<AgentEntry> {
-    let name = raw.name.clone().unwrap_or_else(|| format!("agent{}", entry_number(path).unwrap_or(0) + 1));
+fn agent_entry(
+    cx: &mut Cx,
+    path: &KeyPath,
+    raw: &RawAgents,
+    run: Option<&Run>,
+) -> Option<AgentEntry> {
+    let name = raw
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("agent{}", entry_number(path).unwrap_or(0) + 1));
     if name.trim().is_empty() {
         cx.issue(&path.key("name"), "name must not be empty");
         return None;
     }
-    let count = cx.int_in(&path.key("count"), raw.count.unwrap_or(1), 1, MAX_AGENTS as i64)?;
+    let count = cx.int_in(
+        &path.key("count"),
+        raw.count.unwrap_or(1),
+        1,
+        MAX_AGENTS as i64,
+    )?;
     let shift = match &raw.shift {
         Some(s) => Some(shift(cx, &path.key("shift"), s, run, count)?),
         None => None,
@@ -579,14 +868,23 @@ fn window(cx: &mut Cx, path: &KeyPath, start: &str, end: &str) -> Option<Window>
     }
     let e = if e == DAY_MS { DAY_MS } else { e };
     if e == s {
-        cx.issue(path, format!("shift is empty: it starts and ends at {start}"));
+        cx.issue(
+            path,
+            format!("shift is empty: it starts and ends at {start}"),
+        );
         return None;
     }
     let len = if e > s { e - s } else { e + DAY_MS - s };
     Some(Window { start: s, len })
 }
 
-fn shift(cx: &mut Cx, path: &KeyPath, raw: &RawShift, run: Option<&Run>, count: u32) -> Option<ShiftPlan> {
+fn shift(
+    cx: &mut Cx,
+    path: &KeyPath,
+    raw: &RawShift,
+    run: Option<&Run>,
+    count: u32,
+) -> Option<ShiftPlan> {
     let patterns: Vec<Vec<Window>> = match (&raw.start, &raw.end, &raw.windows, &raw.rotation) {
         (Some(s), Some(e), None, None) => vec![vec![window(cx, &path.key("start"), s, e)?]],
         (None, None, Some(ws), None) => {
@@ -627,13 +925,19 @@ fn shift(cx: &mut Cx, path: &KeyPath, raw: &RawShift, run: Option<&Run>, count: 
     };
     let rotate_every_days = match (&raw.rotate_every, patterns.len()) {
         (Some(_), 1) if raw.rotation.is_none() => {
-            cx.issue(&path.key("rotate_every"), "rotate_every needs a rotation list");
+            cx.issue(
+                &path.key("rotate_every"),
+                "rotate_every needs a rotation list",
+            );
             return None;
         }
         (Some(text), _) => {
             let ms = cx.duration(&path.key("rotate_every"), text)?;
             if ms == 0 || ms % DAY_MS != 0 {
-                cx.issue(&path.key("rotate_every"), format!("rotate_every must be a whole number of days, got {text}"));
+                cx.issue(
+                    &path.key("rotate_every"),
+                    format!("rotate_every must be a whole number of days, got {text}"),
+                );
                 return None;
             }
             (ms / DAY_MS) as u32
@@ -646,7 +950,13 @@ fn shift(cx: &mut Cx, path: &KeyPath, raw: &RawShift, run: Option<&Run>, count: 
         None => run.map_or(0, |r| r.clock.day(0)),
     };
     let breaks = breaks(cx, &path.key("breaks"), &raw.breaks, &patterns)?;
-    let plan = ShiftPlan { patterns, rotate_every_days, work_days, breaks, anchor_day };
+    let plan = ShiftPlan {
+        patterns,
+        rotate_every_days,
+        work_days,
+        breaks,
+        anchor_day,
+    };
     cx.check(path, plan.check(count))?;
     Some(plan)
 }
@@ -654,7 +964,10 @@ fn shift(cx: &mut Cx, path: &KeyPath, raw: &RawShift, run: Option<&Run>, count: 
 fn work_days(cx: &mut Cx, path: &KeyPath, raw: &RawShift) -> Option<WorkDays> {
     match (&raw.days, raw.on_days, raw.off_days) {
         (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
-            cx.issue(&path.key("days"), "give either days or on_days/off_days, not both");
+            cx.issue(
+                &path.key("days"),
+                "give either days or on_days/off_days, not both",
+            );
             None
         }
         (Some(list), None, None) => {
@@ -677,7 +990,10 @@ fn work_days(cx: &mut Cx, path: &KeyPath, raw: &RawShift) -> Option<WorkDays> {
             Some(WorkDays::Rotation { on, off })
         }
         (None, Some(_), None) | (None, None, Some(_)) => {
-            cx.issue(path, "an N-on/M-off rotation needs both on_days and off_days");
+            cx.issue(
+                path,
+                "an N-on/M-off rotation needs both on_days and off_days",
+            );
             None
         }
         (None, None, None) => Some(WorkDays::Weekdays([true; 7])),
@@ -688,7 +1004,10 @@ fn work_days(cx: &mut Cx, path: &KeyPath, raw: &RawShift) -> Option<WorkDays> {
 fn weekday_range(text: &str) -> Result<std::ops::RangeInclusive<usize>, String> {
     let idx = |d: &str| {
         WEEKDAYS.iter().position(|w| *w == d.trim()).ok_or_else(|| {
-            format!("unknown weekday `{d}` (allowed: {} or a range such as mon-fri)", WEEKDAYS.join(", "))
+            format!(
+                "unknown weekday `{d}` (allowed: {} or a range such as mon-fri)",
+                WEEKDAYS.join(", ")
+            )
         })
     };
     match text.split_once('-') {
@@ -703,7 +1022,12 @@ fn weekday_range(text: &str) -> Result<std::ops::RangeInclusive<usize>, String> 
     }
 }
 
-fn breaks(cx: &mut Cx, path: &KeyPath, raw: &[RawBreak], patterns: &[Vec<Window>]) -> Option<Vec<Break>> {
+fn breaks(
+    cx: &mut Cx,
+    path: &KeyPath,
+    raw: &[RawBreak],
+    patterns: &[Vec<Window>],
+) -> Option<Vec<Break>> {
     let shortest = patterns.iter().flatten().map(|w| w.len).min().unwrap_or(0);
     let mut out: Vec<Break> = Vec::new();
     for (i, b) in raw.iter().enumerate() {
@@ -718,12 +1042,22 @@ fn breaks(cx: &mut Cx, path: &KeyPath, raw: &[RawBreak], patterns: &[Vec<Window>
         if after + length > shortest {
             cx.issue(
                 &p,
-                format!("break ends {} into the shift but the shortest window lasts {}", format_duration(after + length), format_duration(shortest)),
+                format!(
+                    "break ends {} into the shift but the shortest window lasts {}",
+                    format_duration(after + length),
+                    format_duration(shortest)
+                ),
             );
             return None;
         }
         if let Some(prev) = out.last().filter(|prev| after < prev.after + prev.length) {
-            cx.issue(&p.key("after"), format!("breaks must be in order and not overlap (previous ends {} into the shift)", format_duration(prev.after + prev.length)));
+            cx.issue(
+                &p.key("after"),
+                format!(
+                    "breaks must be in order and not overlap (previous ends {} into the shift)",
+                    format_duration(prev.after + prev.length)
+                ),
+            );
             return None;
         }
         out.push(Break { after, length });
@@ -731,20 +1065,35 @@ fn breaks(cx: &mut Cx, path: &KeyPath, raw: &[RawBreak], patterns: &[Vec<Window>
     Some(out)
 }
 
-fn entry_groups(cx: &mut Cx, path: &KeyPath, raw: &RawScenario, staff: &Staff, arrivals: &ArrivalModel) -> Option<[Option<usize>; 5]> {
+fn entry_groups(
+    cx: &mut Cx,
+    path: &KeyPath,
+    raw: &RawScenario,
+    staff: &Staff,
+    arrivals: &ArrivalModel,
+) -> Option<[Option<usize>; 5]> {
     let names: Vec<&str> = staff.groups.iter().map(|g| g.name.as_str()).collect();
     let empty = BTreeMap::new();
     let map = raw.routing.entry_groups.as_ref().unwrap_or(&empty);
     let mut out = [None; 5];
     let mut ok = true;
     for (entry, group) in map {
-        match (EntryPoint::parse(entry), names.iter().position(|n| n == group)) {
+        match (
+            EntryPoint::parse(entry),
+            names.iter().position(|n| n == group),
+        ) {
             (None, _) => {
-                cx.issue(&path.key(entry), format!("unknown entry `{entry}` (allowed: {})", entry_names()));
+                cx.issue(
+                    &path.key(entry),
+                    format!("unknown entry `{entry}` (allowed: {})", entry_names()),
+                );
                 ok = false;
             }
             (Some(_), None) => {
-                cx.issue(&path.key(entry), format!("unknown group `{group}` (groups: {})", names.join(", ")));
+                cx.issue(
+                    &path.key(entry),
+                    format!("unknown group `{group}` (groups: {})", names.join(", ")),
+                );
                 ok = false;
             }
             (Some(e), Some(g)) => out[e as usize] = Some(g),
@@ -759,7 +1108,11 @@ fn entry_groups(cx: &mut Cx, path: &KeyPath, raw: &RawScenario, staff: &Staff, a
         } else {
             cx.issue(
                 path,
-                format!("entry `{}` receives chats but has no group; map it here (groups: {})", e.name(), names.join(", ")),
+                format!(
+                    "entry `{}` receives chats but has no group; map it here (groups: {})",
+                    e.name(),
+                    names.join(", ")
+                ),
             );
             ok = false;
         }
@@ -774,7 +1127,10 @@ fn sla(cx: &mut Cx, path: &KeyPath, raw: Option<&Vec<String>>) -> Option<Vec<u32
     for (i, t) in list.iter().enumerate() {
         let ms = cx.duration(&path.index(i), t)?;
         if ms == 0 || ms % SECOND_MS != 0 {
-            cx.issue(&path.index(i), format!("thresholds must be whole seconds > 0, got {t}"));
+            cx.issue(
+                &path.index(i),
+                format!("thresholds must be whole seconds > 0, got {t}"),
+            );
             return None;
         }
         out.push((ms / SECOND_MS) as u32);

@@ -5,7 +5,11 @@ use std::process::{Command, Output};
 use crate::support::repo;
 
 fn kefusim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kefusim")).args(args).current_dir(repo("")).output().expect("binary runs")
+    Command::new(env!("CARGO_BIN_EXE_kefusim"))
+        .args(args)
+        .current_dir(repo(""))
+        .output()
+        .expect("binary runs")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -15,38 +19,88 @@ fn text(bytes: &[u8]) -> String {
 #[test]
 fn run_prints_a_summary_and_writes_files() {
     let dir = std::env::temp_dir().join(format!("kefusim-cli-{}", std::process::id()));
-    let out = kefusim(&["run", "scenarios/quickstart.toml", "--replications", "2", "--out", dir.to_str().unwrap()]);
+    let out = kefusim(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "--replications",
+        "2",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("golden 2-minute rate"), "{stdout}");
     for f in ["summary.json", "timeseries.csv", "agents.csv"] {
         assert!(dir.join(f).is_file(), "{f} missing");
     }
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
     assert_eq!(json["schema"], 1);
     assert_eq!(json["replications"], 2);
-    for key in ["offered", "answered", "abandoned", "p_wait", "asa_answered_s", "mean_wait_all_s", "abandon_rate", "occupancy", "frt_p50_s", "frt_p90_s", "frt_p99_s", "answered_within_20s_over_offered", "answered_within_60s_over_offered", "answered_within_120s_over_offered", "answered_within_180s_over_offered"] {
+    for key in [
+        "offered",
+        "answered",
+        "abandoned",
+        "p_wait",
+        "asa_answered_s",
+        "mean_wait_all_s",
+        "abandon_rate",
+        "occupancy",
+        "frt_p50_s",
+        "frt_p90_s",
+        "frt_p99_s",
+        "answered_within_20s_over_offered",
+        "answered_within_60s_over_offered",
+        "answered_within_120s_over_offered",
+        "answered_within_180s_over_offered",
+    ] {
         assert!(json["metrics"][key]["mean"].is_number(), "{key}");
         assert!(json["metrics"][key]["ci95"].is_number(), "{key}");
     }
     let ts = std::fs::read_to_string(dir.join("timeseries.csv")).unwrap();
     let header = ts.lines().next().unwrap();
-    for col in ["interval_start", "offered", "answered", "abandoned", "p_wait", "answered_within_120s_over_offered", "asa_answered_s", "queue_len_mean", "agents_on_shift", "sessions_in_service_mean", "occupancy"] {
-        assert!(header.split(',').any(|c| c == col), "timeseries.csv lacks {col}");
+    for col in [
+        "interval_start",
+        "offered",
+        "answered",
+        "abandoned",
+        "p_wait",
+        "answered_within_120s_over_offered",
+        "asa_answered_s",
+        "queue_len_mean",
+        "agents_on_shift",
+        "sessions_in_service_mean",
+        "occupancy",
+    ] {
+        assert!(
+            header.split(',').any(|c| c == col),
+            "timeseries.csv lacks {col}"
+        );
     }
     assert_eq!(ts.lines().count(), 97);
     let agents = std::fs::read_to_string(dir.join("agents.csv")).unwrap();
     for col in ["agent", "groups", "assigned", "on_shift_hours", "occupancy"] {
-        assert!(agents.lines().next().unwrap().split(',').any(|c| c == col), "agents.csv lacks {col}");
+        assert!(
+            agents.lines().next().unwrap().split(',').any(|c| c == col),
+            "agents.csv lacks {col}"
+        );
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
 fn json_format_prints_only_json() {
-    let out = kefusim(&["run", "scenarios/quickstart.toml", "--replications", "2", "--format", "json"]);
+    let out = kefusim(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "--replications",
+        "2",
+        "--format",
+        "json",
+    ]);
     assert!(out.status.success());
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is exactly one JSON document");
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("stdout is exactly one JSON document");
     assert_eq!(v["scenario"], "quickstart");
 }
 
@@ -55,7 +109,10 @@ fn check_prints_the_resolved_scenario() {
     let out = kefusim(&["check", "scenarios/quickstart.toml"]);
     assert!(out.status.success());
     let s = text(&out.stdout);
-    assert!(s.contains("valid") && s.contains("least_active") && s.contains("expected"), "{s}");
+    assert!(
+        s.contains("valid") && s.contains("least_active") && s.contains("expected"),
+        "{s}"
+    );
 }
 
 #[test]
@@ -65,7 +122,10 @@ fn a_bad_scenario_exits_3_with_a_located_message() {
     let out = kefusim(&["run", path.to_str().unwrap()]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
-    assert!(stderr.contains(":9:18: agents[0].max_concurrent: max_concurrent must be 1..=50, got 80"), "{stderr}");
+    assert!(
+        stderr.contains(":9:18: agents[0].max_concurrent: max_concurrent must be 1..=50, got 80"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"));
     assert!(out.stdout.is_empty());
     std::fs::remove_file(path).unwrap();
@@ -77,7 +137,19 @@ fn a_bad_scenario_exits_3_with_a_located_message() {
 #[test]
 fn usage_errors_exit_2_and_unwritable_output_exits_4() {
     assert_eq!(kefusim(&["run"]).status.code(), Some(2));
-    assert_eq!(kefusim(&["run", "scenarios/quickstart.toml", "--replications", "0"]).status.code(), Some(2));
-    let out = kefusim(&["run", "scenarios/quickstart.toml", "--replications", "2", "--out", "/proc/kefusim-cannot-write-here"]);
+    assert_eq!(
+        kefusim(&["run", "scenarios/quickstart.toml", "--replications", "0"])
+            .status
+            .code(),
+        Some(2)
+    );
+    let out = kefusim(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "--replications",
+        "2",
+        "--out",
+        "/proc/kefusim-cannot-write-here",
+    ]);
     assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
 }

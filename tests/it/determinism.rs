@@ -22,7 +22,10 @@ fn the_seed_matters_and_replications_differ() {
     let sc = load("scenarios/quickstart.toml").with_replications(2);
     let a = replicate::run(&sc, Some(2)).unwrap();
     let b = replicate::run(&sc.clone().with_seed(99), Some(2)).unwrap();
-    assert_ne!(a.metric("offered").unwrap().mean, b.metric("offered").unwrap().mean);
+    assert_ne!(
+        a.metric("offered").unwrap().mean,
+        b.metric("offered").unwrap().mean
+    );
     // Two replications of one run are independent: a non-zero interval.
     assert!(a.metric("offered").unwrap().ci95.unwrap() > 0.0);
 }
@@ -36,7 +39,16 @@ fn routing_changes_keep_the_same_arrivals() {
     assert_ne!(text, other);
     let a = crate::support::parse(&text).with_replications(2);
     let b = crate::support::parse(&other).with_replications(2);
-    let (sa, sb) = (replicate::run(&a, Some(1)).unwrap(), replicate::run(&b, Some(1)).unwrap());
-    assert_eq!(sa.metric("offered").unwrap().mean, sb.metric("offered").unwrap().mean);
-    assert_ne!(sa.metric("jain_occupancy").unwrap().mean, sb.metric("jain_occupancy").unwrap().mean);
+    let (sa, sb) = (
+        replicate::run(&a, Some(1)).unwrap(),
+        replicate::run(&b, Some(1)).unwrap(),
+    );
+    assert_eq!(
+        sa.metric("offered").unwrap().mean,
+        sb.metric("offered").unwrap().mean
+    );
+    assert_ne!(
+        sa.metric("jain_occupancy").unwrap().mean,
+        sb.metric("jain_occupancy").unwrap().mean
+    );
 }

@@ -12,7 +12,12 @@ fn scenario(extra_run: &str, body: &str) -> String {
 }
 
 fn col(s: &Summary, name: &str) -> Vec<f64> {
-    let i = s.series.columns.iter().position(|c| c == name).unwrap_or_else(|| panic!("no column {name}"));
+    let i = s
+        .series
+        .columns
+        .iter()
+        .position(|c| c == name)
+        .unwrap_or_else(|| panic!("no column {name}"));
     s.series.rows.iter().map(|r| r[i]).collect()
 }
 
@@ -32,11 +37,23 @@ fn at_shift_end_an_agent_takes_no_new_chats_and_finishes_its_open_ones() {
     let sessions = col(&s, "sessions_in_service_mean");
     assert_eq!(&on[..4], &[1.0; 4]);
     assert!(on[4..].iter().all(|&x| x == 0.0));
-    assert!(answered[5..].iter().all(|&x| x == 0.0), "nothing is assigned after the shift: {answered:?}");
-    assert!(sessions[4] > 0.0, "chats open at 01:00 are finished after it: {sessions:?}");
-    assert!(sessions[6..].iter().all(|&x| x == 0.0), "30-minute chats end by 01:30");
+    assert!(
+        answered[5..].iter().all(|&x| x == 0.0),
+        "nothing is assigned after the shift: {answered:?}"
+    );
+    assert!(
+        sessions[4] > 0.0,
+        "chats open at 01:00 are finished after it: {sessions:?}"
+    );
+    assert!(
+        sessions[6..].iter().all(|&x| x == 0.0),
+        "30-minute chats end by 01:30"
+    );
     let overtime = s.agents[0].overtime_chat_hours;
-    assert!(overtime > 0.0 && overtime <= 1.5, "at most 3 chats for at most 30 minutes: {overtime}");
+    assert!(
+        overtime > 0.0 && overtime <= 1.5,
+        "at most 3 chats for at most 30 minutes: {overtime}"
+    );
     assert_eq!(s.agents[0].on_shift_hours, 1.0);
 }
 
@@ -50,7 +67,10 @@ fn break_cap_serialises_breaks() {
     ));
     let on_break = col(&s, "agents_on_break");
     // One at a time, back to back: 01:00–03:00.
-    assert_eq!(on_break, vec![0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+    assert_eq!(
+        on_break,
+        vec![0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    );
     for a in &s.agents {
         assert_eq!(a.break_hours, 0.5, "{}", a.agent);
     }
@@ -63,7 +83,11 @@ fn rotation_staggers_days_off() {
         "[[agents]]\ncount = 6\nmax_concurrent = 5\nshift = { start = \"08:00\", end = \"20:00\", on_days = 4, off_days = 2 }\n",
     ));
     // Each day four of six agents work 12 hours: 48 agent-hours ÷ 24 h = 2 agents on average.
-    assert!(col(&s, "agents_on_shift").iter().all(|&x| (x - 2.0).abs() < 1e-9));
+    assert!(
+        col(&s, "agents_on_shift")
+            .iter()
+            .all(|&x| (x - 2.0).abs() < 1e-9)
+    );
     for a in &s.agents {
         assert_eq!(a.on_shift_hours, 8.0 * 12.0, "{}", a.agent);
     }
@@ -77,7 +101,10 @@ fn no_shift_means_on_duty_throughout_and_warmup_is_not_counted() {
     ));
     assert_eq!(s.agents[0].on_shift_hours, 5.0);
     let offered = s.metric("offered").unwrap().mean;
-    assert!((230.0..370.0).contains(&offered), "60/h over the 5 h window, got {offered}");
+    assert!(
+        (230.0..370.0).contains(&offered),
+        "60/h over the 5 h window, got {offered}"
+    );
     assert_eq!(s.series.rows.len(), 20);
 }
 
@@ -91,19 +118,29 @@ fn chats_left_waiting_overnight_are_answered_the_next_morning() {
     assert_eq!(m("unfinished"), 0.0);
     assert_eq!(m("answered"), m("offered"));
     assert!(m("p_wait") > 0.5);
-    assert!(m("asa_answered_s") > 3.0 * 3600.0, "{}", m("asa_answered_s"));
+    assert!(
+        m("asa_answered_s") > 3.0 * 3600.0,
+        "{}",
+        m("asa_answered_s")
+    );
 }
 
 #[test]
 fn chats_nobody_can_take_are_censored_not_zero() {
     let s = run(&scenario(
-        "start_note = 0".replace("start_note = 0", "duration = \"2h\"").as_str(),
+        "start_note = 0"
+            .replace("start_note = 0", "duration = \"2h\"")
+            .as_str(),
         "[[agents]]\nshift = { start = \"00:00\", end = \"00:30\", on_days = 1, off_days = 20, anchor = \"2026-11-08\" }\n",
     ));
     let m = |n: &str| s.metric(n).unwrap().mean;
     assert!(m("offered") > 50.0);
     assert_eq!(m("answered"), 0.0);
     assert_eq!(m("unfinished"), m("offered"));
-    assert!(m("mean_wait_all_s") > 7.0 * 86_400.0, "censored waits are at least the 7-day drain: {}", m("mean_wait_all_s"));
+    assert!(
+        m("mean_wait_all_s") > 7.0 * 86_400.0,
+        "censored waits are at least the 7-day drain: {}",
+        m("mean_wait_all_s")
+    );
     assert!(m("answered_within_120s_over_offered") == 0.0);
 }

@@ -41,39 +41,92 @@ fn the_good_file_is_good() {
 #[test]
 fn unknown_key() {
     let text = GOOD.replace("count = 2", "count = 2\nmax_concurent = 5");
-    assert_error(&text, &["bad.toml:13:1", "agents[0].max_concurent", "unknown field `max_concurent`", "expected one of", "`max_concurrent`"]);
+    assert_error(
+        &text,
+        &[
+            "bad.toml:13:1",
+            "agents[0].max_concurent",
+            "unknown field `max_concurent`",
+            "expected one of",
+            "`max_concurrent`",
+        ],
+    );
 }
 
 #[test]
 fn max_concurrent_out_of_range() {
     let text = GOOD.replace("max_concurrent = 5", "max_concurrent = 80");
-    assert_error(&text, &["bad.toml:13:18", "agents[0].max_concurrent", "max_concurrent must be 1..=50, got 80", "1 problem"]);
+    assert_error(
+        &text,
+        &[
+            "bad.toml:13:18",
+            "agents[0].max_concurrent",
+            "max_concurrent must be 1..=50, got 80",
+            "1 problem",
+        ],
+    );
     let text = GOOD.replace("max_concurrent = 5", "max_concurrent = 0");
     assert_error(&text, &["max_concurrent must be 1..=50, got 0"]);
 }
 
 #[test]
 fn bad_durations() {
-    assert_error(&GOOD.replace("\"5m\"", "\"5 minutes\""), &["bad.toml:9:", "service.duration.mean", "unknown unit `minutes`"]);
-    assert_error(&GOOD.replace("duration = \"1h\"", "duration = \"90\""), &["bad.toml:3:12", "run.duration", "missing unit"]);
-    assert_error(&GOOD.replace("duration = \"1h\"", "duration = 90"), &["bad.toml:3:12", "invalid type: integer `90`, expected a string"]);
+    assert_error(
+        &GOOD.replace("\"5m\"", "\"5 minutes\""),
+        &[
+            "bad.toml:9:",
+            "service.duration.mean",
+            "unknown unit `minutes`",
+        ],
+    );
+    assert_error(
+        &GOOD.replace("duration = \"1h\"", "duration = \"90\""),
+        &["bad.toml:3:12", "run.duration", "missing unit"],
+    );
+    assert_error(
+        &GOOD.replace("duration = \"1h\"", "duration = 90"),
+        &[
+            "bad.toml:3:12",
+            "invalid type: integer `90`, expected a string",
+        ],
+    );
 }
 
 #[test]
 fn empty_and_overlapping_shifts() {
     let empty = format!("{GOOD}shift = {{ start = \"09:00\", end = \"09:00\" }}\n");
-    assert_error(&empty, &["agents[0].shift", "shift is empty: it starts and ends at 09:00"]);
-    let overlap = format!("{GOOD}shift = {{ windows = [[\"09:00\", \"13:00\"], [\"12:00\", \"18:00\"]] }}\n");
-    assert_error(&overlap, &["agents[0].shift", "shift windows overlap by 1h"]);
+    assert_error(
+        &empty,
+        &[
+            "agents[0].shift",
+            "shift is empty: it starts and ends at 09:00",
+        ],
+    );
+    let overlap =
+        format!("{GOOD}shift = {{ windows = [[\"09:00\", \"13:00\"], [\"12:00\", \"18:00\"]] }}\n");
+    assert_error(
+        &overlap,
+        &["agents[0].shift", "shift windows overlap by 1h"],
+    );
     let half = format!("{GOOD}shift = {{ start = \"09:00\" }}\n");
     assert_error(&half, &["a shift needs both start and end"]);
-    let bad_break = format!("{GOOD}shift = {{ start = \"09:00\", end = \"10:00\", breaks = [{{ after = \"50m\", length = \"15m\" }}] }}\n");
-    assert_error(&bad_break, &["agents[0].shift.breaks[0]", "break ends 1h5m into the shift but the shortest window lasts 1h"]);
+    let bad_break = format!(
+        "{GOOD}shift = {{ start = \"09:00\", end = \"10:00\", breaks = [{{ after = \"50m\", length = \"15m\" }}] }}\n"
+    );
+    assert_error(
+        &bad_break,
+        &[
+            "agents[0].shift.breaks[0]",
+            "break ends 1h5m into the shift but the shortest window lasts 1h",
+        ],
+    );
 }
 
 #[test]
 fn several_problems_are_all_reported() {
-    let text = GOOD.replace("max_concurrent = 5", "max_concurrent = 80\nweight = -1").replace("\"1h\"", "\"1x\"");
+    let text = GOOD
+        .replace("max_concurrent = 5", "max_concurrent = 80\nweight = -1")
+        .replace("\"1h\"", "\"1x\"");
     let msg = error_of(&text);
     assert!(msg.contains("3 problems"), "{msg}");
 }
@@ -81,14 +134,42 @@ fn several_problems_are_all_reported() {
 #[test]
 fn other_mistakes_say_what_is_allowed() {
     let cases: &[(&str, &str, &str)] = &[
-        ("rate_per_hour = 60", "rate_per_hour = -3", "rate_per_hour must be a finite number >= 0, got -3"),
-        ("dist = \"exponential\"", "dist = \"weibull\"", "unknown distribution \"weibull\" (allowed: exponential, lognormal"),
-        ("dist = \"exponential\"", "dist = \"lognormal\"", "distribution \"lognormal\" needs `sd`"),
-        ("start = \"2026-11-11T00:00:00+08:00\"", "start = \"2026-11-11 00:00\"", "missing UTC offset"),
-        ("[[agents]]", "[routing]\npolicy = \"fastest\"\n\n[[agents]]", "unknown policy \"fastest\" (allowed: least_active, weighted"),
+        (
+            "rate_per_hour = 60",
+            "rate_per_hour = -3",
+            "rate_per_hour must be a finite number >= 0, got -3",
+        ),
+        (
+            "dist = \"exponential\"",
+            "dist = \"weibull\"",
+            "unknown distribution \"weibull\" (allowed: exponential, lognormal",
+        ),
+        (
+            "dist = \"exponential\"",
+            "dist = \"lognormal\"",
+            "distribution \"lognormal\" needs `sd`",
+        ),
+        (
+            "start = \"2026-11-11T00:00:00+08:00\"",
+            "start = \"2026-11-11 00:00\"",
+            "missing UTC offset",
+        ),
+        (
+            "[[agents]]",
+            "[routing]\npolicy = \"fastest\"\n\n[[agents]]",
+            "unknown policy \"fastest\" (allowed: least_active, weighted",
+        ),
         ("count = 2", "count = 0", "count must be 1..=100000, got 0"),
-        ("duration = \"1h\"", "duration = \"1h\"\nwarmup = \"2h\"", "warmup (2h) must be shorter than duration (1h)"),
-        ("[service]", "[buyers]\nentries = { product = 0.5, order = 0.2 }\n\n[service]", "entry shares must sum to 1, got 0.7"),
+        (
+            "duration = \"1h\"",
+            "duration = \"1h\"\nwarmup = \"2h\"",
+            "warmup (2h) must be shorter than duration (1h)",
+        ),
+        (
+            "[service]",
+            "[buyers]\nentries = { product = 0.5, order = 0.2 }\n\n[service]",
+            "entry shares must sum to 1, got 0.7",
+        ),
     ];
     for (from, to, expected) in cases {
         let text = GOOD.replace(from, to);
@@ -101,11 +182,23 @@ fn other_mistakes_say_what_is_allowed() {
 fn entries_need_groups_when_there_are_several() {
     let text = GOOD.replace("count = 2", "count = 2\ngroups = [\"presale\"]")
         + "\n[[agents]]\nname = \"after\"\ngroups = [\"aftersales\"]\n\n[buyers]\nentries = { product = 0.5, order = 0.5 }\n";
-    assert_error(&text, &["routing.entry_groups", "entry `product` receives chats but has no group"]);
+    assert_error(
+        &text,
+        &[
+            "routing.entry_groups",
+            "entry `product` receives chats but has no group",
+        ],
+    );
 }
 
 #[test]
 fn syntax_errors_are_located() {
-    assert_error("[run\nstart = 1", &["bad.toml:1:5", "unclosed table, expected `]`"]);
-    assert_error(&GOOD.replace("[arrivals]\n", ""), &["bad.toml:", "unknown field `rate_per_hour`"]);
+    assert_error(
+        "[run\nstart = 1",
+        &["bad.toml:1:5", "unclosed table, expected `]`"],
+    );
+    assert_error(
+        &GOOD.replace("[arrivals]\n", ""),
+        &["bad.toml:", "unknown field `rate_per_hour`"],
+    );
 }

@@ -23,7 +23,10 @@ fn shipped() -> Vec<PathBuf> {
         }
     }
     out.sort();
-    assert!(out.len() >= 6, "expected the quickstart and the validation scenarios, found {out:?}");
+    assert!(
+        out.len() >= 6,
+        "expected the quickstart and the validation scenarios, found {out:?}"
+    );
     out
 }
 
@@ -36,10 +39,21 @@ fn every_shipped_scenario_runs_and_conserves_chats() {
         let sc = load(&rel);
         for r in 0..sc.run.replications.min(2) {
             let (result, stats) = run_replication(&sc, r);
-            let get = |name: &str| result.scalars.iter().find(|s| s.name == name).unwrap().value;
+            let get = |name: &str| {
+                result
+                    .scalars
+                    .iter()
+                    .find(|s| s.name == name)
+                    .unwrap()
+                    .value
+            };
             let offered = get("offered");
             assert!(offered > 0.0, "{rel}: nothing offered");
-            assert_eq!(get("answered") + get("abandoned") + get("unfinished"), offered, "{rel} replication {r}");
+            assert_eq!(
+                get("answered") + get("abandoned") + get("unfinished"),
+                offered,
+                "{rel} replication {r}"
+            );
             let golden = get("answered_within_120s_over_offered");
             assert!((0.0..=1.0).contains(&golden), "{rel}: {golden}");
             assert!(stats.arrivals as f64 >= offered && stats.events > stats.arrivals);
@@ -71,9 +85,16 @@ fn quickstart_is_sensible() {
     let s = run(&load("scenarios/quickstart.toml"));
     let m = |n: &str| s.metric(n).unwrap().mean;
     assert!((3000.0..6000.0).contains(&m("offered")));
-    assert!((0.8..0.99).contains(&m("answered_within_120s_over_offered")), "{}", m("answered_within_120s_over_offered"));
+    assert!(
+        (0.8..0.99).contains(&m("answered_within_120s_over_offered")),
+        "{}",
+        m("answered_within_120s_over_offered")
+    );
     assert!(m("abandon_rate") < 0.1);
     assert!((0.3..0.9).contains(&m("occupancy")));
     assert_eq!(s.series.rows.len(), 96);
-    assert_eq!(s.agents.len(), load("scenarios/quickstart.toml").agents.len());
+    assert_eq!(
+        s.agents.len(),
+        load("scenarios/quickstart.toml").agents.len()
+    );
 }

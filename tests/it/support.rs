@@ -30,11 +30,23 @@ pub fn run(scenario: &Scenario) -> Summary {
 /// 3.3 standard errors (a 99.9% interval), and that the interval is narrow
 /// enough (95% half-width at most `max_ci95`) for the comparison to mean something.
 pub fn assert_agrees(summary: &Summary, metric: &str, exact: f64, max_ci95: f64) {
-    let m = summary.metric(metric).unwrap_or_else(|| panic!("no metric {metric}"));
+    let m = summary
+        .metric(metric)
+        .unwrap_or_else(|| panic!("no metric {metric}"));
     let h = m.ci95.expect("needs at least two replications");
     let se = h / t975(summary.replications as usize - 1);
     let z = (m.mean - exact) / se.max(1e-300);
-    eprintln!("{:<28} {metric:<44} sim {:.6} ± {:.6}  exact {exact:.6}  z {z:+.2}", summary.scenario, m.mean, h);
-    assert!(h <= max_ci95, "{metric}: 95% half-width {h} wider than {max_ci95}: the check would be too weak");
-    assert!(z.abs() <= 3.3, "{metric}: simulated {} ± {h} vs exact {exact} (z = {z:.2})", m.mean);
+    eprintln!(
+        "{:<28} {metric:<44} sim {:.6} ± {:.6}  exact {exact:.6}  z {z:+.2}",
+        summary.scenario, m.mean, h
+    );
+    assert!(
+        h <= max_ci95,
+        "{metric}: 95% half-width {h} wider than {max_ci95}: the check would be too weak"
+    );
+    assert!(
+        z.abs() <= 3.3,
+        "{metric}: simulated {} ± {h} vs exact {exact} (z = {z:.2})",
+        m.mean
+    );
 }

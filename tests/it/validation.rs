@@ -24,7 +24,13 @@ struct Params {
 }
 
 fn params(sc: &Scenario) -> Params {
-    let Base::Flat { rate_per_ms, profile: None } = &sc.arrivals.base else { panic!("flat rate expected") };
+    let Base::Flat {
+        rate_per_ms,
+        profile: None,
+    } = &sc.arrivals.base
+    else {
+        panic!("flat rate expected")
+    };
     assert!(sc.service.duration.label().starts_with("exponential"));
     if let Some(p) = &sc.buyers.patience {
         assert!(p.label().starts_with("exponential"));
@@ -47,7 +53,12 @@ fn check_figures(s: &Summary, f: &QueueFigures, sl: impl Fn(f64) -> f64) {
     assert_agrees(s, "occupancy", f.occupancy, 0.01);
     assert_agrees(s, "queue_len_mean", f.mean_queue_length, 0.05);
     for t in [20.0, 60.0, 120.0, 180.0] {
-        assert_agrees(s, &format!("answered_within_{t}s_over_offered"), sl(t), 0.01);
+        assert_agrees(
+            s,
+            &format!("answered_within_{t}s_over_offered"),
+            sl(t),
+            0.01,
+        );
     }
 }
 
@@ -60,19 +71,37 @@ fn erlang_c_mmc() {
     // The shipped case is S11 of erlang_reference.json.
     assert!((exact.figures().p_wait - 0.17413193359504975).abs() < 1e-12);
     let s = run(&sc);
-    check_figures(&s, &exact.figures(), |t| exact.answered_within_over_offered(t));
+    check_figures(&s, &exact.figures(), |t| {
+        exact.answered_within_over_offered(t)
+    });
 }
 
 #[test]
 fn erlang_a_mmc_plus_m() {
     let sc = load("scenarios/validation/erlang_a.toml");
     let p = params(&sc);
-    let exact = ErlangA::new(p.agents, p.lambda_per_s, p.mean_service_s, p.mean_patience_s.unwrap()).unwrap();
-    assert!((exact.figures().p_abandon - 0.07189597530385713).abs() < 1e-12, "S03 reference");
+    let exact = ErlangA::new(
+        p.agents,
+        p.lambda_per_s,
+        p.mean_service_s,
+        p.mean_patience_s.unwrap(),
+    )
+    .unwrap();
+    assert!(
+        (exact.figures().p_abandon - 0.07189597530385713).abs() < 1e-12,
+        "S03 reference"
+    );
     let s = run(&sc);
-    check_figures(&s, &exact.figures(), |t| exact.answered_within_over_offered(t));
+    check_figures(&s, &exact.figures(), |t| {
+        exact.answered_within_over_offered(t)
+    });
     for t in [20.0, 120.0] {
-        assert_agrees(&s, &format!("answered_within_{t}s_over_answered"), exact.answered_within_over_answered(t), 0.01);
+        assert_agrees(
+            &s,
+            &format!("answered_within_{t}s_over_answered"),
+            exact.answered_within_over_answered(t),
+            0.01,
+        );
     }
 }
 
@@ -82,10 +111,21 @@ fn chat_slots_without_slowdown_are_c_times_n_servers() {
     let p = params(&sc);
     assert!(sc.service.slowdown.is_empty());
     let servers = p.agents * p.cap;
-    let exact = ErlangA::new(servers, p.lambda_per_s, p.mean_service_s, p.mean_patience_s.unwrap()).unwrap();
-    assert!((exact.figures().p_wait - 0.03862817920884146).abs() < 1e-9, "C02 reference");
+    let exact = ErlangA::new(
+        servers,
+        p.lambda_per_s,
+        p.mean_service_s,
+        p.mean_patience_s.unwrap(),
+    )
+    .unwrap();
+    assert!(
+        (exact.figures().p_wait - 0.03862817920884146).abs() < 1e-9,
+        "C02 reference"
+    );
     let s = run(&sc);
-    check_figures(&s, &exact.figures(), |t| exact.answered_within_over_offered(t));
+    check_figures(&s, &exact.figures(), |t| {
+        exact.answered_within_over_offered(t)
+    });
 }
 
 #[test]
@@ -102,10 +142,22 @@ fn chat_concurrency_with_slowdown_matches_the_exact_ctmc() {
     };
     let exact = ctmc.solve().expect("small CTMC solves");
     let s = run(&sc);
-    check_figures(&s, &exact.figures, |t| exact.answered_within_over_offered(t));
-    assert_agrees(&s, "sessions_in_service_mean", exact.mean_chats_in_service, 0.1);
+    check_figures(&s, &exact.figures, |t| {
+        exact.answered_within_over_offered(t)
+    });
+    assert_agrees(
+        &s,
+        "sessions_in_service_mean",
+        exact.mean_chats_in_service,
+        0.1,
+    );
     // Slowdown matters: the same load without it waits far less.
-    let no_slowdown = ChatCtmc { slowdown: vec![], ..ctmc }.solve().unwrap();
+    let no_slowdown = ChatCtmc {
+        slowdown: vec![],
+        ..ctmc
+    }
+    .solve()
+    .unwrap();
     assert!(exact.figures.p_wait > 2.0 * no_slowdown.figures.p_wait);
 }
 
@@ -122,20 +174,33 @@ fn time_varying_infinite_server_follows_the_sinusoid() {
     let interval_h = run.interval as f64 / 3.6e6;
     let from_h = run.measure_from() as f64 / 3.6e6; // the run starts at local midnight
     let n = run.intervals();
-    let reps: Vec<_> = (0..run.replications).map(|r| run_replication(&sc, r).0).collect();
+    let reps: Vec<_> = (0..run.replications)
+        .map(|r| run_replication(&sc, r).0)
+        .collect();
     let stride = chat_col::WITHIN + sc.sla.thresholds_s.len();
     let (mut z_sessions, mut z_offered) = (Vec::new(), Vec::new());
     let (mut sim_peak, mut exact_peak) = ((0, f64::MIN), (0, f64::MIN));
     for i in 0..n {
-        let (a, b) = (from_h + i as f64 * interval_h, from_h + (i + 1) as f64 * interval_h);
+        let (a, b) = (
+            from_h + i as f64 * interval_h,
+            from_h + (i + 1) as f64 * interval_h,
+        );
         // ∫ m dt / (b − a) and ∫ λ dt, in closed form.
         let k = lambda_bar * alpha / (mu * mu + omega * omega);
-        let prim_m = |t: f64| lambda_bar / mu * t + k * (-(mu / omega) * (omega * t).cos() - (omega * t).sin());
+        let prim_m = |t: f64| {
+            lambda_bar / mu * t + k * (-(mu / omega) * (omega * t).cos() - (omega * t).sin())
+        };
         let m_avg = (prim_m(b) - prim_m(a)) / (b - a);
-        let offered = lambda_bar * ((b - a) - alpha / omega * ((omega * b).cos() - (omega * a).cos()));
-        let sessions: Vec<f64> =
-            reps.iter().map(|r| r.state[i * STATE_FIELDS + 1] / run.interval as f64).collect();
-        let counts: Vec<f64> = reps.iter().map(|r| r.chat[i * stride + chat_col::OFFERED]).collect();
+        let offered =
+            lambda_bar * ((b - a) - alpha / omega * ((omega * b).cos() - (omega * a).cos()));
+        let sessions: Vec<f64> = reps
+            .iter()
+            .map(|r| r.state[i * STATE_FIELDS + 1] / run.interval as f64)
+            .collect();
+        let counts: Vec<f64> = reps
+            .iter()
+            .map(|r| r.chat[i * stride + chat_col::OFFERED])
+            .collect();
         let z = |xs: &[f64], exact: f64| {
             let (mean, h) = mean_ci95(xs);
             (mean - exact) / (h.unwrap() / kefusim::stats::t975(xs.len() - 1))
@@ -150,14 +215,31 @@ fn time_varying_infinite_server_follows_the_sinusoid() {
             exact_peak = (i % 24, m_avg);
         }
     }
-    for (name, zs) in [("sessions in service", &z_sessions), ("offered", &z_offered)] {
+    for (name, zs) in [
+        ("sessions in service", &z_sessions),
+        ("offered", &z_offered),
+    ] {
         let max = zs.iter().fold(0.0f64, |m, z| m.max(z.abs()));
         let rms = (zs.iter().map(|z| z * z).sum::<f64>() / zs.len() as f64).sqrt();
-        eprintln!("M_t/M/inf {name}: {} intervals, max |z| {max:.2}, rms z {rms:.2}", zs.len());
-        assert!(max < 4.0, "{name}: an interval is {max:.1} standard errors off the closed form");
-        assert!((0.5..1.6).contains(&rms), "{name}: rms z {rms:.2} (should be about 1)");
+        eprintln!(
+            "M_t/M/inf {name}: {} intervals, max |z| {max:.2}, rms z {rms:.2}",
+            zs.len()
+        );
+        assert!(
+            max < 4.0,
+            "{name}: an interval is {max:.1} standard errors off the closed form"
+        );
+        assert!(
+            (0.5..1.6).contains(&rms),
+            "{name}: rms z {rms:.2} (should be about 1)"
+        );
     }
     // The peak of the load lags the arrival peak (06:00) by atan(ω/μ)/ω ≈ 1.8 h.
     assert_eq!(exact_peak.0, 7);
-    assert!(sim_peak.0.abs_diff(exact_peak.0) <= 1, "simulated peak at {}h, exact {}h", sim_peak.0, exact_peak.0);
+    assert!(
+        sim_peak.0.abs_diff(exact_peak.0) <= 1,
+        "simulated peak at {}h, exact {}h",
+        sim_peak.0,
+        exact_peak.0
+    );
 }
