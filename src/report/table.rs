@@ -32,7 +32,7 @@ fn percent(m: Option<&MetricSummary>) -> String {
 
 fn seconds(m: Option<&MetricSummary>) -> String {
     m.filter(|m| m.mean.is_finite())
-        .map_or("—".to_string(), |m| format!("{} s", number(m.mean)))
+        .map_or("—".to_string(), |m| format!("{:.1} s", m.mean))
 }
 
 /// The summary printed by `kefusim run`: headline figures, then every metric.

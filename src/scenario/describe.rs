@@ -48,13 +48,11 @@ impl Scenario {
             .iter()
             .filter(|e| self.arrivals.entry_shares[**e as usize] > 0.0)
             .map(|e| {
-                format!(
-                    "{} {}%",
-                    e.name(),
-                    self.arrivals.entry_shares[*e as usize] * 100.0
-                )
+                let share = (self.arrivals.entry_shares[*e as usize] * 1e4).round() / 100.0;
+                format!("{} {share}%", e.name())
             })
             .collect();
+
         let _ = writeln!(o, "buyers");
         let _ = writeln!(o, "  entries        {}", shares.join(", "));
         let _ = writeln!(o, "  vip share      {}%", b.vip_share * 100.0);
