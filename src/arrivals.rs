@@ -589,3 +589,57 @@ mod tests {
         assert!(z.abs() < 4.0, "total {total} z {z}");
     }
 }
+
+#[cfg(test)]
+mod calendar_tests {
+    use super::*;
+    use crate::time::{HOUR_MS, parse_date, parse_instant};
+
+    #[test]
+    fn weekday_and_holiday_factors_apply_by_local_day() {
+        // 2026-11-09 is a Monday; the run's local time is +08:00.
+        let clock = LocalClock::new(parse_instant("2026-11-09T00:00:00+08:00").unwrap());
+        let mut weekday = [1.0; 7];
+        weekday[5] = 2.0; // Saturday
+        let m = ArrivalModel {
+            base: Base::Flat {
+                rate_per_ms: 100.0 / HOUR_MS as f64,
+                profile: None,
+            },
+            weekday,
+            holidays: vec![Holiday {
+                name: None,
+                from_day: parse_date("2026-11-10").unwrap(),
+                to_day: parse_date("2026-11-11").unwrap(),
+                multiplier: 0.5,
+            }],
+            peaks: vec![],
+            entry_shares: [1.0, 0.0, 0.0, 0.0, 0.0],
+            clock,
+        };
+        let day = |d: u64| m.expected_arrivals(d * DAY_MS, (d + 1) * DAY_MS);
+        let per_day: Vec<f64> = (0..7).map(day).map(|x| x.round()).collect();
+        assert_eq!(
+            per_day,
+            vec![2400.0, 1200.0, 1200.0, 2400.0, 2400.0, 4800.0, 2400.0]
+        );
+        // The thinning generator follows the same factors.
+        let mut g = ArrivalGenerator::new(&m);
+        let (mut a, mut b) = (
+            crate::kernel::stream_rng(4, 0, crate::kernel::Stream::Arrivals),
+            crate::kernel::stream_rng(4, 0, crate::kernel::Stream::Buyers),
+        );
+        let mut counts = [0f64; 7];
+        while let Some((t, _)) = g.next(&mut a, &mut b, 7 * DAY_MS) {
+            if t < 7 * DAY_MS {
+                counts[(t / DAY_MS) as usize] += 1.0;
+            }
+        }
+        for (c, e) in counts.iter().zip(&per_day) {
+            assert!(
+                ((c - e) / e.sqrt()).abs() < 4.0,
+                "{counts:?} vs {per_day:?}"
+            );
+        }
+    }
+}

@@ -254,7 +254,7 @@ impl<'s> Engine<'s> {
         });
         if let Some(iv) = iv {
             self.counted_open += 1;
-            self.rec.on_offered(iv, group);
+            self.rec.on_offered(iv, group, vip);
         }
         let request = ChatRequest { group, vip };
         // A new chat never overtakes chats already waiting in its group.
@@ -267,7 +267,7 @@ impl<'s> Engine<'s> {
             Decision::Assign { agent, .. } => self.assign(conv, agent, now),
             Decision::Queue => {
                 if let Some(iv) = iv {
-                    self.rec.on_queued(iv, group);
+                    self.rec.on_queued(iv, group, vip);
                 }
                 let timer = patience_ms
                     .map(|p| self.queue.schedule_timer(now + p, Event::Patience { conv }));
@@ -291,8 +291,9 @@ impl<'s> Engine<'s> {
             self.queue.cancel(timer);
         }
         c.state = ConvState::InService { agent, since: now };
-        let (group, work_ms, counted, arrived_at, first_reply_ms) = (
+        let (group, vip, work_ms, counted, arrived_at, first_reply_ms) = (
             c.group,
+            c.vip,
             c.work_ms,
             c.counted,
             c.arrived_at,
@@ -304,7 +305,8 @@ impl<'s> Engine<'s> {
                 .interval_of(arrived_at)
                 .expect("counted chats arrived in the window");
             let wait = now - arrived_at;
-            self.rec.on_answered(iv, group, wait, wait + first_reply_ms);
+            self.rec
+                .on_answered(iv, group, vip, wait, wait + first_reply_ms);
         }
         let a = self.agents.get(agent);
         self.rec

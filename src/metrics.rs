@@ -133,9 +133,47 @@ pub struct Recorder {
     completed: u64,
     sum_session_ms: f64,
     sessions_unfinished: u64,
-    /// Per group: offered, waited, answered, answered within 120 s.
-    groups: Vec<[u64; 4]>,
+    /// Per group.
+    groups: Vec<ClassTally>,
+    /// VIP buyers.
+    vip: ClassTally,
     agents: Vec<AgentAccount>,
+}
+
+/// Counts for one class of chats (a group, or VIP buyers).
+#[derive(Debug, Clone, Copy, Default)]
+struct ClassTally {
+    offered: u64,
+    waited: u64,
+    answered: u64,
+    golden: u64,
+    sum_wait_answered_ms: f64,
+}
+
+impl ClassTally {
+    /// The class's figures as `(suffix, value, definition)`.
+    fn figures(&self, who: &str) -> [(&'static str, f64, String); 4] {
+        let div = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
+        let off = self.offered as f64;
+        [
+            ("offered", off, format!("offered chats of {who}")),
+            (
+                "p_wait",
+                div(self.waited as f64, off),
+                format!("fraction of {who}'s offered chats that queued"),
+            ),
+            (
+                "answered_within_120s_over_offered",
+                div(self.golden as f64, off),
+                format!("golden 2-minute rate of {who}: first reply within 120 s ÷ offered"),
+            ),
+            (
+                "asa_answered_s",
+                div(self.sum_wait_answered_ms, self.answered as f64) / 1e3,
+                format!("mean queue wait of {who}'s answered chats, seconds"),
+            ),
+        ]
+    }
 }
 
 const GOLDEN_MS: Millis = 120_000;
@@ -173,7 +211,8 @@ impl Recorder {
             completed: 0,
             sum_session_ms: 0.0,
             sessions_unfinished: 0,
-            groups: vec![[0; 4]; scenario.groups.len()],
+            groups: vec![ClassTally::default(); scenario.groups.len()],
+            vip: ClassTally::default(),
             agents: scenario
                 .agents
                 .iter()
@@ -246,21 +285,34 @@ impl Recorder {
 
     /// A counted chat arrived.
     #[inline]
-    pub fn on_offered(&mut self, iv: u32, group: usize) {
+    pub fn on_offered(&mut self, iv: u32, group: usize, vip: bool) {
         self.add(iv, chat_col::OFFERED, 1.0);
-        self.groups[group][0] += 1;
+        self.groups[group].offered += 1;
+        if vip {
+            self.vip.offered += 1;
+        }
     }
 
     /// A counted chat found nobody eligible and queued.
     #[inline]
-    pub fn on_queued(&mut self, iv: u32, group: usize) {
+    pub fn on_queued(&mut self, iv: u32, group: usize, vip: bool) {
         self.add(iv, chat_col::WAITED, 1.0);
-        self.groups[group][1] += 1;
+        self.groups[group].waited += 1;
+        if vip {
+            self.vip.waited += 1;
+        }
     }
 
     /// A counted chat was taken by an agent after `wait_ms`; its first reply came at `frt_ms`.
     #[inline]
-    pub fn on_answered(&mut self, iv: u32, group: usize, wait_ms: Millis, frt_ms: Millis) {
+    pub fn on_answered(
+        &mut self,
+        iv: u32,
+        group: usize,
+        vip: bool,
+        wait_ms: Millis,
+        frt_ms: Millis,
+    ) {
         self.add(iv, chat_col::ANSWERED, 1.0);
         self.add(iv, chat_col::SUM_WAIT_ANSWERED_MS, wait_ms as f64);
         for k in 0..self.thresholds_ms.len() {
@@ -268,9 +320,14 @@ impl Recorder {
                 self.add(iv, chat_col::WITHIN + k, 1.0);
             }
         }
-        self.groups[group][2] += 1;
-        if frt_ms <= GOLDEN_MS {
-            self.groups[group][3] += 1;
+        let golden = u64::from(frt_ms <= GOLDEN_MS);
+        for tally in [Some(&mut self.groups[group]), vip.then_some(&mut self.vip)]
+            .into_iter()
+            .flatten()
+        {
+            tally.answered += 1;
+            tally.golden += golden;
+            tally.sum_wait_answered_ms += wait_ms as f64;
         }
         self.sum_frt_ms += frt_ms as f64;
         self.frt_ms.saturating_record(frt_ms);
@@ -494,23 +551,12 @@ impl Recorder {
             put(&name, value, &def);
         }
         for (g, group) in sc.groups.iter().enumerate() {
-            let [off, waited, _ans, golden] = self.groups[g];
-            let (off, waited, golden) = (off as f64, waited as f64, golden as f64);
-            put(
-                &format!("group.{}.offered", group.name),
-                off,
-                "offered chats routed to this group",
-            );
-            put(
-                &format!("group.{}.p_wait", group.name),
-                div(waited, off),
-                "fraction of this group's offered chats that queued",
-            );
-            put(
-                &format!("group.{}.answered_within_120s_over_offered", group.name),
-                div(golden, off),
-                "golden 2-minute rate of this group's chats",
-            );
+            for (suffix, value, def) in self.groups[g].figures(&format!("group {}", group.name)) {
+                put(&format!("group.{}.{suffix}", group.name), value, &def);
+            }
+        }
+        for (suffix, value, def) in self.vip.figures("VIP buyers") {
+            put(&format!("vip.{suffix}"), value, &def);
         }
         out
     }

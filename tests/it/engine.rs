@@ -144,3 +144,30 @@ fn chats_nobody_can_take_are_censored_not_zero() {
     );
     assert!(m("answered_within_120s_over_offered") == 0.0);
 }
+
+#[test]
+fn vip_buyers_are_served_first() {
+    let s = replicate::run(
+        &parse(&scenario(
+            "duration = \"2d\"\nreplications = 4",
+            "[buyers]\nvip_share = 0.2\npatience = { dist = \"exponential\", mean = \"20m\" }\n\
+             [[agents]]\nmax_concurrent = 1\ncount = 28\n",
+        )),
+        Some(2),
+    )
+    .unwrap();
+    let m = |n: &str| s.metric(n).unwrap().mean;
+    // 60/h × 30 min = 30 Erlangs on 28 agents: most chats queue; a VIP waits
+    // only for the next freed slot (one every ~64 s), others wait behind the queue.
+    assert!(m("p_wait") > 0.5, "{}", m("p_wait"));
+    assert!((0.15..0.25).contains(&(m("vip.offered") / m("offered"))));
+    assert!(
+        m("vip.asa_answered_s") * 2.0 < m("asa_answered_s"),
+        "{} vs {}",
+        m("vip.asa_answered_s"),
+        m("asa_answered_s")
+    );
+    assert!(m("vip.asa_answered_s") < 64.0);
+
+    assert!(m("vip.answered_within_120s_over_offered") > m("answered_within_120s_over_offered"));
+}
