@@ -1,7 +1,7 @@
 //! What each command does, as library functions the binary calls; errors
 //! carry their documented exit codes.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::time::Instant as WallClock;
 
 use crate::cli::{CheckArgs, Cli, Command, Format, RunArgs};
@@ -72,22 +72,41 @@ fn run(args: RunArgs) -> Result<(), AppError> {
         scenario = scenario.with_replications(r);
     }
     let started = WallClock::now();
-    let summary = replicate::run(&scenario, args.threads.map(|t| t as usize))?;
-    let elapsed = started.elapsed().as_secs_f64();
-    if let Some(dir) = &args.out {
-        let written = report::write_atomically(dir, &report::output_files(&summary))?;
-        for path in written {
-            eprintln!("wrote {}", path.display());
+    let show_progress = io::stderr().is_terminal() && scenario.run.replications > 1;
+    let progress = |done: u32, total: u32| {
+        if show_progress {
+            eprint!("\rreplications {done}/{total}");
+            if done == total {
+                eprint!("\r\x1b[K");
+            }
         }
-    }
+    };
+    let threads = args.threads.map(|t| t as usize);
+    let summary = replicate::run_with_progress(&scenario, threads, &progress)?;
+    let elapsed = started.elapsed().as_secs_f64();
     eprintln!(
         "simulated {} arrivals, {} events in {elapsed:.2} s wall time ({:.2} M arrivals/s)",
         summary.work.arrivals,
         summary.work.events,
         summary.work.arrivals as f64 / elapsed.max(1e-9) / 1e6
     );
+    // Write the files first, but print the summary even if writing fails:
+    // the user still gets the results, and the exit code says what went wrong.
+    let written = args
+        .out
+        .as_ref()
+        .map(|dir| report::write_atomically(dir, &report::output_files(&summary)));
+    if let Some(Ok(paths)) = &written {
+        for path in paths {
+            eprintln!("wrote {}", path.display());
+        }
+    }
     match args.format {
-        Format::Table => stdout(&report::terminal_summary(&summary)),
-        Format::Json => stdout(&report::summary_json(&summary)),
+        Format::Table => stdout(&report::terminal_summary(&summary))?,
+        Format::Json => stdout(&report::summary_json(&summary))?,
+    }
+    match written {
+        Some(Err(e)) => Err(e.into()),
+        _ => Ok(()),
     }
 }

@@ -6,6 +6,8 @@
 //! and merging walks them in that order. Hence: same scenario and seed →
 //! byte-identical output with 1 thread or many.
 
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use rayon::prelude::*;
 
 use crate::engine::{LoopStats, run_replication};
@@ -82,13 +84,28 @@ pub enum RunError {
 
 /// Runs every replication of `scenario` (on `threads` threads, or rayon's default) and merges them.
 pub fn run(scenario: &Scenario, threads: Option<usize>) -> Result<Summary, RunError> {
+    run_with_progress(scenario, threads, &|_, _| {})
+}
+
+/// Like [`run`], calling `progress(done, total)` (from worker threads) as replications finish.
+pub fn run_with_progress(
+    scenario: &Scenario,
+    threads: Option<usize>,
+    progress: &(dyn Fn(u32, u32) + Sync),
+) -> Result<Summary, RunError> {
     let reps = scenario.run.replications;
+    let done = AtomicU32::new(0);
     let work = || -> Vec<(RepResult, LoopStats)> {
         (0..reps)
             .into_par_iter()
-            .map(|r| run_replication(scenario, r))
+            .map(|r| {
+                let result = run_replication(scenario, r);
+                progress(done.fetch_add(1, Ordering::Relaxed) + 1, reps);
+                result
+            })
             .collect()
     };
+
     let results = match threads {
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)
