@@ -237,7 +237,8 @@ impl AgentPool {
         let a = &self.agents[id as usize];
         let &(v_end, _) = a.ends.first()?;
         let remaining = ((v_end - a.vclock) / a.chat_speed).max(0.0);
-        Some(a.vclock_at + remaining.ceil() as SimTime)
+        // Saturating: a chat that would end after the end of time simply never ends.
+        Some(a.vclock_at.saturating_add(remaining.ceil() as SimTime))
     }
 }
 

@@ -10,7 +10,11 @@ use rand_distr::{Distribution as _, Exp1, Gamma, LogNormal, Open01};
 
 use crate::time::{Millis, format_duration};
 
+/// Largest value a draw returns: 100 years in milliseconds.
+pub const MAX_SAMPLE_MS: f64 = 100.0 * 365.25 * 86_400_000.0;
+
 /// A validated distribution of non-negative durations.
+
 #[derive(Debug, Clone)]
 pub struct Distribution {
     kind: Kind,
@@ -154,9 +158,15 @@ impl Distribution {
         })
     }
 
-    /// Draws one value in milliseconds (non-negative, finite).
+    /// Draws one value in milliseconds: non-negative, finite, at most
+    /// [`MAX_SAMPLE_MS`] (100 years; only extreme tails are ever cut).
     #[inline]
     pub fn sample_ms<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        self.sample_raw(rng).min(MAX_SAMPLE_MS)
+    }
+
+    #[inline]
+    fn sample_raw<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match &self.kind {
             Kind::Exponential { mean_ms } => {
                 let e: f64 = Exp1.sample(rng);

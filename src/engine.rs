@@ -269,8 +269,10 @@ impl<'s> Engine<'s> {
                 if let Some(iv) = iv {
                     self.rec.on_queued(iv, group, vip);
                 }
-                let timer = patience_ms
-                    .map(|p| self.queue.schedule_timer(now + p, Event::Patience { conv }));
+                let timer = patience_ms.map(|p| {
+                    self.queue
+                        .schedule_timer(now.saturating_add(p), Event::Patience { conv })
+                });
                 self.convs.get_mut(conv).state = ConvState::Queued { patience: timer };
                 self.waiting.push(group, vip, Waiting { conv, token });
                 self.state.queue_len += 1;
@@ -306,7 +308,7 @@ impl<'s> Engine<'s> {
                 .expect("counted chats arrived in the window");
             let wait = now - arrived_at;
             self.rec
-                .on_answered(iv, group, vip, wait, wait + first_reply_ms);
+                .on_answered(iv, group, vip, wait, wait.saturating_add(first_reply_ms));
         }
         let a = self.agents.get(agent);
         self.rec
@@ -521,13 +523,16 @@ impl<'s> Engine<'s> {
     }
 
     fn on_break_due(&mut self, agent: AgentId, index: u16, now: SimTime) {
-        if self.agents.get(agent).presence != Presence::Online {
-            return;
-        }
-        if self.break_allowed(agent) {
-            self.start_break(agent, index, now);
-        } else {
-            self.break_waiters.push((agent, index));
+        match self.agents.get(agent).presence {
+            Presence::Offline => {}
+            Presence::Online
+                if self.break_allowed(agent)
+                    && !self.break_waiters.iter().any(|&(a, _)| a == agent) =>
+            {
+                self.start_break(agent, index, now);
+            }
+            // Capped, or still on (or waiting for) an earlier break: wait its turn.
+            Presence::Online | Presence::Break => self.break_waiters.push((agent, index)),
         }
     }
 
@@ -539,7 +544,8 @@ impl<'s> Engine<'s> {
             .expect("breaks come from a plan");
         let length = plan.breaks[index as usize].length;
         let shift_end = self.duty[agent as usize].shift.map_or(i64::MAX, |s| s.end);
-        let end = (now + length).min(shift_end.max(0) as SimTime);
+        let end = now.saturating_add(length).min(shift_end.max(0) as SimTime);
+
         for &g in &self.sc.agents[agent as usize].groups {
             self.on_break[g] += 1;
         }
@@ -565,18 +571,22 @@ impl<'s> Engine<'s> {
         }
     }
 
-    /// Starts deferred breaks, first come first served, where the caps now allow.
+    /// Starts deferred breaks, first come first served, where the caps now
+    /// allow. Breaks of agents off shift are dropped; breaks of agents still
+    /// on an earlier break keep their place.
     fn release_waiting_breaks(&mut self, now: SimTime) {
         let mut i = 0;
         while i < self.break_waiters.len() {
             let (agent, index) = self.break_waiters[i];
-            if self.agents.get(agent).presence != Presence::Online {
-                self.break_waiters.remove(i);
-            } else if self.break_allowed(agent) {
-                self.break_waiters.remove(i);
-                self.start_break(agent, index, now);
-            } else {
-                i += 1;
+            match self.agents.get(agent).presence {
+                Presence::Offline => {
+                    self.break_waiters.remove(i);
+                }
+                Presence::Online if self.break_allowed(agent) => {
+                    self.break_waiters.remove(i);
+                    self.start_break(agent, index, now);
+                }
+                Presence::Online | Presence::Break => i += 1,
             }
         }
     }

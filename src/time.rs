@@ -184,7 +184,7 @@ pub fn parse_date(text: &str) -> Result<i64, String> {
     let bad = || format!("`{text}`: expected a date \"YYYY-MM-DD\"");
     let t = text.trim();
     let b = t.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+    if !t.is_ascii() || b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return Err(bad());
     }
     let year: i64 = t[0..4].parse().map_err(|_| bad())?;
@@ -217,7 +217,7 @@ impl Instant {
 pub fn parse_instant(text: &str) -> Result<Instant, String> {
     let help = "expected an RFC 3339 instant with offset such as \"2026-11-11T00:00:00+08:00\"";
     let t = text.trim();
-    if t.len() < 11 {
+    if !t.is_ascii() || t.len() < 11 {
         return Err(format!("`{text}`: {help}"));
     }
     let date = parse_date(&t[..10]).map_err(|_| format!("`{text}`: {help}"))?;
@@ -439,6 +439,15 @@ mod tests {
             "2026-11-11T25:00+08:00",
         ] {
             assert!(parse_instant(bad).is_err(), "{bad}");
+        }
+        // Non-ASCII text is refused, not sliced through a character.
+        for bad in [
+            "2026-11-1é:00+08:00",
+            "2026-11-1一T00:00+08:00",
+            "２０２６-11-11T00:00+08:00",
+        ] {
+            assert!(parse_instant(bad).is_err(), "{bad}");
+            assert!(parse_date(bad).is_err(), "{bad}");
         }
         let clock = LocalClock::new(a);
         assert_eq!(clock.format(15 * MINUTE_MS), "2026-11-11T00:15:00+08:00");

@@ -24,6 +24,12 @@ const MAX_AGENTS: u64 = 100_000;
 const MAX_INTERVALS: u64 = 1_000_000;
 /// Most replications accepted.
 const MAX_REPLICATIONS: i64 = 10_000;
+/// Highest base rate (arrivals per hour) accepted.
+const MAX_RATE_PER_HOUR: f64 = 1e7;
+/// Highest multiplier accepted for profiles, weekdays, holidays and peaks.
+const MAX_FACTOR: f64 = 1e4;
+/// Highest total arrival rate (per hour) the combined factors may reach.
+const MAX_TOTAL_RATE_PER_HOUR: f64 = 1e8;
 /// Name of the one group used when the scenario names none.
 pub const SHOP_GROUP: &str = "shop";
 
@@ -74,14 +80,16 @@ impl Cx {
         }
     }
 
-    fn positive(&mut self, path: &KeyPath, value: f64) -> Option<f64> {
-        if value.is_finite() && value > 0.0 {
+    /// A finite number in `lo..=hi`, with a message naming the key and the range.
+    fn in_range(&mut self, path: &KeyPath, value: f64, lo: f64, hi: f64) -> Option<f64> {
+        if value.is_finite() && (lo..=hi).contains(&value) {
             Some(value)
         } else {
+            let (lo, hi, value) = (num(lo), num(hi), num(value));
             self.issue(
                 path,
                 format!(
-                    "{} must be a finite number > 0, got {value}",
+                    "{} must be between {lo} and {hi}, got {value}",
                     last_key(path)
                 ),
             );
@@ -96,8 +104,9 @@ impl Cx {
             self.issue(
                 path,
                 format!(
-                    "{} must be a finite number >= 0, got {value}",
-                    last_key(path)
+                    "{} must be a finite number >= 0, got {}",
+                    last_key(path),
+                    num(value)
                 ),
             );
             None
@@ -105,10 +114,23 @@ impl Cx {
     }
 }
 
+/// The last key of a path with any indices after it: `slowdown[0]`, `max_concurrent`.
 fn last_key(path: &KeyPath) -> String {
-    match path.0.last() {
-        Some(super::locate::Seg::Key(k)) => k.clone(),
-        _ => path.to_string(),
+    use super::locate::Seg;
+    let start = path
+        .0
+        .iter()
+        .rposition(|s| matches!(s, Seg::Key(_)))
+        .unwrap_or(0);
+    KeyPath(path.0[start..].to_vec()).to_string()
+}
+
+/// A number as a user would write it: plain when moderate, scientific when huge or tiny.
+fn num(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-4..1e7).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
     }
 }
 
@@ -295,7 +317,7 @@ fn arrivals(
             None
         }
         (Some(rate), None) => {
-            let rate = cx.non_negative(&path.key("rate_per_hour"), rate);
+            let rate = cx.in_range(&path.key("rate_per_hour"), rate, 0.0, MAX_RATE_PER_HOUR);
             let profile = match &raw.profile {
                 Some(points) => Some(profile(cx, &path.key("profile"), points)?),
                 None => None,
@@ -332,14 +354,21 @@ fn arrivals(
     }
     let peaks: Option<Vec<Peak>> = peaks.into_iter().collect();
     let holidays: Option<Vec<Holiday>> = holidays.into_iter().collect();
-    Some(ArrivalModel {
+    let model = ArrivalModel {
         base: base?,
         weekday: weekday?,
         holidays: holidays?,
         peaks: peaks?,
         entry_shares,
         clock,
-    })
+    };
+    // Over the run and the 7 days the engine may follow chats after it.
+    let peak = model.max_rate_per_hour(0, run.duration + crate::engine::DRAIN_LIMIT_MS);
+    if peak > MAX_TOTAL_RATE_PER_HOUR {
+        cx.issue(path, format!("the arrival rate reaches {peak:.3e}/h with every factor applied; at most {MAX_TOTAL_RATE_PER_HOUR:e}/h is supported"));
+        return None;
+    }
+    Some(model)
 }
 
 fn profile(cx: &mut Cx, path: &KeyPath, raw: &[(String, f64)]) -> Option<Profile> {
@@ -347,7 +376,7 @@ fn profile(cx: &mut Cx, path: &KeyPath, raw: &[(String, f64)]) -> Option<Profile
     for (i, (clock, mult)) in raw.iter().enumerate() {
         let p = path.index(i);
         let t = cx.check(&p, parse_clock(clock));
-        let m = cx.non_negative(&p, *mult);
+        let m = cx.in_range(&p, *mult, 0.0, MAX_FACTOR);
         if let Some(t) = t.filter(|&t| t >= DAY_MS) {
             cx.issue(
                 &p,
@@ -369,7 +398,7 @@ fn curve(cx: &mut Cx, path: &KeyPath, raw: &[(String, f64)], run: &Run) -> Optio
     for (i, (at, rate)) in raw.iter().enumerate() {
         let p = path.index(i);
         let t = cx.instant(&p, at).map(|t| run.clock.sim_of(t));
-        let r = cx.non_negative(&p, *rate);
+        let r = cx.in_range(&p, *rate, 0.0, MAX_RATE_PER_HOUR);
         points.push((t?, r? / HOUR_MS as f64));
     }
     if points.is_empty() {
@@ -401,7 +430,7 @@ fn weekdays(cx: &mut Cx, path: &KeyPath, raw: Option<&RawWeekdays>) -> Option<[f
     let mut out = [1.0; 7];
     for (i, v) in given.iter().enumerate() {
         if let Some(v) = v {
-            out[i] = cx.non_negative(&path.key(WEEKDAYS[i]), *v)?;
+            out[i] = cx.in_range(&path.key(WEEKDAYS[i]), *v, 0.0, MAX_FACTOR)?;
         }
     }
     Some(out)
@@ -420,7 +449,7 @@ fn peak(
     let ramp = cx.opt_duration(&path.key("ramp"), raw.ramp.as_ref(), 0);
     let hold = cx.opt_duration(&path.key("hold"), raw.hold.as_ref(), 0);
     let decay = cx.opt_duration(&path.key("decay"), raw.decay.as_ref(), 0);
-    let multiplier = cx.positive(&path.key("multiplier"), raw.multiplier);
+    let multiplier = cx.in_range(&path.key("multiplier"), raw.multiplier, 0.001, MAX_FACTOR);
     let entry = match &raw.entry {
         None => Some(None),
         Some(name) => match EntryPoint::parse(name) {
@@ -460,7 +489,7 @@ fn entry_names() -> String {
 fn holiday(cx: &mut Cx, path: &KeyPath, raw: &RawHoliday) -> Option<Holiday> {
     let from = cx.check(&path.key("from"), parse_date(&raw.from));
     let to = cx.check(&path.key("to"), parse_date(&raw.to));
-    let multiplier = cx.non_negative(&path.key("multiplier"), raw.multiplier);
+    let multiplier = cx.in_range(&path.key("multiplier"), raw.multiplier, 0.0, MAX_FACTOR);
     let (from_day, to_day) = (from?, to?);
     if to_day < from_day {
         cx.issue(
@@ -517,7 +546,7 @@ fn service(cx: &mut Cx, path: &KeyPath, raw: &RawService) -> Option<Service> {
     };
     let slowdown = raw.slowdown.clone().unwrap_or_default();
     for (i, s) in slowdown.iter().enumerate() {
-        cx.positive(&path.key("slowdown").index(i), *s)?;
+        cx.in_range(&path.key("slowdown").index(i), *s, 0.01, 100.0)?;
     }
     if slowdown.len() > MAX_CONCURRENT_LIMIT as usize {
         cx.issue(
@@ -695,14 +724,15 @@ fn staff(
                 .collect(),
             None => (0..group_names.len()).collect(),
         };
-        let weight = cx.positive(&p.key("weight"), ra.weight.unwrap_or(1.0));
+        let weight = cx.in_range(&p.key("weight"), ra.weight.unwrap_or(1.0), 0.001, 1000.0);
         let cap = cx.int_in(
             &p.key("max_concurrent"),
             ra.max_concurrent.unwrap_or(1),
             1,
             i64::from(MAX_CONCURRENT_LIMIT),
         );
-        let speed = cx.positive(&p.key("speed"), ra.speed.unwrap_or(1.0));
+        let speed = cx.in_range(&p.key("speed"), ra.speed.unwrap_or(1.0), 0.01, 100.0);
+
         let (Some(weight), Some(max_concurrent), Some(speed)) = (weight, cap, speed) else {
             continue;
         };
@@ -732,6 +762,16 @@ fn staff(
     }
     if entries.len() < raw.agents.len() {
         return None; // a broken entry would make its groups look empty
+    }
+    let mut names: Vec<(&str, usize)> = agents.iter().map(|a| (a.name.as_str(), a.entry)).collect();
+    names.sort_unstable();
+    if let Some(w) = names.windows(2).find(|w| w[0].0 == w[1].0) {
+        let (name, entry) = (w[0].0, w[1].1.max(w[0].1));
+        cx.issue(
+            &path.index(entry).key("name"),
+            format!("two agents would both be named `{name}`; rename an entry"),
+        );
+        return None;
     }
     let groups = groups(cx, root, raw, &group_names, &agents, default_policy)?;
     (cx.issues.len() == issues_before).then_some(Staff {

@@ -152,7 +152,13 @@ fn usage_errors_exit_2_and_unwritable_output_exits_4() {
         "/proc/kefusim-cannot-write-here",
     ]);
     assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("golden 2-minute rate"), "the results are still printed");
-    assert!(text(&out.stderr).contains("cannot write /proc/kefusim-cannot-write-here"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("golden 2-minute rate"),
+        "the results are still printed"
+    );
+    assert!(
+        text(&out.stderr).contains("cannot write /proc/kefusim-cannot-write-here"),
+        "{}",
+        text(&out.stderr)
+    );
 }
-

@@ -171,3 +171,22 @@ fn vip_buyers_are_served_first() {
 
     assert!(m("vip.answered_within_120s_over_offered") > m("answered_within_120s_over_offered"));
 }
+
+/// A break that falls due while its agent is still on (or waiting for) an
+/// earlier break waits its turn instead of being dropped.
+#[test]
+fn deferred_breaks_are_all_taken() {
+    let s = run(&scenario(
+        "duration = \"1d\"\ninterval = \"30m\"",
+        "[[groups]]\nname = \"g\"\nmax_on_break = 1\n\
+         [[agents]]\ncount = 3\ngroups = [\"g\"]\n\
+         shift = { start = \"09:00\", end = \"14:00\", breaks = [{ after = \"1h\", length = \"30m\" }, { after = \"1h45m\", length = \"30m\" }] }\n",
+    ));
+    for a in &s.agents {
+        assert_eq!(a.break_hours, 1.0, "{}", a.agent);
+    }
+    // Six 30-minute breaks back to back from 10:00, one at a time.
+    let on_break = col(&s, "agents_on_break");
+    assert_eq!(&on_break[20..26], &[1.0; 6]);
+    assert_eq!(on_break[19] + on_break[26], 0.0);
+}

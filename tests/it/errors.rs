@@ -137,7 +137,7 @@ fn other_mistakes_say_what_is_allowed() {
         (
             "rate_per_hour = 60",
             "rate_per_hour = -3",
-            "rate_per_hour must be a finite number >= 0, got -3",
+            "rate_per_hour must be between 0 and 1e7, got -3",
         ),
         (
             "dist = \"exponential\"",
@@ -170,7 +170,38 @@ fn other_mistakes_say_what_is_allowed() {
             "[buyers]\nentries = { product = 0.5, order = 0.2 }\n\n[service]",
             "entry shares must sum to 1, got 0.7",
         ),
+        (
+            "start = \"2026-11-11T00:00:00+08:00\"",
+            "start = \"2026-11-1一T00:00+08:00\"",
+            "run.start: `2026-11-1一T00:00+08:00`: expected an RFC 3339 instant",
+        ),
+        (
+            "count = 2",
+            "count = 2\nspeed = 0",
+            "speed must be between 0.01 and 100, got 0",
+        ),
+        (
+            "rate_per_hour = 60",
+            "rate_per_hour = 1e13",
+            "rate_per_hour must be between 0 and 1e7, got 1e13",
+        ),
+        (
+            "rate_per_hour = 60",
+            "rate_per_hour = 1e7\nprofile = [[\"00:00\", 100.0]]",
+            "the arrival rate reaches 1.000e9/h with every factor applied; at most 1e8/h",
+        ),
+        (
+            "count = 2",
+            "name = \"a\"\ncount = 2\n\n[[agents]]\nname = \"a-01\"",
+            "agents[1].name: two agents would both be named `a-01`",
+        ),
+        (
+            "[service]\n",
+            "[service]\nslowdown = [1.0, 1e30]\n",
+            "service.slowdown[1]: slowdown[1] must be between 0.01 and 100, got 1e30",
+        ),
     ];
+
     for (from, to, expected) in cases {
         let text = GOOD.replace(from, to);
         assert_ne!(text, GOOD, "{from}");
