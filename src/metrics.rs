@@ -20,7 +20,7 @@ use crate::agents::{AgentPool, Presence};
 use crate::scenario::Scenario;
 use crate::time::{DAY_MS, Millis, SimTime};
 
-pub use load::{AgentRow, agent_rows, load_balance};
+pub use load::{AgentRow, agent_rows, empty_accounts, load_balance, pool_accounts};
 
 /// Shop-wide state the engine keeps and the recorder integrates over time.
 #[derive(Debug, Clone, Copy, Default)]
@@ -213,14 +213,7 @@ impl Recorder {
             sessions_unfinished: 0,
             groups: vec![ClassTally::default(); scenario.groups.len()],
             vip: ClassTally::default(),
-            agents: scenario
-                .agents
-                .iter()
-                .map(|a| AgentAccount {
-                    assigned_by_group: vec![0; a.groups.len()],
-                    ..Default::default()
-                })
-                .collect(),
+            agents: empty_accounts(scenario),
         }
     }
 

@@ -11,9 +11,12 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use rayon::prelude::*;
 
 use crate::engine::{LoopStats, run_replication};
-use crate::metrics::{AgentRow, RepResult, STATE_FIELDS, agent_rows, chat_col};
+use crate::metrics::{
+    AgentAccount, AgentRow, RepResult, STATE_FIELDS, agent_rows, chat_col, empty_accounts,
+    pool_accounts,
+};
 use crate::scenario::Scenario;
-use crate::stats::mean_ci95;
+use crate::stats::Welford;
 
 /// One metric over replications.
 #[derive(Debug, Clone)]
@@ -88,6 +91,10 @@ pub fn run(scenario: &Scenario, threads: Option<usize>) -> Result<Summary, RunEr
 }
 
 /// Like [`run`], calling `progress(done, total)` (from worker threads) as replications finish.
+///
+/// Replications run in chunks of twice the thread count; each chunk's
+/// results are folded into the running [`Merge`] in replication order and
+/// dropped, so memory does not grow with the number of replications.
 pub fn run_with_progress(
     scenario: &Scenario,
     threads: Option<usize>,
@@ -95,82 +102,130 @@ pub fn run_with_progress(
 ) -> Result<Summary, RunError> {
     let reps = scenario.run.replications;
     let done = AtomicU32::new(0);
-    let work = || -> Vec<(RepResult, LoopStats)> {
-        (0..reps)
-            .into_par_iter()
-            .map(|r| {
-                let result = run_replication(scenario, r);
-                progress(done.fetch_add(1, Ordering::Relaxed) + 1, reps);
-                result
-            })
-            .collect()
+    let work = || -> Summary {
+        let chunk = 2 * rayon::current_num_threads().max(1) as u32;
+        let mut merge = Merge::new(scenario);
+        let mut start = 0;
+        while start < reps {
+            let end = (start + chunk).min(reps);
+            let results: Vec<(RepResult, LoopStats)> = (start..end)
+                .into_par_iter()
+                .map(|r| {
+                    let result = run_replication(scenario, r);
+                    progress(done.fetch_add(1, Ordering::Relaxed) + 1, reps);
+                    result
+                })
+                .collect();
+            for (result, stats) in results {
+                merge.add(result, stats);
+            }
+            start = end;
+        }
+        merge.finish()
     };
-
-    let results = match threads {
-        Some(n) => rayon::ThreadPoolBuilder::new()
+    match threads {
+        Some(n) => Ok(rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()
             .map_err(|source| RunError::Threads { threads: n, source })?
-            .install(work),
-        None => work(),
-    };
-    Ok(merge(scenario, results))
-}
-
-/// Merges replication results (in replication order).
-pub fn merge(sc: &Scenario, results: Vec<(RepResult, LoopStats)>) -> Summary {
-    let reps: Vec<&RepResult> = results.iter().map(|(r, _)| r).collect();
-    let metrics = merge_scalars(&reps);
-    let series = merge_series(sc, &reps);
-    let accounts: Vec<&[crate::metrics::AgentAccount]> =
-        reps.iter().map(|r| r.agents.as_slice()).collect();
-    let agents = agent_rows(sc, &accounts);
-    let work = results
-        .iter()
-        .fold(LoopStats::default(), |acc, (_, s)| LoopStats {
-            events: acc.events + s.events,
-            arrivals: acc.arrivals + s.arrivals,
-        });
-    Summary {
-        scenario: sc.name.clone(),
-        seed: sc.run.seed,
-        replications: results.len() as u32,
-        window_from: sc.run.clock.format(sc.run.measure_from()),
-        window_to: sc.run.clock.format(sc.run.measure_to()),
-        metrics,
-        series,
-        agents,
-        work,
+            .install(work)),
+        None => Ok(work()),
     }
 }
 
-fn merge_scalars(reps: &[&RepResult]) -> Vec<MetricSummary> {
-    let Some(first) = reps.first() else {
-        return Vec::new();
-    };
-    first
-        .scalars
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let xs: Vec<f64> = reps.iter().map(|r| r.scalars[i].value).collect();
-            let (mean, ci95) = mean_ci95(&xs);
-            MetricSummary {
-                name: s.name.clone(),
-                mean,
-                ci95,
-                definition: s.definition.clone(),
-            }
-        })
-        .collect()
+/// Replication results folded together in replication order.
+pub struct Merge<'s> {
+    sc: &'s Scenario,
+    names: Vec<(String, String)>,
+    scalars: Vec<Welford>,
+    chat: Vec<f64>,
+    state: Vec<f64>,
+    agents: Vec<AgentAccount>,
+    work: LoopStats,
+    replications: u32,
 }
 
-fn merge_series(sc: &Scenario, reps: &[&RepResult]) -> Series {
+impl<'s> Merge<'s> {
+    /// Nothing merged yet.
+    pub fn new(sc: &'s Scenario) -> Self {
+        let n = sc.run.intervals();
+        let stride = chat_col::WITHIN + sc.sla.thresholds_s.len();
+        Self {
+            sc,
+            names: Vec::new(),
+            scalars: Vec::new(),
+            chat: vec![0.0; n * stride],
+            state: vec![0.0; n * STATE_FIELDS],
+            agents: empty_accounts(sc),
+            work: LoopStats::default(),
+            replications: 0,
+        }
+    }
+
+    /// Folds in the next replication (call in replication order).
+    pub fn add(&mut self, result: RepResult, stats: LoopStats) {
+        if self.names.is_empty() {
+            self.names = result
+                .scalars
+                .iter()
+                .map(|s| (s.name.clone(), s.definition.clone()))
+                .collect();
+            self.scalars = vec![Welford::default(); self.names.len()];
+        }
+        for (w, s) in self.scalars.iter_mut().zip(&result.scalars) {
+            w.push(s.value);
+        }
+        for (acc, v) in self.chat.iter_mut().zip(&result.chat) {
+            *acc += v;
+        }
+        for (acc, v) in self.state.iter_mut().zip(&result.state) {
+            *acc += v;
+        }
+        pool_accounts(&mut self.agents, &result.agents);
+        self.work.events += stats.events;
+        self.work.arrivals += stats.arrivals;
+        self.replications += 1;
+    }
+
+    /// The summary of everything merged.
+    pub fn finish(self) -> Summary {
+        let sc = self.sc;
+        let metrics = self
+            .names
+            .into_iter()
+            .zip(&self.scalars)
+            .map(|((name, definition), w)| {
+                let (mean, ci95) = w.mean_ci95();
+                MetricSummary {
+                    name,
+                    mean,
+                    ci95,
+                    definition,
+                }
+            })
+            .collect();
+        let series = series(sc, &self.chat, &self.state, self.replications);
+        Summary {
+            scenario: sc.name.clone(),
+            seed: sc.run.seed,
+            replications: self.replications,
+            window_from: sc.run.clock.format(sc.run.measure_from()),
+            window_to: sc.run.clock.format(sc.run.measure_to()),
+            metrics,
+            series,
+            agents: agent_rows(sc, &self.agents, self.replications),
+            work: self.work,
+        }
+    }
+}
+
+/// The time series from per-interval sums over `reps` replications.
+fn series(sc: &Scenario, chat_sums: &[f64], state_sums: &[f64], reps: u32) -> Series {
     let run = &sc.run;
     let thresholds = &sc.sla.thresholds_s;
     let stride = chat_col::WITHIN + thresholds.len();
     let n = run.intervals();
-    let r = reps.len().max(1) as f64;
+    let r = f64::from(reps.max(1));
     let mut columns: Vec<String> = ["offered", "answered", "abandoned", "unfinished", "p_wait"]
         .map(String::from)
         .to_vec();
@@ -196,19 +251,8 @@ fn merge_series(sc: &Scenario, reps: &[&RepResult]) -> Series {
         let start = run.measure_from() + i as u64 * run.interval;
         let len = (run.measure_to() - start).min(run.interval) as f64;
         interval_start.push(run.clock.format(start));
-        let mut chat = vec![0.0; stride];
-        let mut state = [0.0; STATE_FIELDS];
-        for rep in reps {
-            for (acc, v) in chat.iter_mut().zip(&rep.chat[i * stride..(i + 1) * stride]) {
-                *acc += v;
-            }
-            for (acc, v) in state
-                .iter_mut()
-                .zip(&rep.state[i * STATE_FIELDS..(i + 1) * STATE_FIELDS])
-            {
-                *acc += v;
-            }
-        }
+        let chat = &chat_sums[i * stride..(i + 1) * stride];
+        let state = &state_sums[i * STATE_FIELDS..(i + 1) * STATE_FIELDS];
         let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
         let offered = chat[chat_col::OFFERED];
         let mut row = vec![

@@ -21,22 +21,50 @@ pub fn t975(df: usize) -> f64 {
     }
 }
 
-/// Mean and 95% confidence half-width of independent observations.
-///
-/// `NaN` observations (undefined in that replication) are left out. The
-/// half-width is `None` with fewer than two observations.
+/// Running mean and variance of independent observations (Welford), in the
+/// order they are pushed; `NaN` observations (undefined in that replication) are left out.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Welford {
+    n: u32,
+    mean: f64,
+    m2: f64,
+}
+
+impl Welford {
+    /// Adds one observation.
+    pub fn push(&mut self, x: f64) {
+        if x.is_nan() {
+            return;
+        }
+        self.n += 1;
+        let delta = x - self.mean;
+        self.mean += delta / f64::from(self.n);
+        self.m2 += delta * (x - self.mean);
+    }
+
+    /// Mean (`NaN` with no observation) and 95% Student-t half-width (`None` with fewer than two).
+    pub fn mean_ci95(&self) -> (f64, Option<f64>) {
+        match self.n {
+            0 => (f64::NAN, None),
+            1 => (self.mean, None),
+            n => {
+                let var = (self.m2 / f64::from(n - 1)).max(0.0);
+                (
+                    self.mean,
+                    Some(t975(n as usize - 1) * (var / f64::from(n)).sqrt()),
+                )
+            }
+        }
+    }
+}
+
+/// Mean and 95% confidence half-width of independent observations (see [`Welford`]).
 pub fn mean_ci95(xs: &[f64]) -> (f64, Option<f64>) {
-    let v: Vec<f64> = xs.iter().copied().filter(|x| !x.is_nan()).collect();
-    if v.is_empty() {
-        return (f64::NAN, None);
+    let mut w = Welford::default();
+    for &x in xs {
+        w.push(x);
     }
-    let n = v.len() as f64;
-    let mean = v.iter().sum::<f64>() / n;
-    if v.len() < 2 {
-        return (mean, None);
-    }
-    let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    (mean, Some(t975(v.len() - 1) * (var / n).sqrt()))
+    w.mean_ci95()
 }
 
 #[cfg(test)]
@@ -48,6 +76,11 @@ mod tests {
         let (m, h) = mean_ci95(&[1.0, 2.0, 3.0, f64::NAN]);
         assert_eq!(m, 2.0);
         assert!((h.unwrap() - 4.303 * (1.0f64 / 3.0).sqrt()).abs() < 1e-12);
+        let (m, h) = mean_ci95(&[f64::NAN]);
+        assert!(m.is_nan() && h.is_none());
+
+        let (m, h) = mean_ci95(&[7.0; 5]);
+        assert_eq!((m, h), (7.0, Some(0.0)));
         assert_eq!(mean_ci95(&[5.0]), (5.0, None));
         assert!((t975(1000) - 1.9623).abs() < 1e-3);
         assert!((t975(31) - 2.0395).abs() < 1e-3);

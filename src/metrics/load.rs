@@ -130,7 +130,32 @@ pub fn load_balance(sc: &Scenario, accounts: &[AgentAccount]) -> Vec<(String, f6
     out
 }
 
+/// Zeroed accounts, one per agent of the scenario.
+pub fn empty_accounts(sc: &Scenario) -> Vec<AgentAccount> {
+    sc.agents
+        .iter()
+        .map(|a| AgentAccount {
+            assigned_by_group: vec![0; a.groups.len()],
+            ..Default::default()
+        })
+        .collect()
+}
+
+/// Adds one replication's accounts into `pooled`.
+pub fn pool_accounts(pooled: &mut [AgentAccount], rep: &[AgentAccount]) {
+    for (p, acc) in pooled.iter_mut().zip(rep) {
+        p.on_shift_ms += acc.on_shift_ms;
+        p.break_ms += acc.break_ms;
+        p.open_ms += acc.open_ms;
+        p.overtime_open_ms += acc.overtime_open_ms;
+        for (x, y) in p.assigned_by_group.iter_mut().zip(&acc.assigned_by_group) {
+            *x += y;
+        }
+    }
+}
+
 /// One line of `agents.csv`: an agent's figures pooled over replications.
+
 #[derive(Debug, Clone)]
 pub struct AgentRow {
     /// Agent name.
@@ -160,31 +185,12 @@ pub struct AgentRow {
 }
 
 /// Pools per-agent accounts over replications into rows.
-pub fn agent_rows(sc: &Scenario, reps: &[&[AgentAccount]]) -> Vec<AgentRow> {
-    let n = reps.len().max(1) as f64;
-    let mut pooled: Vec<AgentAccount> = sc
-        .agents
-        .iter()
-        .map(|a| AgentAccount {
-            assigned_by_group: vec![0; a.groups.len()],
-            ..Default::default()
-        })
-        .collect();
-    for rep in reps {
-        for (p, acc) in pooled.iter_mut().zip(rep.iter()) {
-            p.on_shift_ms += acc.on_shift_ms;
-            p.break_ms += acc.break_ms;
-            p.open_ms += acc.open_ms;
-            p.overtime_open_ms += acc.overtime_open_ms;
-            for (x, y) in p.assigned_by_group.iter_mut().zip(&acc.assigned_by_group) {
-                *x += y;
-            }
-        }
-    }
-    let fair = fair_shares(sc, &pooled);
+pub fn agent_rows(sc: &Scenario, pooled: &[AgentAccount], replications: u32) -> Vec<AgentRow> {
+    let n = f64::from(replications.max(1));
+    let fair = fair_shares(sc, pooled);
     sc.agents
         .iter()
-        .zip(&pooled)
+        .zip(pooled)
         .enumerate()
         .map(|(i, (spec, acc))| {
             let assigned = acc.assigned_by_group.iter().sum::<u64>() as f64;

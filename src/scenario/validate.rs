@@ -21,8 +21,13 @@ const MAX_RUN_DAYS: u64 = 366;
 /// Most agents accepted in one scenario.
 const MAX_AGENTS: u64 = 100_000;
 /// Most time-series intervals accepted.
-const MAX_INTERVALS: u64 = 1_000_000;
+const MAX_INTERVALS: u64 = 120_000;
+/// Most first-response thresholds accepted.
+const MAX_THRESHOLDS: usize = 16;
+/// Most groups accepted.
+const MAX_GROUPS: usize = 1_000;
 /// Most replications accepted.
+
 const MAX_REPLICATIONS: i64 = 10_000;
 /// Highest base rate (arrivals per hour) accepted.
 const MAX_RATE_PER_HOUR: f64 = 1e7;
@@ -822,6 +827,12 @@ fn group_names(cx: &mut Cx, root: &KeyPath, raw: &RawScenario) -> Option<Vec<Str
     if names.is_empty() {
         names.push(SHOP_GROUP.to_string());
     }
+    if names.len() > MAX_GROUPS {
+        cx.issue(
+            &root.key("agents"),
+            format!("at most {MAX_GROUPS} groups, got {}", names.len()),
+        );
+    }
     (cx.issues.len() == issues_before).then_some(names)
 }
 
@@ -1163,6 +1174,13 @@ fn entry_groups(
 fn sla(cx: &mut Cx, path: &KeyPath, raw: Option<&Vec<String>>) -> Option<Vec<u32>> {
     let defaults = ["20s", "60s", "120s", "180s"].map(String::from).to_vec();
     let list = raw.unwrap_or(&defaults);
+    if list.len() > MAX_THRESHOLDS {
+        cx.issue(
+            path,
+            format!("at most {MAX_THRESHOLDS} thresholds, got {}", list.len()),
+        );
+        return None;
+    }
     let mut out = Vec::new();
     for (i, t) in list.iter().enumerate() {
         let ms = cx.duration(&path.index(i), t)?;
