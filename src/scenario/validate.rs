@@ -27,7 +27,6 @@ const MAX_THRESHOLDS: usize = 16;
 /// Most groups accepted.
 const MAX_GROUPS: usize = 1_000;
 /// Most replications accepted.
-
 const MAX_REPLICATIONS: i64 = 10_000;
 /// Highest base rate (arrivals per hour) accepted.
 const MAX_RATE_PER_HOUR: f64 = 1e7;
