@@ -1,0 +1,390 @@
+//! Validation of demand and service: `[arrivals]`, `[buyers]`, `[service]` and distributions.
+
+use super::*;
+
+pub(super) fn entry_shares(
+    cx: &mut Cx,
+    path: &KeyPath,
+    raw: Option<&RawEntryShares>,
+) -> Option<[f64; 5]> {
+    let Some(raw) = raw else {
+        return Some([1.0, 0.0, 0.0, 0.0, 0.0]);
+    };
+    let given = [raw.product, raw.order, raw.dm, raw.live, raw.other];
+    let mut shares = [0.0; 5];
+    for (e, v) in EntryPoint::ALL.iter().zip(given) {
+        shares[*e as usize] = cx.non_negative(&path.key(e.name()), v.unwrap_or(0.0))?;
+    }
+    let sum: f64 = shares.iter().sum();
+    if (sum - 1.0).abs() > 1e-6 {
+        cx.issue(path, format!("entry shares must sum to 1, got {sum}"));
+        return None;
+    }
+    Some(shares)
+}
+
+pub(super) fn arrivals(
+    cx: &mut Cx,
+    path: &KeyPath,
+    raw: &RawArrivals,
+    run: &Run,
+    entry_shares: [f64; 5],
+) -> Option<ArrivalModel> {
+    let clock = run.clock;
+    let base = match (raw.rate_per_hour, &raw.curve) {
+        (Some(_), Some(_)) => {
+            cx.issue(
+                &path.key("curve"),
+                "give either rate_per_hour (with an optional profile) or curve, not both",
+            );
+            None
+        }
+        (None, None) => {
+            cx.issue(
+                path,
+                "arrivals need rate_per_hour (with an optional profile) or an absolute curve",
+            );
+            None
+        }
+        (Some(rate), None) => {
+            let rate = cx.in_range(&path.key("rate_per_hour"), rate, 0.0, MAX_RATE_PER_HOUR);
+            let profile = match &raw.profile {
+                Some(points) => Some(profile(cx, &path.key("profile"), points)?),
+                None => None,
+            };
+            rate.map(|r| Base::Flat {
+                rate_per_ms: r / HOUR_MS as f64,
+                profile,
+            })
+        }
+        (None, Some(points)) => {
+            if raw.profile.is_some() {
+                cx.issue(
+                    &path.key("profile"),
+                    "profile applies to rate_per_hour; an absolute curve replaces both",
+                );
+            }
+            curve(cx, &path.key("curve"), points, run)
+        }
+    };
+    let weekday = weekdays(cx, &path.key("weekdays"), raw.weekdays.as_ref());
+    let mut peaks = Vec::new();
+    for (i, p) in raw.peaks.iter().enumerate() {
+        peaks.push(peak(
+            cx,
+            &path.key("peaks").index(i),
+            p,
+            &clock,
+            &entry_shares,
+        ));
+    }
+    let mut holidays = Vec::new();
+    for (i, h) in raw.holidays.iter().enumerate() {
+        holidays.push(holiday(cx, &path.key("holidays").index(i), h));
+    }
+    let peaks: Option<Vec<Peak>> = peaks.into_iter().collect();
+    let holidays: Option<Vec<Holiday>> = holidays.into_iter().collect();
+    let model = ArrivalModel {
+        base: base?,
+        weekday: weekday?,
+        holidays: holidays?,
+        peaks: peaks?,
+        entry_shares,
+        clock,
+    };
+    // Over the run and the 7 days the engine may follow chats after it.
+    let peak = model.max_rate_per_hour(0, run.duration + crate::engine::DRAIN_LIMIT_MS);
+    if peak > MAX_TOTAL_RATE_PER_HOUR {
+        cx.issue(path, format!("the arrival rate reaches {peak:.3e}/h with every factor applied; at most {MAX_TOTAL_RATE_PER_HOUR:e}/h is supported"));
+        return None;
+    }
+    Some(model)
+}
+
+fn profile(cx: &mut Cx, path: &KeyPath, raw: &[(String, f64)]) -> Option<Profile> {
+    let mut points = Vec::new();
+    for (i, (clock, mult)) in raw.iter().enumerate() {
+        let p = path.index(i);
+        let t = cx.check(&p, parse_clock(clock));
+        let m = cx.in_range(&p, *mult, 0.0, MAX_FACTOR);
+        if let Some(t) = t.filter(|&t| t >= DAY_MS) {
+            cx.issue(
+                &p,
+                format!(
+                    "profile times must be before 24:00 (the profile wraps at midnight), got {}",
+                    clock
+                ),
+            );
+            let _ = t;
+            return None;
+        }
+        points.push((t?, m?));
+    }
+    cx.check(path, Profile::new(points))
+}
+
+fn curve(cx: &mut Cx, path: &KeyPath, raw: &[(String, f64)], run: &Run) -> Option<Base> {
+    let mut points = Vec::new();
+    for (i, (at, rate)) in raw.iter().enumerate() {
+        let p = path.index(i);
+        let t = cx.instant(&p, at).map(|t| run.clock.sim_of(t));
+        let r = cx.in_range(&p, *rate, 0.0, MAX_RATE_PER_HOUR);
+        points.push((t?, r? / HOUR_MS as f64));
+    }
+    if points.is_empty() {
+        cx.issue(path, "curve needs at least one point");
+        return None;
+    }
+    if points.windows(2).any(|w| w[1].0 <= w[0].0) {
+        cx.issue(path, "curve instants must be strictly increasing");
+        return None;
+    }
+    let (first, last) = (points[0].0, points[points.len() - 1].0);
+    if first > 0 || last < run.duration as i64 {
+        cx.issue(
+            path,
+            format!(
+                "curve must cover the run: first point at or before run.start ({}) and last at or after its end ({})",
+                run.clock.format(0),
+                run.clock.format(run.duration)
+            ),
+        );
+        return None;
+    }
+    Some(Base::Curve { points })
+}
+
+fn weekdays(cx: &mut Cx, path: &KeyPath, raw: Option<&RawWeekdays>) -> Option<[f64; 7]> {
+    let Some(w) = raw else { return Some([1.0; 7]) };
+    let given = [w.mon, w.tue, w.wed, w.thu, w.fri, w.sat, w.sun];
+    let mut out = [1.0; 7];
+    for (i, v) in given.iter().enumerate() {
+        if let Some(v) = v {
+            out[i] = cx.in_range(&path.key(WEEKDAYS[i]), *v, 0.0, MAX_FACTOR)?;
+        }
+    }
+    Some(out)
+}
+
+fn peak(
+    cx: &mut Cx,
+    path: &KeyPath,
+    raw: &RawPeak,
+    clock: &LocalClock,
+    shares: &[f64; 5],
+) -> Option<Peak> {
+    let start = cx
+        .instant(&path.key("start"), &raw.start)
+        .map(|t| clock.sim_of(t));
+    let ramp = cx.opt_duration(&path.key("ramp"), raw.ramp.as_ref(), 0);
+    let hold = cx.opt_duration(&path.key("hold"), raw.hold.as_ref(), 0);
+    let decay = cx.opt_duration(&path.key("decay"), raw.decay.as_ref(), 0);
+    let multiplier = cx.in_range(&path.key("multiplier"), raw.multiplier, 0.001, MAX_FACTOR);
+    let entry = match &raw.entry {
+        None => Some(None),
+        Some(name) => match EntryPoint::parse(name) {
+            Some(e) if shares[e as usize] == 0.0 => {
+                cx.issue(&path.key("entry"), format!("entry `{name}` has share 0 in buyers.entries, so this peak would add nothing"));
+                None
+            }
+            Some(e) => Some(Some(e)),
+            None => {
+                cx.issue(
+                    &path.key("entry"),
+                    format!("unknown entry `{name}` (allowed: {})", entry_names()),
+                );
+                None
+            }
+        },
+    };
+    Some(Peak {
+        name: raw.name.clone(),
+        start: start?,
+        ramp: ramp?,
+        hold: hold?,
+        decay: decay?,
+        multiplier: multiplier?,
+        entry: entry?,
+    })
+}
+
+pub(super) fn entry_names() -> String {
+    EntryPoint::ALL
+        .iter()
+        .map(|e| e.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn holiday(cx: &mut Cx, path: &KeyPath, raw: &RawHoliday) -> Option<Holiday> {
+    let from = cx.check(&path.key("from"), parse_date(&raw.from));
+    let to = cx.check(&path.key("to"), parse_date(&raw.to));
+    let multiplier = cx.in_range(&path.key("multiplier"), raw.multiplier, 0.0, MAX_FACTOR);
+    let (from_day, to_day) = (from?, to?);
+    if to_day < from_day {
+        cx.issue(
+            &path.key("to"),
+            format!("holiday ends ({}) before it starts ({})", raw.to, raw.from),
+        );
+        return None;
+    }
+    Some(Holiday {
+        name: raw.name.clone(),
+        from_day,
+        to_day,
+        multiplier: multiplier?,
+    })
+}
+
+pub(super) fn buyers(cx: &mut Cx, path: &KeyPath, raw: &RawBuyers) -> Option<Buyers> {
+    let vip_share = raw.vip_share.unwrap_or(0.0);
+    let vip_ok = (0.0..=1.0).contains(&vip_share);
+    if !vip_ok {
+        cx.issue(
+            &path.key("vip_share"),
+            format!("vip_share must be between 0 and 1, got {vip_share}"),
+        );
+    }
+    let patience = match &raw.patience {
+        Some(d) => Some(dist(cx, &path.key("patience"), d)?),
+        None => None,
+    };
+    vip_ok.then_some(Buyers {
+        vip_share,
+        patience,
+    })
+}
+
+pub(super) fn service(cx: &mut Cx, path: &KeyPath, raw: &RawService) -> Option<Service> {
+    match raw.model.as_deref().unwrap_or("session") {
+        "session" => {}
+        "dialogue" => {
+            cx.issue(
+                &path.key("model"),
+                "model \"dialogue\" is not available yet (allowed: session)",
+            );
+        }
+        other => cx.issue(
+            &path.key("model"),
+            format!("unknown model \"{other}\" (allowed: session)"),
+        ),
+    }
+    let duration = dist(cx, &path.key("duration"), &raw.duration);
+    let first_reply = match &raw.first_reply {
+        Some(d) => Some(dist(cx, &path.key("first_reply"), d)?),
+        None => None,
+    };
+    let slowdown = raw.slowdown.clone().unwrap_or_default();
+    for (i, s) in slowdown.iter().enumerate() {
+        cx.in_range(&path.key("slowdown").index(i), *s, 0.01, 100.0)?;
+    }
+    if slowdown.len() > MAX_CONCURRENT_LIMIT as usize {
+        cx.issue(
+            &path.key("slowdown"),
+            format!(
+                "slowdown has {} entries; at most {MAX_CONCURRENT_LIMIT} (one per open chat)",
+                slowdown.len()
+            ),
+        );
+        return None;
+    }
+    Some(Service {
+        duration: duration?,
+        slowdown,
+        first_reply,
+    })
+}
+
+/// Builds a [`Spec`] from the needed durations (in key order) and empirical samples.
+type SpecOf = fn(&[Millis], Vec<Millis>) -> Spec;
+
+pub(super) fn dist(cx: &mut Cx, path: &KeyPath, raw: &RawDist) -> Option<Distribution> {
+    const FAMILIES: &str = "exponential, lognormal, gamma, constant, uniform, empirical";
+    let (needs, spec_of): (&[&str], SpecOf) = match raw.dist.as_str() {
+        "exponential" => (&["mean"], |v, _| Spec::Exponential { mean: v[0] }),
+        "lognormal" => (&["mean", "sd"], |v, _| Spec::LogNormal {
+            mean: v[0],
+            sd: v[1],
+        }),
+        "gamma" => (&["mean", "sd"], |v, _| Spec::Gamma {
+            mean: v[0],
+            sd: v[1],
+        }),
+        "constant" => (&["value"], |v, _| Spec::Constant { value: v[0] }),
+        "uniform" => (&["min", "max"], |v, _| Spec::Uniform {
+            min: v[0],
+            max: v[1],
+        }),
+        "empirical" => (&["samples"], |_, s| Spec::Empirical { samples: s }),
+        other => {
+            cx.issue(
+                &path.key("dist"),
+                format!("unknown distribution \"{other}\" (allowed: {FAMILIES})"),
+            );
+            return None;
+        }
+    };
+    let fields = [
+        ("mean", raw.mean.as_ref()),
+        ("sd", raw.sd.as_ref()),
+        ("value", raw.value.as_ref()),
+        ("min", raw.min.as_ref()),
+        ("max", raw.max.as_ref()),
+    ];
+    let mut ok = true;
+    let mut values = Vec::new();
+    for (key, v) in fields {
+        match (needs.contains(&key), v) {
+            (true, Some(text)) => match cx.duration(&path.key(key), text) {
+                Some(ms) => values.push(ms),
+                None => ok = false,
+            },
+            (true, None) => {
+                cx.issue(path, format!("distribution \"{}\" needs `{key}`", raw.dist));
+                ok = false;
+            }
+            (false, Some(_)) => {
+                cx.issue(
+                    &path.key(key),
+                    format!(
+                        "distribution \"{}\" takes {}, not `{key}`",
+                        raw.dist,
+                        needs.join(" and ")
+                    ),
+                );
+                ok = false;
+            }
+            (false, None) => {}
+        }
+    }
+    let mut samples = Vec::new();
+    match (needs.contains(&"samples"), &raw.samples) {
+        (true, Some(list)) => {
+            for (i, s) in list.iter().enumerate() {
+                match cx.duration(&path.key("samples").index(i), s) {
+                    Some(ms) => samples.push(ms),
+                    None => ok = false,
+                }
+            }
+        }
+        (true, None) => {
+            cx.issue(
+                path,
+                "distribution \"empirical\" needs `samples`, a list of durations",
+            );
+            ok = false;
+        }
+        (false, Some(_)) => {
+            cx.issue(
+                &path.key("samples"),
+                format!("distribution \"{}\" takes no samples", raw.dist),
+            );
+            ok = false;
+        }
+        (false, None) => {}
+    }
+    if !ok {
+        return None;
+    }
+    cx.check(path, Distribution::new(spec_of(&values, samples)))
+}

@@ -1,0 +1,452 @@
+//! Validation of staff: `[[agents]]` entries with their shifts and breaks, and `[[groups]]`.
+
+use super::*;
+
+pub(super) struct Staff {
+    pub(super) entries: Vec<AgentEntry>,
+    pub(super) agents: Vec<AgentSpec>,
+    pub(super) groups: Vec<Group>,
+}
+
+pub(super) fn staff(
+    cx: &mut Cx,
+    root: &KeyPath,
+    raw: &RawScenario,
+    run: Option<&Run>,
+    default_policy: PolicyKind,
+) -> Option<Staff> {
+    let path = root.key("agents");
+    if raw.agents.is_empty() {
+        cx.issue(&path, "at least one [[agents]] entry is needed");
+        return None;
+    }
+    let issues_before = cx.issues.len();
+    let group_names = group_names(cx, root, raw)?;
+    let mut entries = Vec::new();
+    let mut agents = Vec::new();
+    let mut total: u64 = 0;
+    for (i, ra) in raw.agents.iter().enumerate() {
+        let p = path.index(i);
+        let Some(entry) = agent_entry(cx, &p, ra, run) else {
+            continue;
+        };
+        total += u64::from(entry.count);
+        if total > MAX_AGENTS {
+            cx.issue(
+                &p.key("count"),
+                format!("the scenario has more than {MAX_AGENTS} agents"),
+            );
+            return None;
+        }
+        if entries.iter().any(|e: &AgentEntry| e.name == entry.name) {
+            cx.issue(
+                &p.key("name"),
+                format!("two [[agents]] entries are named `{}`", entry.name),
+            );
+            continue;
+        }
+        let groups: Vec<usize> = match &ra.groups {
+            Some(list) => list
+                .iter()
+                .map(|g| group_names.iter().position(|n| n == g).unwrap_or(0))
+                .collect(),
+            None => (0..group_names.len()).collect(),
+        };
+        let weight = cx.in_range(&p.key("weight"), ra.weight.unwrap_or(1.0), 0.001, 1000.0);
+        let cap = cx.int_in(
+            &p.key("max_concurrent"),
+            ra.max_concurrent.unwrap_or(1),
+            1,
+            i64::from(MAX_CONCURRENT_LIMIT),
+        );
+        let speed = cx.in_range(&p.key("speed"), ra.speed.unwrap_or(1.0), 0.01, 100.0);
+
+        let (Some(weight), Some(max_concurrent), Some(speed)) = (weight, cap, speed) else {
+            continue;
+        };
+        for k in 0..entry.count {
+            let name = if entry.count == 1 {
+                entry.name.clone()
+            } else {
+                let width = entry.count.to_string().len().max(2);
+                format!("{}-{:0width$}", entry.name, k + 1)
+            };
+            let stagger = entry
+                .shift
+                .as_ref()
+                .map(|s| s.stagger(k, entry.count))
+                .unwrap_or_default();
+            agents.push(AgentSpec {
+                name,
+                entry: entries.len(),
+                groups: groups.clone(),
+                weight,
+                max_concurrent,
+                speed,
+                stagger,
+            });
+        }
+        entries.push(entry);
+    }
+    if entries.len() < raw.agents.len() {
+        return None; // a broken entry would make its groups look empty
+    }
+    let mut names: Vec<(&str, usize)> = agents.iter().map(|a| (a.name.as_str(), a.entry)).collect();
+    names.sort_unstable();
+    if let Some(w) = names.windows(2).find(|w| w[0].0 == w[1].0) {
+        let (name, entry) = (w[0].0, w[1].1.max(w[0].1));
+        cx.issue(
+            &path.index(entry).key("name"),
+            format!("two agents would both be named `{name}`; rename an entry"),
+        );
+        return None;
+    }
+    let groups = groups(cx, root, raw, &group_names, &agents, default_policy)?;
+    (cx.issues.len() == issues_before).then_some(Staff {
+        entries,
+        agents,
+        groups,
+    })
+}
+
+/// Group names in order: declared `[[groups]]` first, then first mention by agents.
+fn group_names(cx: &mut Cx, root: &KeyPath, raw: &RawScenario) -> Option<Vec<String>> {
+    let issues_before = cx.issues.len();
+    let mut names: Vec<String> = Vec::new();
+    for (i, g) in raw.groups.iter().enumerate() {
+        if g.name.trim().is_empty() {
+            cx.issue(
+                &root.key("groups").index(i).key("name"),
+                "group name must not be empty",
+            );
+        } else if names.contains(&g.name) {
+            cx.issue(
+                &root.key("groups").index(i).key("name"),
+                format!("group `{}` is declared twice", g.name),
+            );
+        } else {
+            names.push(g.name.clone());
+        }
+    }
+    for (i, a) in raw.agents.iter().enumerate() {
+        let Some(list) = &a.groups else { continue };
+        let p = root.key("agents").index(i).key("groups");
+        if list.is_empty() {
+            cx.issue(
+                &p,
+                "groups must not be empty (omit it to serve every group)",
+            );
+        }
+        for (k, g) in list.iter().enumerate() {
+            if g.trim().is_empty() {
+                cx.issue(&p.index(k), "group name must not be empty");
+            } else if list[..k].contains(g) {
+                cx.issue(&p.index(k), format!("group `{g}` is listed twice"));
+            } else if !names.contains(g) {
+                names.push(g.clone());
+            }
+        }
+    }
+    if names.is_empty() {
+        names.push(SHOP_GROUP.to_string());
+    }
+    if names.len() > MAX_GROUPS {
+        cx.issue(
+            &root.key("agents"),
+            format!("at most {MAX_GROUPS} groups, got {}", names.len()),
+        );
+    }
+    (cx.issues.len() == issues_before).then_some(names)
+}
+
+fn groups(
+    cx: &mut Cx,
+    root: &KeyPath,
+    raw: &RawScenario,
+    names: &[String],
+    agents: &[AgentSpec],
+    default_policy: PolicyKind,
+) -> Option<Vec<Group>> {
+    let mut out = Vec::new();
+    for (g, name) in names.iter().enumerate() {
+        let members = agents.iter().filter(|a| a.groups.contains(&g)).count();
+        let declared = raw.groups.iter().position(|rg| &rg.name == name);
+        let path = declared.map_or_else(|| root.key("agents"), |i| root.key("groups").index(i));
+        if members == 0 {
+            cx.issue(&path, format!("group `{name}` has no agents"));
+            continue;
+        }
+        let rg = declared.map(|i| &raw.groups[i]);
+        let policy = match rg.and_then(|r| r.policy.as_deref()) {
+            Some(p) => policy(cx, &path.key("policy"), Some(p)),
+            None => Some(default_policy),
+        };
+        let max_on_break = match rg.and_then(|r| r.max_on_break) {
+            Some(v) => cx
+                .int_in(&path.key("max_on_break"), v, 0, members as i64)
+                .map(Some),
+            None => Some(None),
+        };
+        if let (Some(policy), Some(max_on_break)) = (policy, max_on_break) {
+            out.push(Group {
+                name: name.clone(),
+                policy,
+                max_on_break,
+            });
+        }
+    }
+    (out.len() == names.len()).then_some(out)
+}
+
+fn agent_entry(
+    cx: &mut Cx,
+    path: &KeyPath,
+    raw: &RawAgents,
+    run: Option<&Run>,
+) -> Option<AgentEntry> {
+    let name = raw
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("agent{}", entry_number(path).unwrap_or(0) + 1));
+    if name.trim().is_empty() {
+        cx.issue(&path.key("name"), "name must not be empty");
+        return None;
+    }
+    let count = cx.int_in(
+        &path.key("count"),
+        raw.count.unwrap_or(1),
+        1,
+        MAX_AGENTS as i64,
+    )?;
+    let shift = match &raw.shift {
+        Some(s) => Some(shift(cx, &path.key("shift"), s, run, count)?),
+        None => None,
+    };
+    Some(AgentEntry { name, count, shift })
+}
+
+fn entry_number(path: &KeyPath) -> Option<usize> {
+    match path.0.last() {
+        Some(crate::scenario::locate::Seg::Index(i)) => Some(*i),
+        _ => None,
+    }
+}
+
+fn window(cx: &mut Cx, path: &KeyPath, start: &str, end: &str) -> Option<Window> {
+    let s = cx.check(path, parse_clock(start));
+    let e = cx.check(path, parse_clock(end));
+    let (s, e) = (s?, e?);
+    if s >= DAY_MS {
+        cx.issue(path, "a shift cannot start at 24:00; write 00:00");
+        return None;
+    }
+    let e = if e == DAY_MS { DAY_MS } else { e };
+    if e == s {
+        cx.issue(
+            path,
+            format!("shift is empty: it starts and ends at {start}"),
+        );
+        return None;
+    }
+    let len = if e > s { e - s } else { e + DAY_MS - s };
+    Some(Window { start: s, len })
+}
+
+fn shift(
+    cx: &mut Cx,
+    path: &KeyPath,
+    raw: &RawShift,
+    run: Option<&Run>,
+    count: u32,
+) -> Option<ShiftPlan> {
+    let patterns: Vec<Vec<Window>> = match (&raw.start, &raw.end, &raw.windows, &raw.rotation) {
+        (Some(s), Some(e), None, None) => vec![vec![window(cx, &path.key("start"), s, e)?]],
+        (None, None, Some(ws), None) => {
+            let mut v: Vec<Window> = Vec::new();
+            for (i, (s, e)) in ws.iter().enumerate() {
+                v.push(window(cx, &path.key("windows").index(i), s, e)?);
+            }
+            v.sort_by_key(|w| w.start);
+            if v.is_empty() {
+                cx.issue(&path.key("windows"), "windows must not be empty");
+                return None;
+            }
+            vec![v]
+        }
+        (None, None, None, Some(rot)) => {
+            let mut v = Vec::new();
+            for (i, (s, e)) in rot.iter().enumerate() {
+                v.push(vec![window(cx, &path.key("rotation").index(i), s, e)?]);
+            }
+            if v.is_empty() {
+                cx.issue(&path.key("rotation"), "rotation must not be empty");
+                return None;
+            }
+            v
+        }
+        (Some(_), None, None, None) | (None, Some(_), None, None) => {
+            cx.issue(path, "a shift needs both start and end");
+            return None;
+        }
+        (None, None, None, None) => {
+            cx.issue(path, "a shift needs start and end, windows, or rotation");
+            return None;
+        }
+        _ => {
+            cx.issue(path, "give only one of start/end, windows, or rotation");
+            return None;
+        }
+    };
+    let rotate_every_days = match (&raw.rotate_every, patterns.len()) {
+        (Some(_), 1) if raw.rotation.is_none() => {
+            cx.issue(
+                &path.key("rotate_every"),
+                "rotate_every needs a rotation list",
+            );
+            return None;
+        }
+        (Some(text), _) => {
+            let ms = cx.duration(&path.key("rotate_every"), text)?;
+            if ms == 0 || ms % DAY_MS != 0 {
+                cx.issue(
+                    &path.key("rotate_every"),
+                    format!("rotate_every must be a whole number of days, got {text}"),
+                );
+                return None;
+            }
+            (ms / DAY_MS) as u32
+        }
+        (None, _) => 7,
+    };
+    let work_days = work_days(cx, path, raw)?;
+    let anchor_day = match &raw.anchor {
+        Some(d) => cx.check(&path.key("anchor"), parse_date(d))?,
+        None => run.map_or(0, |r| r.clock.day(0)),
+    };
+    let breaks = breaks(cx, &path.key("breaks"), &raw.breaks, &patterns)?;
+    let plan = ShiftPlan {
+        patterns,
+        rotate_every_days,
+        work_days,
+        breaks,
+        anchor_day,
+    };
+    cx.check(path, plan.check(count))?;
+    Some(plan)
+}
+
+fn work_days(cx: &mut Cx, path: &KeyPath, raw: &RawShift) -> Option<WorkDays> {
+    match (&raw.days, raw.on_days, raw.off_days) {
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+            cx.issue(
+                &path.key("days"),
+                "give either days or on_days/off_days, not both",
+            );
+            None
+        }
+        (Some(list), None, None) => {
+            let mut days = [false; 7];
+            for (i, d) in list.iter().enumerate() {
+                let range = cx.check(&path.key("days").index(i), weekday_range(d))?;
+                for k in range {
+                    days[k % 7] = true;
+                }
+            }
+            if !days.iter().any(|d| *d) {
+                cx.issue(&path.key("days"), "days must list at least one weekday");
+                return None;
+            }
+            Some(WorkDays::Weekdays(days))
+        }
+        (None, Some(on), Some(off)) => {
+            let on = cx.int_in(&path.key("on_days"), on, 1, 366)?;
+            let off = cx.int_in(&path.key("off_days"), off, 0, 366)?;
+            Some(WorkDays::Rotation { on, off })
+        }
+        (None, Some(_), None) | (None, None, Some(_)) => {
+            cx.issue(
+                path,
+                "an N-on/M-off rotation needs both on_days and off_days",
+            );
+            None
+        }
+        (None, None, None) => Some(WorkDays::Weekdays([true; 7])),
+    }
+}
+
+/// `"mon"` or a range `"mon-fri"` (wrapping ranges such as `"sat-mon"` allowed).
+fn weekday_range(text: &str) -> Result<std::ops::RangeInclusive<usize>, String> {
+    let idx = |d: &str| {
+        WEEKDAYS.iter().position(|w| *w == d.trim()).ok_or_else(|| {
+            format!(
+                "unknown weekday `{d}` (allowed: {} or a range such as mon-fri)",
+                WEEKDAYS.join(", ")
+            )
+        })
+    };
+    match text.split_once('-') {
+        Some((a, b)) => {
+            let (a, b) = (idx(a)?, idx(b)?);
+            Ok(a..=if b >= a { b } else { b + 7 })
+        }
+        None => {
+            let a = idx(text)?;
+            Ok(a..=a)
+        }
+    }
+}
+
+fn breaks(
+    cx: &mut Cx,
+    path: &KeyPath,
+    raw: &[RawBreak],
+    patterns: &[Vec<Window>],
+) -> Option<Vec<Break>> {
+    let shortest = patterns.iter().flatten().map(|w| w.len).min().unwrap_or(0);
+    let mut out: Vec<Break> = Vec::new();
+    for (i, b) in raw.iter().enumerate() {
+        let p = path.index(i);
+        let after = cx.duration(&p.key("after"), &b.after);
+        let length = cx.duration(&p.key("length"), &b.length);
+        let (after, length) = (after?, length?);
+        if length == 0 {
+            cx.issue(&p.key("length"), "a break must last longer than 0s");
+            return None;
+        }
+        if after + length > shortest {
+            cx.issue(
+                &p,
+                format!(
+                    "break ends {} into the shift but the shortest window lasts {}",
+                    format_duration(after + length),
+                    format_duration(shortest)
+                ),
+            );
+            return None;
+        }
+        if let Some(prev) = out.last().filter(|prev| after < prev.after + prev.length) {
+            cx.issue(
+                &p.key("after"),
+                format!(
+                    "breaks must be in order and not overlap (previous ends {} into the shift)",
+                    format_duration(prev.after + prev.length)
+                ),
+            );
+            return None;
+        }
+        out.push(Break { after, length });
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weekday_ranges() {
+        assert_eq!(weekday_range("mon-fri").unwrap(), 0..=4);
+        assert_eq!(weekday_range("sat-mon").unwrap(), 5..=7);
+        assert!(weekday_range("funday").is_err());
+    }
+}
