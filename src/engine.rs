@@ -609,6 +609,6 @@ impl<'s> Engine<'s> {
                 .expect("counted chats arrived in the window");
             self.rec.on_unfinished(iv, waited);
         }
-        self.rec.finish(self.sc, &self.agents, end, &self.state)
+        self.rec.finish(self.sc, &self.agents, &self.state)
     }
 }

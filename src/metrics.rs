@@ -366,15 +366,19 @@ impl Recorder {
     }
 
     /// Closes the window and computes the replication's numbers.
+    /// `state` and `pool` are as the loop left them: if the loop stopped
+    /// before the window's end, they held from the last event to it; if it
+    /// went past, the window was already integrated and this adds nothing.
+
     pub fn finish(
         mut self,
         scenario: &Scenario,
         pool: &AgentPool,
-        end: SimTime,
         state: &StateCounters,
     ) -> RepResult {
         let to = self.to;
-        self.advance(end.max(to).min(to), state);
+        self.advance(to, state);
+
         for (i, a) in pool.all().iter().enumerate() {
             self.agent_advance(i, to, a.open, a.presence);
         }
