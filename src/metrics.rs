@@ -366,10 +366,10 @@ impl Recorder {
     }
 
     /// Closes the window and computes the replication's numbers.
+    ///
     /// `state` and `pool` are as the loop left them: if the loop stopped
     /// before the window's end, they held from the last event to it; if it
     /// went past, the window was already integrated and this adds nothing.
-
     pub fn finish(
         mut self,
         scenario: &Scenario,
