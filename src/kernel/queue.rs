@@ -15,16 +15,24 @@ pub struct TimerId {
 const NOT_A_TIMER: u32 = u32::MAX;
 
 struct Entry<E> {
-    time: SimTime,
-    seq: u64,
+    /// `!(time << 64 | seq)`: one integer comparison orders entries, and the
+    /// max-heap pops the smallest `(time, seq)` first.
+    rank: u128,
     slot: u32,
     generation: u32,
     event: E,
 }
 
+impl<E> Entry<E> {
+    #[inline]
+    fn time(&self) -> SimTime {
+        ((!self.rank) >> 64) as SimTime
+    }
+}
+
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        (self.time, self.seq) == (other.time, other.seq)
+        self.rank == other.rank
     }
 }
 impl<E> Eq for Entry<E> {}
@@ -34,9 +42,9 @@ impl<E> PartialOrd for Entry<E> {
     }
 }
 impl<E> Ord for Entry<E> {
-    // Reversed: `BinaryHeap` is a max-heap and we pop the earliest `(time, seq)`.
+    #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.seq).cmp(&(self.time, self.seq))
+        self.rank.cmp(&other.rank)
     }
 }
 
@@ -123,15 +131,15 @@ impl<E> EventQueue<E> {
                 *g = g.wrapping_add(1);
                 self.free_slots.push(entry.slot);
             }
-            self.now = entry.time;
-            return Some((entry.time, entry.event));
+            self.now = entry.time();
+            return Some((self.now, entry.event));
         }
         None
     }
 
     /// The time of the next entry (possibly a cancelled timer), if any.
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|e| e.time)
+        self.heap.peek().map(|e| e.time())
     }
 
     /// Number of entries held, cancelled timers included.
@@ -148,9 +156,10 @@ impl<E> EventQueue<E> {
     fn push(&mut self, time: SimTime, slot: u32, generation: u32, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
+        let time = time.max(self.now);
+        let rank = !((u128::from(time) << 64) | u128::from(seq));
         self.heap.push(Entry {
-            time: time.max(self.now),
-            seq,
+            rank,
             slot,
             generation,
             event,
