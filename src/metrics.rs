@@ -544,12 +544,16 @@ impl Recorder {
             state_totals[2] / window_ms,
             "time-averaged number of agents on shift (breaks included)",
         );
-        for (name, value, def) in load_balance(sc, &self.agents) {
+        let (shop_balance, group_balance) = load_balance(sc, &self.agents);
+        for (name, value, def) in shop_balance {
             put(&name, value, &def);
         }
-        for (g, group) in sc.groups.iter().enumerate() {
+        for ((g, group), balance) in sc.groups.iter().enumerate().zip(group_balance) {
             for (suffix, value, def) in self.groups[g].figures(&format!("group {}", group.name)) {
                 put(&format!("group.{}.{suffix}", group.name), value, &def);
+            }
+            for (name, value, def) in balance {
+                put(&name, value, &def);
             }
         }
         for (suffix, value, def) in self.vip.figures("VIP buyers") {

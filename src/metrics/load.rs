@@ -69,7 +69,11 @@ fn fair_shares(sc: &Scenario, accounts: &[AgentAccount]) -> Vec<f64> {
 }
 
 /// Load-balance scalars of one replication: `(name, value, definition)`.
-pub fn load_balance(sc: &Scenario, accounts: &[AgentAccount]) -> Vec<(String, f64, String)> {
+/// Named values with their definitions.
+pub type Figures = Vec<(String, f64, String)>;
+
+/// Load-balance scalars of one replication: shop-wide, and per group (by group index).
+pub fn load_balance(sc: &Scenario, accounts: &[AgentAccount]) -> (Figures, Vec<Figures>) {
     let on_shift: Vec<usize> = (0..accounts.len())
         .filter(|&i| accounts[i].on_shift_ms > 0.0)
         .collect();
@@ -92,7 +96,7 @@ pub fn load_balance(sc: &Scenario, accounts: &[AgentAccount]) -> Vec<(String, f6
         .collect();
     let min = ratios.iter().copied().fold(f64::NAN, f64::min);
     let max = ratios.iter().copied().fold(f64::NAN, f64::max);
-    let mut out = vec![
+    let out = vec![
         ("jain_occupancy".to_string(), jain(&occ), "Jain's fairness index of per-agent occupancy over agents that were on shift (1 = perfectly even)".to_string()),
         ("occupancy_cv".to_string(), cv(&occ), "coefficient of variation of per-agent occupancy".to_string()),
         ("occupancy_max_over_mean".to_string(), max_over_mean(&occ), "highest per-agent occupancy ÷ mean per-agent occupancy".to_string()),
@@ -100,6 +104,7 @@ pub fn load_balance(sc: &Scenario, accounts: &[AgentAccount]) -> Vec<(String, f6
         ("fair_share_ratio_min".to_string(), min, "lowest ratio of an agent's assigned chats to its weight-fair share (per group: the group's chats split by weight × on-shift hours)".to_string()),
         ("fair_share_ratio_max".to_string(), max, "highest ratio of an agent's assigned chats to its weight-fair share".to_string()),
     ];
+    let mut per_group = Vec::with_capacity(sc.groups.len());
     for (g, group) in sc.groups.iter().enumerate() {
         let members: Vec<usize> = on_shift
             .iter()
@@ -116,18 +121,20 @@ pub fn load_balance(sc: &Scenario, accounts: &[AgentAccount]) -> Vec<(String, f6
             .map(|&i| f64::from(sc.agents[i].max_concurrent) * accounts[i].on_shift_ms)
             .sum();
         let name = &group.name;
-        out.push((
+        let mut figures = Vec::new();
+        figures.push((
             format!("group.{name}.occupancy"),
             open / cap,
             "occupancy of this group's agents (agents in several groups count in each)".to_string(),
         ));
-        out.push((
+        figures.push((
             format!("group.{name}.jain_occupancy"),
             jain(&occ),
             "Jain's index of per-agent occupancy within this group".to_string(),
         ));
+        per_group.push(figures);
     }
-    out
+    (out, per_group)
 }
 
 /// Zeroed accounts, one per agent of the scenario.
