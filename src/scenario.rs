@@ -209,11 +209,14 @@ impl Scenario {
         let raw: raw::RawScenario = toml::from_str(text).map_err(|e| ScenarioError::Invalid {
             diagnostics: vec![locate::from_toml_error(text, file, &e)],
         })?;
-        validate::scenario(raw, default_name).map_err(|issues| ScenarioError::Invalid {
-            diagnostics: issues
+        validate::scenario(raw, default_name).map_err(|issues| {
+            let mut diagnostics: Vec<Diagnostic> = issues
                 .into_iter()
                 .map(|i| locate::from_issue(text, file, i))
-                .collect(),
+                .collect();
+            // In file order; problems without a position last.
+            diagnostics.sort_by_key(|d| d.line_col.unwrap_or((usize::MAX, 0)));
+            ScenarioError::Invalid { diagnostics }
         })
     }
 

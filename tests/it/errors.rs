@@ -233,3 +233,24 @@ fn syntax_errors_are_located() {
         &["bad.toml:", "unknown field `rate_per_hour`"],
     );
 }
+
+#[test]
+fn every_problem_of_an_entry_is_listed_in_file_order() {
+    let text = GOOD
+        .replace(
+            "max_concurrent = 5",
+            "max_concurrent = 80\nshift = { start = \"09:00\", end = \"09:00\" }",
+        )
+        .replace(
+            "{ dist = \"exponential\", mean = \"5m\" }",
+            "{ dist = \"lognormal\", mean = \"6m\" }",
+        );
+    let msg = error_of(&text);
+    assert!(msg.contains("3 problems"), "{msg}");
+    let (a, b, c) = (
+        msg.find("needs `sd`").unwrap(),
+        msg.find("got 80").unwrap(),
+        msg.find("shift is empty").unwrap(),
+    );
+    assert!(a < b && b < c, "{msg}");
+}

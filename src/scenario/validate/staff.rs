@@ -27,7 +27,19 @@ pub(super) fn staff(
     let mut total: u64 = 0;
     for (i, ra) in raw.agents.iter().enumerate() {
         let p = path.index(i);
-        let Some(entry) = agent_entry(cx, &p, ra, run) else {
+        // Every field is checked even when another one is wrong, so all problems are listed.
+        let entry = agent_entry(cx, &p, ra, run);
+        let weight = cx.in_range(&p.key("weight"), ra.weight.unwrap_or(1.0), 0.001, 1000.0);
+        let cap = cx.int_in(
+            &p.key("max_concurrent"),
+            ra.max_concurrent.unwrap_or(1),
+            1,
+            i64::from(MAX_CONCURRENT_LIMIT),
+        );
+        let speed = cx.in_range(&p.key("speed"), ra.speed.unwrap_or(1.0), 0.01, 100.0);
+        let (Some(entry), Some(weight), Some(max_concurrent), Some(speed)) =
+            (entry, weight, cap, speed)
+        else {
             continue;
         };
         total += u64::from(entry.count);
@@ -51,18 +63,6 @@ pub(super) fn staff(
                 .map(|g| group_names.iter().position(|n| n == g).unwrap_or(0))
                 .collect(),
             None => (0..group_names.len()).collect(),
-        };
-        let weight = cx.in_range(&p.key("weight"), ra.weight.unwrap_or(1.0), 0.001, 1000.0);
-        let cap = cx.int_in(
-            &p.key("max_concurrent"),
-            ra.max_concurrent.unwrap_or(1),
-            1,
-            i64::from(MAX_CONCURRENT_LIMIT),
-        );
-        let speed = cx.in_range(&p.key("speed"), ra.speed.unwrap_or(1.0), 0.01, 100.0);
-
-        let (Some(weight), Some(max_concurrent), Some(speed)) = (weight, cap, speed) else {
-            continue;
         };
         for k in 0..entry.count {
             let name = if entry.count == 1 {
