@@ -1,8 +1,8 @@
 //! Scenario files: TOML in, a validated [`Scenario`] out.
 //!
-//! Two stages: [`raw`] mirrors the file with serde (syntax, unknown keys
-//! rejected), then [`validate`] turns it into domain values and reports
-//! every problem with its key path. [`locate`] maps key paths and parser
+//! Two stages: `raw` mirrors the file with serde (syntax, unknown keys
+//! rejected), then `validate` turns it into domain values and reports
+//! every problem with its key path. `locate` maps key paths and parser
 //! spans back to `file:line:column`. A [`Scenario`] that exists is valid:
 //! the engine never re-checks it.
 
