@@ -225,10 +225,11 @@ impl<'s> Engine<'s> {
         let group = sc
             .group_of(entry)
             .expect("validated: every entry with a positive share has a group");
-        let vip = sc.buyers.vip_share > 0.0 && {
-            let u: f64 = Open01.sample(&mut self.rng.buyers);
-            u < sc.buyers.vip_share
-        };
+        // Drawn even when the share is 0, so that the buyer stream stays aligned
+        // across scenarios that differ only in their VIP share.
+        let u_vip: f64 = Open01.sample(&mut self.rng.buyers);
+        let vip = u_vip < sc.buyers.vip_share;
+
         let work_ms = sc.service.duration.sample_ms(&mut self.rng.service);
         let patience_ms = sc
             .buyers
