@@ -38,8 +38,9 @@ pub struct Conversation {
     pub group: usize,
     /// VIP buyer.
     pub vip: bool,
-    /// Arrived inside the measured window (counted in the results).
-    pub counted: bool,
+    /// Time-series interval of its arrival if it arrived inside the measured
+    /// window (it is counted in the results), else `None`.
+    pub interval: Option<u32>,
     /// Work in ms at speed 1.
     pub work_ms: f64,
     /// Delay from assignment to the first human reply.

@@ -35,8 +35,8 @@ pub const DRAIN_LIMIT_MS: SimTime = 7 * DAY_MS;
 /// Events of the simulation (kernel payload).
 #[derive(Debug, Clone, Copy)]
 enum Event {
-    /// The pending arrival happens.
-    Arrival,
+    /// The next buyer arrives, from this entry point.
+    Arrival { entry: EntryPoint },
     /// A queued buyer's patience runs out.
     Patience { conv: u32 },
     /// An agent's earliest chat ends.
@@ -86,7 +86,6 @@ pub struct Engine<'s> {
     waiting: WaitingQueue,
     convs: Conversations,
     generator: ArrivalGenerator<'s>,
-    pending_arrival: Option<(SimTime, EntryPoint)>,
     rng: Rngs,
     rec: Recorder,
     state: StateCounters,
@@ -98,6 +97,8 @@ pub struct Engine<'s> {
     next_token: u64,
     stats: LoopStats,
     blocked: Vec<bool>,
+    /// `0..groups`, for draining every group.
+    all_groups: Vec<usize>,
 }
 
 /// Runs replication `replication` of `scenario` and returns its results.
@@ -121,7 +122,6 @@ impl<'s> Engine<'s> {
             waiting: WaitingQueue::new(sc.groups.len()),
             convs: Conversations::default(),
             generator: ArrivalGenerator::new(&sc.arrivals),
-            pending_arrival: None,
             rng: Rngs {
                 arrivals: s(Stream::Arrivals),
                 buyers: s(Stream::Buyers),
@@ -145,6 +145,7 @@ impl<'s> Engine<'s> {
             next_token: 0,
             stats: LoopStats::default(),
             blocked: vec![false; sc.groups.len()],
+            all_groups: (0..sc.groups.len()).collect(),
         };
         for agent in 0..sc.agents.len() as AgentId {
             engine.plan_first_shift(agent);
@@ -173,11 +174,11 @@ impl<'s> Engine<'s> {
 
     fn schedule_next_arrival(&mut self) {
         let limit = self.sc.run.measure_to() + DRAIN_LIMIT_MS;
-        self.pending_arrival =
-            self.generator
-                .next(&mut self.rng.arrivals, &mut self.rng.buyers, limit);
-        if let Some((t, _)) = self.pending_arrival {
-            self.queue.schedule(t, Event::Arrival);
+        let next = self
+            .generator
+            .next(&mut self.rng.arrivals, &mut self.rng.buyers, limit);
+        if let Some((t, entry)) = next {
+            self.queue.schedule(t, Event::Arrival { entry });
         }
     }
 
@@ -201,7 +202,7 @@ impl<'s> Engine<'s> {
 
     fn handle(&mut self, now: SimTime, event: Event) {
         match event {
-            Event::Arrival => self.on_arrival(now),
+            Event::Arrival { entry } => self.on_arrival(entry, now),
             Event::Patience { conv } => self.on_patience(conv, now),
             Event::ChatEnd { agent } => self.on_chat_end(agent, now),
             Event::ShiftStart { agent } => self.start_shift(agent, now),
@@ -210,16 +211,14 @@ impl<'s> Engine<'s> {
             Event::BreakEnd { agent } => self.end_break(agent, now),
             Event::Drain => {
                 self.drain_scheduled = false;
-                let all: Vec<usize> = (0..self.sc.groups.len()).collect();
+                let all = std::mem::take(&mut self.all_groups);
                 self.drain(&all, now);
+                self.all_groups = all;
             }
         }
     }
 
-    fn on_arrival(&mut self, now: SimTime) {
-        let Some((_, entry)) = self.pending_arrival.take() else {
-            return;
-        };
+    fn on_arrival(&mut self, entry: EntryPoint, now: SimTime) {
         self.stats.arrivals += 1;
         let sc = self.sc;
         let group = sc
@@ -248,7 +247,7 @@ impl<'s> Engine<'s> {
             entry,
             group,
             vip,
-            counted: iv.is_some(),
+            interval: iv,
             work_ms,
             first_reply_ms,
             state: ConvState::Queued { patience: None },
@@ -258,7 +257,11 @@ impl<'s> Engine<'s> {
             self.rec.on_offered(iv, group, vip);
         }
         let request = ChatRequest { group, vip };
-        // A new chat never overtakes chats already waiting in its group.
+        // A new chat never overtakes chats already waiting in its group. After
+        // every handler a group with waiting chats has no eligible agent (chat
+        // ends and break ends drain at once); agents coming on shift wait for
+        // the one `Drain` event at that instant, which serves the queue in order.
+
         let decision = if self.waiting.len_of(group) > 0 {
             Decision::Queue
         } else {
@@ -277,9 +280,6 @@ impl<'s> Engine<'s> {
                 self.convs.get_mut(conv).state = ConvState::Queued { patience: timer };
                 self.waiting.push(group, vip, Waiting { conv, token });
                 self.state.queue_len += 1;
-                if self.waiting.len_of(group) > 1 {
-                    self.drain(&[group], now);
-                }
             }
         }
         self.schedule_next_arrival();
@@ -294,19 +294,15 @@ impl<'s> Engine<'s> {
             self.queue.cancel(timer);
         }
         c.state = ConvState::InService { agent, since: now };
-        let (group, vip, work_ms, counted, arrived_at, first_reply_ms) = (
+        let (group, vip, work_ms, interval, arrived_at, first_reply_ms) = (
             c.group,
             c.vip,
             c.work_ms,
-            c.counted,
+            c.interval,
             c.arrived_at,
             c.first_reply_ms,
         );
-        if counted {
-            let iv = self
-                .rec
-                .interval_of(arrived_at)
-                .expect("counted chats arrived in the window");
+        if let Some(iv) = interval {
             let wait = now - arrived_at;
             self.rec
                 .on_answered(iv, group, vip, wait, wait.saturating_add(first_reply_ms));
@@ -356,7 +352,7 @@ impl<'s> Engine<'s> {
             self.state.sessions_on_shift -= 1;
         }
         let c = self.convs.get(conv);
-        if c.counted {
+        if c.interval.is_some() {
             if let ConvState::InService { since, .. } = c.state {
                 self.rec.on_completed(now - since);
             }
@@ -376,14 +372,10 @@ impl<'s> Engine<'s> {
             matches!(c.state, ConvState::Queued { .. }),
             "patience timers are cancelled at assignment"
         );
-        let (group, counted, arrived_at) = (c.group, c.counted, c.arrived_at);
+        let (group, interval, arrived_at) = (c.group, c.interval, c.arrived_at);
         self.waiting.forget(group);
         self.state.queue_len -= 1;
-        if counted {
-            let iv = self
-                .rec
-                .interval_of(arrived_at)
-                .expect("counted chats arrived in the window");
+        if let Some(iv) = interval {
             self.rec.on_abandoned(iv, now - arrived_at);
             self.counted_open -= 1;
         }
@@ -595,20 +587,14 @@ impl<'s> Engine<'s> {
     /// Marks what is still open as unfinished and closes the books.
     pub fn finish(mut self, end: SimTime) -> RepResult {
         let stop = end.max(self.sc.run.measure_to());
-        let mut unfinished = Vec::new();
-        for c in self.convs.live().filter(|c| c.counted) {
-            match c.state {
-                ConvState::Queued { .. } => unfinished.push((c.arrived_at, stop - c.arrived_at)),
-                ConvState::InService { .. } => self.rec.on_session_unfinished(),
-                ConvState::Done => {}
+        for c in self.convs.live() {
+            match (c.interval, c.state) {
+                (Some(iv), ConvState::Queued { .. }) => {
+                    self.rec.on_unfinished(iv, stop - c.arrived_at)
+                }
+                (Some(_), ConvState::InService { .. }) => self.rec.on_session_unfinished(),
+                _ => {}
             }
-        }
-        for (arrived_at, waited) in unfinished {
-            let iv = self
-                .rec
-                .interval_of(arrived_at)
-                .expect("counted chats arrived in the window");
-            self.rec.on_unfinished(iv, waited);
         }
         self.rec.finish(self.sc, &self.agents, &self.state)
     }
