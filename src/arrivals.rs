@@ -279,18 +279,26 @@ impl ArrivalModel {
         f
     }
 
-    /// Total arrivals per millisecond at simulated time `t`.
-    pub fn rate_per_ms(&self, t: f64) -> f64 {
-        let common = self.base_at(t) * self.day_factor(self.clock.day(t as SimTime));
-        let mut global = 1.0;
-        let mut entries = self.entry_shares;
+    /// The rate at `t` as `(common, weights)`: entry point `e` arrives at
+    /// `common × weights[e]` per millisecond, where `common` holds the base,
+    /// calendar and all-entry peak factors and `weights` the shares times the
+    /// entry-specific peaks.
+    fn rate_parts(&self, t: f64) -> (f64, [f64; 5]) {
+        let mut common = self.base_at(t) * self.day_factor(self.clock.day(t as SimTime));
+        let mut weights = self.entry_shares;
         for p in &self.peaks {
             match p.entry {
-                None => global *= p.at(t),
-                Some(e) => entries[e as usize] *= p.at(t),
+                None => common *= p.at(t),
+                Some(e) => weights[e as usize] *= p.at(t),
             }
         }
-        common * global * entries.iter().sum::<f64>()
+        (common, weights)
+    }
+
+    /// Total arrivals per millisecond at simulated time `t`.
+    pub fn rate_per_ms(&self, t: f64) -> f64 {
+        let (common, weights) = self.rate_parts(t);
+        common * weights.iter().sum::<f64>()
     }
 
     /// Arrivals per hour at simulated time `t` (for reports).
@@ -322,10 +330,6 @@ impl ArrivalModel {
             t = next;
         }
         total
-    }
-
-    fn has_entry_peaks(&self) -> bool {
-        self.peaks.iter().any(|p| p.entry.is_some())
     }
 
     /// Bounds λ over `[a, b)`: `(upper bound, whether λ is constant there)`.
@@ -365,15 +369,7 @@ impl ArrivalModel {
     }
 
     /// Draws the entry point of a buyer arriving at `t`.
-    fn draw_entry<R: Rng + ?Sized>(&self, t: f64, rng: &mut R) -> EntryPoint {
-        let mut weights = self.entry_shares;
-        if self.has_entry_peaks() {
-            for p in &self.peaks {
-                if let Some(e) = p.entry {
-                    weights[e as usize] *= p.at(t);
-                }
-            }
-        }
+    fn draw_entry<R: Rng + ?Sized>(weights: &[f64; 5], rng: &mut R) -> EntryPoint {
         let total: f64 = weights.iter().sum();
         let u: f64 = Open01.sample(rng);
         let mut target = u * total;
@@ -431,6 +427,9 @@ pub struct ArrivalGenerator<'m> {
     bucket_end: SimTime,
     bound: f64,
     constant: bool,
+    /// Whether any peak is tied to one entry point (otherwise the entry
+    /// weights are the constant shares).
+    entry_peaks: bool,
 }
 
 impl<'m> ArrivalGenerator<'m> {
@@ -442,6 +441,7 @@ impl<'m> ArrivalGenerator<'m> {
             bucket_end: 0,
             bound: 0.0,
             constant: true,
+            entry_peaks: model.peaks.iter().any(|p| p.entry.is_some()),
         };
         g.enter_bucket(0);
         g
@@ -468,12 +468,17 @@ impl<'m> ArrivalGenerator<'m> {
 
                 if candidate < self.bucket_end as f64 {
                     self.t = candidate;
+                    if self.constant && !self.entry_peaks {
+                        let entry = ArrivalModel::draw_entry(&self.model.entry_shares, buyers);
+                        return Some((candidate as SimTime, entry));
+                    }
+                    let (common, weights) = self.model.rate_parts(candidate);
                     let accept = self.constant || {
                         let u: f64 = Open01.sample(arrivals);
-                        u * self.bound <= self.model.rate_per_ms(candidate)
+                        u * self.bound <= common * weights.iter().sum::<f64>()
                     };
                     if accept {
-                        let entry = self.model.draw_entry(candidate, buyers);
+                        let entry = ArrivalModel::draw_entry(&weights, buyers);
                         return Some((candidate as SimTime, entry));
                     }
                     continue;
