@@ -70,7 +70,7 @@ impl Agent {
 /// Invariant: every change that can affect routing (presence, open chats,
 /// assignment and idle times) goes through a method that marks the agent
 /// dirty; the router re-keys dirty agents before it selects
-/// ([`AgentPool::take_dirty`]).
+/// ([`AgentPool::drain_dirty`]).
 pub struct AgentPool {
     agents: Vec<Agent>,
     dirty: Vec<AgentId>,
@@ -150,22 +150,24 @@ impl AgentPool {
         }
     }
 
-    /// Agents changed since the last call, each once.
+    /// Calls `f` once for every agent changed since the last call.
     #[inline]
-    pub fn take_dirty(&mut self) -> Vec<AgentId> {
+    pub fn drain_dirty(&mut self, mut f: impl FnMut(AgentId, &Agent)) {
         for &id in &self.dirty {
             self.is_dirty[id as usize] = false;
+            f(id, &self.agents[id as usize]);
         }
-        std::mem::take(&mut self.dirty)
+        self.dirty.clear();
     }
 
-    /// Hands back the buffer returned by [`AgentPool::take_dirty`] for reuse.
-    #[inline]
-    pub fn return_dirty(&mut self, mut buffer: Vec<AgentId>) {
-        if self.dirty.is_empty() {
-            buffer.clear();
-            self.dirty = buffer;
+    /// Changes the agent's presence at `now`. An agent coming online with no
+    /// chat counts as idle from then on (longest-idle order).
+    pub fn set_presence(&mut self, id: AgentId, presence: Presence, now: SimTime) {
+        let a = self.agent_mut(id);
+        if presence == Presence::Online && a.open == 0 {
+            a.idle_since = now;
         }
+        a.presence = presence;
     }
 
     /// Records the timer of the agent's earliest chat end (not a routing change).

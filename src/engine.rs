@@ -420,12 +420,12 @@ impl<'s> Engine<'s> {
     }
 
     fn set_presence(&mut self, agent: AgentId, presence: Presence, now: SimTime) {
-        let a = self.agents.agent_mut(agent);
+        let a = self.agents.get(agent);
         self.rec
             .agent_advance(agent as usize, now, a.open, a.presence);
         let was_on = a.presence != Presence::Offline;
         let is_on = presence != Presence::Offline;
-        let (cap, open) = (u64::from(a.cap), u64::from(a.open));
+        let (cap, open, old) = (u64::from(a.cap), u64::from(a.open), a.presence);
         match (was_on, is_on) {
             (false, true) => {
                 self.state.agents_on_shift += 1;
@@ -439,16 +439,13 @@ impl<'s> Engine<'s> {
             }
             _ => {}
         }
-        if a.presence == Presence::Break {
+        if old == Presence::Break {
             self.state.agents_on_break -= 1;
         }
         if presence == Presence::Break {
             self.state.agents_on_break += 1;
         }
-        if presence == Presence::Online && a.open == 0 {
-            a.idle_since = now;
-        }
-        a.presence = presence;
+        self.agents.set_presence(agent, presence, now);
     }
 
     fn go_on_shift(&mut self, agent: AgentId, now: SimTime) {

@@ -67,7 +67,8 @@ struct GroupRouting {
 /// The routing engine of one replication.
 pub struct Router {
     groups: Vec<GroupRouting>,
-    /// For each agent: `(group, position in the group's members)`.
+    /// For each agent: `(group, position in the group's members)` for the
+    /// groups whose policy keeps an index.
     memberships: Vec<Vec<(usize, usize)>>,
     rng: StreamRng,
 }
@@ -78,15 +79,8 @@ impl Router {
         let groups = scenario
             .groups
             .iter()
-            .enumerate()
-            .map(|(g, group)| {
-                let members: Vec<AgentId> = scenario
-                    .agents
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, a)| a.groups.contains(&g))
-                    .map(|(i, _)| i as AgentId)
-                    .collect();
+            .map(|group| {
+                let members: Vec<AgentId> = group.members.iter().map(|&i| i as AgentId).collect();
                 let credits = vec![0.0; members.len()];
                 let index =
                     policy::is_keyed(group.policy).then(|| index::MinTree::new(members.len()));
@@ -100,7 +94,7 @@ impl Router {
             })
             .collect::<Vec<_>>();
         let mut memberships = vec![Vec::new(); scenario.agents.len()];
-        for (g, group) in groups.iter().enumerate() {
+        for (g, group) in groups.iter().enumerate().filter(|(_, g)| g.index.is_some()) {
             for (pos, &id) in group.members.iter().enumerate() {
                 memberships[id as usize].push((g, pos));
             }
@@ -115,16 +109,15 @@ impl Router {
     /// Re-keys the agents that changed since the last selection.
     #[inline]
     fn sync(&mut self, agents: &mut AgentPool) {
-        let dirty = agents.take_dirty();
-        for &id in &dirty {
-            for &(g, pos) in &self.memberships[id as usize] {
-                let group = &mut self.groups[g];
+        let (groups, memberships) = (&mut self.groups, &self.memberships);
+        agents.drain_dirty(|id, agent| {
+            for &(g, pos) in &memberships[id as usize] {
+                let group = &mut groups[g];
                 if let Some(index) = &mut group.index {
-                    index.set(pos, policy::key(group.policy, agents.get(id)));
+                    index.set(pos, policy::key(group.policy, agent));
                 }
             }
-        }
-        agents.return_dirty(dirty);
+        });
     }
 
     /// Decides where a new chat goes.
@@ -140,27 +133,29 @@ impl Router {
     }
 
     /// Picks an eligible agent of `group` by the group's policy, if any.
+    ///
+    /// `now` is part of the contract for time-aware rules (stickiness
+    /// recency, fairness windows); today's policies do not need it.
     #[inline]
     pub fn select(
         &mut self,
         group: usize,
         agents: &mut AgentPool,
-        now: SimTime,
+        _now: SimTime,
     ) -> Option<AgentId> {
         self.sync(agents);
         let g = &mut self.groups[group];
-        if let Some(index) = &g.index {
-            return index.min().map(|pos| g.members[pos]);
+        match &g.index {
+            Some(index) => index.min().map(|pos| g.members[pos]),
+            None => policy::select_unkeyed(
+                g.policy,
+                &g.members,
+                &mut g.cursor,
+                &mut g.credits,
+                agents,
+                &mut self.rng,
+            ),
         }
-        policy::select(
-            g.policy,
-            &g.members,
-            &mut g.cursor,
-            &mut g.credits,
-            agents,
-            &mut self.rng,
-            now,
-        )
     }
 
     /// Agents serving `group`, in id order.
@@ -214,15 +209,7 @@ mod tests {
                 }
                 let g = &router.groups[0];
                 let (members, kind) = (g.members.clone(), g.policy);
-                let scan = policy::select(
-                    kind,
-                    &members,
-                    &mut 0,
-                    &mut [],
-                    &pool,
-                    &mut stream_rng(0, 0, Stream::Routing),
-                    now,
-                );
+                let scan = policy::scan_keyed(kind, &members, &pool);
                 assert_eq!(
                     router.select(0, &mut pool, now),
                     scan,

@@ -145,6 +145,8 @@ pub struct Group {
     pub policy: PolicyKind,
     /// At most this many of its agents on break at once; `None` = no cap.
     pub max_on_break: Option<u32>,
+    /// Its agents (indices into [`Scenario::agents`]), in id order; never empty.
+    pub members: Vec<usize>,
 }
 
 /// `[sla]`.

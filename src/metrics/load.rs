@@ -47,29 +47,29 @@ fn occupancy(acc: &AgentAccount, cap: u32) -> f64 {
 /// assignments shared in proportion to weight × on-shift hours.
 fn fair_shares(sc: &Scenario, accounts: &[AgentAccount]) -> Vec<f64> {
     let mut fair = vec![0.0; accounts.len()];
-    for g in 0..sc.groups.len() {
+    for (g, group) in sc.groups.iter().enumerate() {
         let mut total = 0.0;
         let mut denom = 0.0;
-        for (spec, acc) in sc.agents.iter().zip(accounts) {
-            if let Some(pos) = spec.groups.iter().position(|&x| x == g) {
-                total += acc.assigned_by_group[pos] as f64;
-                denom += spec.weight * acc.on_shift_ms;
-            }
+        for &i in &group.members {
+            let pos = sc.agents[i]
+                .groups
+                .iter()
+                .position(|&x| x == g)
+                .unwrap_or(0);
+            total += accounts[i].assigned_by_group[pos] as f64;
+            denom += sc.agents[i].weight * accounts[i].on_shift_ms;
         }
         if denom == 0.0 {
             continue;
         }
-        for (i, (spec, acc)) in sc.agents.iter().zip(accounts).enumerate() {
-            if spec.groups.contains(&g) {
-                fair[i] += total * spec.weight * acc.on_shift_ms / denom;
-            }
+        for &i in &group.members {
+            fair[i] += total * sc.agents[i].weight * accounts[i].on_shift_ms / denom;
         }
     }
     fair
 }
 
-/// Load-balance scalars of one replication: `(name, value, definition)`.
-/// Named values with their definitions.
+/// Named values with their definitions: `(name, value, definition)`.
 pub type Figures = Vec<(String, f64, String)>;
 
 /// Load-balance scalars of one replication: shop-wide, and per group (by group index).
@@ -105,11 +105,12 @@ pub fn load_balance(sc: &Scenario, accounts: &[AgentAccount]) -> (Figures, Vec<F
         ("fair_share_ratio_max".to_string(), max, "highest ratio of an agent's assigned chats to its weight-fair share".to_string()),
     ];
     let mut per_group = Vec::with_capacity(sc.groups.len());
-    for (g, group) in sc.groups.iter().enumerate() {
-        let members: Vec<usize> = on_shift
+    for group in &sc.groups {
+        let members: Vec<usize> = group
+            .members
             .iter()
             .copied()
-            .filter(|&i| sc.agents[i].groups.contains(&g))
+            .filter(|&i| accounts[i].on_shift_ms > 0.0)
             .collect();
         let occ: Vec<f64> = members
             .iter()

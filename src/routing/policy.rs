@@ -5,7 +5,6 @@ use rand::RngExt;
 use super::index::INELIGIBLE;
 use crate::agents::{Agent, AgentId, AgentPool};
 use crate::kernel::StreamRng;
-use crate::time::SimTime;
 
 /// A group's selection policy (closed set; chosen in the scenario).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,24 +82,19 @@ pub(super) fn key(policy: PolicyKind, a: &Agent) -> u64 {
     }
 }
 
-pub(super) fn select(
+/// Selection for the policies without a key (keyed ones are served by the
+/// router's index; see [`scan_keyed`] for their definition as a scan).
+pub(super) fn select_unkeyed(
     policy: PolicyKind,
     members: &[AgentId],
     cursor: &mut usize,
     credits: &mut [f64],
     agents: &AgentPool,
     rng: &mut StreamRng,
-    _now: SimTime,
 ) -> Option<AgentId> {
     match policy {
-        PolicyKind::LeastActive | PolicyKind::LongestIdle => {
-            // Normally answered from the router's index; a scan gives the same answer.
-            let best = members
-                .iter()
-                .copied()
-                .min_by_key(|&id| (key(policy, agents.get(id)), id))?;
-            (key(policy, agents.get(best)) != INELIGIBLE).then_some(best)
-        }
+        // Never reached: keyed groups always have an index. A scan is still the right answer.
+        PolicyKind::LeastActive | PolicyKind::LongestIdle => scan_keyed(policy, members, agents),
         PolicyKind::RoundRobin => {
             let n = members.len();
             let start = if *cursor == usize::MAX {
@@ -147,4 +141,18 @@ pub(super) fn select(
                 .nth(k)
         }
     }
+}
+
+/// A keyed policy as a plain scan: the eligible member with the smallest key,
+/// ties to the lower id. The router's index must always agree with it.
+pub(super) fn scan_keyed(
+    policy: PolicyKind,
+    members: &[AgentId],
+    agents: &AgentPool,
+) -> Option<AgentId> {
+    let best = members
+        .iter()
+        .copied()
+        .min_by_key(|&id| (key(policy, agents.get(id)), id))?;
+    (key(policy, agents.get(best)) != INELIGIBLE).then_some(best)
 }

@@ -182,7 +182,7 @@ impl Scenario {
     fn describe_staff(&self, o: &mut String) {
         let _ = writeln!(o, "groups");
         for (g, group) in self.groups.iter().enumerate() {
-            let members = self.agents.iter().filter(|a| a.groups.contains(&g)).count();
+            let members = group.members.len();
             let entries: Vec<&str> = EntryPoint::ALL
                 .iter()
                 .filter(|e| self.entry_group[**e as usize] == Some(g))

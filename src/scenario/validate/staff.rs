@@ -169,10 +169,12 @@ fn groups(
 ) -> Option<Vec<Group>> {
     let mut out = Vec::new();
     for (g, name) in names.iter().enumerate() {
-        let members = agents.iter().filter(|a| a.groups.contains(&g)).count();
+        let members: Vec<usize> = (0..agents.len())
+            .filter(|&i| agents[i].groups.contains(&g))
+            .collect();
         let declared = raw.groups.iter().position(|rg| &rg.name == name);
         let path = declared.map_or_else(|| root.key("agents"), |i| root.key("groups").index(i));
-        if members == 0 {
+        if members.is_empty() {
             cx.issue(&path, format!("group `{name}` has no agents"));
             continue;
         }
@@ -183,7 +185,7 @@ fn groups(
         };
         let max_on_break = match rg.and_then(|r| r.max_on_break) {
             Some(v) => cx
-                .int_in(&path.key("max_on_break"), v, 0, members as i64)
+                .int_in(&path.key("max_on_break"), v, 0, members.len() as i64)
                 .map(Some),
             None => Some(None),
         };
@@ -192,6 +194,7 @@ fn groups(
                 name: name.clone(),
                 policy,
                 max_on_break,
+                members,
             });
         }
     }
