@@ -40,20 +40,60 @@ pub struct StateCounters {
 }
 
 impl StateCounters {
+    /// The counters in [`state_col`] order.
     fn values(&self) -> [f64; STATE_FIELDS] {
-        [
-            self.queue_len as f64,
-            self.sessions as f64,
-            self.agents_on_shift as f64,
-            self.agents_on_break as f64,
-            self.cap_on_shift as f64,
-            self.sessions_on_shift as f64,
-        ]
+        let mut v = [0.0; STATE_FIELDS];
+        v[state_col::QUEUE_LEN] = self.queue_len as f64;
+        v[state_col::SESSIONS] = self.sessions as f64;
+        v[state_col::AGENTS_ON_SHIFT] = self.agents_on_shift as f64;
+        v[state_col::AGENTS_ON_BREAK] = self.agents_on_break as f64;
+        v[state_col::CAP_ON_SHIFT] = self.cap_on_shift as f64;
+        v[state_col::SESSIONS_ON_SHIFT] = self.sessions_on_shift as f64;
+        v
     }
 }
 
 /// Number of state integrals per interval (the fields of [`StateCounters`]).
 pub const STATE_FIELDS: usize = 6;
+
+/// Per-interval state integrals (offsets into a row of value·ms).
+pub mod state_col {
+    /// Chats waiting in the queue.
+    pub const QUEUE_LEN: usize = 0;
+    /// Chats held by agents.
+    pub const SESSIONS: usize = 1;
+    /// Agents on shift.
+    pub const AGENTS_ON_SHIFT: usize = 2;
+    /// Agents on break.
+    pub const AGENTS_ON_BREAK: usize = 3;
+    /// Sum of caps of agents on shift.
+    pub const CAP_ON_SHIFT: usize = 4;
+    /// Chats held by agents on shift.
+    pub const SESSIONS_ON_SHIFT: usize = 5;
+}
+
+/// Length of a per-interval chat row for `thresholds` first-response thresholds.
+pub fn chat_stride(thresholds: usize) -> usize {
+    chat_col::WITHIN + thresholds
+}
+
+/// Sums the rows (of `width` values) of a flat row-major table.
+pub fn column_sums(table: &[f64], width: usize) -> Vec<f64> {
+    let mut sums = vec![0.0; width];
+    for row in table.chunks_exact(width) {
+        for (acc, v) in sums.iter_mut().zip(row) {
+            *acc += v;
+        }
+    }
+    sums
+}
+
+/// Adds `b` into `a`, element by element.
+pub fn add_into(a: &mut [f64], b: &[f64]) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x += y;
+    }
+}
 
 /// Per-interval chat counters, by arrival interval (offsets into a row).
 pub mod chat_col {
@@ -188,7 +228,7 @@ impl Recorder {
             .iter()
             .map(|&s| u64::from(s) * 1000)
             .collect();
-        let chat_stride = chat_col::WITHIN + thresholds_ms.len();
+        let chat_stride = chat_stride(thresholds_ms.len());
         let n = run.intervals();
         // Waits are at most the window plus the 7-day drain; anything longer saturates.
         let histogram =
@@ -391,16 +431,6 @@ impl Recorder {
         }
     }
 
-    fn totals(&self) -> Vec<f64> {
-        let mut t = vec![0.0; self.chat_stride];
-        for row in self.chat.chunks_exact(self.chat_stride) {
-            for (acc, v) in t.iter_mut().zip(row) {
-                *acc += v;
-            }
-        }
-        t
-    }
-
     fn scalars(&self, sc: &Scenario) -> Vec<Scalar> {
         let mut out = Vec::new();
         let mut put = |name: &str, value: f64, definition: &str| {
@@ -410,7 +440,7 @@ impl Recorder {
                 definition: definition.to_string(),
             });
         };
-        let t = self.totals();
+        let t = column_sums(&self.chat, self.chat_stride);
         let offered = t[chat_col::OFFERED];
         let answered = t[chat_col::ANSWERED];
         let abandoned = t[chat_col::ABANDONED];
@@ -523,25 +553,29 @@ impl Recorder {
             self.sessions_unfinished as f64,
             "counted chats still with an agent when the simulation stopped",
         );
-        let (state_totals, window_ms) = self.state_totals();
+        let state_totals = column_sums(&self.state, STATE_FIELDS);
+        let window_ms = (self.to - self.from) as f64;
         put(
             "occupancy",
-            div(state_totals[5], state_totals[4]),
+            div(
+                state_totals[state_col::SESSIONS_ON_SHIFT],
+                state_totals[state_col::CAP_ON_SHIFT],
+            ),
             "∫ open chats of on-shift agents dt ÷ ∫ max_concurrent of on-shift agents dt over the window",
         );
         put(
             "queue_len_mean",
-            state_totals[0] / window_ms,
+            state_totals[state_col::QUEUE_LEN] / window_ms,
             "time-averaged number of chats waiting in the queue",
         );
         put(
             "sessions_in_service_mean",
-            state_totals[1] / window_ms,
+            state_totals[state_col::SESSIONS] / window_ms,
             "time-averaged number of chats held by agents",
         );
         put(
             "agents_on_shift_mean",
-            state_totals[2] / window_ms,
+            state_totals[state_col::AGENTS_ON_SHIFT] / window_ms,
             "time-averaged number of agents on shift (breaks included)",
         );
         let (shop_balance, group_balance) = load_balance(sc, &self.agents);
@@ -560,15 +594,5 @@ impl Recorder {
             put(&format!("vip.{suffix}"), value, &def);
         }
         out
-    }
-
-    fn state_totals(&self) -> ([f64; STATE_FIELDS], f64) {
-        let mut t = [0.0; STATE_FIELDS];
-        for row in self.state.chunks_exact(STATE_FIELDS) {
-            for (acc, v) in t.iter_mut().zip(row) {
-                *acc += v;
-            }
-        }
-        (t, (self.to - self.from) as f64)
     }
 }

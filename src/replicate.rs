@@ -12,8 +12,8 @@ use rayon::prelude::*;
 
 use crate::engine::{LoopStats, run_replication};
 use crate::metrics::{
-    AgentAccount, AgentRow, RepResult, STATE_FIELDS, agent_rows, chat_col, empty_accounts,
-    pool_accounts,
+    AgentAccount, AgentRow, RepResult, STATE_FIELDS, add_into, agent_rows, chat_col, chat_stride,
+    empty_accounts, pool_accounts, state_col,
 };
 use crate::scenario::Scenario;
 use crate::stats::Welford;
@@ -149,7 +149,7 @@ impl<'s> Merge<'s> {
     /// Nothing merged yet.
     pub fn new(sc: &'s Scenario) -> Self {
         let n = sc.run.intervals();
-        let stride = chat_col::WITHIN + sc.sla.thresholds_s.len();
+        let stride = chat_stride(sc.sla.thresholds_s.len());
         Self {
             sc,
             names: Vec::new(),
@@ -175,12 +175,8 @@ impl<'s> Merge<'s> {
         for (w, s) in self.scalars.iter_mut().zip(&result.scalars) {
             w.push(s.value);
         }
-        for (acc, v) in self.chat.iter_mut().zip(&result.chat) {
-            *acc += v;
-        }
-        for (acc, v) in self.state.iter_mut().zip(&result.state) {
-            *acc += v;
-        }
+        add_into(&mut self.chat, &result.chat);
+        add_into(&mut self.state, &result.state);
         pool_accounts(&mut self.agents, &result.agents);
         self.work.events += stats.events;
         self.work.arrivals += stats.arrivals;
@@ -223,7 +219,7 @@ impl<'s> Merge<'s> {
 fn series(sc: &Scenario, chat_sums: &[f64], state_sums: &[f64], reps: u32) -> Series {
     let run = &sc.run;
     let thresholds = &sc.sla.thresholds_s;
-    let stride = chat_col::WITHIN + thresholds.len();
+    let stride = chat_stride(thresholds.len());
     let n = run.intervals();
     let r = f64::from(reps.max(1));
     let mut columns: Vec<String> = ["offered", "answered", "abandoned", "unfinished", "p_wait"]
@@ -271,11 +267,14 @@ fn series(sc: &Scenario, chat_sums: &[f64], state_sums: &[f64], reps: u32) -> Se
         );
         let time = r * len;
         row.extend([
-            state[0] / time,
-            state[2] / time,
-            state[3] / time,
-            state[1] / time,
-            ratio(state[5], state[4]),
+            state[state_col::QUEUE_LEN] / time,
+            state[state_col::AGENTS_ON_SHIFT] / time,
+            state[state_col::AGENTS_ON_BREAK] / time,
+            state[state_col::SESSIONS] / time,
+            ratio(
+                state[state_col::SESSIONS_ON_SHIFT],
+                state[state_col::CAP_ON_SHIFT],
+            ),
         ]);
         rows.push(row);
     }

@@ -163,7 +163,6 @@ pub fn pool_accounts(pooled: &mut [AgentAccount], rep: &[AgentAccount]) {
 }
 
 /// One line of `agents.csv`: an agent's figures pooled over replications.
-
 #[derive(Debug, Clone)]
 pub struct AgentRow {
     /// Agent name.

@@ -8,7 +8,7 @@ use kefusim::analytic::chat_ctmc::ChatCtmc;
 use kefusim::analytic::erlang::{ErlangA, ErlangC};
 use kefusim::arrivals::Base;
 use kefusim::engine::run_replication;
-use kefusim::metrics::{STATE_FIELDS, chat_col};
+use kefusim::metrics::{STATE_FIELDS, chat_col, chat_stride, state_col};
 use kefusim::replicate::Summary;
 use kefusim::scenario::Scenario;
 use kefusim::stats::mean_ci95;
@@ -177,7 +177,7 @@ fn time_varying_infinite_server_follows_the_sinusoid() {
     let reps: Vec<_> = (0..run.replications)
         .map(|r| run_replication(&sc, r).0)
         .collect();
-    let stride = chat_col::WITHIN + sc.sla.thresholds_s.len();
+    let stride = chat_stride(sc.sla.thresholds_s.len());
     let (mut z_sessions, mut z_offered) = (Vec::new(), Vec::new());
     let (mut sim_peak, mut exact_peak) = ((0, f64::MIN), (0, f64::MIN));
     for i in 0..n {
@@ -195,7 +195,7 @@ fn time_varying_infinite_server_follows_the_sinusoid() {
             lambda_bar * ((b - a) - alpha / omega * ((omega * b).cos() - (omega * a).cos()));
         let sessions: Vec<f64> = reps
             .iter()
-            .map(|r| r.state[i * STATE_FIELDS + 1] / run.interval as f64)
+            .map(|r| r.state[i * STATE_FIELDS + state_col::SESSIONS] / run.interval as f64)
             .collect();
         let counts: Vec<f64> = reps
             .iter()
