@@ -9,8 +9,6 @@
 //! `"2026-11-11"`, RFC 3339 instants) and the civil-date arithmetic; it never
 //! reads the wall clock.
 
-use std::fmt;
-
 /// Simulated time: milliseconds since the run's start.
 pub type SimTime = u64;
 /// A length of time in milliseconds.
@@ -360,16 +358,6 @@ impl LocalClock {
     /// RFC 3339 text of a simulated time that may lie before the run start.
     pub fn format_signed(&self, t: i64) -> String {
         format_local(self.start_local_ms + t, self.offset_min)
-    }
-}
-
-/// A duration shown the way users write it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Pretty(pub Millis);
-
-impl fmt::Display for Pretty {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&format_duration(self.0))
     }
 }
 

@@ -137,11 +137,6 @@ impl<E> EventQueue<E> {
         None
     }
 
-    /// The time of the next entry (possibly a cancelled timer), if any.
-    pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|e| e.time())
-    }
-
     /// Number of entries held, cancelled timers included.
     pub fn len(&self) -> usize {
         self.heap.len()

@@ -107,15 +107,11 @@ fn profile(cx: &mut Cx, path: &KeyPath, raw: &[(String, f64)]) -> Option<Profile
         let p = path.index(i);
         let t = cx.check(&p, parse_clock(clock));
         let m = cx.in_range(&p, *mult, 0.0, MAX_FACTOR);
-        if let Some(t) = t.filter(|&t| t >= DAY_MS) {
-            cx.issue(
-                &p,
-                format!(
-                    "profile times must be before 24:00 (the profile wraps at midnight), got {}",
-                    clock
-                ),
+        if t.is_some_and(|t| t >= DAY_MS) {
+            let msg = format!(
+                "profile times must be before 24:00 (the profile wraps at midnight), got {clock}"
             );
-            let _ = t;
+            cx.issue(&p, msg);
             return None;
         }
         points.push((t?, m?));

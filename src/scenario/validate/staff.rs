@@ -243,7 +243,6 @@ fn window(cx: &mut Cx, path: &KeyPath, start: &str, end: &str) -> Option<Window>
         cx.issue(path, "a shift cannot start at 24:00; write 00:00");
         return None;
     }
-    let e = if e == DAY_MS { DAY_MS } else { e };
     if e == s {
         cx.issue(
             path,
