@@ -129,6 +129,13 @@ pub struct AgentAccount {
     pub assigned_by_group: Vec<u64>,
 }
 
+impl AgentAccount {
+    /// Chats assigned in the window, all groups together.
+    pub fn assigned(&self) -> f64 {
+        self.assigned_by_group.iter().sum::<u64>() as f64
+    }
+}
+
 /// One named result of a replication.
 #[derive(Debug, Clone)]
 pub struct Scalar {

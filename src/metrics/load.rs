@@ -69,30 +69,41 @@ fn fair_shares(sc: &Scenario, accounts: &[AgentAccount]) -> Vec<f64> {
     fair
 }
 
+/// Of `candidates`, the agents that were on shift in the window, with their occupancies.
+fn on_shift_occupancies(
+    sc: &Scenario,
+    accounts: &[AgentAccount],
+    candidates: impl Iterator<Item = usize>,
+) -> (Vec<usize>, Vec<f64>) {
+    let agents: Vec<usize> = candidates
+        .filter(|&i| accounts[i].on_shift_ms > 0.0)
+        .collect();
+    let occ = agents
+        .iter()
+        .map(|&i| occupancy(&accounts[i], sc.agents[i].max_concurrent))
+        .collect();
+    (agents, occ)
+}
+
 /// Named values with their definitions: `(name, value, definition)`.
 pub type Figures = Vec<(String, f64, String)>;
 
 /// Load-balance scalars of one replication: shop-wide, and per group (by group index).
 pub fn load_balance(sc: &Scenario, accounts: &[AgentAccount]) -> (Figures, Vec<Figures>) {
-    let on_shift: Vec<usize> = (0..accounts.len())
-        .filter(|&i| accounts[i].on_shift_ms > 0.0)
-        .collect();
-    let occ: Vec<f64> = on_shift
-        .iter()
-        .map(|&i| occupancy(&accounts[i], sc.agents[i].max_concurrent))
-        .collect();
+    let (on_shift, occ) = on_shift_occupancies(sc, accounts, 0..accounts.len());
     let per_hour_weight: Vec<f64> = on_shift
         .iter()
         .map(|&i| {
-            let assigned: u64 = accounts[i].assigned_by_group.iter().sum();
-            assigned as f64 / (accounts[i].on_shift_ms / HOUR_MS as f64) / sc.agents[i].weight
+            accounts[i].assigned()
+                / (accounts[i].on_shift_ms / HOUR_MS as f64)
+                / sc.agents[i].weight
         })
         .collect();
     let fair = fair_shares(sc, accounts);
     let ratios: Vec<f64> = on_shift
         .iter()
         .filter(|&&i| fair[i] > 0.0)
-        .map(|&i| accounts[i].assigned_by_group.iter().sum::<u64>() as f64 / fair[i])
+        .map(|&i| accounts[i].assigned() / fair[i])
         .collect();
     let min = ratios.iter().copied().fold(f64::NAN, f64::min);
     let max = ratios.iter().copied().fold(f64::NAN, f64::max);
@@ -106,16 +117,7 @@ pub fn load_balance(sc: &Scenario, accounts: &[AgentAccount]) -> (Figures, Vec<F
     ];
     let mut per_group = Vec::with_capacity(sc.groups.len());
     for group in &sc.groups {
-        let members: Vec<usize> = group
-            .members
-            .iter()
-            .copied()
-            .filter(|&i| accounts[i].on_shift_ms > 0.0)
-            .collect();
-        let occ: Vec<f64> = members
-            .iter()
-            .map(|&i| occupancy(&accounts[i], sc.agents[i].max_concurrent))
-            .collect();
+        let (members, occ) = on_shift_occupancies(sc, accounts, group.members.iter().copied());
         let open: f64 = members.iter().map(|&i| accounts[i].open_ms).sum();
         let cap: f64 = members
             .iter()
@@ -200,7 +202,7 @@ pub fn agent_rows(sc: &Scenario, pooled: &[AgentAccount], replications: u32) -> 
         .zip(pooled)
         .enumerate()
         .map(|(i, (spec, acc))| {
-            let assigned = acc.assigned_by_group.iter().sum::<u64>() as f64;
+            let assigned = acc.assigned();
             let hours = acc.on_shift_ms / HOUR_MS as f64;
             AgentRow {
                 agent: spec.name.clone(),
