@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use super::HEADLINE;
 use crate::replicate::{MetricSummary, Summary};
 
 fn number(x: f64) -> String {
@@ -20,14 +21,19 @@ fn number(x: f64) -> String {
     }
 }
 
-fn percent(m: Option<&MetricSummary>) -> String {
+/// `mean ± h` of a metric, each number shown by `show`; `—` when undefined.
+fn with_ci(m: Option<&MetricSummary>, show: impl Fn(f64) -> String, unit: &str) -> String {
     match m {
         Some(m) if m.mean.is_finite() => match m.ci95 {
-            Some(h) => format!("{:.1}% ± {:.1}", m.mean * 100.0, h * 100.0),
-            None => format!("{:.1}%", m.mean * 100.0),
+            Some(h) => format!("{}{unit} ± {}", show(m.mean), show(h)),
+            None => format!("{}{unit}", show(m.mean)),
         },
         _ => "—".to_string(),
     }
+}
+
+fn percent(m: Option<&MetricSummary>) -> String {
+    with_ci(m, |x| format!("{:.1}", x * 100.0), "%")
 }
 
 fn seconds(m: Option<&MetricSummary>) -> String {
@@ -46,10 +52,7 @@ pub fn terminal_summary(s: &Summary) -> String {
     };
     let _ = writeln!(out, "kefusim · {} · seed {} · {reps}", s.scenario, s.seed);
     let _ = writeln!(out, "measured window {} → {}\n", s.window_from, s.window_to);
-    let jain = m("jain_occupancy").map_or("—".to_string(), |j| match j.ci95 {
-        Some(h) => format!("{} ± {}", number(j.mean), number(h)),
-        None => number(j.mean),
-    });
+    let jain = with_ci(m("jain_occupancy"), number, "");
     let frt = format!(
         "{} / {} / {}",
         seconds(m("frt_p50_s")),
@@ -60,7 +63,7 @@ pub fn terminal_summary(s: &Summary) -> String {
     let lines = [
         (
             "golden 2-minute rate (first reply ≤ 120 s ÷ offered)",
-            percent(m("answered_within_120s_over_offered")),
+            percent(m(HEADLINE)),
         ),
         (
             "abandonment (abandoned ÷ offered)",
