@@ -17,15 +17,39 @@ use crate::time::SimTime;
 /// Index of an agent in [`AgentPool`].
 pub type AgentId = u32;
 
-/// Where an agent stands for routing.
+/// Where an agent stands for routing (DOMAIN.md §2, §4). Invisible (隐身)
+/// counts as online and is not a separate state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Presence {
-    /// Off shift (离线): no new chats; finishes chats it still holds.
+    /// Off shift (离线): no new chats; what happens to its open chats is `[routing] shift_end`.
     Offline,
     /// On shift and taking chats (在线).
     Online,
-    /// On a break (小休): keeps its chats, takes no new ones.
+    /// 忙碌: on shift, receives nothing new.
+    Busy,
+    /// On a break (小休): keeps its chats, takes no new ones, may receive transfers.
     Break,
+    /// 挂起: no newly routed chats; returning and directly addressed buyers still reach it.
+    Suspended,
+}
+
+impl Presence {
+    /// Whether the agent is on shift (any state but offline).
+    #[inline]
+    pub fn on_shift(self) -> bool {
+        self != Presence::Offline
+    }
+
+    /// Name used in traces and tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Presence::Offline => "offline",
+            Presence::Online => "online",
+            Presence::Busy => "busy",
+            Presence::Break => "break",
+            Presence::Suspended => "suspended",
+        }
+    }
 }
 
 /// One agent's run-time state.
@@ -35,6 +59,14 @@ pub struct Agent {
     pub cap: u32,
     /// Routing weight.
     pub weight: f64,
+    /// Takes part in routing (`false` = 不参与分流).
+    pub routable: bool,
+    /// The shop's main account.
+    pub main: bool,
+    /// Chats assigned since the agent last came on shift.
+    pub shift_assigned: u32,
+    /// Work is frozen (chats stuck while off shift, `shift_end = "stuck"`).
+    pub frozen: bool,
     /// Presence.
     pub presence: Presence,
     /// Open chats.
@@ -61,7 +93,15 @@ impl Agent {
     /// Whether routing may give this agent a new chat.
     #[inline]
     pub fn accepts_new(&self) -> bool {
-        self.presence == Presence::Online && self.open < self.cap
+        self.presence == Presence::Online && self.routable && self.open < self.cap
+    }
+
+    /// Whether a buyer who addresses this agent (directly, or as a recent
+    /// contact) reaches it: online or suspended, and under its cap if `cap` applies.
+    #[inline]
+    pub fn takes_addressed(&self, cap: bool) -> bool {
+        matches!(self.presence, Presence::Online | Presence::Suspended)
+            && (!cap || self.open < self.cap)
     }
 }
 
@@ -101,6 +141,10 @@ impl AgentPool {
             .map(|spec| Agent {
                 cap: spec.max_concurrent,
                 weight: spec.weight,
+                routable: spec.routable,
+                main: spec.main_account,
+                shift_assigned: 0,
+                frozen: false,
                 presence: Presence::Offline,
                 open: 0,
                 last_assigned_at: None,
@@ -167,7 +211,34 @@ impl AgentPool {
         if presence == Presence::Online && a.open == 0 {
             a.idle_since = now;
         }
+        if !a.presence.on_shift() && presence.on_shift() {
+            a.shift_assigned = 0;
+        }
         a.presence = presence;
+    }
+
+    /// Freezes or thaws the agent's work at `now` (stuck chats make no progress).
+    pub fn set_frozen(&mut self, id: AgentId, frozen: bool, now: SimTime) {
+        self.advance_clock(id, now);
+        self.agents[id as usize].frozen = frozen;
+    }
+
+    /// Ends every open chat of the agent at `now`; returns each conversation
+    /// with the work it still had, in conversation order.
+    pub fn take_all(&mut self, id: AgentId, now: SimTime) -> Vec<(u32, f64)> {
+        self.mark(id);
+        self.advance_clock(id, now);
+        let a = &mut self.agents[id as usize];
+        let mut out: Vec<(u32, f64)> = a
+            .ends
+            .drain(..)
+            .map(|(v_end, conv)| (conv, (v_end - a.vclock).max(0.0)))
+            .collect();
+        out.sort_unstable_by_key(|&(conv, _)| conv);
+        a.open = 0;
+        a.last_activity = now;
+        a.idle_since = now;
+        out
     }
 
     /// Records the timer of the agent's earliest chat end (not a routing change).
@@ -190,7 +261,7 @@ impl AgentPool {
     #[inline]
     fn advance_clock(&mut self, id: AgentId, now: SimTime) {
         let a = &mut self.agents[id as usize];
-        if a.open > 0 {
+        if a.open > 0 && !a.frozen {
             a.vclock += (now - a.vclock_at) as f64 * a.chat_speed;
         }
         a.vclock_at = now;
@@ -200,7 +271,9 @@ impl AgentPool {
     fn set_speed(&mut self, id: AgentId) {
         let a = &mut self.agents[id as usize];
         if a.open > 0 {
-            a.chat_speed = self.agent_speed[id as usize] * self.speed_at[a.open as usize - 1];
+            // Above the cap (addressed or transferred chats), the last entry holds.
+            let k = (a.open as usize).min(self.speed_at.len());
+            a.chat_speed = self.agent_speed[id as usize] * self.speed_at[k - 1];
         }
     }
 
@@ -212,6 +285,7 @@ impl AgentPool {
         let a = &mut self.agents[id as usize];
         heap_push(&mut a.ends, (a.vclock + work_ms, conv));
         a.open += 1;
+        a.shift_assigned += 1;
         a.last_assigned_at = Some(now);
         a.last_activity = now;
         self.set_speed(id);
@@ -237,6 +311,9 @@ impl AgentPool {
     #[inline]
     pub fn next_end(&self, id: AgentId) -> Option<SimTime> {
         let a = &self.agents[id as usize];
+        if a.frozen {
+            return None;
+        }
         let &(v_end, _) = a.ends.first()?;
         let remaining = ((v_end - a.vclock) / a.chat_speed).max(0.0);
         // Saturating: a chat that would end after the end of time simply never ends.

@@ -4,6 +4,7 @@
 use crate::agents::AgentId;
 use crate::arrivals::EntryPoint;
 use crate::kernel::TimerId;
+use crate::routing::{BuyerKind, Class};
 use crate::time::{Millis, SimTime};
 
 /// Where a conversation is.
@@ -13,6 +14,10 @@ pub enum ConvState {
     Queued {
         /// Abandonment timer.
         patience: Option<TimerId>,
+        /// Overflow timer.
+        overflow: Option<TimerId>,
+        /// Class it waits in.
+        class: Class,
     },
     /// Held by an agent since `since`.
     InService {
@@ -34,8 +39,17 @@ pub struct Conversation {
     pub arrived_at: SimTime,
     /// Entry point.
     pub entry: EntryPoint,
-    /// Group the entry maps to.
+    /// Group the entry maps to (the group it is counted in).
     pub group: usize,
+    /// Queue it is routed in: its group, the group it overflowed to, or the
+    /// main account's own queue.
+    pub queue: usize,
+    /// Who the buyer is.
+    pub kind: BuyerKind,
+    /// It became an offline message (nobody online, queue full, abandoned on Feige, main offline).
+    pub offline: bool,
+    /// An agent has taken it at least once (its first response is recorded).
+    pub served: bool,
     /// VIP buyer.
     pub vip: bool,
     /// Time-series interval of its arrival if it arrived inside the measured
@@ -91,11 +105,14 @@ impl Conversations {
         &mut self.slots[slot as usize]
     }
 
-    /// Whether `slot` still holds the queued conversation with arrival number `token`.
+    /// Whether `slot` still holds the conversation with arrival number
+    /// `token`, waiting in queue `queue` in class `class`.
     #[inline]
-    pub fn is_queued(&self, slot: u32, token: u64) -> bool {
+    pub fn is_queued(&self, slot: u32, token: u64, queue: usize, class: Class) -> bool {
         let c = &self.slots[slot as usize];
-        c.token == token && matches!(c.state, ConvState::Queued { .. })
+        c.token == token
+            && c.queue == queue
+            && matches!(c.state, ConvState::Queued { class: k, .. } if k == class)
     }
 
     /// Live conversations (queued or in service), in slot order.

@@ -17,20 +17,28 @@
 //! or 7 simulated days after the window (what remains is reported as
 //! unfinished, never as answered).
 
+use std::collections::VecDeque;
+
+use rand::RngExt;
 use rand_distr::{Distribution as _, Open01};
 
 use crate::agents::{AgentId, AgentPool, Presence};
 use crate::arrivals::{ArrivalGenerator, EntryPoint};
 use crate::conversation::{ConvState, Conversation, Conversations};
 use crate::kernel::{EventQueue, Stream, StreamRng, TimerId, stream_rng};
-use crate::metrics::{Recorder, RepResult, StateCounters};
-use crate::routing::{ChatRequest, Decision, Router, Waiting, WaitingQueue};
-use crate::scenario::Scenario;
+use crate::metrics::{GOLDEN_MS, OfflineCause, Recorder, RepResult, StateCounters};
+use crate::routing::{
+    BuyerKind, ChatRequest, Class, Decision, Reason, Router, Waiting, WaitingQueue,
+};
+use crate::scenario::{EpisodeState, NobodyOnline, Scenario, ShiftEnd};
 use crate::shifts::Instance;
-use crate::time::{DAY_MS, SimTime};
+use crate::time::{DAY_MS, HOUR_MS, SimTime};
 
 /// How long after the measured window the loop keeps following counted chats.
 pub const DRAIN_LIMIT_MS: SimTime = 7 * DAY_MS;
+
+/// Most recent assignments remembered for returning buyers.
+const RECENT_CONTACTS_LIMIT: usize = 1 << 20;
 
 /// Events of the simulation (kernel payload).
 #[derive(Debug, Clone, Copy)]
@@ -39,6 +47,8 @@ enum Event {
     Arrival { entry: EntryPoint },
     /// A queued buyer's patience runs out.
     Patience { conv: u32 },
+    /// A queued chat moves to its group's overflow group.
+    Overflow { conv: u32 },
     /// An agent's earliest chat ends.
     ChatEnd { agent: AgentId },
     /// An agent's shift starts.
@@ -49,8 +59,14 @@ enum Event {
     BreakDue { agent: AgentId, index: u16 },
     /// An agent's break ends.
     BreakEnd { agent: AgentId },
+    /// A random state change is due (if the agent is online then).
+    EpisodeDue { agent: AgentId },
+    /// A random state change ends.
+    EpisodeEnd { agent: AgentId },
     /// Drain the queue after agents came on shift at this instant.
     Drain,
+    /// The fairness limiter releases an agent: drain the queue.
+    LimiterWake,
 }
 
 struct Rngs {
@@ -59,6 +75,8 @@ struct Rngs {
     service: StreamRng,
     patience: StreamRng,
     first_reply: StreamRng,
+    population: StreamRng,
+    states: StreamRng,
 }
 
 /// Per-agent duty bookkeeping.
@@ -66,6 +84,12 @@ struct Rngs {
 struct Duty {
     shift: Option<Instance>,
     break_timer: Option<TimerId>,
+    /// Timer of the next random state change, or of the end of the current one.
+    episode_timer: Option<TimerId>,
+    /// In a random state change.
+    in_episode: bool,
+    /// Suspended because it reached `suspend_at_open` open chats.
+    auto_suspended: bool,
 }
 
 /// Counts of what the loop did (for speed measurements).
@@ -93,12 +117,23 @@ pub struct Engine<'s> {
     on_break: Vec<u32>,
     break_waiters: Vec<(AgentId, u16)>,
     drain_scheduled: bool,
+    limiter_wake: Option<SimTime>,
     counted_open: u64,
     next_token: u64,
     stats: LoopStats,
+    /// Per queue: nobody can take its head right now (within one drain).
     blocked: Vec<bool>,
-    /// `0..groups`, for draining every group.
-    all_groups: Vec<usize>,
+    /// `0..queues`, for draining every queue.
+    all_queues: Vec<usize>,
+    /// Per agent: the queues it can serve when a slot frees.
+    drain_sets: Vec<Vec<usize>>,
+    /// Index of the main account's own queue (private contacts).
+    personal: usize,
+    main: Option<AgentId>,
+    /// `(assigned at, agent)` of recent assignments, for returning buyers.
+    recent_contacts: VecDeque<(SimTime, AgentId)>,
+    /// Whether any buyer can be private, direct or returning.
+    population: bool,
 }
 
 /// Runs replication `replication` of `scenario` and returns its results.
@@ -114,12 +149,32 @@ impl<'s> Engine<'s> {
     pub fn new(sc: &'s Scenario, replication: u32) -> Self {
         let seed = sc.run.seed;
         let s = |stream| stream_rng(seed, replication, stream);
+        let groups = sc.groups.len();
+        let personal = groups;
+        let main = sc.main_account().map(|m| m as AgentId);
+        let drain_sets = sc
+            .agents
+            .iter()
+            .map(|a| {
+                let mut set =
+                    if a.main_account && sc.routing.nobody_online == NobodyOnline::MainAccount {
+                        (0..groups).collect()
+                    } else {
+                        a.groups.clone()
+                    };
+                if a.main_account {
+                    set.push(personal);
+                }
+                set
+            })
+            .collect();
+        let b = &sc.buyers;
         let mut engine = Self {
             sc,
             queue: EventQueue::new(),
             agents: AgentPool::new(sc),
             router: Router::new(sc, s(Stream::Routing)),
-            waiting: WaitingQueue::new(sc.groups.len()),
+            waiting: WaitingQueue::new(groups + 1, sc.routing.queue_order),
             convs: Conversations::default(),
             generator: ArrivalGenerator::new(&sc.arrivals),
             rng: Rngs {
@@ -128,24 +183,35 @@ impl<'s> Engine<'s> {
                 service: s(Stream::Service),
                 patience: s(Stream::Patience),
                 first_reply: s(Stream::FirstReply),
+                population: s(Stream::Population),
+                states: s(Stream::States),
             },
             rec: Recorder::new(sc),
             state: StateCounters::default(),
             duty: vec![
                 Duty {
                     shift: None,
-                    break_timer: None
+                    break_timer: None,
+                    episode_timer: None,
+                    in_episode: false,
+                    auto_suspended: false,
                 };
                 sc.agents.len()
             ],
-            on_break: vec![0; sc.groups.len()],
+            on_break: vec![0; groups],
             break_waiters: Vec::new(),
             drain_scheduled: false,
+            limiter_wake: None,
             counted_open: 0,
             next_token: 0,
             stats: LoopStats::default(),
-            blocked: vec![false; sc.groups.len()],
-            all_groups: (0..sc.groups.len()).collect(),
+            blocked: vec![false; groups + 1],
+            all_queues: (0..=groups).collect(),
+            drain_sets,
+            personal,
+            main,
+            recent_contacts: VecDeque::new(),
+            population: b.private_share + b.direct_share + b.returning_share > 0.0,
         };
         for agent in 0..sc.agents.len() as AgentId {
             engine.plan_first_shift(agent);
@@ -196,6 +262,8 @@ impl<'s> Engine<'s> {
             self.stats.events += 1;
             self.rec.advance(now, &self.state);
             self.handle(now, event);
+            self.state.queue_len = self.waiting.buyers() as u64;
+            self.state.offline_pending = self.waiting.offline() as u64;
         }
         self.queue.now()
     }
@@ -204,18 +272,66 @@ impl<'s> Engine<'s> {
         match event {
             Event::Arrival { entry } => self.on_arrival(entry, now),
             Event::Patience { conv } => self.on_patience(conv, now),
+            Event::Overflow { conv } => self.on_overflow(conv, now),
             Event::ChatEnd { agent } => self.on_chat_end(agent, now),
             Event::ShiftStart { agent } => self.start_shift(agent, now),
             Event::ShiftEnd { agent } => self.end_shift(agent, now),
             Event::BreakDue { agent, index } => self.on_break_due(agent, index, now),
             Event::BreakEnd { agent } => self.end_break(agent, now),
+            Event::EpisodeDue { agent } => self.on_episode_due(agent, now),
+            Event::EpisodeEnd { agent } => self.end_episode(agent, now),
             Event::Drain => {
                 self.drain_scheduled = false;
-                let all = std::mem::take(&mut self.all_groups);
-                self.drain(&all, now);
-                self.all_groups = all;
+                self.drain_all(now);
+            }
+            Event::LimiterWake => {
+                if self.limiter_wake == Some(now) {
+                    self.limiter_wake = None;
+                }
+                self.drain_all(now);
             }
         }
+    }
+
+    fn drain_all(&mut self, now: SimTime) {
+        let all = std::mem::take(&mut self.all_queues);
+        self.drain(&all, now);
+        self.all_queues = all;
+    }
+
+    /// Who the buyer is: private contact, addressing an agent of the group,
+    /// returning to a recent agent, or new (population stream).
+    fn draw_kind(&mut self, group: usize, now: SimTime) -> BuyerKind {
+        if !self.population {
+            return BuyerKind::New;
+        }
+        let b = &self.sc.buyers;
+        let u: f64 = Open01.sample(&mut self.rng.population);
+        let v: f64 = self.rng.population.random();
+        if u < b.private_share {
+            return BuyerKind::Private;
+        }
+        if u < b.private_share + b.direct_share {
+            let members = self.router.members(group);
+            let k = ((v * members.len() as f64) as usize).min(members.len() - 1);
+            return BuyerKind::Direct(members[k]);
+        }
+        if u < b.private_share + b.direct_share + b.returning_share {
+            let horizon = now.saturating_sub(b.recency);
+            while self
+                .recent_contacts
+                .front()
+                .is_some_and(|&(t, _)| t < horizon)
+            {
+                self.recent_contacts.pop_front();
+            }
+            let n = self.recent_contacts.len();
+            if n > 0 {
+                let k = ((v * n as f64) as usize).min(n - 1);
+                return BuyerKind::Returning(self.recent_contacts[k].1);
+            }
+        }
+        BuyerKind::New
     }
 
     fn on_arrival(&mut self, entry: EntryPoint, now: SimTime) {
@@ -238,6 +354,7 @@ impl<'s> Engine<'s> {
         let first_reply_ms = sc.service.first_reply.as_ref().map_or(0, |d| {
             d.sample_ms(&mut self.rng.first_reply).round() as SimTime
         });
+        let kind = self.draw_kind(group, now);
         let iv = self.rec.interval_of(now);
         let token = self.next_token;
         self.next_token += 1;
@@ -246,66 +363,153 @@ impl<'s> Engine<'s> {
             arrived_at: now,
             entry,
             group,
+            queue: group,
+            kind,
+            offline: false,
+            served: false,
             vip,
             interval: iv,
             work_ms,
             first_reply_ms,
-            state: ConvState::Queued { patience: None },
+            state: ConvState::Queued {
+                patience: None,
+                overflow: None,
+                class: Class::Normal,
+            },
         });
         if let Some(iv) = iv {
             self.counted_open += 1;
             self.rec.on_offered(iv, group, vip);
         }
-        let request = ChatRequest { group, vip };
+        let request = ChatRequest { group, vip, kind };
         // A new chat never overtakes chats already waiting in its group. After
         // every handler a group with waiting chats has no eligible agent (chat
         // ends and break ends drain at once); agents coming on shift wait for
         // the one `Drain` event at that instant, which serves the queue in order.
-
-        let decision = if self.waiting.len_of(group) > 0 {
-            Decision::Queue
+        // Private, direct and returning buyers do not go through the group queue.
+        let decision = if kind == BuyerKind::New && self.waiting.buyers_in(group) > 0 {
+            self.router.no_agent(group, &mut self.agents)
         } else {
             self.router.route(&request, &mut self.agents, now)
         };
         match decision {
-            Decision::Assign { agent, .. } => self.assign(conv, agent, now),
+            Decision::Assign { agent, reason } => self.assign(conv, agent, reason, now),
             Decision::Queue => {
-                if let Some(iv) = iv {
-                    self.rec.on_queued(iv, group, vip);
+                let full = sc
+                    .routing
+                    .max_queue
+                    .is_some_and(|m| self.waiting.buyers() >= m as usize);
+                if full {
+                    self.leave_offline_message(conv, group, OfflineCause::QueueFull);
+                } else {
+                    self.enqueue(conv, group, patience_ms, now);
                 }
-                let timer = patience_ms.map(|p| {
-                    self.queue
-                        .schedule_timer(now.saturating_add(p), Event::Patience { conv })
-                });
-                self.convs.get_mut(conv).state = ConvState::Queued { patience: timer };
-                self.waiting.push(group, vip, Waiting { conv, token });
-                self.state.queue_len += 1;
+            }
+            Decision::Offline => {
+                self.leave_offline_message(conv, group, OfflineCause::NobodyOnline)
+            }
+            Decision::ForMain { offline: true } => {
+                self.leave_offline_message(conv, self.personal, OfflineCause::MainOffline)
+            }
+            Decision::ForMain { offline: false } => {
+                self.enqueue(conv, self.personal, patience_ms, now)
             }
         }
         self.schedule_next_arrival();
     }
 
-    fn assign(&mut self, conv: u32, agent: AgentId, now: SimTime) {
+    /// Puts a live buyer in queue `q` (VIP or normal class), with its
+    /// patience and overflow timers.
+    fn enqueue(&mut self, conv: u32, q: usize, patience_ms: Option<SimTime>, now: SimTime) {
+        let c = self.convs.get(conv);
+        let (vip, token, arrived_at, counted) = (c.vip, c.token, c.arrived_at, c.interval);
+        if let Some(iv) = counted {
+            self.rec.on_queued(iv, c.group, vip);
+        }
+        let patience = patience_ms.map(|p| {
+            self.queue
+                .schedule_timer(now.saturating_add(p), Event::Patience { conv })
+        });
+        let overflow = self.overflow_timer(conv, q, now);
+        let class = if vip { Class::Vip } else { Class::Normal };
+        let c = self.convs.get_mut(conv);
+        c.queue = q;
+        c.state = ConvState::Queued {
+            patience,
+            overflow,
+            class,
+        };
+        self.waiting.push(
+            q,
+            class,
+            Waiting {
+                conv,
+                token,
+                at: arrived_at,
+            },
+        );
+        self.wake_for_limiter(q, now);
+    }
+
+    fn overflow_timer(&mut self, conv: u32, q: usize, now: SimTime) -> Option<TimerId> {
+        let (_, after) = self.sc.groups.get(q)?.overflow?;
+        Some(
+            self.queue
+                .schedule_timer(now.saturating_add(after), Event::Overflow { conv }),
+        )
+    }
+
+    /// Makes the chat an offline message in queue `q` (no timers: nobody waits live).
+    fn leave_offline_message(&mut self, conv: u32, q: usize, cause: OfflineCause) {
+        let c = self.convs.get_mut(conv);
+        c.offline = true;
+        c.queue = q;
+        c.state = ConvState::Queued {
+            patience: None,
+            overflow: None,
+            class: Class::Offline,
+        };
+        let w = Waiting {
+            conv,
+            token: c.token,
+            at: c.arrived_at,
+        };
+        if let Some(iv) = c.interval {
+            self.rec.on_offline(iv, cause);
+        }
+        self.waiting.push(q, Class::Offline, w);
+    }
+
+    fn assign(&mut self, conv: u32, agent: AgentId, reason: Reason, now: SimTime) {
+        let _ = reason;
         let c = self.convs.get_mut(conv);
         if let ConvState::Queued {
-            patience: Some(timer),
+            patience, overflow, ..
         } = c.state
         {
-            self.queue.cancel(timer);
+            for timer in [patience, overflow].into_iter().flatten() {
+                self.queue.cancel(timer);
+            }
         }
         c.state = ConvState::InService { agent, since: now };
-        let (group, vip, work_ms, interval, arrived_at, first_reply_ms) = (
+        let first_time = !std::mem::replace(&mut c.served, true);
+        let (group, vip, work_ms, interval, arrived_at, first_reply_ms, offline) = (
             c.group,
             c.vip,
             c.work_ms,
             c.interval,
             c.arrived_at,
             c.first_reply_ms,
+            c.offline,
         );
-        if let Some(iv) = interval {
+        if let (Some(iv), true) = (interval, first_time) {
             let wait = now - arrived_at;
-            self.rec
-                .on_answered(iv, group, vip, wait, wait.saturating_add(first_reply_ms));
+            let frt = wait.saturating_add(first_reply_ms);
+            if offline {
+                self.rec.on_offline_answered(frt);
+            } else {
+                self.rec.on_answered(iv, group, vip, wait, frt);
+            }
         }
         let a = self.agents.get(agent);
         self.rec
@@ -317,11 +521,24 @@ impl<'s> Engine<'s> {
             .unwrap_or(0);
         self.rec.on_assigned(agent as usize, group_pos, now);
         self.state.sessions += 1;
-        if a.presence != Presence::Offline {
+        if a.presence.on_shift() {
             self.state.sessions_on_shift += 1;
+        }
+        self.router.on_assigned(agent, now);
+        if self.sc.buyers.returning_share > 0.0 {
+            if self.recent_contacts.len() == RECENT_CONTACTS_LIMIT {
+                self.recent_contacts.pop_front();
+            }
+            self.recent_contacts.push_back((now, agent));
         }
         self.agents.start_chat(agent, conv, work_ms, now);
         self.retime(agent);
+        let a = self.agents.get(agent);
+        let limit = self.sc.agents[agent as usize].suspend_at;
+        if a.presence == Presence::Online && limit.is_some_and(|n| a.open >= n) {
+            self.duty[agent as usize].auto_suspended = true;
+            self.set_presence(agent, Presence::Suspended, now);
+        }
     }
 
     /// Keeps the agent's chat-end timer on its earliest end at the current speed.
@@ -342,7 +559,7 @@ impl<'s> Engine<'s> {
         let a = self.agents.get(agent);
         self.rec
             .agent_advance(agent as usize, now, a.open, a.presence);
-        let on_shift = a.presence != Presence::Offline;
+        let on_shift = a.presence.on_shift();
         self.agents.set_end_timer(agent, None);
         let Some(conv) = self.agents.end_earliest(agent, now) else {
             return;
@@ -360,62 +577,151 @@ impl<'s> Engine<'s> {
         }
         self.convs.remove(conv);
         self.retime(agent);
-        if self.agents.get(agent).accepts_new() && !self.waiting.is_empty() {
-            let sc = self.sc;
-            self.drain(&sc.agents[agent as usize].groups, now);
+        let a = self.agents.get(agent);
+        let limit = self.sc.agents[agent as usize].suspend_at;
+        if self.duty[agent as usize].auto_suspended
+            && a.presence == Presence::Suspended
+            && limit.is_none_or(|n| a.open < n)
+        {
+            self.settle_online(agent, now);
+        }
+        self.drain_for(agent, now);
+    }
+
+    /// Drains the queues `agent` serves if it may take a chat from them now.
+    fn drain_for(&mut self, agent: AgentId, now: SimTime) {
+        let a = self.agents.get(agent);
+        if a.presence.on_shift() && a.open < a.cap && !self.waiting.is_empty() {
+            let sets = std::mem::take(&mut self.drain_sets);
+            self.drain(&sets[agent as usize], now);
+            self.drain_sets = sets;
         }
     }
 
     fn on_patience(&mut self, conv: u32, now: SimTime) {
         let c = self.convs.get(conv);
-        debug_assert!(
-            matches!(c.state, ConvState::Queued { .. }),
-            "patience timers are cancelled at assignment"
-        );
-        let (group, interval, arrived_at) = (c.group, c.interval, c.arrived_at);
-        self.waiting.forget(group);
-        self.state.queue_len -= 1;
+        let ConvState::Queued {
+            overflow, class, ..
+        } = c.state
+        else {
+            unreachable!("patience timers are cancelled at assignment");
+        };
+        let (q, interval, arrived_at) = (c.queue, c.interval, c.arrived_at);
+        if let Some(timer) = overflow {
+            self.queue.cancel(timer);
+        }
+        self.waiting.forget(q, class);
         if let Some(iv) = interval {
             self.rec.on_abandoned(iv, now - arrived_at);
+        }
+        if self.sc.routing.abandon_to_offline {
+            self.leave_offline_message(conv, q, OfflineCause::Abandoned);
+            return;
+        }
+        if interval.is_some() {
             self.counted_open -= 1;
         }
         self.convs.remove(conv);
     }
 
-    /// Assigns waiting chats of `groups` (shop-wide order: VIP first, then
-    /// earliest arrival) while their groups have an eligible agent.
-    fn drain(&mut self, groups: &[usize], now: SimTime) {
+    fn on_overflow(&mut self, conv: u32, now: SimTime) {
+        let c = self.convs.get(conv);
+        let ConvState::Queued {
+            patience, class, ..
+        } = c.state
+        else {
+            unreachable!("overflow timers are cancelled when the chat leaves the queue");
+        };
+        let from = c.queue;
+        let Some((to, _)) = self.sc.groups[from].overflow else {
+            return;
+        };
+        self.waiting.forget(from, class);
+        let w = Waiting {
+            conv,
+            token: c.token,
+            at: c.arrived_at,
+        };
+        if c.interval.is_some() {
+            self.rec.on_overflowed();
+        }
+        let overflow = self.overflow_timer(conv, to, now);
+        let c = self.convs.get_mut(conv);
+        c.queue = to;
+        c.state = ConvState::Queued {
+            patience,
+            overflow,
+            class,
+        };
+        self.waiting.push(to, class, w);
+        self.drain(&[to], now);
+    }
+
+    /// Assigns waiting chats of `queues` in the shop-wide order (golden
+    /// 2-minute overdue first if enabled, then VIP, then other buyers, then
+    /// offline messages) while someone can take them.
+    fn drain(&mut self, queues: &[usize], now: SimTime) {
         if self.waiting.is_empty() {
             return;
         }
+        let overdue_at = if self.sc.routing.golden_priority {
+            now.checked_sub(GOLDEN_MS)
+        } else {
+            None
+        };
         loop {
-            let mut best: Option<(bool, Waiting, usize)> = None;
-            for &g in groups {
-                if self.blocked[g] {
+            let mut best: Option<(crate::routing::Head, usize)> = None;
+            for &q in queues {
+                if self.blocked[q] {
                     continue;
                 }
                 let convs = &self.convs;
-                let Some((vip, w)) = self.waiting.head(g, |w| convs.is_queued(w.conv, w.token))
-                else {
+                let live = |w: Waiting, class| convs.is_queued(w.conv, w.token, q, class);
+                let Some(head) = self.waiting.head(q, live, overdue_at) else {
                     continue;
                 };
-                let better = best.is_none_or(|(bv, bw, _)| (!vip, w.token) < (!bv, bw.token));
-                if better {
-                    best = Some((vip, w, g));
+                if best.is_none_or(|(b, _)| head.key < b.key) {
+                    best = Some((head, q));
                 }
             }
-            let Some((vip, w, g)) = best else { break };
-            match self.router.select(g, &mut self.agents, now) {
-                Some(agent) => {
-                    self.waiting.pop_head(g, vip);
-                    self.state.queue_len -= 1;
-                    self.assign(w.conv, agent, now);
+            let Some((head, q)) = best else { break };
+            let target = if q == self.personal {
+                self.main
+                    .filter(|&m| {
+                        let a = self.agents.get(m);
+                        a.presence.on_shift() && a.open < a.cap
+                    })
+                    .map(|m| (m, Reason::Private))
+            } else {
+                self.router.route_group(q, &mut self.agents, now)
+            };
+            match target {
+                Some((agent, reason)) => {
+                    self.waiting.take(q, &head);
+                    self.assign(head.entry.conv, agent, reason, now);
                 }
-                None => self.blocked[g] = true,
+                None => {
+                    self.blocked[q] = true;
+                    self.wake_for_limiter(q, now);
+                }
             }
         }
-        for &g in groups {
-            self.blocked[g] = false;
+        for &q in queues {
+            self.blocked[q] = false;
+        }
+    }
+
+    /// Under the fairness limiter, makes sure the queue is drained again
+    /// when an agent of group `q` is released.
+    fn wake_for_limiter(&mut self, q: usize, now: SimTime) {
+        if self.sc.routing.fairness.is_none() || q >= self.sc.groups.len() {
+            return;
+        }
+        if let Some(t) = self.router.next_release(q, &self.agents, now)
+            && self.limiter_wake.is_none_or(|w| w < now || w > t)
+        {
+            self.limiter_wake = Some(t);
+            self.queue.schedule(t, Event::LimiterWake);
         }
     }
 
@@ -423,8 +729,8 @@ impl<'s> Engine<'s> {
         let a = self.agents.get(agent);
         self.rec
             .agent_advance(agent as usize, now, a.open, a.presence);
-        let was_on = a.presence != Presence::Offline;
-        let is_on = presence != Presence::Offline;
+        let was_on = a.presence.on_shift();
+        let is_on = presence.on_shift();
         let (cap, open, old) = (u64::from(a.cap), u64::from(a.open), a.presence);
         match (was_on, is_on) {
             (false, true) => {
@@ -446,10 +752,33 @@ impl<'s> Engine<'s> {
             self.state.agents_on_break += 1;
         }
         self.agents.set_presence(agent, presence, now);
+        if presence == Presence::Online && !self.break_waiters.is_empty() {
+            self.release_waiting_breaks(now);
+        }
+    }
+
+    /// Back to taking chats: online, or suspended if it holds `suspend_at_open` chats.
+    fn settle_online(&mut self, agent: AgentId, now: SimTime) {
+        let open = self.agents.get(agent).open;
+        let suspend = self.sc.agents[agent as usize]
+            .suspend_at
+            .is_some_and(|n| open >= n);
+        self.duty[agent as usize].auto_suspended = suspend;
+        let p = if suspend {
+            Presence::Suspended
+        } else {
+            Presence::Online
+        };
+        self.set_presence(agent, p, now);
     }
 
     fn go_on_shift(&mut self, agent: AgentId, now: SimTime) {
-        self.set_presence(agent, Presence::Online, now);
+        if self.agents.get(agent).frozen {
+            self.agents.set_frozen(agent, false, now);
+            self.retime(agent);
+        }
+        self.settle_online(agent, now);
+        self.schedule_episode(agent, now);
         if !self.waiting.is_empty() && !self.drain_scheduled {
             self.drain_scheduled = true;
             self.queue.schedule(now, Event::Drain);
@@ -483,11 +812,38 @@ impl<'s> Engine<'s> {
     }
 
     fn end_shift(&mut self, agent: AgentId, now: SimTime) {
-        if let Some(timer) = self.duty[agent as usize].break_timer.take() {
+        let duty = &mut self.duty[agent as usize];
+        let (break_timer, episode_timer) = (duty.break_timer.take(), duty.episode_timer.take());
+        duty.in_episode = false;
+        duty.auto_suspended = false;
+        if let Some(timer) = episode_timer {
+            self.queue.cancel(timer);
+        }
+        if let Some(timer) = break_timer {
             self.queue.cancel(timer);
             self.leave_break_counts(agent);
         }
-        self.set_presence(agent, Presence::Offline, now);
+        match self.sc.routing.shift_end {
+            ShiftEnd::Finish => self.set_presence(agent, Presence::Offline, now),
+            ShiftEnd::Stuck => {
+                self.set_presence(agent, Presence::Offline, now);
+                self.agents.set_frozen(agent, true, now);
+                self.retime(agent);
+            }
+            ShiftEnd::Reroute => {
+                let a = self.agents.get(agent);
+                self.rec
+                    .agent_advance(agent as usize, now, a.open, a.presence);
+                let chats = self.agents.take_all(agent, now);
+                self.state.sessions -= chats.len() as u64;
+                self.state.sessions_on_shift -= chats.len() as u64;
+                self.retime(agent);
+                self.set_presence(agent, Presence::Offline, now);
+                for (conv, remaining) in chats {
+                    self.reroute(conv, remaining, now);
+                }
+            }
+        }
         self.release_waiting_breaks(now);
         let spec = &self.sc.agents[agent as usize];
         let plan = self.sc.entries[spec.entry]
@@ -501,6 +857,27 @@ impl<'s> Engine<'s> {
                 inst.start.max(now as i64) as SimTime,
                 Event::ShiftStart { agent },
             );
+        }
+    }
+
+    /// A chat ended at its agent's shift end: the buyer's next message is
+    /// routed again with the work that was left (no second first response,
+    /// no patience: the buyer is mid-conversation).
+    fn reroute(&mut self, conv: u32, remaining: f64, now: SimTime) {
+        let c = self.convs.get_mut(conv);
+        c.work_ms = remaining;
+        let (q, counted) = (c.queue, c.interval.is_some());
+        if counted {
+            self.rec.on_rerouted();
+        }
+        let target = if q == self.personal {
+            None
+        } else {
+            self.router.route_group(q, &mut self.agents, now)
+        };
+        match target {
+            Some((agent, reason)) => self.assign(conv, agent, reason, now),
+            None => self.enqueue(conv, q, None, now),
         }
     }
 
@@ -521,8 +898,8 @@ impl<'s> Engine<'s> {
             {
                 self.start_break(agent, index, now);
             }
-            // Capped, or still on (or waiting for) an earlier break: wait its turn.
-            Presence::Online | Presence::Break => self.break_waiters.push((agent, index)),
+            // Capped, busy, suspended, or still on (or waiting for) an earlier break: wait its turn.
+            _ => self.break_waiters.push((agent, index)),
         }
     }
 
@@ -553,17 +930,14 @@ impl<'s> Engine<'s> {
     fn end_break(&mut self, agent: AgentId, now: SimTime) {
         self.duty[agent as usize].break_timer = None;
         self.leave_break_counts(agent);
-        self.set_presence(agent, Presence::Online, now);
+        self.settle_online(agent, now);
         self.release_waiting_breaks(now);
-        if !self.waiting.is_empty() {
-            let sc = self.sc;
-            self.drain(&sc.agents[agent as usize].groups, now);
-        }
+        self.drain_for(agent, now);
     }
 
     /// Starts deferred breaks, first come first served, where the caps now
-    /// allow. Breaks of agents off shift are dropped; breaks of agents still
-    /// on an earlier break keep their place.
+    /// allow. Breaks of agents off shift are dropped; breaks of agents not
+    /// online (on an earlier break, busy, suspended) keep their place.
     fn release_waiting_breaks(&mut self, now: SimTime) {
         let mut i = 0;
         while i < self.break_waiters.len() {
@@ -576,9 +950,67 @@ impl<'s> Engine<'s> {
                     self.break_waiters.remove(i);
                     self.start_break(agent, index, now);
                 }
-                Presence::Online | Presence::Break => i += 1,
+                _ => i += 1,
             }
         }
+    }
+
+    /// Schedules the agent's next random state change (memoryless, at the
+    /// total rate of its entry's episodes).
+    fn schedule_episode(&mut self, agent: AgentId, now: SimTime) {
+        let episodes = &self.sc.entries[self.sc.agents[agent as usize].entry].episodes;
+        let rate: f64 = episodes.iter().map(|e| e.rate_per_hour).sum();
+        if rate <= 0.0 {
+            return;
+        }
+        let u: f64 = Open01.sample(&mut self.rng.states);
+        let gap = (-u.ln() / rate * HOUR_MS as f64).min(366.0 * DAY_MS as f64);
+        let timer = self.queue.schedule_timer(
+            now.saturating_add(gap.ceil() as SimTime),
+            Event::EpisodeDue { agent },
+        );
+        self.duty[agent as usize].episode_timer = Some(timer);
+    }
+
+    fn on_episode_due(&mut self, agent: AgentId, now: SimTime) {
+        self.duty[agent as usize].episode_timer = None;
+        if self.agents.get(agent).presence != Presence::Online {
+            // Only an online agent changes state at random; try again later.
+            self.schedule_episode(agent, now);
+            return;
+        }
+        let episodes = &self.sc.entries[self.sc.agents[agent as usize].entry].episodes;
+        let rate: f64 = episodes.iter().map(|e| e.rate_per_hour).sum();
+        let mut pick = self.rng.states.random::<f64>() * rate;
+        let episode = episodes
+            .iter()
+            .find(|e| {
+                pick -= e.rate_per_hour;
+                pick < 0.0
+            })
+            .unwrap_or(&episodes[episodes.len() - 1]);
+        let length = episode.length.sample_ms(&mut self.rng.states).round() as SimTime;
+        let presence = match episode.state {
+            EpisodeState::Busy => Presence::Busy,
+            EpisodeState::Break => Presence::Break,
+            EpisodeState::Suspended => Presence::Suspended,
+        };
+        self.set_presence(agent, presence, now);
+        let duty = &mut self.duty[agent as usize];
+        duty.in_episode = true;
+        duty.episode_timer = Some(self.queue.schedule_timer(
+            now.saturating_add(length.max(1)),
+            Event::EpisodeEnd { agent },
+        ));
+    }
+
+    fn end_episode(&mut self, agent: AgentId, now: SimTime) {
+        let duty = &mut self.duty[agent as usize];
+        duty.episode_timer = None;
+        duty.in_episode = false;
+        self.settle_online(agent, now);
+        self.drain_for(agent, now);
+        self.schedule_episode(agent, now);
     }
 
     /// Marks what is still open as unfinished and closes the books.
@@ -586,6 +1018,9 @@ impl<'s> Engine<'s> {
         let stop = end.max(self.sc.run.measure_to());
         for c in self.convs.live() {
             match (c.interval, c.state) {
+                (Some(_), ConvState::Queued { .. }) if c.offline => {
+                    self.rec.on_offline_unanswered()
+                }
                 (Some(iv), ConvState::Queued { .. }) => {
                     self.rec.on_unfinished(iv, stop - c.arrived_at)
                 }

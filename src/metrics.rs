@@ -37,6 +37,8 @@ pub struct StateCounters {
     pub cap_on_shift: u64,
     /// Chats held by agents on shift.
     pub sessions_on_shift: u64,
+    /// Offline messages not yet picked up.
+    pub offline_pending: u64,
 }
 
 impl StateCounters {
@@ -49,12 +51,13 @@ impl StateCounters {
         v[state_col::AGENTS_ON_BREAK] = self.agents_on_break as f64;
         v[state_col::CAP_ON_SHIFT] = self.cap_on_shift as f64;
         v[state_col::SESSIONS_ON_SHIFT] = self.sessions_on_shift as f64;
+        v[state_col::OFFLINE_PENDING] = self.offline_pending as f64;
         v
     }
 }
 
 /// Number of state integrals per interval (the fields of [`StateCounters`]).
-pub const STATE_FIELDS: usize = 6;
+pub const STATE_FIELDS: usize = 7;
 
 /// Per-interval state integrals (offsets into a row of value·ms).
 pub mod state_col {
@@ -70,6 +73,8 @@ pub mod state_col {
     pub const CAP_ON_SHIFT: usize = 4;
     /// Chats held by agents on shift.
     pub const SESSIONS_ON_SHIFT: usize = 5;
+    /// Offline messages not yet picked up.
+    pub const OFFLINE_PENDING: usize = 6;
 }
 
 /// Length of a per-interval chat row for `thresholds` first-response thresholds.
@@ -109,8 +114,10 @@ pub mod chat_col {
     pub const SUM_WAIT_ANSWERED_MS: usize = 4;
     /// Chats still waiting when the simulation stopped.
     pub const UNFINISHED: usize = 5;
+    /// Chats that became offline messages.
+    pub const OFFLINE: usize = 6;
     /// First of the "first reply within threshold k" counters.
-    pub const WITHIN: usize = 6;
+    pub const WITHIN: usize = 7;
 }
 
 /// Accounting of one agent over the measured window.
@@ -121,6 +128,10 @@ pub struct AgentAccount {
     pub on_shift_ms: f64,
     /// On break, ms.
     pub break_ms: f64,
+    /// Busy (忙碌), ms.
+    pub busy_ms: f64,
+    /// Suspended (挂起), ms.
+    pub suspended_ms: f64,
     /// ∫ open chats dt while on shift, chat·ms.
     pub open_ms: f64,
     /// ∫ open chats dt while off shift (finishing chats after the shift), chat·ms.
@@ -180,6 +191,16 @@ pub struct Recorder {
     completed: u64,
     sum_session_ms: f64,
     sessions_unfinished: u64,
+    /// Offline messages by cause (see [`OfflineCause`]).
+    offline_by_cause: [u64; 4],
+    offline_answered: u64,
+    offline_unanswered: u64,
+    offline_delay_ms: Histogram<u64>,
+    sum_offline_delay_ms: f64,
+    rerouted: u64,
+    overflowed: u64,
+    processing_after: Option<Millis>,
+    processing_messages: u64,
     /// Per group.
     groups: Vec<ClassTally>,
     /// VIP buyers.
@@ -223,7 +244,21 @@ impl ClassTally {
     }
 }
 
-const GOLDEN_MS: Millis = 120_000;
+/// The golden 2-minute rule (黄金2分钟), ms.
+pub const GOLDEN_MS: Millis = 120_000;
+
+/// Why a chat became an offline message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OfflineCause {
+    /// Nobody of its group was online (Feige).
+    NobodyOnline = 0,
+    /// The queue was at `max_queue`.
+    QueueFull = 1,
+    /// The buyer left the queue (Feige keeps the chat as an offline message).
+    Abandoned = 2,
+    /// A private contact while the main account was offline.
+    MainOffline = 3,
+}
 
 impl Recorder {
     /// A recorder for one replication of `scenario`.
@@ -258,6 +293,15 @@ impl Recorder {
             completed: 0,
             sum_session_ms: 0.0,
             sessions_unfinished: 0,
+            offline_by_cause: [0; 4],
+            offline_answered: 0,
+            offline_unanswered: 0,
+            offline_delay_ms: histogram(),
+            sum_offline_delay_ms: 0.0,
+            rerouted: 0,
+            overflowed: 0,
+            processing_after: scenario.routing.processing_message_after,
+            processing_messages: 0,
             groups: vec![ClassTally::default(); scenario.groups.len()],
             vip: ClassTally::default(),
             agents: empty_accounts(scenario),
@@ -311,15 +355,17 @@ impl Recorder {
             return;
         }
         let dt = (end - t) as f64;
+        if presence == Presence::Offline {
+            acc.overtime_open_ms += f64::from(open) * dt;
+            return;
+        }
+        acc.on_shift_ms += dt;
+        acc.open_ms += f64::from(open) * dt;
         match presence {
-            Presence::Offline => acc.overtime_open_ms += f64::from(open) * dt,
-            Presence::Online | Presence::Break => {
-                acc.on_shift_ms += dt;
-                acc.open_ms += f64::from(open) * dt;
-                if presence == Presence::Break {
-                    acc.break_ms += dt;
-                }
-            }
+            Presence::Break => acc.break_ms += dt,
+            Presence::Busy => acc.busy_ms += dt,
+            Presence::Suspended => acc.suspended_ms += dt,
+            Presence::Online | Presence::Offline => {}
         }
     }
 
@@ -370,6 +416,7 @@ impl Recorder {
             tally.sum_wait_answered_ms += wait_ms as f64;
         }
         self.sum_frt_ms += frt_ms as f64;
+        self.note_processing(frt_ms);
         self.frt_ms.saturating_record(frt_ms);
         self.wait_answered_ms.saturating_record(wait_ms);
     }
@@ -379,6 +426,7 @@ impl Recorder {
     pub fn on_abandoned(&mut self, iv: u32, wait_ms: Millis) {
         self.add(iv, chat_col::ABANDONED, 1.0);
         self.sum_wait_abandoned_ms += wait_ms as f64;
+        self.note_processing(wait_ms);
         for (k, &t) in self.thresholds_ms.iter().enumerate() {
             if wait_ms <= t {
                 self.short_abandons[k] += 1;
@@ -390,6 +438,44 @@ impl Recorder {
     pub fn on_unfinished(&mut self, iv: u32, waited_ms: Millis) {
         self.add(iv, chat_col::UNFINISHED, 1.0);
         self.sum_wait_unfinished_ms += waited_ms as f64;
+        self.note_processing(waited_ms);
+    }
+
+    /// The automatic "processing" message went out if the buyer was still
+    /// without a human reply at its age.
+    #[inline]
+    fn note_processing(&mut self, no_reply_for_ms: Millis) {
+        if self.processing_after.is_some_and(|t| no_reply_for_ms > t) {
+            self.processing_messages += 1;
+        }
+    }
+
+    /// A counted chat became an offline message.
+    pub fn on_offline(&mut self, iv: u32, cause: OfflineCause) {
+        self.add(iv, chat_col::OFFLINE, 1.0);
+        self.offline_by_cause[cause as usize] += 1;
+    }
+
+    /// A counted offline message was picked up; the reply came `delay_ms` after the buyer's message.
+    pub fn on_offline_answered(&mut self, delay_ms: Millis) {
+        self.offline_answered += 1;
+        self.sum_offline_delay_ms += delay_ms as f64;
+        self.offline_delay_ms.saturating_record(delay_ms);
+    }
+
+    /// A counted offline message was still pending when the simulation stopped.
+    pub fn on_offline_unanswered(&mut self) {
+        self.offline_unanswered += 1;
+    }
+
+    /// A counted chat in service was ended at its agent's shift end and routed again.
+    pub fn on_rerouted(&mut self) {
+        self.rerouted += 1;
+    }
+
+    /// A counted chat moved to its group's overflow group.
+    pub fn on_overflowed(&mut self) {
+        self.overflowed += 1;
     }
 
     /// A counted chat's session ended after `session_ms` with an agent.
@@ -491,10 +577,14 @@ impl Recorder {
         let all_waits = t[chat_col::SUM_WAIT_ANSWERED_MS]
             + self.sum_wait_abandoned_ms
             + self.sum_wait_unfinished_ms;
+        let left_message_at_once = (self.offline_by_cause[OfflineCause::NobodyOnline as usize]
+            + self.offline_by_cause[OfflineCause::QueueFull as usize]
+            + self.offline_by_cause[OfflineCause::MainOffline as usize])
+            as f64;
         put(
             "mean_wait_all_s",
-            div(all_waits, offered) / 1e3,
-            "mean over offered chats of the time spent waiting, min(wait, patience); unfinished chats count the time they had waited; seconds",
+            div(all_waits, offered - left_message_at_once) / 1e3,
+            "mean over offered chats of the time spent waiting live, min(wait, patience); unfinished chats count the time they had waited; chats that became offline messages on arrival (nobody waited) are left out; seconds",
         );
         let q = |h: &Histogram<u64>, p: f64| {
             if h.is_empty() {
@@ -560,6 +650,79 @@ impl Recorder {
             self.sessions_unfinished as f64,
             "counted chats still with an agent when the simulation stopped",
         );
+        put(
+            "offline_messages",
+            t[chat_col::OFFLINE],
+            "offered chats that became offline messages (离线留言): nobody of the group online, queue full, abandoned in the queue with abandon_to_offline, or a private contact while the main account was offline; never counted as answered",
+        );
+        for (cause, name, what) in [
+            (
+                OfflineCause::NobodyOnline,
+                "nobody_online",
+                "because nobody of the group was online",
+            ),
+            (
+                OfflineCause::QueueFull,
+                "queue_full",
+                "because the queue was at max_queue",
+            ),
+            (
+                OfflineCause::Abandoned,
+                "abandoned",
+                "after the buyer abandoned the queue (also counted in abandoned)",
+            ),
+            (
+                OfflineCause::MainOffline,
+                "main_offline",
+                "as private contacts while the main account was offline",
+            ),
+        ] {
+            put(
+                &format!("offline_messages.{name}"),
+                self.offline_by_cause[cause as usize] as f64,
+                &format!("offered chats that became offline messages {what}"),
+            );
+        }
+        put(
+            "offline_answered",
+            self.offline_answered as f64,
+            "offline messages of counted chats picked up by an agent",
+        );
+        put(
+            "offline_unanswered",
+            self.offline_unanswered as f64,
+            "offline messages of counted chats still pending when the simulation stopped",
+        );
+        put(
+            "offline_answer_delay_mean_s",
+            div(self.sum_offline_delay_ms, self.offline_answered as f64) / 1e3,
+            "mean time from the buyer's message (arrival) to the first human reply of answered offline messages, seconds",
+        );
+        put(
+            "offline_answer_delay_p90_s",
+            q(&self.offline_delay_ms, 0.9),
+            "90th percentile of the answer delay of answered offline messages, seconds",
+        );
+        put(
+            "rerouted",
+            self.rerouted as f64,
+            "counted chats in service ended at their agent's shift end and routed again (shift_end = \"reroute\")",
+        );
+        put(
+            "overflowed",
+            self.overflowed as f64,
+            "counted chats that moved to their group's overflow group after waiting overflow_after",
+        );
+        if let Some(t) = self.processing_after {
+            put(
+                "processing_messages",
+                self.processing_messages as f64,
+                &format!(
+                    "counted chats still without a human reply {} after arrival, which got the automatic \"正在为您处理中…\" message (not a response)",
+                    crate::time::format_duration(t)
+                ),
+            );
+        }
         let state_totals = column_sums(&self.state, STATE_FIELDS);
         let window_ms = (self.to - self.from) as f64;
         put(

@@ -238,6 +238,8 @@ fn series(sc: &Scenario, chat_sums: &[f64], state_sums: &[f64], reps: u32) -> Se
             "agents_on_break",
             "sessions_in_service_mean",
             "occupancy",
+            "offline_messages",
+            "offline_pending_mean",
         ]
         .map(String::from),
     );
@@ -275,6 +277,8 @@ fn series(sc: &Scenario, chat_sums: &[f64], state_sums: &[f64], reps: u32) -> Se
                 state[state_col::SESSIONS_ON_SHIFT],
                 state[state_col::CAP_ON_SHIFT],
             ),
+            chat[chat_col::OFFLINE] / r,
+            state[state_col::OFFLINE_PENDING] / time,
         ]);
         rows.push(row);
     }

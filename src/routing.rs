@@ -1,12 +1,21 @@
 //! Routing (分流): which agent gets a new chat, and the shop-wide waiting queue.
 //!
-//! [`Router::route`] follows the decision order of DOMAIN.md §4. This first
-//! cut implements steps 4–6: the chat's group comes from its entry point, the
-//! group's [`PolicyKind`] selects among eligible agents, and when nobody is
-//! eligible the chat waits in the [`WaitingQueue`] (VIP first, FIFO within a
-//! class). The earlier steps (private contact, directly addressed, sticky)
-//! and later ones (offline messages, overflow) slot in as further arms of
-//! [`Decision`] and [`Reason`] without changing the callers.
+//! [`Router::route`] follows the decision order of DOMAIN.md §4:
+//!
+//! 1. a private contact (私密联系人) goes to the main account only — held for
+//!    it while it is at its cap, an offline message while it is offline;
+//! 2. a buyer who addresses an agent directly reaches it if it is online or
+//!    suspended (and under its cap, `direct_respects_cap`);
+//! 3. a returning buyer reaches the agent who served them within the
+//!    recency window if it is routable, online or suspended (and under its
+//!    cap, `sticky_respects_cap`);
+//! 4. otherwise the chat's group (from its entry point) and 5. the group's
+//!    [`PolicyKind`] among eligible agents (online, routable, under cap, not
+//!    held back by the fairness limiter);
+//! 6. nobody eligible: the chat waits in the [`WaitingQueue`];
+//! 7. nobody of the group online at all: by `nobody_online`, still the queue,
+//!    an offline message, or the main account even if suspended (spread
+//!    evenly over suspended accounts when sub-accounts are suspended too).
 //!
 //! Invariant: every choice is deterministic given the state and the routing
 //! random stream; ties always fall back to the lower agent id.
@@ -16,12 +25,27 @@ mod policy;
 mod queue;
 
 pub use policy::PolicyKind;
-pub use queue::{Waiting, WaitingQueue};
+pub use queue::{Class, Head, Waiting, WaitingQueue};
 
-use crate::agents::{AgentId, AgentPool};
+use std::collections::VecDeque;
+
+use crate::agents::{AgentId, AgentPool, Presence};
 use crate::kernel::StreamRng;
-use crate::scenario::Scenario;
+use crate::scenario::{Fairness, NobodyOnline, Scenario};
 use crate::time::SimTime;
+
+/// Who the buyer of a new chat is, for routing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuyerKind {
+    /// A new contact: routed by group and policy.
+    New,
+    /// Returning to the agent who served them recently.
+    Returning(AgentId),
+    /// Addressing this agent directly.
+    Direct(AgentId),
+    /// A private contact of the main account.
+    Private,
+}
 
 /// What routing needs to know about a new chat.
 #[derive(Debug, Clone, Copy)]
@@ -30,13 +54,39 @@ pub struct ChatRequest {
     pub group: usize,
     /// VIP buyers queue ahead of others.
     pub vip: bool,
+    /// Who the buyer is.
+    pub kind: BuyerKind,
 }
 
 /// Why a chat went where it did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
+    /// A private contact, to the main account.
+    Private,
+    /// The buyer addressed this agent.
+    Direct,
+    /// The buyer's recent agent (sticky).
+    Sticky,
     /// Selected by the group's policy.
     Policy(PolicyKind),
+    /// Nobody of the group online: the main account (Taobao).
+    MainFallback,
+    /// Nobody online and sub-accounts suspended: spread evenly over suspended accounts (Taobao).
+    SuspendedSpread,
+}
+
+impl Reason {
+    /// Name used in traces.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::Private => "private_contact",
+            Reason::Direct => "direct",
+            Reason::Sticky => "sticky",
+            Reason::Policy(p) => p.name(),
+            Reason::MainFallback => "main_account_fallback",
+            Reason::SuspendedSpread => "suspended_spread",
+        }
+    }
 }
 
 /// The outcome of routing a new chat.
@@ -49,8 +99,16 @@ pub enum Decision {
         /// Why.
         reason: Reason,
     },
-    /// Nobody eligible: wait in the queue.
+    /// Nobody eligible: wait in the group's queue.
     Queue,
+    /// Nobody of the group online: an offline message in the group's pool.
+    Offline,
+    /// A private contact the main account cannot take now: held for it, as
+    /// an offline message if `offline` (main is off shift).
+    ForMain {
+        /// Main is offline.
+        offline: bool,
+    },
 }
 
 struct GroupRouting {
@@ -62,106 +120,276 @@ struct GroupRouting {
     cursor: usize,
     /// Smooth weighted round-robin credits, aligned with `members`.
     credits: Vec<f64>,
+    /// Taobao's ordered list (main account first, then id order, initially).
+    order: Vec<AgentId>,
+    /// Members that are online and routable.
+    online: u32,
 }
 
 /// The routing engine of one replication.
 pub struct Router {
     groups: Vec<GroupRouting>,
-    /// For each agent: `(group, position in the group's members)` for the
-    /// groups whose policy keeps an index.
+    /// For each agent: `(group, position in the group's members)` for every group it serves.
     memberships: Vec<Vec<(usize, usize)>>,
+    /// For each agent: whether it counted as online and routable at the last sync.
+    counted_online: Vec<bool>,
+    main: Option<AgentId>,
+    nobody_online: NobodyOnline,
+    direct_cap: bool,
+    sticky_cap: bool,
+    fairness: Option<Fairness>,
+    /// Per agent, the times of its last `fairness.max` assignments.
+    recent: Vec<VecDeque<SimTime>>,
     rng: StreamRng,
 }
 
 impl Router {
     /// A router for the scenario's groups, drawing random choices from `rng`.
     pub fn new(scenario: &Scenario, rng: StreamRng) -> Self {
+        let fairness = scenario.routing.fairness;
         let groups = scenario
             .groups
             .iter()
             .map(|group| {
                 let members: Vec<AgentId> = group.members.iter().map(|&i| i as AgentId).collect();
                 let credits = vec![0.0; members.len()];
-                let index =
-                    policy::is_keyed(group.policy).then(|| index::MinTree::new(members.len()));
+                // The limiter makes eligibility depend on time: keyed policies scan instead.
+                let index = (policy::is_keyed(group.policy) && fairness.is_none())
+                    .then(|| index::MinTree::new(members.len()));
+                let mut order = members.clone();
+                order.sort_by_key(|&id| (!scenario.agents[id as usize].main_account, id));
                 GroupRouting {
                     policy: group.policy,
                     members,
                     index,
                     cursor: usize::MAX,
                     credits,
+                    order,
+                    online: 0,
                 }
             })
             .collect::<Vec<_>>();
         let mut memberships = vec![Vec::new(); scenario.agents.len()];
-        for (g, group) in groups.iter().enumerate().filter(|(_, g)| g.index.is_some()) {
+        for (g, group) in groups.iter().enumerate() {
             for (pos, &id) in group.members.iter().enumerate() {
                 memberships[id as usize].push((g, pos));
             }
         }
+        let recent = match fairness {
+            Some(f) => vec![VecDeque::with_capacity(f.max as usize); scenario.agents.len()],
+            None => Vec::new(),
+        };
         Self {
             groups,
             memberships,
+            counted_online: vec![false; scenario.agents.len()],
+            main: scenario.main_account().map(|m| m as AgentId),
+            nobody_online: scenario.routing.nobody_online,
+            direct_cap: scenario.routing.direct_respects_cap,
+            sticky_cap: scenario.routing.sticky_respects_cap,
+            fairness,
+            recent,
             rng,
         }
     }
 
-    /// Re-keys the agents that changed since the last selection.
+    /// Re-keys the agents that changed since the last selection and keeps
+    /// the per-group count of online agents.
     #[inline]
     fn sync(&mut self, agents: &mut AgentPool) {
-        let (groups, memberships) = (&mut self.groups, &self.memberships);
+        let (groups, memberships, counted) = (
+            &mut self.groups,
+            &self.memberships,
+            &mut self.counted_online,
+        );
         agents.drain_dirty(|id, agent| {
+            let online = agent.presence == Presence::Online && agent.routable;
+            let was = std::mem::replace(&mut counted[id as usize], online);
             for &(g, pos) in &memberships[id as usize] {
                 let group = &mut groups[g];
                 if let Some(index) = &mut group.index {
                     index.set(pos, policy::key(group.policy, agent));
                 }
+                if online != was {
+                    if online {
+                        group.online += 1;
+                    } else {
+                        group.online -= 1;
+                    }
+                }
             }
         });
     }
 
-    /// Decides where a new chat goes.
+    /// Decides where a new chat goes (steps 1–7).
     #[inline]
     pub fn route(&mut self, chat: &ChatRequest, agents: &mut AgentPool, now: SimTime) -> Decision {
-        match self.select(chat.group, agents, now) {
-            Some(agent) => Decision::Assign {
-                agent,
-                reason: Reason::Policy(self.groups[chat.group].policy),
-            },
-            None => Decision::Queue,
+        self.sync(agents);
+        let assign = |agent, reason| Decision::Assign { agent, reason };
+        match chat.kind {
+            BuyerKind::Private => {
+                let main = self
+                    .main
+                    .expect("validated: private contacts need a main account");
+                let a = agents.get(main);
+                return if !a.presence.on_shift() {
+                    Decision::ForMain { offline: true }
+                } else if a.open < a.cap {
+                    assign(main, Reason::Private)
+                } else {
+                    Decision::ForMain { offline: false }
+                };
+            }
+            BuyerKind::Direct(id) if agents.get(id).takes_addressed(self.direct_cap) => {
+                return assign(id, Reason::Direct);
+            }
+            BuyerKind::Returning(id) => {
+                let a = agents.get(id);
+                if a.routable && a.takes_addressed(self.sticky_cap) {
+                    return assign(id, Reason::Sticky);
+                }
+            }
+            _ => {}
+        }
+        match self.route_group(chat.group, agents, now) {
+            Some((agent, reason)) => assign(agent, reason),
+            None => self.no_agent(chat.group, agents),
         }
     }
 
+    /// Where a chat of `group` goes when no agent takes it now.
+    #[inline]
+    pub fn no_agent(&mut self, group: usize, agents: &mut AgentPool) -> Decision {
+        self.sync(agents);
+        if self.nobody_online == NobodyOnline::OfflineMessage && self.groups[group].online == 0 {
+            Decision::Offline
+        } else {
+            Decision::Queue
+        }
+    }
+
+    /// Steps 5 and 7 for a chat of `group`: an agent by the group's policy,
+    /// else (Taobao) the main-account fallback.
+    #[inline]
+    pub fn route_group(
+        &mut self,
+        group: usize,
+        agents: &mut AgentPool,
+        now: SimTime,
+    ) -> Option<(AgentId, Reason)> {
+        if let Some(agent) = self.select(group, agents, now) {
+            return Some((agent, Reason::Policy(self.groups[group].policy)));
+        }
+        if self.nobody_online == NobodyOnline::MainAccount && self.groups[group].online == 0 {
+            return self.main_fallback(group, agents);
+        }
+        None
+    }
+
+    /// Taobao with nobody of the group online: sub-accounts suspended →
+    /// spread evenly (fewest open chats, then least recently assigned, then
+    /// lower id) over the suspended accounts, main included if suspended;
+    /// otherwise the main account if it is online or suspended. Caps apply.
+    fn main_fallback(&self, group: usize, agents: &AgentPool) -> Option<(AgentId, Reason)> {
+        let main = self.main?;
+        let suspended = |id: AgentId| agents.get(id).presence == Presence::Suspended;
+        let under_cap = |id: AgentId| agents.get(id).open < agents.get(id).cap;
+        let members = &self.groups[group].members;
+        let subs_suspended = members
+            .iter()
+            .any(|&id| id != main && suspended(id) && agents.get(id).routable);
+        if subs_suspended {
+            members
+                .iter()
+                .copied()
+                .filter(|&id| id != main && agents.get(id).routable)
+                .chain(std::iter::once(main))
+                .filter(|&id| suspended(id) && under_cap(id))
+                .min_by_key(|&id| {
+                    let a = agents.get(id);
+                    (a.open, a.last_assigned_at.map_or(0, |t| t + 1), id)
+                })
+                .map(|id| (id, Reason::SuspendedSpread))
+        } else {
+            let a = agents.get(main);
+            (matches!(a.presence, Presence::Online | Presence::Suspended) && a.open < a.cap)
+                .then_some((main, Reason::MainFallback))
+        }
+    }
+
+    /// Records an assignment (every route counts toward the fairness limiter).
+    #[inline]
+    pub fn on_assigned(&mut self, agent: AgentId, now: SimTime) {
+        if let Some(f) = self.fairness {
+            let r = &mut self.recent[agent as usize];
+            if r.len() == f.max as usize {
+                r.pop_front();
+            }
+            r.push_back(now);
+        }
+    }
+
+    /// When the fairness limiter next releases an agent of `group` that
+    /// could otherwise take a chat, if it holds any back at `now`.
+    pub fn next_release(&self, group: usize, agents: &AgentPool, now: SimTime) -> Option<SimTime> {
+        let f = self.fairness?;
+        self.groups[group]
+            .members
+            .iter()
+            .filter(|&&id| {
+                agents.get(id).accepts_new() && limited(self.fairness, &self.recent, id, now)
+            })
+            .filter_map(|&id| self.recent[id as usize].front().map(|&t| t + f.window))
+            .min()
+    }
+
     /// Picks an eligible agent of `group` by the group's policy, if any.
-    ///
-    /// `now` is part of the contract for time-aware rules (stickiness
-    /// recency, fairness windows); today's policies do not need it.
     #[inline]
     pub fn select(
         &mut self,
         group: usize,
         agents: &mut AgentPool,
-        _now: SimTime,
+        now: SimTime,
     ) -> Option<AgentId> {
         self.sync(agents);
         let g = &mut self.groups[group];
-        match &g.index {
-            Some(index) => index.min().map(|pos| g.members[pos]),
-            None => policy::select_unkeyed(
-                g.policy,
-                &g.members,
-                &mut g.cursor,
-                &mut g.credits,
-                agents,
-                &mut self.rng,
-            ),
+        if let Some(index) = &g.index {
+            return index.min().map(|pos| g.members[pos]);
         }
+        let (fairness, recent) = (self.fairness, &self.recent);
+        let allowed = |id: AgentId| !limited(fairness, recent, id, now);
+        let mut state = policy::UnkeyedState {
+            members: &g.members,
+            cursor: &mut g.cursor,
+            credits: &mut g.credits,
+            order: &mut g.order,
+        };
+        policy::select_unkeyed(g.policy, &mut state, agents, allowed, &mut self.rng)
     }
 
     /// Agents serving `group`, in id order.
     pub fn members(&self, group: usize) -> &[AgentId] {
         &self.groups[group].members
     }
+
+    /// Members of `group` online and routable (as of the last sync).
+    pub fn online(&self, group: usize) -> u32 {
+        self.groups[group].online
+    }
+}
+
+/// Whether the fairness limiter holds `agent` back at `now`: it had `max`
+/// assignments within the last `window`.
+#[inline]
+fn limited(
+    fairness: Option<Fairness>,
+    recent: &[VecDeque<SimTime>],
+    agent: AgentId,
+    now: SimTime,
+) -> bool {
+    let Some(f) = fairness else { return false };
+    let r = &recent[agent as usize];
+    r.len() >= f.max as usize && r.front().is_some_and(|&t| now < t + f.window)
 }
 
 #[cfg(test)]
@@ -175,7 +403,14 @@ mod tests {
     /// exactly what a scan of the current state picks.
     #[test]
     fn index_matches_a_scan_under_random_changes() {
-        for policy in ["least_active", "longest_idle"] {
+        for policy in [
+            "least_active",
+            "longest_idle",
+            "feige_even",
+            "feige_priority",
+            "most_available",
+            "percent_available",
+        ] {
             let sc = Scenario::from_toml(
                 &format!(
                     "[run]\nstart = \"2026-11-11T00:00:00+08:00\"\nduration = \"1h\"\n[arrivals]\nrate_per_hour = 1\n\
@@ -209,7 +444,7 @@ mod tests {
                 }
                 let g = &router.groups[0];
                 let (members, kind) = (g.members.clone(), g.policy);
-                let scan = policy::scan_keyed(kind, &members, &pool);
+                let scan = policy::scan_keyed(kind, &members, &pool, |_| true);
                 assert_eq!(
                     router.select(0, &mut pool, now),
                     scan,

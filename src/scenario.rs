@@ -48,6 +48,99 @@ pub struct Scenario {
     pub entry_group: [Option<usize>; 5],
     /// Service-level settings.
     pub sla: Sla,
+    /// Shop-wide routing rules (DOMAIN.md §4).
+    pub routing: Routing,
+}
+
+/// Where a new chat goes when no agent of its group is online (DOMAIN.md §4 step 7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NobodyOnline {
+    /// Wait in the queue like any other chat (generic engines).
+    Queue,
+    /// Become an offline message (离线留言), answered when an agent of the
+    /// group is online and has a free slot (Feige).
+    OfflineMessage,
+    /// Go to the main account even if it is suspended; if every on-shift
+    /// account is suspended, spread evenly among them (Taobao).
+    MainAccount,
+}
+
+/// What happens to an agent's open chats when its shift ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShiftEnd {
+    /// Finish them first (Feige: no going offline with open sessions).
+    Finish,
+    /// End them; the buyer's next message is routed again as a new chat of
+    /// the same conversation (not counted as offered twice).
+    Reroute,
+    /// Leave them stuck: no progress until the agent is back on shift.
+    Stuck,
+}
+
+/// Order of the waiting queue within a priority class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueOrder {
+    /// First come, first served.
+    Fifo,
+    /// Last come, first served.
+    Lifo,
+}
+
+/// `[routing]`: the decision order's switches (DOMAIN.md §4).
+#[derive(Debug, Clone)]
+pub struct Routing {
+    /// Step 7.
+    pub nobody_online: NobodyOnline,
+    /// Whether a directly addressed agent must be under its cap.
+    pub direct_respects_cap: bool,
+    /// Whether a returning buyer's previous agent must be under its cap.
+    pub sticky_respects_cap: bool,
+    /// Open chats at shift end.
+    pub shift_end: ShiftEnd,
+    /// Queue order within a class.
+    pub queue_order: QueueOrder,
+    /// Most chats waiting shop-wide; a buyer refused by the cap becomes an offline message.
+    pub max_queue: Option<u32>,
+    /// A buyer who abandons the queue leaves an offline message (Feige).
+    pub abandon_to_offline: bool,
+    /// Fairness limiter: at most `max` new chats per agent in any `window`.
+    pub fairness: Option<Fairness>,
+    /// Chats waiting longer than 2 minutes are served before every other chat.
+    pub golden_priority: bool,
+    /// Age at which an automatic "正在为您处理中…" message goes to a chat with
+    /// no human reply yet (it is not a response).
+    pub processing_message_after: Option<Millis>,
+}
+
+/// At most `max` assignments per agent in any window of length `window`.
+#[derive(Debug, Clone, Copy)]
+pub struct Fairness {
+    /// Assignments allowed per window.
+    pub max: u32,
+    /// Window length.
+    pub window: Millis,
+}
+
+/// A random change of state while on shift (e.g. an unplanned 小休).
+#[derive(Debug, Clone)]
+pub struct Episode {
+    /// The state the agent goes into.
+    pub state: EpisodeState,
+    /// Rate while online, per hour of online time.
+    pub rate_per_hour: f64,
+    /// How long it lasts.
+    pub length: Distribution,
+}
+
+/// States a random episode can put an agent in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EpisodeState {
+    /// 忙碌: no new chats at all.
+    Busy,
+    /// 小休: no new chats, keeps its chats (same as a scheduled break).
+    Break,
+    /// 挂起: only returning and directly addressed buyers.
+    Suspended,
 }
 
 /// `[run]`.
@@ -93,6 +186,14 @@ pub struct Buyers {
     pub vip_share: f64,
     /// Patience while queued; `None` = never abandons.
     pub patience: Option<Distribution>,
+    /// Probability that a buyer returns to the agent who served them within `recency`.
+    pub returning_share: f64,
+    /// How long a buyer counts as a recent contact of the agent who served them.
+    pub recency: Millis,
+    /// Probability that a buyer addresses one agent of the group directly.
+    pub direct_share: f64,
+    /// Probability that a buyer is a private contact (私密联系人) of the main account.
+    pub private_share: f64,
 }
 
 /// `[service]`: the session model.
@@ -115,6 +216,8 @@ pub struct AgentEntry {
     pub count: u32,
     /// Duty pattern; `None` = on duty throughout.
     pub shift: Option<ShiftPlan>,
+    /// Random state changes while on shift.
+    pub episodes: Vec<Episode>,
 }
 
 /// One agent.
@@ -134,6 +237,12 @@ pub struct AgentSpec {
     pub speed: f64,
     /// Position in its entry's rotations.
     pub stagger: Stagger,
+    /// The shop's main account (主账号).
+    pub main_account: bool,
+    /// Takes part in routing (`false` = 不参与分流: only private, direct and returning buyers).
+    pub routable: bool,
+    /// Suspends itself on reaching this many open chats, resumes below it.
+    pub suspend_at: Option<u32>,
 }
 
 /// A group (客服分组).
@@ -147,6 +256,8 @@ pub struct Group {
     pub max_on_break: Option<u32>,
     /// Its agents (indices into [`Scenario::agents`]), in id order; never empty.
     pub members: Vec<usize>,
+    /// Queued chats move to this group after waiting this long.
+    pub overflow: Option<(usize, Millis)>,
 }
 
 /// `[sla]`.
@@ -237,6 +348,11 @@ impl Scenario {
     /// The group chats from `entry` go to, if any.
     pub fn group_of(&self, entry: EntryPoint) -> Option<usize> {
         self.entry_group[entry as usize]
+    }
+
+    /// The main account, if the scenario has one.
+    pub fn main_account(&self) -> Option<usize> {
+        self.agents.iter().position(|a| a.main_account)
     }
 
     /// Largest `max_concurrent` of any agent.

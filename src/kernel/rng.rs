@@ -30,6 +30,10 @@ pub enum Stream {
     FirstReply = 5,
     /// Random choices inside routing policies.
     Routing = 6,
+    /// Buyer population: private, directly addressing, returning; whom they address.
+    Population = 7,
+    /// Random state changes of agents (unplanned 小休, 忙碌, 挂起).
+    States = 8,
 }
 
 /// The generator for one stream of one replication.

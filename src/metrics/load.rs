@@ -156,6 +156,8 @@ pub fn pool_accounts(pooled: &mut [AgentAccount], rep: &[AgentAccount]) {
     for (p, acc) in pooled.iter_mut().zip(rep) {
         p.on_shift_ms += acc.on_shift_ms;
         p.break_ms += acc.break_ms;
+        p.busy_ms += acc.busy_ms;
+        p.suspended_ms += acc.suspended_ms;
         p.open_ms += acc.open_ms;
         p.overtime_open_ms += acc.overtime_open_ms;
         for (x, y) in p.assigned_by_group.iter_mut().zip(&acc.assigned_by_group) {
@@ -191,6 +193,10 @@ pub struct AgentRow {
     pub fair_share_ratio: f64,
     /// Mean chat-hours held after the shift ended, per replication.
     pub overtime_chat_hours: f64,
+    /// Mean hours busy (忙碌) per replication.
+    pub busy_hours: f64,
+    /// Mean hours suspended (挂起) per replication.
+    pub suspended_hours: f64,
 }
 
 /// Pools per-agent accounts over replications into rows.
@@ -222,6 +228,8 @@ pub fn agent_rows(sc: &Scenario, pooled: &[AgentAccount], replications: u32) -> 
                 chats_per_on_shift_hour: assigned / hours,
                 fair_share_ratio: assigned / fair[i],
                 overtime_chat_hours: acc.overtime_open_ms / HOUR_MS as f64 / n,
+                busy_hours: acc.busy_ms / HOUR_MS as f64 / n,
+                suspended_hours: acc.suspended_ms / HOUR_MS as f64 / n,
             }
         })
         .collect()

@@ -21,16 +21,35 @@ pub enum PolicyKind {
     LongestIdle,
     /// Uniformly random among eligible agents (routing random stream).
     Random,
+    /// Feige 平均分配: fewest open chats; tie → fewest chats since coming on
+    /// shift; tie → lower id.
+    FeigeEven,
+    /// Feige 按优先级 (after the sticky step): the most idle agent — fewest
+    /// open chats; tie → least recent activity (assignment or chat end); tie → lower id.
+    FeigePriority,
+    /// Taobao: an ordered list of the group's agents, stably re-sorted by
+    /// current load (open chats), main account first among equals, before
+    /// every assignment; the first eligible agent in the list.
+    TaobaoQueue,
+    /// Most free slots (cap − open); tie → longest since last assignment; tie → lower id.
+    MostAvailable,
+    /// Largest free fraction (1 − open/cap); tie → longest since last assignment; tie → lower id.
+    PercentAvailable,
 }
 
 impl PolicyKind {
     /// Every policy with its scenario name.
-    pub const ALL: [(PolicyKind, &'static str); 5] = [
+    pub const ALL: [(PolicyKind, &'static str); 10] = [
         (Self::LeastActive, "least_active"),
         (Self::Weighted, "weighted"),
         (Self::RoundRobin, "round_robin"),
         (Self::LongestIdle, "longest_idle"),
         (Self::Random, "random"),
+        (Self::FeigeEven, "feige_even"),
+        (Self::FeigePriority, "feige_priority"),
+        (Self::TaobaoQueue, "taobao_queue"),
+        (Self::MostAvailable, "most_available"),
+        (Self::PercentAvailable, "percent_available"),
     ];
 
     /// The scenario name.
@@ -58,7 +77,13 @@ impl PolicyKind {
 
 /// Whether the policy orders agents by a [`key`] kept in the router's index.
 pub(super) fn is_keyed(policy: PolicyKind) -> bool {
-    matches!(policy, PolicyKind::LeastActive | PolicyKind::LongestIdle)
+    !matches!(
+        policy,
+        PolicyKind::Weighted
+            | PolicyKind::RoundRobin
+            | PolicyKind::Random
+            | PolicyKind::TaobaoQueue
+    )
 }
 
 /// The ordering key of a keyed policy: the eligible agent with the smallest
@@ -68,17 +93,28 @@ pub(super) fn key(policy: PolicyKind, a: &Agent) -> u64 {
     if !a.accepts_new() {
         return INELIGIBLE;
     }
-    // Times are < 2^56 ms (over 2 million years); open chats ≤ 50 < 2^6.
-    const TIME: u64 = (1 << 56) - 1;
+    // Times are < 2^42 ms (139 years; runs are at most 366 days plus a
+    // 7-day drain); open chats of an eligible agent are < cap ≤ 50 < 2^6.
+    const TIME: u64 = (1 << 42) - 1;
+    let assigned = a.last_assigned_at.map_or(0, |t| (t + 1).min(TIME));
+    let open = u64::from(a.open);
     match policy {
         // Fewest open chats, then longest since the last assignment (never = longest ago).
-        PolicyKind::LeastActive => {
-            (u64::from(a.open) << 56) | a.last_assigned_at.map_or(0, |t| (t + 1).min(TIME))
-        }
+        PolicyKind::LeastActive => (open << 56) | assigned,
         // Idle agents first, longest idle first; then busy ones by least recent activity.
         PolicyKind::LongestIdle if a.open == 0 => a.idle_since.min(TIME),
         PolicyKind::LongestIdle => (1 << 62) | a.last_activity.min(TIME),
-        _ => INELIGIBLE,
+        PolicyKind::FeigeEven => (open << 56) | u64::from(a.shift_assigned).min(TIME),
+        PolicyKind::FeigePriority => (open << 56) | a.last_activity.min(TIME),
+        // Free slots 1..=50: more first.
+        PolicyKind::MostAvailable => ((64 - u64::from(a.cap - a.open)) << 56) | assigned,
+        // open/cap in 20-bit fixed point: distinct fractions with denominators
+        // ≤ 50 differ by more than 2^-20, so the order is exact.
+        PolicyKind::PercentAvailable => ((open << 20) / u64::from(a.cap)) << 42 | assigned,
+        PolicyKind::Weighted
+        | PolicyKind::RoundRobin
+        | PolicyKind::Random
+        | PolicyKind::TaobaoQueue => INELIGIBLE,
     }
 }
 
@@ -86,15 +122,23 @@ pub(super) fn key(policy: PolicyKind, a: &Agent) -> u64 {
 /// router's index; see [`scan_keyed`] for their definition as a scan).
 pub(super) fn select_unkeyed(
     policy: PolicyKind,
-    members: &[AgentId],
-    cursor: &mut usize,
-    credits: &mut [f64],
+    state: &mut UnkeyedState<'_>,
     agents: &AgentPool,
+    allowed: impl Fn(AgentId) -> bool,
     rng: &mut StreamRng,
 ) -> Option<AgentId> {
+    let members: &[AgentId] = state.members;
+    let (cursor, credits, order) = (&mut *state.cursor, &mut *state.credits, &mut *state.order);
+    let eligible = |id: AgentId| agents.get(id).accepts_new() && allowed(id);
     match policy {
-        // Never reached: keyed groups always have an index. A scan is still the right answer.
-        PolicyKind::LeastActive | PolicyKind::LongestIdle => scan_keyed(policy, members, agents),
+        PolicyKind::TaobaoQueue => {
+            // Stable: equal loads keep their previous order, main account first.
+            order.sort_by_key(|&id| {
+                let a = agents.get(id);
+                (a.open, !a.main)
+            });
+            order.iter().copied().find(|&id| eligible(id))
+        }
         PolicyKind::RoundRobin => {
             let n = members.len();
             let start = if *cursor == usize::MAX {
@@ -104,7 +148,7 @@ pub(super) fn select_unkeyed(
             };
             let pos = (0..n)
                 .map(|k| (start + k) % n)
-                .find(|&p| agents.get(members[p]).accepts_new())?;
+                .find(|&p| eligible(members[p]))?;
             *cursor = pos;
             Some(members[pos])
         }
@@ -113,7 +157,7 @@ pub(super) fn select_unkeyed(
             let mut best: Option<usize> = None;
             for (p, &id) in members.iter().enumerate() {
                 let a = agents.get(id);
-                if a.accepts_new() {
+                if eligible(id) {
                     credits[p] += a.weight;
                     total += a.weight;
                     if best.is_none_or(|b| credits[p] > credits[b]) {
@@ -126,21 +170,28 @@ pub(super) fn select_unkeyed(
             Some(members[p])
         }
         PolicyKind::Random => {
-            let eligible = members
-                .iter()
-                .filter(|&&id| agents.get(id).accepts_new())
-                .count();
-            if eligible == 0 {
+            let n = members.iter().filter(|&&id| eligible(id)).count();
+            if n == 0 {
                 return None;
             }
-            let k = rng.random_range(0..eligible);
-            members
-                .iter()
-                .copied()
-                .filter(|&id| agents.get(id).accepts_new())
-                .nth(k)
+            let k = rng.random_range(0..n);
+            members.iter().copied().filter(|&id| eligible(id)).nth(k)
         }
+        // Keyed policies are served by the router's index, or by a scan under the fairness limiter.
+        _ => scan_keyed(policy, members, agents, allowed),
     }
+}
+
+/// Per-group state of the policies without a key.
+pub(super) struct UnkeyedState<'a> {
+    /// The group's members, in id order.
+    pub members: &'a [AgentId],
+    /// Round-robin cursor: position in `members` of the last choice.
+    pub cursor: &'a mut usize,
+    /// Smooth weighted round-robin credits, aligned with `members`.
+    pub credits: &'a mut [f64],
+    /// Taobao's ordered list.
+    pub order: &'a mut Vec<AgentId>,
 }
 
 /// A keyed policy as a plain scan: the eligible member with the smallest key,
@@ -149,10 +200,12 @@ pub(super) fn scan_keyed(
     policy: PolicyKind,
     members: &[AgentId],
     agents: &AgentPool,
+    allowed: impl Fn(AgentId) -> bool,
 ) -> Option<AgentId> {
     let best = members
         .iter()
         .copied()
+        .filter(|&id| allowed(id))
         .min_by_key(|&id| (key(policy, agents.get(id)), id))?;
     (key(policy, agents.get(best)) != INELIGIBLE).then_some(best)
 }

@@ -1,113 +1,209 @@
-//! The shop-wide waiting queue: VIP first, then FIFO by arrival, per group.
+//! The shop-wide waiting queue, per group: VIP buyers, other buyers, and
+//! offline messages (离线留言), each in arrival order.
 
 use std::collections::VecDeque;
 
-/// A queued chat: conversation slot and its arrival number (the token that
-/// tells a live entry from a stale one after abandonment).
+use crate::scenario::QueueOrder;
+use crate::time::SimTime;
+
+/// A queued chat: conversation slot, its arrival number (the token that
+/// tells a live entry from a stale one after it left) and its arrival time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Waiting {
     /// Conversation slot.
     pub conv: u32,
     /// Arrival number of the conversation (unique, increasing).
     pub token: u64,
+    /// Arrival (转人工) time, for the golden 2-minute priority.
+    pub at: SimTime,
+}
+
+/// The class a chat waits in; served in this order unless golden priority applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// VIP buyers (会员分级: priority channel).
+    Vip = 0,
+    /// Other live buyers.
+    Normal = 1,
+    /// Offline messages: nobody waits for them live; served after live buyers, oldest first.
+    Offline = 2,
+}
+
+/// Which end of a class's deque an entry was taken from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// The oldest.
+    Front,
+    /// The newest.
+    Back,
+}
+
+/// The next chat a queue would serve, with the key that orders it against
+/// other groups' candidates (smaller first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Head {
+    /// Shop-wide order: `(rank, tie-break)`.
+    pub key: (u8, u64),
+    /// Its class.
+    pub class: Class,
+    /// The end it sits at.
+    pub end: End,
+    /// The chat.
+    pub entry: Waiting,
 }
 
 #[derive(Default)]
 struct GroupQueue {
-    vip: VecDeque<Waiting>,
-    normal: VecDeque<Waiting>,
-    live: usize,
+    classes: [VecDeque<Waiting>; 3],
+    live: [usize; 3],
 }
 
-/// Chats waiting for an agent.
+/// Chats waiting for an agent, per queue (one per group, plus any the
+/// engine adds, e.g. the main account's own).
 ///
-/// Abandoned chats are removed lazily: the caller decrements the live count
-/// with [`WaitingQueue::forget`] and the stale entry is skipped when it
-/// reaches the head (`is_live` tells). Order across groups is the shop-wide
-/// order: VIP before non-VIP, then earlier arrival first.
+/// Entries that left (abandoned, overflowed) are removed lazily: the caller
+/// decrements the count with [`WaitingQueue::forget`] and the stale entry is
+/// dropped when it reaches either end (`is_live` tells).
 pub struct WaitingQueue {
     groups: Vec<GroupQueue>,
-    total: usize,
+    /// Live buyers waiting (VIP and normal), all queues.
+    buyers: usize,
+    /// Offline messages pending, all queues.
+    offline: usize,
+    order: QueueOrder,
 }
 
 impl WaitingQueue {
-    /// An empty queue for `groups` groups.
-    pub fn new(groups: usize) -> Self {
+    /// `queues` empty queues served in `order` within a class.
+    pub fn new(queues: usize, order: QueueOrder) -> Self {
         Self {
-            groups: (0..groups).map(|_| GroupQueue::default()).collect(),
-            total: 0,
+            groups: (0..queues).map(|_| GroupQueue::default()).collect(),
+            buyers: 0,
+            offline: 0,
+            order,
         }
     }
 
-    /// Chats waiting in all groups.
-    #[inline]
-    pub fn len(&self) -> usize {
-        self.total
-    }
-
-    /// Whether nobody waits.
+    /// Whether nothing waits at all (no buyer, no offline message).
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.total == 0
+        self.buyers == 0 && self.offline == 0
     }
 
-    /// Chats waiting for `group`.
+    /// Live buyers waiting in all queues.
     #[inline]
-    pub fn len_of(&self, group: usize) -> usize {
-        self.groups[group].live
+    pub fn buyers(&self) -> usize {
+        self.buyers
+    }
+
+    /// Offline messages pending in all queues.
+    #[inline]
+    pub fn offline(&self) -> usize {
+        self.offline
+    }
+
+    /// Live buyers waiting in queue `q`.
+    #[inline]
+    pub fn buyers_in(&self, q: usize) -> usize {
+        let l = &self.groups[q].live;
+        l[Class::Vip as usize] + l[Class::Normal as usize]
     }
 
     /// Adds a chat at the back of its class.
-    pub fn push(&mut self, group: usize, vip: bool, w: Waiting) {
-        let q = &mut self.groups[group];
-        if vip {
-            q.vip.push_back(w)
+    pub fn push(&mut self, q: usize, class: Class, w: Waiting) {
+        let g = &mut self.groups[q];
+        g.classes[class as usize].push_back(w);
+        g.live[class as usize] += 1;
+        self.count(class, 1);
+    }
+
+    fn count(&mut self, class: Class, delta: isize) {
+        let c = if class == Class::Offline {
+            &mut self.offline
         } else {
-            q.normal.push_back(w)
-        }
-        q.live += 1;
-        self.total += 1;
+            &mut self.buyers
+        };
+        *c = c.wrapping_add_signed(delta);
     }
 
-    /// Records that a queued chat of `group` left (abandoned); its entry becomes stale.
-    pub fn forget(&mut self, group: usize) {
-        self.groups[group].live -= 1;
-        self.total -= 1;
+    /// Records that a chat of class `class` left queue `q`; its entry becomes stale.
+    pub fn forget(&mut self, q: usize, class: Class) {
+        self.groups[q].live[class as usize] -= 1;
+        self.count(class, -1);
     }
 
-    /// The first live chat of `group` as `(is_vip, entry)`, dropping stale heads.
+    /// The chat queue `q` would serve next: with `overdue_at` set (golden
+    /// 2-minute priority), buyers who arrived at or before it come first,
+    /// oldest first; then VIP, then other buyers (in the queue order), then
+    /// offline messages, oldest first.
     pub fn head(
         &mut self,
-        group: usize,
-        is_live: impl Fn(Waiting) -> bool,
-    ) -> Option<(bool, Waiting)> {
-        let q = &mut self.groups[group];
-        if q.live == 0 {
-            q.vip.clear();
-            q.normal.clear();
-            return None;
-        }
-        for (vip, dq) in [(true, &mut q.vip), (false, &mut q.normal)] {
-            while let Some(&w) = dq.front() {
-                if is_live(w) {
-                    return Some((vip, w));
-                }
+        q: usize,
+        is_live: impl Fn(Waiting, Class) -> bool,
+        overdue_at: Option<SimTime>,
+    ) -> Option<Head> {
+        let lifo = self.order == QueueOrder::Lifo;
+        let g = &mut self.groups[q];
+        let mut best: Option<Head> = None;
+        let mut offer = |h: Head| {
+            if best.is_none_or(|b| h.key < b.key) {
+                best = Some(h);
+            }
+        };
+        for class in [Class::Vip, Class::Normal, Class::Offline] {
+            let c = class as usize;
+            let dq = &mut g.classes[c];
+            if g.live[c] == 0 {
+                dq.clear();
+                continue;
+            }
+            while dq.front().is_some_and(|&w| !is_live(w, class)) {
                 dq.pop_front();
             }
+            while dq.back().is_some_and(|&w| !is_live(w, class)) {
+                dq.pop_back();
+            }
+            let (Some(&front), Some(&back)) = (dq.front(), dq.back()) else {
+                continue;
+            };
+            if class != Class::Offline && overdue_at.is_some_and(|t| front.at <= t) {
+                offer(Head {
+                    key: (0, front.token),
+                    class,
+                    end: End::Front,
+                    entry: front,
+                });
+            }
+            let rank = 1 + c as u8;
+            if lifo && class != Class::Offline {
+                offer(Head {
+                    key: (rank, !back.token),
+                    class,
+                    end: End::Back,
+                    entry: back,
+                });
+            } else {
+                offer(Head {
+                    key: (rank, front.token),
+                    class,
+                    end: End::Front,
+                    entry: front,
+                });
+            }
         }
-        None
+        best
     }
 
-    /// Removes the head returned by [`WaitingQueue::head`].
-    pub fn pop_head(&mut self, group: usize, vip: bool) {
-        let q = &mut self.groups[group];
-        if vip {
-            q.vip.pop_front()
-        } else {
-            q.normal.pop_front()
+    /// Removes a head returned by [`WaitingQueue::head`].
+    pub fn take(&mut self, q: usize, head: &Head) {
+        let g = &mut self.groups[q];
+        let dq = &mut g.classes[head.class as usize];
+        match head.end {
+            End::Front => dq.pop_front(),
+            End::Back => dq.pop_back(),
         };
-        q.live -= 1;
-        self.total -= 1;
+        g.live[head.class as usize] -= 1;
+        self.count(head.class, -1);
     }
 }
 
@@ -115,20 +211,52 @@ impl WaitingQueue {
 mod tests {
     use super::*;
 
+    fn w(conv: u32, token: u64, at: SimTime) -> Waiting {
+        Waiting { conv, token, at }
+    }
+
+    fn serve_all(
+        q: &mut WaitingQueue,
+        live: impl Fn(Waiting) -> bool + Copy,
+        overdue: Option<SimTime>,
+    ) -> Vec<u32> {
+        std::iter::from_fn(|| {
+            let h = q.head(0, |w, _| live(w), overdue)?;
+            q.take(0, &h);
+            Some(h.entry.conv)
+        })
+        .collect()
+    }
+
     #[test]
-    fn vip_first_then_fifo_and_stale_entries_skipped() {
-        let mut q = WaitingQueue::new(1);
-        let w = |conv, token| Waiting { conv, token };
-        q.push(0, false, w(1, 1));
-        q.push(0, false, w(2, 2));
-        q.push(0, true, w(3, 3));
-        q.forget(0); // conv 2 abandoned
-        let live = |x: Waiting| x.conv != 2;
-        assert_eq!(q.head(0, live), Some((true, w(3, 3))));
-        q.pop_head(0, true);
-        assert_eq!(q.head(0, live), Some((false, w(1, 1))));
-        q.pop_head(0, false);
-        assert_eq!(q.head(0, live), None);
+    fn vip_first_then_fifo_then_offline_and_stale_entries_skipped() {
+        let mut q = WaitingQueue::new(1, QueueOrder::Fifo);
+        q.push(0, Class::Offline, w(9, 0, 0));
+        q.push(0, Class::Normal, w(1, 1, 1));
+        q.push(0, Class::Normal, w(2, 2, 2));
+        q.push(0, Class::Vip, w(3, 3, 3));
+        q.forget(0, Class::Normal); // conv 2 abandoned
+        assert_eq!(serve_all(&mut q, |x| x.conv != 2, None), vec![3, 1, 9]);
         assert!(q.is_empty());
+    }
+
+    #[test]
+    fn lifo_serves_newest_first_within_a_class() {
+        let mut q = WaitingQueue::new(1, QueueOrder::Lifo);
+        for k in 1..=3 {
+            q.push(0, Class::Normal, w(k, k.into(), k.into()));
+        }
+        q.push(0, Class::Vip, w(7, 7, 7));
+        assert_eq!(serve_all(&mut q, |_| true, None), vec![7, 3, 2, 1]);
+    }
+
+    #[test]
+    fn golden_priority_puts_overdue_buyers_first_even_before_vip() {
+        let mut q = WaitingQueue::new(1, QueueOrder::Lifo);
+        q.push(0, Class::Normal, w(1, 1, 0));
+        q.push(0, Class::Normal, w(2, 2, 200_000));
+        q.push(0, Class::Vip, w(3, 3, 210_000));
+        // At 250 s, chats that arrived at or before 130 s are overdue.
+        assert_eq!(serve_all(&mut q, |_| true, Some(130_000)), vec![1, 3, 2]);
     }
 }

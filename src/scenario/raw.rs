@@ -90,6 +90,10 @@ pub struct RawBuyers {
     pub entries: Option<RawEntryShares>,
     pub vip_share: Option<f64>,
     pub patience: Option<RawDist>,
+    pub returning_share: Option<f64>,
+    pub recency: Option<String>,
+    pub direct_share: Option<f64>,
+    pub private_share: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -136,6 +140,19 @@ pub struct RawAgents {
     pub max_concurrent: Option<i64>,
     pub speed: Option<f64>,
     pub shift: Option<RawShift>,
+    pub main_account: Option<bool>,
+    pub routable: Option<bool>,
+    pub suspend_at_open: Option<i64>,
+    #[serde(default)]
+    pub episodes: Vec<RawEpisode>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEpisode {
+    pub state: String,
+    pub rate_per_hour: f64,
+    pub length: RawDist,
 }
 
 #[derive(Debug, Deserialize)]
@@ -167,6 +184,8 @@ pub struct RawGroup {
     pub name: String,
     pub policy: Option<String>,
     pub max_on_break: Option<i64>,
+    pub overflow_to: Option<String>,
+    pub overflow_after: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -174,6 +193,23 @@ pub struct RawGroup {
 pub struct RawRouting {
     pub policy: Option<String>,
     pub entry_groups: Option<BTreeMap<String, String>>,
+    pub nobody_online: Option<String>,
+    pub direct_respects_cap: Option<bool>,
+    pub sticky_respects_cap: Option<bool>,
+    pub shift_end: Option<String>,
+    pub queue_order: Option<String>,
+    pub max_queue: Option<i64>,
+    pub abandon_to_offline: Option<bool>,
+    pub fairness: Option<RawFairness>,
+    pub golden_priority: Option<bool>,
+    pub processing_message_after: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFairness {
+    pub max_assignments: i64,
+    pub window: String,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -11,7 +11,8 @@ use staff::{Staff, staff};
 use super::locate::{Issue, KeyPath};
 use super::raw::*;
 use super::{
-    AgentEntry, AgentSpec, Buyers, Group, MAX_CONCURRENT_LIMIT, Run, Scenario, Service, Sla,
+    AgentEntry, AgentSpec, Buyers, Episode, EpisodeState, Fairness, Group, MAX_CONCURRENT_LIMIT,
+    NobodyOnline, QueueOrder, Routing, Run, Scenario, Service, ShiftEnd, Sla,
 };
 use crate::arrivals::{ArrivalModel, Base, EntryPoint, Holiday, Peak, Profile};
 use crate::dist::{Distribution, Spec};
@@ -196,7 +197,20 @@ pub fn scenario(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Is
         raw.sla.thresholds.as_ref(),
     )
     .map(|thresholds_s| Sla { thresholds_s });
-    match (run, arrivals, buyers, service, staff, entry_group, sla) {
+    let routing = routing(&mut cx, &root.key("routing"), &raw.routing);
+    if let Some(staff) = &staff {
+        cross_checks(&mut cx, &root, staff, buyers.as_ref(), routing.as_ref());
+    }
+    match (
+        run,
+        arrivals,
+        buyers,
+        service,
+        staff,
+        entry_group,
+        sla,
+        routing,
+    ) {
         (
             Some(run),
             Some(arrivals),
@@ -205,6 +219,7 @@ pub fn scenario(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Is
             Some(staff),
             Some(entry_group),
             Some(sla),
+            Some(routing),
         ) if cx.issues.is_empty() => {
             let Staff {
                 entries,
@@ -222,9 +237,138 @@ pub fn scenario(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Is
                 groups,
                 entry_group,
                 sla,
+                routing,
             })
         }
         _ => Err(cx.issues),
+    }
+}
+
+/// A named choice among `allowed` (first = default).
+fn choice<T: Copy>(
+    cx: &mut Cx,
+    path: &KeyPath,
+    value: Option<&str>,
+    allowed: &[(&str, T)],
+) -> Option<T> {
+    let Some(value) = value else {
+        return Some(allowed[0].1);
+    };
+    let found = allowed.iter().find(|(n, _)| *n == value).map(|(_, t)| *t);
+    if found.is_none() {
+        let names: Vec<&str> = allowed.iter().map(|(n, _)| *n).collect();
+        cx.issue(
+            path,
+            format!(
+                "unknown {} \"{value}\" (allowed: {})",
+                last_key(path),
+                names.join(", ")
+            ),
+        );
+    }
+    found
+}
+
+fn routing(cx: &mut Cx, path: &KeyPath, raw: &RawRouting) -> Option<Routing> {
+    let nobody_online = choice(
+        cx,
+        &path.key("nobody_online"),
+        raw.nobody_online.as_deref(),
+        &[
+            ("queue", NobodyOnline::Queue),
+            ("offline_message", NobodyOnline::OfflineMessage),
+            ("main_account", NobodyOnline::MainAccount),
+        ],
+    );
+    let shift_end = choice(
+        cx,
+        &path.key("shift_end"),
+        raw.shift_end.as_deref(),
+        &[
+            ("finish", ShiftEnd::Finish),
+            ("reroute", ShiftEnd::Reroute),
+            ("stuck", ShiftEnd::Stuck),
+        ],
+    );
+    let queue_order = choice(
+        cx,
+        &path.key("queue_order"),
+        raw.queue_order.as_deref(),
+        &[("fifo", QueueOrder::Fifo), ("lifo", QueueOrder::Lifo)],
+    );
+    let max_queue = match raw.max_queue {
+        Some(v) => cx
+            .int_in(&path.key("max_queue"), v, 0, 100_000_000)
+            .map(Some),
+        None => Some(None),
+    };
+    let fairness = match &raw.fairness {
+        Some(f) => {
+            let p = path.key("fairness");
+            let max = cx.int_in(&p.key("max_assignments"), f.max_assignments, 1, 1000);
+            let window = cx.duration(&p.key("window"), &f.window);
+            if window.is_some_and(|w| w == 0 || w > DAY_MS) {
+                cx.issue(&p.key("window"), "window must be > 0 and at most 1d");
+                None
+            } else {
+                Some(Some(Fairness {
+                    max: max?,
+                    window: window?,
+                }))
+            }
+        }
+        None => Some(None),
+    };
+    let processing_message_after = match &raw.processing_message_after {
+        Some(t) => {
+            let d = cx.duration(&path.key("processing_message_after"), t)?;
+            if d == 0 {
+                cx.issue(
+                    &path.key("processing_message_after"),
+                    "processing_message_after must be > 0",
+                );
+                return None;
+            }
+            Some(d)
+        }
+        None => None,
+    };
+    Some(Routing {
+        nobody_online: nobody_online?,
+        direct_respects_cap: raw.direct_respects_cap.unwrap_or(true),
+        sticky_respects_cap: raw.sticky_respects_cap.unwrap_or(true),
+        shift_end: shift_end?,
+        queue_order: queue_order?,
+        max_queue: max_queue?,
+        abandon_to_offline: raw.abandon_to_offline.unwrap_or(false),
+        fairness: fairness?,
+        golden_priority: raw.golden_priority.unwrap_or(false),
+        processing_message_after,
+    })
+}
+
+/// Rules that tie sections together: features that need a main account.
+fn cross_checks(
+    cx: &mut Cx,
+    root: &KeyPath,
+    staff: &Staff,
+    buyers: Option<&Buyers>,
+    routing: Option<&Routing>,
+) {
+    if staff.agents.iter().any(|a| a.main_account) {
+        return;
+    }
+    if buyers.is_some_and(|b| b.private_share > 0.0) {
+        cx.issue(
+            &root.key("buyers").key("private_share"),
+            "private contacts (私密联系人) belong to the main account; mark one [[agents]] entry with main_account = true",
+        );
+    }
+    if routing.is_some_and(|r| r.nobody_online == NobodyOnline::MainAccount) {
+        cx.issue(
+            &root.key("routing").key("nobody_online"),
+            "nobody_online = \"main_account\" needs a main account; mark one [[agents]] entry with main_account = true",
+        );
     }
 }
 

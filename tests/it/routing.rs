@@ -2,7 +2,7 @@
 
 use kefusim::agents::{AgentPool, Presence};
 use kefusim::kernel::{Stream, stream_rng};
-use kefusim::routing::{ChatRequest, Decision, PolicyKind, Reason, Router};
+use kefusim::routing::{BuyerKind, ChatRequest, Decision, PolicyKind, Reason, Router};
 
 use crate::support::parse;
 
@@ -51,6 +51,7 @@ fn nobody_eligible_means_queue() {
     let req = ChatRequest {
         group: 0,
         vip: false,
+        kind: BuyerKind::New,
     };
     assert_eq!(r.route(&req, &mut pool, 0), Decision::Queue);
     pool.agent_mut(3).open = 2;

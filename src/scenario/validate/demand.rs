@@ -245,9 +245,32 @@ pub(super) fn buyers(cx: &mut Cx, path: &KeyPath, raw: &RawBuyers) -> Option<Buy
         Some(d) => Some(dist(cx, &path.key("patience"), d)?),
         None => None,
     };
+    let mut share =
+        |key: &str, v: Option<f64>| cx.in_range(&path.key(key), v.unwrap_or(0.0), 0.0, 1.0);
+    let returning_share = share("returning_share", raw.returning_share);
+    let direct_share = share("direct_share", raw.direct_share);
+    let private_share = share("private_share", raw.private_share);
+    let recency = cx.opt_duration(&path.key("recency"), raw.recency.as_ref(), 2 * DAY_MS);
+    let (returning_share, direct_share, private_share, recency) =
+        (returning_share?, direct_share?, private_share?, recency?);
+    if returning_share + direct_share + private_share > 1.0 + 1e-12 {
+        cx.issue(
+            &path.key("returning_share"),
+            format!("a buyer is at most one of private, direct and returning: private_share + direct_share + returning_share must be at most 1, got {}", returning_share + direct_share + private_share),
+        );
+        return None;
+    }
+    if recency == 0 || recency > 366 * DAY_MS {
+        cx.issue(&path.key("recency"), "recency must be > 0 and at most 366d");
+        return None;
+    }
     vip_ok.then_some(Buyers {
         vip_share,
         patience,
+        returning_share,
+        recency,
+        direct_share,
+        private_share,
     })
 }
 

@@ -37,11 +37,30 @@ pub(super) fn staff(
             i64::from(MAX_CONCURRENT_LIMIT),
         );
         let speed = cx.in_range(&p.key("speed"), ra.speed.unwrap_or(1.0), 0.01, 100.0);
-        let (Some(entry), Some(weight), Some(max_concurrent), Some(speed)) =
-            (entry, weight, cap, speed)
+        let suspend_at = match ra.suspend_at_open {
+            Some(v) => cx
+                .int_in(
+                    &p.key("suspend_at_open"),
+                    v,
+                    1,
+                    i64::from(MAX_CONCURRENT_LIMIT),
+                )
+                .map(Some),
+            None => Some(None),
+        };
+        let (Some(entry), Some(weight), Some(max_concurrent), Some(speed), Some(suspend_at)) =
+            (entry, weight, cap, speed, suspend_at)
         else {
             continue;
         };
+        let main_account = ra.main_account.unwrap_or(false);
+        if main_account && agents.iter().any(|a: &AgentSpec| a.main_account) {
+            cx.issue(
+                &p.key("main_account"),
+                "a shop has one main account; another [[agents]] entry already has main_account = true",
+            );
+            continue;
+        }
         total += u64::from(entry.count);
         if total > MAX_AGENTS {
             cx.issue(
@@ -84,6 +103,9 @@ pub(super) fn staff(
                 max_concurrent,
                 speed,
                 stagger,
+                main_account,
+                routable: ra.routable.unwrap_or(true),
+                suspend_at,
             });
         }
         entries.push(entry);
@@ -189,16 +211,67 @@ fn groups(
                 .map(Some),
             None => Some(None),
         };
-        if let (Some(policy), Some(max_on_break)) = (policy, max_on_break) {
+        let overflow = overflow(cx, &path, rg, names, g);
+        if let (Some(policy), Some(max_on_break), Some(overflow)) = (policy, max_on_break, overflow)
+        {
             out.push(Group {
                 name: name.clone(),
                 policy,
                 max_on_break,
                 members,
+                overflow,
             });
         }
     }
     (out.len() == names.len()).then_some(out)
+}
+
+/// `overflow_to` and `overflow_after` of a group: both or neither.
+fn overflow(
+    cx: &mut Cx,
+    path: &KeyPath,
+    rg: Option<&RawGroup>,
+    names: &[String],
+    g: usize,
+) -> Option<Option<(usize, Millis)>> {
+    let Some(rg) = rg else { return Some(None) };
+    match (&rg.overflow_to, &rg.overflow_after) {
+        (None, None) => Some(None),
+        (Some(to), Some(after)) => {
+            let target = names.iter().position(|n| n == to);
+            let after_ms = cx.duration(&path.key("overflow_after"), after);
+            match target {
+                None => cx.issue(
+                    &path.key("overflow_to"),
+                    format!("unknown group `{to}` (groups: {})", names.join(", ")),
+                ),
+                Some(t) if t == g => cx.issue(
+                    &path.key("overflow_to"),
+                    "a group cannot overflow to itself",
+                ),
+                _ => {}
+            }
+            if after_ms == Some(0) {
+                cx.issue(&path.key("overflow_after"), "overflow_after must be > 0");
+                return None;
+            }
+            Some(Some((target.filter(|&t| t != g)?, after_ms?)))
+        }
+        (Some(_), None) => {
+            cx.issue(
+                &path.key("overflow_to"),
+                "overflow_to needs overflow_after (how long a chat waits before it overflows)",
+            );
+            None
+        }
+        (None, Some(_)) => {
+            cx.issue(
+                &path.key("overflow_after"),
+                "overflow_after needs overflow_to (the group to overflow to)",
+            );
+            None
+        }
+    }
 }
 
 fn agent_entry(
@@ -225,7 +298,53 @@ fn agent_entry(
         Some(s) => Some(shift(cx, &path.key("shift"), s, run, count)?),
         None => None,
     };
-    Some(AgentEntry { name, count, shift })
+    let mut episodes = Vec::new();
+    for (i, e) in raw.episodes.iter().enumerate() {
+        episodes.push(episode(cx, &path.key("episodes").index(i), e)?);
+    }
+    if raw.main_account == Some(true) && count != 1 {
+        cx.issue(
+            &path.key("main_account"),
+            format!("the main account is one agent: an entry with main_account = true must have count = 1, got {count}"),
+        );
+        return None;
+    }
+    Some(AgentEntry {
+        name,
+        count,
+        shift,
+        episodes,
+    })
+}
+
+/// Highest rate of random state changes accepted (per online hour).
+const MAX_EPISODE_RATE: f64 = 60.0;
+
+fn episode(cx: &mut Cx, path: &KeyPath, raw: &RawEpisode) -> Option<Episode> {
+    let state = match raw.state.as_str() {
+        "busy" => Some(EpisodeState::Busy),
+        "break" => Some(EpisodeState::Break),
+        "suspended" => Some(EpisodeState::Suspended),
+        other => {
+            cx.issue(
+                &path.key("state"),
+                format!("unknown state \"{other}\" (allowed: busy, break, suspended; invisible counts as online and needs no episode)"),
+            );
+            None
+        }
+    };
+    let rate = cx.in_range(
+        &path.key("rate_per_hour"),
+        raw.rate_per_hour,
+        0.0,
+        MAX_EPISODE_RATE,
+    );
+    let length = super::demand::dist(cx, &path.key("length"), &raw.length);
+    Some(Episode {
+        state: state?,
+        rate_per_hour: rate?,
+        length: length?,
+    })
 }
 
 fn entry_number(path: &KeyPath) -> Option<usize> {
