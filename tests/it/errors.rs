@@ -254,3 +254,60 @@ fn every_problem_of_an_entry_is_listed_in_file_order() {
     );
     assert!(a < b && b < c, "{msg}");
 }
+
+#[test]
+fn routing_rule_errors_name_the_key_and_what_is_allowed() {
+    let with = |extra: &str| format!("{GOOD}{extra}");
+    assert_error(
+        &with("[routing]\nnobody_online = \"bot\"\n"),
+        &[
+            "routing.nobody_online",
+            "unknown nobody_online \"bot\" (allowed: queue, offline_message, main_account)",
+        ],
+    );
+    assert_error(
+        &with("[routing]\nnobody_online = \"main_account\"\n"),
+        &["routing.nobody_online", "needs a main account"],
+    );
+    assert_error(
+        &GOOD.replace("count = 2", "count = 2\nmain_account = true"),
+        &["agents[0].main_account", "count = 1, got 2"],
+    );
+    assert_error(
+        &GOOD.replace(
+            "[[agents]]",
+            "[buyers]\nprivate_share = 0.1\nreturning_share = 0.95\n[[agents]]",
+        ),
+        &["buyers.returning_share", "must be at most 1, got 1.05"],
+    );
+    assert_error(
+        &GOOD.replace(
+            "max_concurrent = 5",
+            "max_concurrent = 5\nsuspend_at_open = 80",
+        ),
+        &[
+            "agents[0].suspend_at_open",
+            "suspend_at_open must be 1..=50, got 80",
+        ],
+    );
+    assert_error(
+        &with(
+            "[[agents.episodes]]\nstate = \"nap\"\nrate_per_hour = 1\nlength = { dist = \"constant\", value = \"5m\" }\n",
+        ),
+        &[
+            "agents[0].episodes[0].state",
+            "allowed: busy, break, suspended",
+        ],
+    );
+    assert_error(
+        &with("[[groups]]\nname = \"shop\"\noverflow_to = \"vip\"\noverflow_after = \"1m\"\n"),
+        &["groups[0].overflow_to", "unknown group `vip`"],
+    );
+    assert_error(
+        &with("[routing]\nfairness = { max_assignments = 0, window = \"10m\" }\n"),
+        &[
+            "routing.fairness.max_assignments",
+            "must be 1..=1000, got 0",
+        ],
+    );
+}

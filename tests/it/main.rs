@@ -4,6 +4,7 @@ mod cli;
 mod determinism;
 mod engine;
 mod errors;
+mod platform;
 mod routing;
 mod scenarios;
 mod support;

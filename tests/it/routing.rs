@@ -137,3 +137,272 @@ fn groups_only_route_to_their_members() {
     assert_eq!(r.members(0), &[0]);
     assert_eq!(r.select(1, &mut pool, 0), Some(1));
 }
+
+// ---- DOMAIN.md §4: the decision order, one rule per test ----
+
+fn route(r: &mut Router, pool: &mut AgentPool, kind: BuyerKind) -> Decision {
+    let req = ChatRequest {
+        group: 0,
+        vip: false,
+        kind,
+    };
+    r.route(&req, pool, 1_000)
+}
+
+fn assigned(agent: u32, reason: Reason) -> Decision {
+    Decision::Assign { agent, reason }
+}
+
+/// A Taobao-style shop: main account `boss` (id 0) and three sub-accounts (ids 1–3).
+fn shop(routing: &str) -> (Router, AgentPool) {
+    setup(
+        "least_active",
+        &format!(
+            "nobody_online = \"{routing}\"\n[buyers]\nprivate_share = 0.1\n\
+             [[agents]]\nname = \"boss\"\nmain_account = true\nmax_concurrent = 3\n\
+             [[agents]]\nname = \"sub\"\ncount = 3\nmax_concurrent = 3\n"
+        ),
+    )
+}
+
+#[test]
+fn a_suspended_agent_receives_its_returning_buyer_but_not_a_new_one() {
+    let (mut r, mut pool) = four("least_active");
+    for id in [0, 1, 3] {
+        pool.agent_mut(id).presence = Presence::Offline;
+    }
+    pool.agent_mut(2).presence = Presence::Suspended;
+    assert_eq!(route(&mut r, &mut pool, BuyerKind::New), Decision::Queue);
+    assert_eq!(
+        route(&mut r, &mut pool, BuyerKind::Returning(2)),
+        assigned(2, Reason::Sticky)
+    );
+    assert_eq!(
+        route(&mut r, &mut pool, BuyerKind::Direct(2)),
+        assigned(2, Reason::Direct)
+    );
+}
+
+#[test]
+fn busy_and_break_agents_receive_neither_new_nor_returning_buyers() {
+    let (mut r, mut pool) = four("least_active");
+    pool.agent_mut(0).presence = Presence::Busy;
+    pool.agent_mut(1).presence = Presence::Break;
+    // The returning buyer of a busy agent falls through to the policy.
+    assert_eq!(
+        route(&mut r, &mut pool, BuyerKind::Returning(0)),
+        assigned(2, Reason::Policy(PolicyKind::LeastActive))
+    );
+    assert_eq!(
+        route(&mut r, &mut pool, BuyerKind::Direct(1)),
+        assigned(2, Reason::Policy(PolicyKind::LeastActive))
+    );
+}
+
+#[test]
+fn sticky_cap_is_a_parameter() {
+    for (cap_applies, expected) in [
+        (true, assigned(1, Reason::Policy(PolicyKind::LeastActive))),
+        (false, assigned(0, Reason::Sticky)),
+    ] {
+        let (mut r, mut pool) = setup(
+            "least_active",
+            &format!(
+                "sticky_respects_cap = {cap_applies}\n[[agents]]\ncount = 2\nmax_concurrent = 2\n"
+            ),
+        );
+        pool.agent_mut(0).open = 2; // at its cap
+        assert_eq!(route(&mut r, &mut pool, BuyerKind::Returning(0)), expected);
+    }
+}
+
+#[test]
+fn a_private_contact_never_reaches_a_sub_account() {
+    let (mut r, mut pool) = shop("queue");
+    assert_eq!(
+        route(&mut r, &mut pool, BuyerKind::Private),
+        assigned(0, Reason::Private)
+    );
+    // Main at its cap: held for main, although sub-accounts are free.
+    pool.agent_mut(0).open = 3;
+    assert_eq!(
+        route(&mut r, &mut pool, BuyerKind::Private),
+        Decision::ForMain { offline: false }
+    );
+    // Main suspended (any on-shift state): still main.
+    pool.agent_mut(0).open = 0;
+    pool.agent_mut(0).presence = Presence::Suspended;
+    assert_eq!(
+        route(&mut r, &mut pool, BuyerKind::Private),
+        assigned(0, Reason::Private)
+    );
+    // Main offline: an offline message for main, never a sub-account.
+    pool.agent_mut(0).presence = Presence::Offline;
+    assert_eq!(
+        route(&mut r, &mut pool, BuyerKind::Private),
+        Decision::ForMain { offline: true }
+    );
+}
+
+#[test]
+fn all_sub_accounts_offline_sends_chats_to_the_main_account_even_though_suspended() {
+    let (mut r, mut pool) = shop("main_account");
+    for id in 1..=3 {
+        pool.agent_mut(id).presence = Presence::Offline;
+    }
+    pool.agent_mut(0).presence = Presence::Suspended;
+    assert_eq!(
+        route(&mut r, &mut pool, BuyerKind::New),
+        assigned(0, Reason::MainFallback)
+    );
+    // A main account that is off shift too: the chat waits.
+    pool.agent_mut(0).presence = Presence::Offline;
+    assert_eq!(route(&mut r, &mut pool, BuyerKind::New), Decision::Queue);
+}
+
+#[test]
+fn every_account_suspended_spreads_chats_evenly() {
+    let (mut r, mut pool) = shop("main_account");
+    for id in 0..=3 {
+        pool.agent_mut(id).presence = Presence::Suspended;
+    }
+    pool.agent_mut(0).open = 1;
+    pool.agent_mut(1).open = 2;
+    pool.agent_mut(2).open = 1;
+    pool.agent_mut(2).last_assigned_at = Some(500);
+    pool.agent_mut(3).open = 1;
+    pool.agent_mut(3).last_assigned_at = Some(400);
+    // Fewest open chats (1: boss, sub-02, sub-03), then least recently assigned (boss never).
+    assert_eq!(
+        route(&mut r, &mut pool, BuyerKind::New),
+        assigned(0, Reason::SuspendedSpread)
+    );
+    pool.agent_mut(0).last_assigned_at = Some(900);
+    assert_eq!(
+        route(&mut r, &mut pool, BuyerKind::New),
+        assigned(3, Reason::SuspendedSpread)
+    );
+}
+
+#[test]
+fn nobody_online_on_feige_makes_an_offline_message_but_full_agents_make_a_queue() {
+    let (mut r, mut pool) = shop("offline_message");
+    for id in 0..=3 {
+        pool.agent_mut(id).open = 3;
+    }
+    assert_eq!(route(&mut r, &mut pool, BuyerKind::New), Decision::Queue);
+    for id in 0..=3 {
+        pool.agent_mut(id).presence = Presence::Break;
+    }
+    assert_eq!(route(&mut r, &mut pool, BuyerKind::New), Decision::Offline);
+}
+
+#[test]
+fn a_non_routable_agent_gets_no_routed_or_returning_chats_but_direct_ones() {
+    let (mut r, mut pool) = setup(
+        "least_active",
+        "[[agents]]\nname = \"x\"\nroutable = false\n[[agents]]\nname = \"y\"\n",
+    );
+    let policy = assigned(1, Reason::Policy(PolicyKind::LeastActive));
+    assert_eq!(route(&mut r, &mut pool, BuyerKind::New), policy);
+    assert_eq!(route(&mut r, &mut pool, BuyerKind::Returning(0)), policy);
+    assert_eq!(
+        route(&mut r, &mut pool, BuyerKind::Direct(0)),
+        assigned(0, Reason::Direct)
+    );
+}
+
+#[test]
+fn direct_addressing_respects_the_cap_unless_told_otherwise() {
+    for (cap_applies, expected) in [
+        (true, assigned(1, Reason::Policy(PolicyKind::LeastActive))),
+        (false, assigned(0, Reason::Direct)),
+    ] {
+        let (mut r, mut pool) = setup(
+            "least_active",
+            &format!("direct_respects_cap = {cap_applies}\n[[agents]]\ncount = 2\n"),
+        );
+        pool.agent_mut(0).open = 1;
+        assert_eq!(route(&mut r, &mut pool, BuyerKind::Direct(0)), expected);
+    }
+}
+
+#[test]
+fn feige_even_balances_counts_since_shift_start() {
+    let (mut r, mut pool) = four("feige_even");
+    for (id, (open, got)) in [(1, 5), (0, 9), (0, 4), (0, 4)].into_iter().enumerate() {
+        let a = pool.agent_mut(id as u32);
+        a.open = open;
+        a.shift_assigned = got;
+    }
+    assert_eq!(
+        r.select(0, &mut pool, 0),
+        Some(2),
+        "fewest open, then fewest today, then id"
+    );
+}
+
+#[test]
+fn feige_priority_takes_the_most_idle_agent() {
+    let (mut r, mut pool) = four("feige_priority");
+    for (id, (open, activity)) in [(0, 50), (0, 10), (1, 0), (0, 10)].into_iter().enumerate() {
+        let a = pool.agent_mut(id as u32);
+        a.open = open;
+        a.last_activity = activity;
+    }
+    assert_eq!(r.select(0, &mut pool, 60), Some(1));
+}
+
+#[test]
+fn taobao_queue_is_an_ordered_list_resorted_by_load_with_the_main_account_first() {
+    let (mut r, mut pool) = setup(
+        "taobao_queue",
+        "[[agents]]\nname = \"sub\"\ncount = 2\nmax_concurrent = 3\n\
+         [[agents]]\nname = \"boss\"\nmain_account = true\nmax_concurrent = 3\n",
+    );
+    // boss (id 2) first among equals, then the list order.
+    let mut picks = Vec::new();
+    for _ in 0..4 {
+        let a = r.select(0, &mut pool, 0).unwrap();
+        pool.start_chat(a, picks.len() as u32, 1e9, 0);
+        picks.push(a);
+    }
+    assert_eq!(picks, vec![2, 0, 1, 2]);
+    // sub-01 frees a chat: it moves ahead of everyone with one chat.
+    pool.agent_mut(0).open = 0;
+    assert_eq!(r.select(0, &mut pool, 0), Some(0));
+}
+
+#[test]
+fn most_available_and_percent_available_use_free_slots() {
+    let agents = "[[agents]]\nname = \"a\"\nmax_concurrent = 10\n[[agents]]\nname = \"b\"\nmax_concurrent = 4\n";
+    // a: 10 − 7 = 3 free (30 %); b: 4 − 2 = 2 free (50 %).
+    for (policy, expected) in [("most_available", 0), ("percent_available", 1)] {
+        let (mut r, mut pool) = setup(policy, agents);
+        pool.agent_mut(0).open = 7;
+        pool.agent_mut(1).open = 2;
+        assert_eq!(r.select(0, &mut pool, 0), Some(expected), "{policy}");
+    }
+}
+
+#[test]
+fn the_fairness_limiter_holds_an_agent_back_for_its_window() {
+    let (mut r, mut pool) = setup(
+        "least_active",
+        "fairness = { max_assignments = 2, window = \"10m\" }\n[[agents]]\ncount = 2\nmax_concurrent = 50\n",
+    );
+    pool.agent_mut(1).open = 5; // least_active prefers agent 0
+    r.on_assigned(0, 0);
+    r.on_assigned(0, 60_000);
+    assert_eq!(
+        r.select(0, &mut pool, 120_000),
+        Some(1),
+        "two in the last 10 min"
+    );
+    assert_eq!(r.next_release(0, &pool, 120_000), Some(600_000));
+    assert_eq!(
+        r.select(0, &mut pool, 600_000),
+        Some(0),
+        "the first one left the window"
+    );
+}

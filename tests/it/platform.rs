@@ -1,0 +1,215 @@
+//! Platform rules (DOMAIN.md §3–§4) seen end to end through a run's results:
+//! offline messages, queue cap, abandonment on Feige, overflow, shift-end
+//! modes, random state changes, automatic suspension, the processing message.
+
+use kefusim::replicate::{self, Summary};
+
+use crate::support::parse;
+
+/// A shop opening at 00:00 on Monday 9 Nov 2026 with 60 chats an hour of
+/// `service` work each; `body` adds agents and rules.
+fn shop(duration: &str, service: &str, body: &str) -> Summary {
+    let text = format!(
+        "[run]\nstart = \"2026-11-09T00:00:00+08:00\"\nduration = \"{duration}\"\ninterval = \"1h\"\n\
+         [arrivals]\nrate_per_hour = 60\n\
+         [service]\nduration = {{ dist = \"constant\", value = \"{service}\" }}\n{body}"
+    );
+    replicate::run(&parse(&text), Some(1)).unwrap()
+}
+
+fn m(s: &Summary, name: &str) -> f64 {
+    s.metric(name)
+        .unwrap_or_else(|| panic!("no metric {name}"))
+        .mean
+}
+
+fn col(s: &Summary, name: &str) -> Vec<f64> {
+    let i = s.series.columns.iter().position(|c| c == name).unwrap();
+    s.series.rows.iter().map(|r| r[i]).collect()
+}
+
+#[test]
+fn feige_offline_messages_wait_for_an_online_agent_with_a_free_slot() {
+    let s = shop(
+        "3h",
+        "1m",
+        "[routing]\nnobody_online = \"offline_message\"\n\
+         [[agents]]\nmax_concurrent = 50\nshift = { start = \"01:00\", end = \"03:00\" }\n",
+    );
+    let first_hour = col(&s, "offered")[0];
+    assert!(first_hour > 30.0);
+    assert_eq!(col(&s, "offline_messages"), vec![first_hour, 0.0, 0.0]);
+    assert_eq!(m(&s, "offline_messages.nobody_online"), first_hour);
+    assert_eq!(
+        m(&s, "offline_answered"),
+        first_hour,
+        "all picked up at 01:00"
+    );
+    // Offline messages are never answered live: they are misses of the golden rate.
+    assert_eq!(m(&s, "answered"), m(&s, "offered") - first_hour);
+    let delay = m(&s, "offline_answer_delay_mean_s");
+    assert!((0.0..3600.0).contains(&delay) && delay > 1000.0, "{delay}");
+    assert!(col(&s, "offline_pending_mean")[0] > 10.0);
+}
+
+#[test]
+fn a_buyer_refused_by_the_queue_cap_becomes_an_offline_message() {
+    let s = shop(
+        "2h",
+        "30m",
+        "[routing]\nmax_queue = 0\n[[agents]]\nmax_concurrent = 2\n",
+    );
+    assert_eq!(m(&s, "p_wait"), 0.0, "nobody ever queues");
+    assert_eq!(
+        m(&s, "offline_messages.queue_full"),
+        m(&s, "offered") - m(&s, "answered")
+    );
+    assert!(m(&s, "offline_messages") > 50.0);
+}
+
+#[test]
+fn on_feige_an_abandoned_chat_is_counted_twice_abandoned_and_offline_message() {
+    let s = shop(
+        "2h",
+        "30m",
+        "[buyers]\npatience = { dist = \"constant\", value = \"1m\" }\n\
+         [routing]\nabandon_to_offline = true\n[[agents]]\nmax_concurrent = 2\n",
+    );
+    let abandoned = m(&s, "abandoned");
+    assert!(abandoned > 50.0);
+    assert_eq!(m(&s, "offline_messages.abandoned"), abandoned);
+    assert_eq!(m(&s, "offline_messages"), abandoned);
+}
+
+#[test]
+fn queued_chats_overflow_to_another_group_after_the_wait() {
+    let s = shop(
+        "4h",
+        "30m",
+        "[[groups]]\nname = \"presale\"\noverflow_to = \"aftersales\"\noverflow_after = \"2m\"\n\
+         [[groups]]\nname = \"aftersales\"\n\
+         [routing]\nentry_groups = { product = \"presale\" }\n\
+         [[agents]]\nname = \"p\"\ngroups = [\"presale\"]\n\
+         [[agents]]\nname = \"a\"\ngroups = [\"aftersales\"]\nmax_concurrent = 50\n",
+    );
+    let overflowed = m(&s, "overflowed");
+    assert!(overflowed > 150.0, "{overflowed}");
+    assert_eq!(m(&s, "answered"), m(&s, "offered"));
+    let after = s.agents.iter().find(|a| a.agent == "a").unwrap();
+    assert!(after.assigned > 150.0);
+    // Every overflowed chat waited exactly 2 minutes.
+    assert!((m(&s, "frt_p99_s") - 120.0).abs() < 0.5);
+}
+
+#[test]
+fn shift_end_modes_finish_reroute_or_leave_chats_stuck() {
+    let body = |mode: &str| {
+        format!(
+            "[routing]\nshift_end = \"{mode}\"\n\
+             [[agents]]\nname = \"early\"\nmax_concurrent = 3\nshift = {{ windows = [[\"00:00\", \"01:00\"], [\"05:00\", \"06:00\"]] }}\n\
+             [[agents]]\nname = \"late\"\nmax_concurrent = 50\nshift = {{ start = \"01:00\", end = \"05:00\" }}\n"
+        )
+    };
+    let finish = shop("3h", "50m", &body("finish"));
+    let reroute = shop("3h", "50m", &body("reroute"));
+    let stuck = shop("3h", "50m", &body("stuck"));
+    let early = |s: &Summary| {
+        s.agents
+            .iter()
+            .find(|a| a.agent == "early")
+            .unwrap()
+            .clone()
+    };
+    assert!(early(&finish).overtime_chat_hours > 0.5);
+    assert_eq!(m(&finish, "rerouted"), 0.0);
+    // Rerouted: the three open chats end at 01:00 and go to `late`.
+    assert_eq!(m(&reroute, "rerouted"), 3.0);
+    assert_eq!(early(&reroute).overtime_chat_hours, 0.0);
+    // Stuck: held off shift without progress until 05:00 (3 chats × the 2 h
+    // left in the window), finished after it.
+    assert_eq!(m(&stuck, "rerouted"), 0.0);
+    assert_eq!(early(&stuck).overtime_chat_hours, 6.0);
+    // Each of the 3 stuck chats lasted 4 h longer.
+    let longer = 3.0 * 4.0 * 3600.0 / m(&stuck, "offered");
+    assert!((m(&stuck, "mean_session_s") - m(&finish, "mean_session_s") - longer).abs() < 1e-6);
+}
+
+#[test]
+fn random_busy_episodes_take_their_expected_share_of_time() {
+    // Busy at 1 per online hour for 6 minutes: busy fraction 0.1 / 1.1 of on-shift time.
+    let s = shop(
+        "200d",
+        "10s",
+        "[[agents]]\nmax_concurrent = 50\n\
+         [[agents.episodes]]\nstate = \"busy\"\nrate_per_hour = 1\nlength = { dist = \"constant\", value = \"6m\" }\n",
+    );
+    let a = &s.agents[0];
+    let share = a.busy_hours / a.on_shift_hours;
+    assert!((share - 0.1 / 1.1).abs() < 0.006, "{share}");
+    // Busy means no new chats: they queue.
+    assert!(m(&s, "p_wait") > 0.05);
+}
+
+#[test]
+fn an_agent_suspends_itself_at_n_open_chats() {
+    let s = shop(
+        "10h",
+        "30m",
+        "[buyers]\npatience = { dist = \"constant\", value = \"10m\" }\n\
+         [[agents]]\nmax_concurrent = 5\nsuspend_at_open = 2\n",
+    );
+    let a = &s.agents[0];
+    assert!(
+        a.occupancy <= 0.4 + 1e-9,
+        "never more than 2 of 5: {}",
+        a.occupancy
+    );
+    assert!(a.occupancy > 0.35);
+    assert!(a.suspended_hours > 8.0);
+}
+
+#[test]
+fn the_processing_message_goes_to_chats_without_a_reply_at_its_age() {
+    let with = shop(
+        "3h",
+        "5m",
+        "[routing]\nprocessing_message_after = \"30s\"\n[[agents]]\nmax_concurrent = 4\n",
+    );
+    let n = m(&with, "processing_messages");
+    assert!(n > 10.0 && n < m(&with, "offered"), "{n}");
+    // It is not a response: first response times are unchanged.
+    let without = shop("3h", "5m", "[[agents]]\nmax_concurrent = 4\n");
+    assert_eq!(m(&with, "frt_mean_s"), m(&without, "frt_mean_s"));
+    assert!(without.metric("processing_messages").is_none());
+}
+
+#[test]
+fn weighted_shares_converge_to_the_weights() {
+    let s = shop(
+        "30d",
+        "5m",
+        "[routing]\npolicy = \"weighted\"\n\
+         [[agents]]\nname = \"a\"\nweight = 3\nmax_concurrent = 50\n\
+         [[agents]]\nname = \"b\"\nweight = 1\nmax_concurrent = 50\n",
+    );
+    let share = s.agents[0].assigned / (s.agents[0].assigned + s.agents[1].assigned);
+    assert!((share - 0.75).abs() < 0.001, "{share}");
+}
+
+#[test]
+fn returning_buyers_reach_their_recent_agent() {
+    // Every buyer after the first returns to a recent contact: all of them
+    // are agent 1's (least_active picks it first), so it keeps them all,
+    // where the policy alone would spread them.
+    let base = "[[agents]]\ncount = 2\nmax_concurrent = 50\n";
+    let sticky = shop(
+        "1d",
+        "5m",
+        &format!("[buyers]\nreturning_share = 1\nrecency = \"1h\"\n{base}"),
+    );
+    let plain = shop("1d", "5m", base);
+    assert_eq!(sticky.agents[1].assigned, 0.0);
+    assert_eq!(sticky.agents[0].assigned, m(&sticky, "answered"));
+    assert!(plain.agents[1].assigned > 100.0);
+    assert_eq!(m(&sticky, "offered"), m(&plain, "offered"), "same buyers");
+}
