@@ -4,7 +4,7 @@
 use std::io::{self, IsTerminal, Write};
 use std::time::Instant as WallClock;
 
-use crate::cli::{CheckArgs, Cli, Command, Format, RunArgs};
+use crate::cli::{CheckArgs, Cli, Command, Format, RunArgs, TraceArgs};
 use crate::replicate::{self, RunError};
 use crate::report::{self, WriteError};
 use crate::scenario::{Scenario, ScenarioError};
@@ -24,6 +24,9 @@ pub enum AppError {
     /// Exit code 1: the run itself failed.
     #[error(transparent)]
     Run(#[from] RunError),
+    /// Exit code 2: a command-line value is wrong (beyond what the parser checks).
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl AppError {
@@ -31,6 +34,7 @@ impl AppError {
     pub fn exit_code(&self) -> u8 {
         match self {
             AppError::Run(_) => 1,
+            AppError::Usage(_) => 2,
             AppError::Scenario(_) => 3,
             AppError::Write(_) | AppError::Stdout(_) => 4,
         }
@@ -42,6 +46,97 @@ pub fn execute(cli: Cli) -> Result<(), AppError> {
     match cli.command {
         Command::Run(args) => run(args),
         Command::Check(args) => check(args),
+        Command::Trace(args) => trace(args),
+    }
+}
+
+fn trace(args: TraceArgs) -> Result<(), AppError> {
+    use crate::time::{parse_duration, parse_instant};
+    use crate::trace::{TraceFilter, Tracer};
+    let mut scenario = Scenario::load(&args.scenario)?;
+    if let Some(seed) = args.seed {
+        scenario = scenario.with_seed(seed);
+    }
+    if args.replication >= scenario.run.replications {
+        return Err(AppError::Usage(format!(
+            "--replication must be below run.replications ({}), got {}",
+            scenario.run.replications, args.replication
+        )));
+    }
+    let agent = match &args.agent {
+        Some(name) => Some(
+            scenario
+                .agents
+                .iter()
+                .position(|a| &a.name == name)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = scenario
+                        .agents
+                        .iter()
+                        .take(8)
+                        .map(|a| a.name.as_str())
+                        .collect();
+                    AppError::Usage(format!(
+                        "--agent: no agent named `{name}` (agents are named like {}{})",
+                        names.join(", "),
+                        if scenario.agents.len() > 8 {
+                            ", …"
+                        } else {
+                            ""
+                        }
+                    ))
+                })? as u32,
+        ),
+        None => None,
+    };
+    let until = match &args.until {
+        None => crate::time::SimTime::MAX,
+        Some(text) => match (parse_instant(text), parse_duration(text)) {
+            (Ok(instant), _) => {
+                let t = scenario.run.clock.sim_of(instant);
+                u64::try_from(t).map_err(|_| {
+                    AppError::Usage(format!("--until {text} is before the run starts"))
+                })?
+            }
+            (_, Ok(d)) => d,
+            (Err(e), Err(_)) => {
+                return Err(AppError::Usage(format!(
+                    "--until must be an RFC 3339 instant or a duration such as 2h, got {text:?} ({e})"
+                )));
+            }
+        },
+    };
+    let format = report::TraceFormat::new(&scenario);
+    let mut text = String::new();
+    let tracer = Tracer {
+        filter: TraceFilter {
+            conversation: args.conversation,
+            agent,
+        },
+        until,
+        sink: Box::new(|e| {
+            text.push_str(&format.line(e));
+            text.push('\n');
+        }),
+    };
+    let mut engine = crate::engine::Engine::new(&scenario, args.replication).with_tracer(tracer);
+    engine.run();
+    drop(engine);
+    match &args.out {
+        Some(path) => {
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+                AppError::Usage(format!("--out {} is not a file name", path.display()))
+            })?;
+            for written in report::write_atomically(dir, &[(name, text)])? {
+                eprintln!("wrote {}", written.display());
+            }
+            Ok(())
+        }
+        None => stdout(&text),
     }
 }
 

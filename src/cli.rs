@@ -20,6 +20,38 @@ pub enum Command {
     Run(RunArgs),
     /// Validate a scenario and print it with every default resolved.
     Check(CheckArgs),
+    /// Write the event log of one replication as JSON Lines: arrivals,
+    /// routing decisions with their reason and the candidates considered,
+    /// replies, abandonments, overflows, chat ends and agent state changes.
+    #[command(
+        after_help = "Examples:\n  kefusim trace scenarios/feige_shop.toml --until 1h | head\n  kefusim trace scenarios/taobao_shop.toml --conversation 42\n  kefusim trace scenarios/feige_shop.toml --agent presale-03 --until 2026-11-11T12:00:00+08:00"
+    )]
+    Trace(TraceArgs),
+}
+
+/// `kefusim trace`.
+#[derive(Debug, clap::Args)]
+pub struct TraceArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Only this conversation (its arrival number, from 0, as in the log).
+    #[arg(long, value_name = "ID", conflicts_with = "agent")]
+    pub conversation: Option<u64>,
+    /// Only events involving this agent (by name, as in agents.csv).
+    #[arg(long, value_name = "NAME")]
+    pub agent: Option<String>,
+    /// Stop at this time: an instant (RFC 3339) or a duration from the start (e.g. 2h).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Which replication to trace (from 0).
+    #[arg(long, default_value_t = 0)]
+    pub replication: u32,
+    /// Override run.seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Write the log to this file instead of stdout (written completely or not at all).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 /// `kefusim run`.

@@ -33,6 +33,7 @@ use crate::routing::{
 use crate::scenario::{EpisodeState, NobodyOnline, Scenario, ShiftEnd};
 use crate::shifts::Instance;
 use crate::time::{DAY_MS, HOUR_MS, SimTime};
+use crate::trace::{Candidate, Outcome, TraceEvent, Tracer};
 
 /// How long after the measured window the loop keeps following counted chats.
 pub const DRAIN_LIMIT_MS: SimTime = 7 * DAY_MS;
@@ -134,6 +135,7 @@ pub struct Engine<'s> {
     recent_contacts: VecDeque<(SimTime, AgentId)>,
     /// Whether any buyer can be private, direct or returning.
     population: bool,
+    tracer: Option<Tracer<'s>>,
 }
 
 /// Runs replication `replication` of `scenario` and returns its results.
@@ -212,12 +214,75 @@ impl<'s> Engine<'s> {
             main,
             recent_contacts: VecDeque::new(),
             population: b.private_share + b.direct_share + b.returning_share > 0.0,
+            tracer: None,
         };
         for agent in 0..sc.agents.len() as AgentId {
             engine.plan_first_shift(agent);
         }
         engine.schedule_next_arrival();
         engine
+    }
+
+    /// Attaches an event log; the run stops at the tracer's `until`. Attach
+    /// before running (events of time 0 set up in [`Engine::new`] are not logged).
+    pub fn with_tracer(mut self, tracer: Tracer<'s>) -> Self {
+        self.tracer = Some(tracer);
+        self
+    }
+
+    /// Logs an event about conversation `conv` and `agents` if a tracer wants it.
+    #[inline]
+    fn trace(
+        &mut self,
+        conv: Option<u64>,
+        agents: &[AgentId],
+        make: impl FnOnce(&Self) -> TraceEvent,
+    ) {
+        if self.tracer.is_none() {
+            return;
+        }
+        let mut tracer = self.tracer.take().expect("checked");
+        if tracer.filter.wants(conv, agents) {
+            let event = make(self);
+            (tracer.sink)(&event);
+        }
+        self.tracer = Some(tracer);
+    }
+
+    /// Logs a routing decision for the chat in `conv`, with the agents of its queue.
+    fn trace_route(&mut self, conv: u32, outcome: Outcome, now: SimTime) {
+        if self.tracer.is_none() {
+            return;
+        }
+        let c = self.convs.get(conv);
+        let token = c.token;
+        let members: Vec<AgentId> = if c.queue == self.personal {
+            self.main.into_iter().collect()
+        } else {
+            self.router.members(c.queue).to_vec()
+        };
+        let mut involved = members.clone();
+        if let Outcome::Assigned { agent, .. } = outcome {
+            involved.push(agent);
+        }
+        self.trace(Some(token), &involved, |e| TraceEvent::Route {
+            t: now,
+            conv: token,
+            outcome,
+            candidates: members
+                .iter()
+                .map(|&id| {
+                    let a = e.agents.get(id);
+                    Candidate {
+                        agent: id,
+                        presence: a.presence,
+                        open: a.open,
+                        cap: a.cap,
+                        eligible: a.accepts_new(),
+                    }
+                })
+                .collect(),
+        });
     }
 
     fn plan_first_shift(&mut self, agent: AgentId) {
@@ -252,8 +317,9 @@ impl<'s> Engine<'s> {
     pub fn run(&mut self) -> SimTime {
         let window_end = self.sc.run.measure_to();
         let hard_stop = window_end + DRAIN_LIMIT_MS;
+        let until = self.tracer.as_ref().map_or(SimTime::MAX, |t| t.until);
         while let Some((now, event)) = self.queue.pop() {
-            if now >= window_end && self.counted_open == 0 {
+            if (now >= window_end && self.counted_open == 0) || now >= until {
                 return now;
             }
             if now > hard_stop {
@@ -381,6 +447,15 @@ impl<'s> Engine<'s> {
             self.counted_open += 1;
             self.rec.on_offered(iv, group, vip);
         }
+        self.trace(Some(token), &[], |_| TraceEvent::Arrival {
+            t: now,
+            conv: token,
+            entry,
+            group,
+            vip,
+            kind,
+            counted: iv.is_some(),
+        });
         let request = ChatRequest { group, vip, kind };
         // A new chat never overtakes chats already waiting in its group. After
         // every handler a group with waiting chats has no eligible agent (chat
@@ -400,16 +475,16 @@ impl<'s> Engine<'s> {
                     .max_queue
                     .is_some_and(|m| self.waiting.buyers() >= m as usize);
                 if full {
-                    self.leave_offline_message(conv, group, OfflineCause::QueueFull);
+                    self.leave_offline_message(conv, group, OfflineCause::QueueFull, now);
                 } else {
                     self.enqueue(conv, group, patience_ms, now);
                 }
             }
             Decision::Offline => {
-                self.leave_offline_message(conv, group, OfflineCause::NobodyOnline)
+                self.leave_offline_message(conv, group, OfflineCause::NobodyOnline, now)
             }
             Decision::ForMain { offline: true } => {
-                self.leave_offline_message(conv, self.personal, OfflineCause::MainOffline)
+                self.leave_offline_message(conv, self.personal, OfflineCause::MainOffline, now)
             }
             Decision::ForMain { offline: false } => {
                 self.enqueue(conv, self.personal, patience_ms, now)
@@ -448,6 +523,7 @@ impl<'s> Engine<'s> {
                 at: arrived_at,
             },
         );
+        self.trace_route(conv, Outcome::Queued { queue: q, class }, now);
         self.wake_for_limiter(q, now);
     }
 
@@ -460,7 +536,7 @@ impl<'s> Engine<'s> {
     }
 
     /// Makes the chat an offline message in queue `q` (no timers: nobody waits live).
-    fn leave_offline_message(&mut self, conv: u32, q: usize, cause: OfflineCause) {
+    fn leave_offline_message(&mut self, conv: u32, q: usize, cause: OfflineCause, now: SimTime) {
         let c = self.convs.get_mut(conv);
         c.offline = true;
         c.queue = q;
@@ -478,10 +554,11 @@ impl<'s> Engine<'s> {
             self.rec.on_offline(iv, cause);
         }
         self.waiting.push(q, Class::Offline, w);
+        self.trace_route(conv, Outcome::Offline { cause }, now);
     }
 
     fn assign(&mut self, conv: u32, agent: AgentId, reason: Reason, now: SimTime) {
-        let _ = reason;
+        self.trace_route(conv, Outcome::Assigned { agent, reason }, now);
         let c = self.convs.get_mut(conv);
         if let ConvState::Queued {
             patience, overflow, ..
@@ -502,14 +579,22 @@ impl<'s> Engine<'s> {
             c.first_reply_ms,
             c.offline,
         );
+        let frt = (now - arrived_at).saturating_add(first_reply_ms);
         if let (Some(iv), true) = (interval, first_time) {
-            let wait = now - arrived_at;
-            let frt = wait.saturating_add(first_reply_ms);
             if offline {
                 self.rec.on_offline_answered(frt);
             } else {
-                self.rec.on_answered(iv, group, vip, wait, frt);
+                self.rec.on_answered(iv, group, vip, now - arrived_at, frt);
             }
+        }
+        if first_time {
+            let token = self.convs.get(conv).token;
+            self.trace(Some(token), &[agent], |_| TraceEvent::FirstReply {
+                t: now.saturating_add(first_reply_ms),
+                conv: token,
+                agent,
+                frt_ms: frt,
+            });
         }
         let a = self.agents.get(agent);
         self.rec
@@ -569,6 +654,7 @@ impl<'s> Engine<'s> {
             self.state.sessions_on_shift -= 1;
         }
         let c = self.convs.get(conv);
+        let token = c.token;
         if c.interval.is_some() {
             if let ConvState::InService { since, .. } = c.state {
                 self.rec.on_completed(now - since);
@@ -576,6 +662,11 @@ impl<'s> Engine<'s> {
             self.counted_open -= 1;
         }
         self.convs.remove(conv);
+        self.trace(Some(token), &[agent], |_| TraceEvent::ChatEnd {
+            t: now,
+            conv: token,
+            agent,
+        });
         self.retime(agent);
         let a = self.agents.get(agent);
         let limit = self.sc.agents[agent as usize].suspend_at;
@@ -606,16 +697,21 @@ impl<'s> Engine<'s> {
         else {
             unreachable!("patience timers are cancelled at assignment");
         };
-        let (q, interval, arrived_at) = (c.queue, c.interval, c.arrived_at);
+        let (q, interval, arrived_at, token) = (c.queue, c.interval, c.arrived_at, c.token);
         if let Some(timer) = overflow {
             self.queue.cancel(timer);
         }
+        self.trace(Some(token), &[], |_| TraceEvent::Abandon {
+            t: now,
+            conv: token,
+            waited_ms: now - arrived_at,
+        });
         self.waiting.forget(q, class);
         if let Some(iv) = interval {
             self.rec.on_abandoned(iv, now - arrived_at);
         }
         if self.sc.routing.abandon_to_offline {
-            self.leave_offline_message(conv, q, OfflineCause::Abandoned);
+            self.leave_offline_message(conv, q, OfflineCause::Abandoned, now);
             return;
         }
         if interval.is_some() {
@@ -645,6 +741,13 @@ impl<'s> Engine<'s> {
         if c.interval.is_some() {
             self.rec.on_overflowed();
         }
+        let token = c.token;
+        self.trace(Some(token), &[], |_| TraceEvent::Overflow {
+            t: now,
+            conv: token,
+            from,
+            to,
+        });
         let overflow = self.overflow_timer(conv, to, now);
         let c = self.convs.get_mut(conv);
         c.queue = to;
@@ -752,6 +855,14 @@ impl<'s> Engine<'s> {
             self.state.agents_on_break += 1;
         }
         self.agents.set_presence(agent, presence, now);
+        if old != presence {
+            self.trace(None, &[agent], |_| TraceEvent::State {
+                t: now,
+                agent,
+                from: old,
+                to: presence,
+            });
+        }
         if presence == Presence::Online && !self.break_waiters.is_empty() {
             self.release_waiting_breaks(now);
         }
@@ -840,6 +951,12 @@ impl<'s> Engine<'s> {
                 self.retime(agent);
                 self.set_presence(agent, Presence::Offline, now);
                 for (conv, remaining) in chats {
+                    let token = self.convs.get(conv).token;
+                    self.trace(Some(token), &[agent], |_| TraceEvent::Reroute {
+                        t: now,
+                        conv: token,
+                        agent,
+                    });
                     self.reroute(conv, remaining, now);
                 }
             }

@@ -54,3 +54,4 @@ pub mod scenario;
 pub mod shifts;
 pub mod stats;
 pub mod time;
+pub mod trace;

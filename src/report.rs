@@ -7,6 +7,9 @@
 
 mod files;
 mod table;
+mod trace;
+
+pub use trace::TraceFormat;
 
 use serde::Serialize;
 use serde::ser::SerializeMap;

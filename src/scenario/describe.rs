@@ -63,6 +63,14 @@ impl Scenario {
                 .as_ref()
                 .map_or("infinite (never abandons)", |d| d.label())
         );
+        let _ = writeln!(
+            o,
+            "  population     private {}%, direct {}%, returning {}% (recency {})",
+            b.private_share * 100.0,
+            b.direct_share * 100.0,
+            b.returning_share * 100.0,
+            crate::time::format_duration(b.recency)
+        );
         let s = &self.service;
         let _ = writeln!(o, "service (session model)");
         let _ = writeln!(o, "  duration       {}", s.duration.label());
@@ -80,6 +88,7 @@ impl Scenario {
                 .map_or("at assignment", |d| d.label())
         );
         self.describe_staff(&mut o);
+        self.describe_routing(&mut o);
         let t: Vec<String> = self
             .sla
             .thresholds_s
@@ -179,6 +188,59 @@ impl Scenario {
         );
     }
 
+    fn describe_routing(&self, o: &mut String) {
+        use super::{NobodyOnline, QueueOrder, ShiftEnd};
+        use crate::time::format_duration;
+        let r = &self.routing;
+        let _ = writeln!(o, "routing");
+        let nobody = match r.nobody_online {
+            NobodyOnline::Queue => "queue (wait like any chat)",
+            NobodyOnline::OfflineMessage => "offline_message (Feige 离线留言)",
+            NobodyOnline::MainAccount => {
+                "main_account (Taobao: main even if suspended; suspended accounts share evenly)"
+            }
+        };
+        let _ = writeln!(o, "  nobody online  {nobody}");
+        let _ = writeln!(
+            o,
+            "  caps apply to  direct buyers: {}, returning buyers: {}",
+            r.direct_respects_cap, r.sticky_respects_cap
+        );
+        let shift_end = match r.shift_end {
+            ShiftEnd::Finish => "finish open chats (Feige)",
+            ShiftEnd::Reroute => "end open chats and route the buyer again",
+            ShiftEnd::Stuck => "leave open chats stuck until the next shift",
+        };
+        let _ = writeln!(o, "  shift end      {shift_end}");
+        let order = match r.queue_order {
+            QueueOrder::Fifo => "FIFO",
+            QueueOrder::Lifo => "LIFO",
+        };
+        let cap = r.max_queue.map_or("no cap".to_string(), |m| {
+            format!("at most {m} waiting, then offline message")
+        });
+        let _ = writeln!(
+            o,
+            "  queue          VIP first, {order}, {cap}; abandoned → offline message: {}; golden 2-minute priority: {}",
+            r.abandon_to_offline, r.golden_priority
+        );
+        if let Some(f) = r.fairness {
+            let _ = writeln!(
+                o,
+                "  fairness       at most {} assignments per agent per {}",
+                f.max,
+                format_duration(f.window)
+            );
+        }
+        if let Some(t) = r.processing_message_after {
+            let _ = writeln!(
+                o,
+                "  auto message   \"正在为您处理中…\" at {} without a reply",
+                format_duration(t)
+            );
+        }
+    }
+
     fn describe_staff(&self, o: &mut String) {
         let _ = writeln!(o, "groups");
         for (g, group) in self.groups.iter().enumerate() {
@@ -196,9 +258,16 @@ impl Scenario {
             } else {
                 format!("entries {}", entries.join(", "))
             };
+            let overflow = group.overflow.map_or(String::new(), |(to, after)| {
+                format!(
+                    "; overflows to {} after {}",
+                    self.groups[to].name,
+                    crate::time::format_duration(after)
+                )
+            });
             let _ = writeln!(
                 o,
-                "  {:<14} policy {}, {members} agents{brk}; {from}",
+                "  {:<14} policy {}, {members} agents{brk}; {from}{overflow}",
                 group.name,
                 group.policy.name()
             );
@@ -222,9 +291,27 @@ impl Scenario {
                 .shift
                 .as_ref()
                 .map_or("on duty throughout".to_string(), |s| s.describe());
+            let mut flags = String::new();
+            if first.main_account {
+                flags.push_str(", main account");
+            }
+            if !first.routable {
+                flags.push_str(", not routed (不参与分流)");
+            }
+            if let Some(n) = first.suspend_at {
+                flags.push_str(&format!(", suspends at {n} open"));
+            }
+            for ep in &e.episodes {
+                flags.push_str(&format!(
+                    ", random {} {}/h for {}",
+                    format!("{:?}", ep.state).to_lowercase(),
+                    ep.rate_per_hour,
+                    ep.length.label()
+                ));
+            }
             let _ = writeln!(
                 o,
-                "  {:<14} {} × cap {}, weight {}, speed {}, groups {}; shift {shift}",
+                "  {:<14} {} × cap {}, weight {}, speed {}, groups {}{flags}; shift {shift}",
                 e.name,
                 e.count,
                 first.max_concurrent,

@@ -162,3 +162,55 @@ fn usage_errors_exit_2_and_unwritable_output_exits_4() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn trace_explains_where_a_chat_went() {
+    let out = kefusim(&["trace", "scenarios/taobao_shop.toml", "--until", "10h"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every line is JSON"))
+        .collect();
+    let route = lines
+        .iter()
+        .find(|l| l["event"] == "route" && l["decision"]["reason"] == "private_contact")
+        .expect("a private contact was routed");
+    assert_eq!(route["decision"]["assigned_to"], "boss");
+    assert!(route["candidates"].as_array().unwrap().len() == 1);
+    for event in ["arrival", "route", "first_reply", "chat_end", "state"] {
+        assert!(
+            lines.iter().any(|l| l["event"] == event),
+            "no {event} event"
+        );
+    }
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["t"].as_str().unwrap() < "2026-11-25T10:00" || l["event"] == "first_reply"),
+        "--until stops the log"
+    );
+    // One conversation, from arrival to end.
+    let id = route["conversation"].as_u64().unwrap().to_string();
+    let one = kefusim(&["trace", "scenarios/taobao_shop.toml", "--conversation", &id]);
+    let events: Vec<serde_json::Value> = text(&one.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    // Held for the boss first if it was busy or offline, then assigned.
+    assert_eq!(kinds.first(), Some(&"arrival"));
+    assert_eq!(kinds.last(), Some(&"chat_end"));
+    assert_eq!(kinds.iter().filter(|k| **k == "first_reply").count(), 1);
+    let last_route = events.iter().rev().find(|e| e["event"] == "route").unwrap();
+    assert_eq!(last_route["decision"]["assigned_to"], "boss");
+}
+
+#[test]
+fn trace_rejects_an_unknown_agent_with_a_usage_error() {
+    let out = kefusim(&["trace", "scenarios/feige_shop.toml", "--agent", "nobody"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no agent named `nobody`"));
+}

@@ -49,9 +49,16 @@ fn every_shipped_scenario_runs_and_conserves_chats() {
             };
             let offered = get("offered");
             assert!(offered > 0.0, "{rel}: nothing offered");
+            // Offline messages left on arrival are neither answered nor abandoned.
+            let left_message = get("offline_messages") - get("offline_messages.abandoned");
             assert_eq!(
-                get("answered") + get("abandoned") + get("unfinished"),
+                get("answered") + get("abandoned") + get("unfinished") + left_message,
                 offered,
+                "{rel} replication {r}"
+            );
+            assert_eq!(
+                get("offline_answered") + get("offline_unanswered"),
+                get("offline_messages"),
                 "{rel} replication {r}"
             );
             let golden = get("answered_within_120s_over_offered");
@@ -97,4 +104,31 @@ fn quickstart_is_sensible() {
         s.agents.len(),
         load("scenarios/quickstart.toml").agents.len()
     );
+}
+
+/// The platform scenarios exercise the rules they document.
+#[test]
+fn platform_scenarios_use_their_rules() {
+    let feige = run(&load("scenarios/feige_shop.toml"));
+    let taobao = run(&load("scenarios/taobao_shop.toml"));
+    let m = |s: &kefusim::replicate::Summary, n: &str| s.metric(n).unwrap().mean;
+    assert!(m(&feige, "offline_messages.nobody_online") > 10.0);
+    assert!(m(&feige, "offline_messages.abandoned") > 0.0);
+    assert_eq!(
+        m(&feige, "offline_unanswered"),
+        0.0,
+        "answered in the morning"
+    );
+    assert!(m(&feige, "processing_messages") > 0.0);
+    assert!(feige.agents.iter().any(|a| a.busy_hours > 0.0));
+    let owner = feige.agents.iter().find(|a| a.agent == "owner").unwrap();
+    assert!(
+        owner.assigned > 0.0,
+        "direct buyers reach the unrouted owner"
+    );
+    assert!(owner.assigned < 20.0);
+    assert!(m(&taobao, "offline_messages.main_offline") > 0.0);
+    assert!(m(&taobao, "overflowed") > 0.0);
+    assert!(taobao.agents.iter().all(|a| a.suspended_hours > 0.0));
+    assert!(m(&taobao, "answered_within_120s_over_offered") > 0.8);
 }
