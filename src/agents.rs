@@ -291,6 +291,25 @@ impl AgentPool {
         self.set_speed(id);
     }
 
+    /// Dialogue model: the agent takes a chat at `now` (no work clock).
+    pub fn open_chat(&mut self, id: AgentId, now: SimTime) {
+        let a = self.agent_mut(id);
+        a.open += 1;
+        a.shift_assigned += 1;
+        a.last_assigned_at = Some(now);
+        a.last_activity = now;
+    }
+
+    /// Dialogue model: one of the agent's chats closes at `now`.
+    pub fn close_chat(&mut self, id: AgentId, now: SimTime) {
+        let a = self.agent_mut(id);
+        a.open -= 1;
+        a.last_activity = now;
+        if a.open == 0 {
+            a.idle_since = now;
+        }
+    }
+
     /// Ends the agent's earliest chat at `now` and returns its conversation.
     #[inline]
     pub fn end_earliest(&mut self, id: AgentId, now: SimTime) -> Option<u32> {

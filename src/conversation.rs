@@ -55,7 +55,7 @@ pub struct Conversation {
     /// Time-series interval of its arrival if it arrived inside the measured
     /// window (it is counted in the results), else `None`.
     pub interval: Option<u32>,
-    /// Work in ms at speed 1.
+    /// Session model: work in ms at speed 1. Dialogue model: unused (0).
     pub work_ms: f64,
     /// Delay from assignment to the first human reply.
     pub first_reply_ms: Millis,
@@ -113,6 +113,15 @@ impl Conversations {
         c.token == token
             && c.queue == queue
             && matches!(c.state, ConvState::Queued { class: k, .. } if k == class)
+    }
+
+    /// Live conversations with their slots, in slot order.
+    pub fn live_slots(&self) -> impl Iterator<Item = (u32, &Conversation)> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.state != ConvState::Done)
+            .map(|(i, c)| (i as u32, c))
     }
 
     /// Live conversations (queued or in service), in slot order.

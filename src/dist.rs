@@ -205,9 +205,88 @@ fn positive(name: &str, value: Millis) -> Result<(), String> {
     Ok(())
 }
 
+/// A distribution of counts ≥ 1 (rounds per chat, messages per round).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Count {
+    /// Always `n`.
+    Constant(u32),
+    /// Uniform over `min..=max`.
+    Uniform {
+        /// Smallest.
+        min: u32,
+        /// Largest.
+        max: u32,
+    },
+    /// Geometric on 1, 2, 3, … with the given mean (≥ 1): each further
+    /// item follows with probability `1 − 1/mean`.
+    Geometric {
+        /// Mean.
+        mean: f64,
+    },
+}
+
+/// Largest count a draw returns.
+pub const MAX_COUNT: u32 = 1_000;
+
+impl Count {
+    /// Draws one count in `1..=MAX_COUNT`.
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u32 {
+        match *self {
+            Count::Constant(n) => n,
+            Count::Uniform { min, max } => {
+                let u: f64 = Open01.sample(rng);
+                (min + (u * f64::from(max - min + 1)) as u32).min(max)
+            }
+            Count::Geometric { mean } => {
+                if mean <= 1.0 {
+                    return 1;
+                }
+                let u: f64 = Open01.sample(rng);
+                let k = 1.0 + (u.ln() / (1.0 - 1.0 / mean).ln()).floor();
+                (k.min(f64::from(MAX_COUNT))) as u32
+            }
+        }
+    }
+
+    /// The mean.
+    pub fn mean(&self) -> f64 {
+        match *self {
+            Count::Constant(n) => f64::from(n),
+            Count::Uniform { min, max } => f64::from(min + max) / 2.0,
+            Count::Geometric { mean } => mean,
+        }
+    }
+
+    /// A short description such as `geometric(mean 4)`.
+    pub fn label(&self) -> String {
+        match *self {
+            Count::Constant(n) => format!("{n}"),
+            Count::Uniform { min, max } => format!("uniform({min}..={max})"),
+            Count::Geometric { mean } => format!("geometric(mean {mean})"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_have_their_means() {
+        use rand::SeedableRng;
+        let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(3);
+        for c in [
+            Count::Constant(3),
+            Count::Uniform { min: 1, max: 6 },
+            Count::Geometric { mean: 4.0 },
+        ] {
+            let n = 200_000;
+            let draws: Vec<u32> = (0..n).map(|_| c.sample(&mut rng)).collect();
+            assert!(draws.iter().all(|&k| k >= 1));
+            let mean = draws.iter().map(|&k| f64::from(k)).sum::<f64>() / n as f64;
+            assert!((mean - c.mean()).abs() < 0.03, "{c:?}: {mean}");
+        }
+    }
     use rand::SeedableRng;
     use rand::rngs::ChaCha8Rng;
 

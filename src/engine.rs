@@ -26,11 +26,12 @@ use crate::agents::{AgentId, AgentPool, Presence};
 use crate::arrivals::{ArrivalGenerator, EntryPoint};
 use crate::conversation::{ConvState, Conversation, Conversations};
 use crate::kernel::{EventQueue, Stream, StreamRng, TimerId, stream_rng};
+use crate::metrics::platform::Pending;
 use crate::metrics::{GOLDEN_MS, OfflineCause, Recorder, RepResult, StateCounters};
 use crate::routing::{
     BuyerKind, ChatRequest, Class, Decision, Reason, Router, Waiting, WaitingQueue,
 };
-use crate::scenario::{EpisodeState, NobodyOnline, Scenario, ShiftEnd};
+use crate::scenario::{Dialogue, EpisodeState, NobodyOnline, Scenario, ShiftEnd};
 use crate::shifts::Instance;
 use crate::time::{DAY_MS, HOUR_MS, SimTime};
 use crate::trace::{Candidate, Outcome, TraceEvent, Tracer};
@@ -64,6 +65,12 @@ enum Event {
     EpisodeDue { agent: AgentId },
     /// A random state change ends.
     EpisodeEnd { agent: AgentId },
+    /// Dialogue model: the buyer's next message.
+    BuyerMessage { conv: u32 },
+    /// Dialogue model: an agent finished typing a reply.
+    ReplyDone { agent: AgentId },
+    /// Dialogue model: the inactivity timeout closes a session.
+    SessionTimeout { conv: u32 },
     /// Drain the queue after agents came on shift at this instant.
     Drain,
     /// The fairness limiter releases an agent: drain the queue.
@@ -78,6 +85,22 @@ struct Rngs {
     first_reply: StreamRng,
     population: StreamRng,
     states: StreamRng,
+    dialogue: StreamRng,
+}
+
+/// Dialogue model: one conversation's progress (by conversation slot).
+#[derive(Debug, Clone, Default)]
+struct Talk {
+    /// Rounds not yet started.
+    rounds_left: u32,
+    /// Messages of the current round still to come.
+    msgs_left: u32,
+    /// The buyer's messages waiting for a reply.
+    pending: Pending,
+    /// Next buyer message or inactivity timeout.
+    timer: Option<TimerId>,
+    /// A human has replied at least once.
+    replied: bool,
 }
 
 /// Per-agent duty bookkeeping.
@@ -136,6 +159,11 @@ pub struct Engine<'s> {
     /// Whether any buyer can be private, direct or returning.
     population: bool,
     tracer: Option<Tracer<'s>>,
+    /// Dialogue model: parameters, conversations by slot, open chats and typing per agent.
+    dialogue: Option<&'s Dialogue>,
+    talks: Vec<Talk>,
+    talk_open: Vec<Vec<u32>>,
+    typing: Vec<Option<(u32, SimTime)>>,
 }
 
 /// Runs replication `replication` of `scenario` and returns its results.
@@ -187,6 +215,7 @@ impl<'s> Engine<'s> {
                 first_reply: s(Stream::FirstReply),
                 population: s(Stream::Population),
                 states: s(Stream::States),
+                dialogue: s(Stream::Dialogue),
             },
             rec: Recorder::new(sc),
             state: StateCounters::default(),
@@ -215,6 +244,10 @@ impl<'s> Engine<'s> {
             recent_contacts: VecDeque::new(),
             population: b.private_share + b.direct_share + b.returning_share > 0.0,
             tracer: None,
+            dialogue: sc.service.dialogue(),
+            talks: Vec::new(),
+            talk_open: vec![Vec::new(); sc.agents.len()],
+            typing: vec![None; sc.agents.len()],
         };
         for agent in 0..sc.agents.len() as AgentId {
             engine.plan_first_shift(agent);
@@ -346,6 +379,9 @@ impl<'s> Engine<'s> {
             Event::BreakEnd { agent } => self.end_break(agent, now),
             Event::EpisodeDue { agent } => self.on_episode_due(agent, now),
             Event::EpisodeEnd { agent } => self.end_episode(agent, now),
+            Event::BuyerMessage { conv } => self.on_buyer_message(conv, now),
+            Event::ReplyDone { agent } => self.on_reply_done(agent, now),
+            Event::SessionTimeout { conv } => self.on_session_timeout(conv, now),
             Event::Drain => {
                 self.drain_scheduled = false;
                 self.drain_all(now);
@@ -411,7 +447,16 @@ impl<'s> Engine<'s> {
         let u_vip: f64 = Open01.sample(&mut self.rng.buyers);
         let vip = u_vip < sc.buyers.vip_share;
 
-        let work_ms = sc.service.duration.sample_ms(&mut self.rng.service);
+        // Session model: the chat's work; dialogue model: its number of rounds
+        // (both from the service stream, drawn at arrival).
+        let (work_ms, rounds) = match sc.service.duration() {
+            Some(d) => (d.sample_ms(&mut self.rng.service), 0),
+            None => (
+                0.0,
+                self.dialogue
+                    .map_or(1, |d| d.rounds.sample(&mut self.rng.service)),
+            ),
+        };
         let patience_ms = sc
             .buyers
             .patience
@@ -456,6 +501,17 @@ impl<'s> Engine<'s> {
             kind,
             counted: iv.is_some(),
         });
+        if self.dialogue.is_some() {
+            let slot = conv as usize;
+            if self.talks.len() <= slot {
+                self.talks.resize_with(slot + 1, Talk::default);
+            }
+            self.talks[slot] = Talk {
+                rounds_left: rounds,
+                ..Talk::default()
+            };
+            self.on_buyer_message(conv, now);
+        }
         let request = ChatRequest { group, vip, kind };
         // A new chat never overtakes chats already waiting in its group. After
         // every handler a group with waiting chats has no eligible agent (chat
@@ -554,6 +610,19 @@ impl<'s> Engine<'s> {
             self.rec.on_offline(iv, cause);
         }
         self.waiting.push(q, Class::Offline, w);
+        if self.dialogue.is_some() {
+            // The buyer left a message and is gone: one reply is owed, nothing more comes.
+            let arrived_at = w.at;
+            let t = &mut self.talks[conv as usize];
+            if let Some(timer) = t.timer.take() {
+                self.queue.cancel(timer);
+            }
+            t.rounds_left = 0;
+            t.msgs_left = 0;
+            if t.pending.since().is_none() {
+                t.pending.message(arrived_at);
+            }
+        }
         self.trace_route(conv, Outcome::Offline { cause }, now);
     }
 
@@ -580,14 +649,18 @@ impl<'s> Engine<'s> {
             c.offline,
         );
         let frt = (now - arrived_at).saturating_add(first_reply_ms);
-        if let (Some(iv), true) = (interval, first_time) {
+        // Session model: the first reply follows assignment after `first_reply`;
+        // dialogue model: it is typed (recorded in `on_reply_done`).
+        let session = self.dialogue.is_none();
+        if let (Some(iv), true, true) = (interval, first_time, session) {
             if offline {
                 self.rec.on_offline_answered(frt);
             } else {
                 self.rec.on_answered(iv, group, vip, now - arrived_at, frt);
+                self.rec.on_single_round(iv, arrived_at, Some(frt));
             }
         }
-        if first_time {
+        if first_time && session {
             let token = self.convs.get(conv).token;
             self.trace(Some(token), &[agent], |_| TraceEvent::FirstReply {
                 t: now.saturating_add(first_reply_ms),
@@ -616,14 +689,222 @@ impl<'s> Engine<'s> {
             }
             self.recent_contacts.push_back((now, agent));
         }
-        self.agents.start_chat(agent, conv, work_ms, now);
-        self.retime(agent);
+        if session {
+            self.agents.start_chat(agent, conv, work_ms, now);
+            self.retime(agent);
+        } else {
+            self.agents.open_chat(agent, now);
+            self.talk_open[agent as usize].push(conv);
+        }
         let a = self.agents.get(agent);
         let limit = self.sc.agents[agent as usize].suspend_at;
         if a.presence == Presence::Online && limit.is_some_and(|n| a.open >= n) {
             self.duty[agent as usize].auto_suspended = true;
             self.set_presence(agent, Presence::Suspended, now);
         }
+        if !session {
+            self.maybe_type(agent, now);
+        }
+    }
+
+    // ---- Dialogue model ----
+
+    /// The buyer of `conv` sends a message: the first of a new round if the
+    /// previous round is complete.
+    fn on_buyer_message(&mut self, conv: u32, now: SimTime) {
+        let d = self.dialogue.expect("dialogue model");
+        let slot = conv as usize;
+        self.talks[slot].timer = None;
+        if self.talks[slot].msgs_left == 0 {
+            // A new round: how many messages, and whether the buyer leaves silently after it.
+            let m = d.messages_per_round.sample(&mut self.rng.dialogue);
+            let u: f64 = Open01.sample(&mut self.rng.dialogue);
+            let t = &mut self.talks[slot];
+            t.rounds_left = t.rounds_left.saturating_sub(1);
+            t.msgs_left = m;
+            if u < d.silent_abandon {
+                t.rounds_left = 0;
+                if self.convs.get(conv).interval.is_some() {
+                    self.rec.on_silent_abandon();
+                }
+            }
+        }
+        let t = &mut self.talks[slot];
+        t.pending.message(now);
+        t.msgs_left -= 1;
+        let token = self.convs.get(conv).token;
+        self.trace(Some(token), &[], |_| TraceEvent::Message {
+            t: now,
+            conv: token,
+        });
+        let t = &mut self.talks[slot];
+        if t.msgs_left > 0 {
+            let gap = d.message_gap.sample_ms(&mut self.rng.dialogue).round() as SimTime;
+            let timer = self
+                .queue
+                .schedule_timer(now.saturating_add(gap), Event::BuyerMessage { conv });
+            self.talks[slot].timer = Some(timer);
+        }
+        if let ConvState::InService { agent, .. } = self.convs.get(conv).state {
+            self.maybe_type(agent, now);
+        }
+    }
+
+    /// A counted chat leaves (abandons) or the run stops with its current round unanswered.
+    fn unanswered_round(&mut self, conv: u32, _now: SimTime) {
+        let c = self.convs.get(conv);
+        let (Some(iv), arrived_at) = (c.interval, c.arrived_at) else {
+            return;
+        };
+        if c.offline {
+            return;
+        }
+        match self.dialogue {
+            None => self.rec.on_single_round(iv, arrived_at, None),
+            Some(_) => {
+                let t = &mut self.talks[conv as usize];
+                self.rec.on_unanswered(iv, arrived_at, &mut t.pending);
+            }
+        }
+    }
+
+    /// Whether the agent types replies now: not on a break, and not with stuck chats.
+    fn can_type(&self, agent: AgentId) -> bool {
+        let a = self.agents.get(agent);
+        match a.presence {
+            Presence::Break => false,
+            Presence::Offline => !a.frozen,
+            Presence::Online | Presence::Busy | Presence::Suspended => true,
+        }
+    }
+
+    /// If the agent is free to type, starts the reply to its longest-waiting
+    /// chat (golden 2-minute chats without a first reply first, if enabled).
+    fn maybe_type(&mut self, agent: AgentId, now: SimTime) {
+        let Some(d) = self.dialogue else { return };
+        if self.typing[agent as usize].is_some() || !self.can_type(agent) {
+            return;
+        }
+        let golden = self.sc.routing.golden_priority;
+        let next = self.talk_open[agent as usize]
+            .iter()
+            .filter_map(|&conv| {
+                let t = &self.talks[conv as usize];
+                let since = t.pending.since()?;
+                let overdue = golden && !t.replied && now - since >= GOLDEN_MS;
+                Some(((!overdue, since, self.convs.get(conv).token), conv))
+            })
+            .min();
+        let Some((_, conv)) = next else { return };
+        let a = self.agents.get(agent);
+        let k = (a.open as usize).clamp(1, self.sc.service.slowdown.len().max(1));
+        let factor = self.sc.service.slowdown.get(k - 1).copied().unwrap_or(1.0)
+            / self.sc.agents[agent as usize].speed;
+        let ms = (d.typing.sample_ms(&mut self.rng.dialogue) * factor).round() as SimTime;
+        self.typing[agent as usize] = Some((conv, now));
+        self.queue
+            .schedule(now.saturating_add(ms.max(1)), Event::ReplyDone { agent });
+    }
+
+    fn on_reply_done(&mut self, agent: AgentId, now: SimTime) {
+        let d = self.dialogue.expect("dialogue model");
+        let (conv, started) = self.typing[agent as usize]
+            .take()
+            .expect("a reply is being typed");
+        if self.agents.get(agent).presence.on_shift() {
+            self.rec.on_typing(agent as usize, started, now);
+        }
+        let c = self.convs.get(conv);
+        let (iv, arrived_at, token, offline, group, vip) =
+            (c.interval, c.arrived_at, c.token, c.offline, c.group, c.vip);
+        let assigned_at = match c.state {
+            ConvState::InService { since, .. } => since,
+            _ => now,
+        };
+        let slot = conv as usize;
+        let first = !std::mem::replace(&mut self.talks[slot].replied, true);
+        let frt = now - arrived_at;
+        if let Some(iv) = iv {
+            if first && offline {
+                self.rec.on_offline_answered(frt);
+            } else if first {
+                self.rec
+                    .on_answered(iv, group, vip, assigned_at - arrived_at, frt);
+            }
+            if !offline {
+                self.rec
+                    .on_reply(iv, arrived_at, &mut self.talks[slot].pending, now);
+            }
+        }
+        self.talks[slot].pending = Pending::default();
+        if first {
+            self.trace(Some(token), &[agent], |_| TraceEvent::FirstReply {
+                t: now,
+                conv: token,
+                agent,
+                frt_ms: frt,
+            });
+        }
+        self.trace(Some(token), &[agent], |_| TraceEvent::Reply {
+            t: now,
+            conv: token,
+            agent,
+        });
+        let t = &self.talks[slot];
+        if t.msgs_left == 0 {
+            // The round is complete: the buyer thinks and writes again, or the session winds down.
+            let think = (t.rounds_left > 0)
+                .then(|| d.think.sample_ms(&mut self.rng.dialogue).round() as SimTime);
+            let event = match think {
+                Some(th) if th < d.inactivity_timeout => {
+                    (now.saturating_add(th), Event::BuyerMessage { conv })
+                }
+                other => {
+                    if other.is_some() && iv.is_some() {
+                        self.rec.on_closed_by_inactivity();
+                    }
+                    (
+                        now.saturating_add(d.inactivity_timeout),
+                        Event::SessionTimeout { conv },
+                    )
+                }
+            };
+            self.talks[slot].timer = Some(self.queue.schedule_timer(event.0, event.1));
+        }
+        self.maybe_type(agent, now);
+    }
+
+    fn on_session_timeout(&mut self, conv: u32, now: SimTime) {
+        let ConvState::InService { agent, since } = self.convs.get(conv).state else {
+            unreachable!("sessions time out only in service");
+        };
+        let a = self.agents.get(agent);
+        self.rec
+            .agent_advance(agent as usize, now, a.open, a.presence);
+        let on_shift = a.presence.on_shift();
+        self.agents.close_chat(agent, now);
+        let open = &mut self.talk_open[agent as usize];
+        if let Some(i) = open.iter().position(|&c| c == conv) {
+            open.swap_remove(i);
+        }
+        self.state.sessions -= 1;
+        if on_shift {
+            self.state.sessions_on_shift -= 1;
+        }
+        let c = self.convs.get(conv);
+        let token = c.token;
+        if c.interval.is_some() {
+            self.rec.on_completed(now - since);
+            self.counted_open -= 1;
+        }
+        self.talks[conv as usize].timer = None;
+        self.convs.remove(conv);
+        self.trace(Some(token), &[agent], |_| TraceEvent::ChatEnd {
+            t: now,
+            conv: token,
+            agent,
+        });
+        self.after_slot_freed(agent, now);
     }
 
     /// Keeps the agent's chat-end timer on its earliest end at the current speed.
@@ -668,6 +949,12 @@ impl<'s> Engine<'s> {
             agent,
         });
         self.retime(agent);
+        self.after_slot_freed(agent, now);
+    }
+
+    /// A slot of `agent` freed: it may leave its automatic suspension, and
+    /// it may take waiting chats.
+    fn after_slot_freed(&mut self, agent: AgentId, now: SimTime) {
         let a = self.agents.get(agent);
         let limit = self.sc.agents[agent as usize].suspend_at;
         if self.duty[agent as usize].auto_suspended
@@ -709,6 +996,15 @@ impl<'s> Engine<'s> {
         self.waiting.forget(q, class);
         if let Some(iv) = interval {
             self.rec.on_abandoned(iv, now - arrived_at);
+        }
+        self.unanswered_round(conv, now);
+        if self.dialogue.is_some() {
+            // The buyer is gone: no further messages.
+            let t = &mut self.talks[conv as usize];
+            if let Some(timer) = t.timer.take() {
+                self.queue.cancel(timer);
+            }
+            t.msgs_left = 0;
         }
         if self.sc.routing.abandon_to_offline {
             self.leave_offline_message(conv, q, OfflineCause::Abandoned, now);
@@ -866,6 +1162,9 @@ impl<'s> Engine<'s> {
         if presence == Presence::Online && !self.break_waiters.is_empty() {
             self.release_waiting_breaks(now);
         }
+        if self.dialogue.is_some() {
+            self.maybe_type(agent, now);
+        }
     }
 
     /// Back to taking chats: online, or suspended if it holds `suspend_at_open` chats.
@@ -887,6 +1186,7 @@ impl<'s> Engine<'s> {
         if self.agents.get(agent).frozen {
             self.agents.set_frozen(agent, false, now);
             self.retime(agent);
+            self.maybe_type(agent, now);
         }
         self.settle_online(agent, now);
         self.schedule_episode(agent, now);
@@ -1133,17 +1433,27 @@ impl<'s> Engine<'s> {
     /// Marks what is still open as unfinished and closes the books.
     pub fn finish(mut self, end: SimTime) -> RepResult {
         let stop = end.max(self.sc.run.measure_to());
-        for c in self.convs.live() {
+        let mut open_rounds = Vec::new();
+        for (slot, c) in self.convs.live_slots() {
             match (c.interval, c.state) {
                 (Some(_), ConvState::Queued { .. }) if c.offline => {
                     self.rec.on_offline_unanswered()
                 }
                 (Some(iv), ConvState::Queued { .. }) => {
-                    self.rec.on_unfinished(iv, stop - c.arrived_at)
+                    self.rec.on_unfinished(iv, stop - c.arrived_at);
+                    open_rounds.push(slot);
                 }
-                (Some(_), ConvState::InService { .. }) => self.rec.on_session_unfinished(),
+                (Some(_), ConvState::InService { .. }) => {
+                    self.rec.on_session_unfinished();
+                    if self.dialogue.is_some() {
+                        open_rounds.push(slot);
+                    }
+                }
                 _ => {}
             }
+        }
+        for slot in open_rounds {
+            self.unanswered_round(slot, stop);
         }
         self.rec.finish(self.sc, &self.agents, &self.state)
     }

@@ -13,12 +13,15 @@
 //! their waits are recorded as the time they actually waited (censored), not 0.
 
 mod load;
+pub mod platform;
 
 use hdrhistogram::Histogram;
 
 use crate::agents::{AgentPool, Presence};
 use crate::scenario::Scenario;
-use crate::time::{DAY_MS, Millis, SimTime};
+use crate::time::{DAY_MS, HOUR_MS, LocalClock, Millis, SimTime};
+
+use platform::{Pending, ReplyTally};
 
 pub use load::{AgentRow, agent_rows, empty_accounts, load_balance, pool_accounts};
 
@@ -116,8 +119,14 @@ pub mod chat_col {
     pub const UNFINISHED: usize = 5;
     /// Chats that became offline messages.
     pub const OFFLINE: usize = 6;
+    /// Reply rounds (platform definition; unanswered included).
+    pub const ROUNDS: usize = 7;
+    /// Rounds answered within 180 s.
+    pub const ROUNDS_3MIN: usize = 8;
+    /// Σ min(round response, 600 s), unanswered = 600 s, ms.
+    pub const ROUND_SUM_MS: usize = 9;
     /// First of the "first reply within threshold k" counters.
-    pub const WITHIN: usize = 7;
+    pub const WITHIN: usize = 10;
 }
 
 /// Accounting of one agent over the measured window.
@@ -132,6 +141,8 @@ pub struct AgentAccount {
     pub busy_ms: f64,
     /// Suspended (挂起), ms.
     pub suspended_ms: f64,
+    /// Typing replies while on shift (dialogue model), ms.
+    pub typing_ms: f64,
     /// ∫ open chats dt while on shift, chat·ms.
     pub open_ms: f64,
     /// ∫ open chats dt while off shift (finishing chats after the shift), chat·ms.
@@ -201,6 +212,12 @@ pub struct Recorder {
     overflowed: u64,
     processing_after: Option<Millis>,
     processing_messages: u64,
+    clock: LocalClock,
+    replies_all: ReplyTally,
+    replies_assessed: ReplyTally,
+    silent_abandons: u64,
+    closed_by_inactivity: u64,
+    dialogue: bool,
     /// Per group.
     groups: Vec<ClassTally>,
     /// VIP buyers.
@@ -302,6 +319,12 @@ impl Recorder {
             overflowed: 0,
             processing_after: scenario.routing.processing_message_after,
             processing_messages: 0,
+            clock: run.clock,
+            replies_all: ReplyTally::default(),
+            replies_assessed: ReplyTally::default(),
+            silent_abandons: 0,
+            closed_by_inactivity: 0,
+            dialogue: scenario.service.dialogue().is_some(),
             groups: vec![ClassTally::default(); scenario.groups.len()],
             vip: ClassTally::default(),
             agents: empty_accounts(scenario),
@@ -447,6 +470,66 @@ impl Recorder {
     fn note_processing(&mut self, no_reply_for_ms: Millis) {
         if self.processing_after.is_some_and(|t| no_reply_for_ms > t) {
             self.processing_messages += 1;
+        }
+    }
+
+    /// Whether a chat arriving at `t` is in the platforms' daily assessment
+    /// window, 08:00:00–22:59:59 local time.
+    #[inline]
+    pub fn assessed(&self, t: SimTime) -> bool {
+        (8 * HOUR_MS..23 * HOUR_MS).contains(&self.clock.ms_of_day(t))
+    }
+
+    fn absorb(&mut self, iv: u32, arrived_at: SimTime, delta: &ReplyTally) {
+        self.replies_all.add(delta);
+        if self.assessed(arrived_at) {
+            self.replies_assessed.add(delta);
+        }
+        self.add(iv, chat_col::ROUNDS, delta.rounds as f64);
+        self.add(iv, chat_col::ROUNDS_3MIN, delta.rounds_within_3min as f64);
+        self.add(iv, chat_col::ROUND_SUM_MS, delta.sum_round_capped_ms);
+    }
+
+    /// Session model: a counted chat's one round (its question at arrival)
+    /// was answered after `rt` (`None` = never).
+    #[inline]
+    pub fn on_single_round(&mut self, iv: u32, arrived_at: SimTime, rt: Option<Millis>) {
+        let mut d = ReplyTally::default();
+        d.round(rt);
+        d.message(rt);
+        self.absorb(iv, arrived_at, &d);
+    }
+
+    /// Dialogue model: a human reply at `t` closes the pending round of a counted chat.
+    pub fn on_reply(&mut self, iv: u32, arrived_at: SimTime, pending: &mut Pending, t: SimTime) {
+        let mut d = ReplyTally::default();
+        pending.reply(t, &mut d);
+        self.absorb(iv, arrived_at, &d);
+    }
+
+    /// Dialogue model: a counted chat ended (or the run stopped) with its round unanswered.
+    pub fn on_unanswered(&mut self, iv: u32, arrived_at: SimTime, pending: &mut Pending) {
+        let mut d = ReplyTally::default();
+        pending.unanswered(&mut d);
+        self.absorb(iv, arrived_at, &d);
+    }
+
+    /// Dialogue model: a counted chat's buyer left silently.
+    pub fn on_silent_abandon(&mut self) {
+        self.silent_abandons += 1;
+    }
+
+    /// Dialogue model: a counted chat closed by inactivity before its last round
+    /// (the buyer thought longer than `inactivity_timeout`).
+    pub fn on_closed_by_inactivity(&mut self) {
+        self.closed_by_inactivity += 1;
+    }
+
+    /// Dialogue model: the agent typed from `from` to `to` (on shift).
+    pub fn on_typing(&mut self, agent: usize, from: SimTime, to: SimTime) {
+        let (a, b) = (from.max(self.from), to.min(self.to));
+        if a < b {
+            self.agents[agent].typing_ms += (b - a) as f64;
         }
     }
 
@@ -713,6 +796,65 @@ impl Recorder {
             self.overflowed as f64,
             "counted chats that moved to their group's overflow group after waiting overflow_after",
         );
+        for (suffix, tally, scope) in [
+            ("", &self.replies_all, "all day"),
+            (
+                ".assessed",
+                &self.replies_assessed,
+                "chats arriving in the platforms' assessment window 08:00:00–22:59:59",
+            ),
+        ] {
+            let unit = if self.dialogue {
+                "a round runs from the buyer's first unanswered message to the next human reply"
+            } else {
+                "session model: one round per chat, from arrival to the first human reply"
+            };
+            put(
+                &format!("round_response_mean_s{suffix}"),
+                div(tally.sum_round_capped_ms, tally.rounds as f64) / 1e3,
+                &format!(
+                    "Taobao 平均响应时长 ({scope}): mean round response time, each round capped at 600 s, unanswered rounds (abandoned, unfinished) counted as 600 s; {unit}; offline messages excluded; seconds"
+                ),
+            );
+            put(
+                &format!("reply_rate_3min_rounds{suffix}"),
+                div(tally.rounds_within_3min as f64, tally.rounds as f64),
+                &format!(
+                    "3分钟人工回复率, round variant ({scope}): rounds answered by a human within 180 s ÷ rounds; {unit}"
+                ),
+            );
+            put(
+                &format!("reply_rate_3min_messages{suffix}"),
+                div(tally.messages_within_3min as f64, tally.messages as f64),
+                &format!(
+                    "3分钟人工回复率, per-message variant ({scope}): buyer messages whose next human reply came within 180 s ÷ buyer messages"
+                ),
+            );
+            put(
+                &format!("rounds{suffix}"),
+                tally.rounds as f64,
+                &format!("reply rounds of counted chats ({scope})"),
+            );
+        }
+        if self.dialogue {
+            put(
+                "silent_abandons",
+                self.silent_abandons as f64,
+                "counted chats whose buyer left silently during the conversation (dialogue model; also answered)",
+            );
+            put(
+                "closed_by_inactivity",
+                self.closed_by_inactivity as f64,
+                "counted chats closed by the inactivity timeout before their last round: the buyer thought longer than inactivity_timeout",
+            );
+            let typing: f64 = self.agents.iter().map(|a| a.typing_ms).sum();
+            let on_shift: f64 = self.agents.iter().map(|a| a.on_shift_ms).sum();
+            put(
+                "utilisation",
+                div(typing, on_shift),
+                "fraction of agents' on-shift time spent typing replies (dialogue model)",
+            );
+        }
         if let Some(t) = self.processing_after {
             put(
                 "processing_messages",

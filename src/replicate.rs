@@ -240,6 +240,8 @@ fn series(sc: &Scenario, chat_sums: &[f64], state_sums: &[f64], reps: u32) -> Se
             "occupancy",
             "offline_messages",
             "offline_pending_mean",
+            "round_response_mean_s",
+            "reply_rate_3min_rounds",
         ]
         .map(String::from),
     );
@@ -279,6 +281,8 @@ fn series(sc: &Scenario, chat_sums: &[f64], state_sums: &[f64], reps: u32) -> Se
             ),
             chat[chat_col::OFFLINE] / r,
             state[state_col::OFFLINE_PENDING] / time,
+            ratio(chat[chat_col::ROUND_SUM_MS], chat[chat_col::ROUNDS]) / 1e3,
+            ratio(chat[chat_col::ROUNDS_3MIN], chat[chat_col::ROUNDS]),
         ]);
         rows.push(row);
     }

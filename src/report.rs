@@ -144,7 +144,7 @@ pub fn timeseries_csv(summary: &Summary) -> String {
 /// `agents.csv`: one row per agent, pooled over replications.
 pub fn agents_csv(summary: &Summary) -> String {
     let mut out = String::from(
-        "agent,entry,groups,weight,max_concurrent,assigned,on_shift_hours,break_hours,occupancy,chats_per_on_shift_hour,fair_share_ratio,overtime_chat_hours,busy_hours,suspended_hours\n",
+        "agent,entry,groups,weight,max_concurrent,assigned,on_shift_hours,break_hours,occupancy,chats_per_on_shift_hour,fair_share_ratio,overtime_chat_hours,busy_hours,suspended_hours,utilisation\n",
     );
     for a in &summary.agents {
         let fields = [
@@ -162,6 +162,7 @@ pub fn agents_csv(summary: &Summary) -> String {
             csv_number(a.overtime_chat_hours),
             csv_number(a.busy_hours),
             csv_number(a.suspended_hours),
+            csv_number(a.utilisation),
         ];
         out.push_str(&fields.join(","));
         out.push('\n');

@@ -15,7 +15,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::arrivals::{ArrivalModel, EntryPoint};
-use crate::dist::Distribution;
+use crate::dist::{Count, Distribution};
 use crate::routing::PolicyKind;
 use crate::shifts::{ShiftPlan, Stagger};
 use crate::time::{Instant, LocalClock, Millis, SimTime};
@@ -196,15 +196,65 @@ pub struct Buyers {
     pub private_share: f64,
 }
 
-/// `[service]`: the session model.
+/// `[service]`: how agents serve chats.
 #[derive(Debug, Clone)]
 pub struct Service {
-    /// Work in a chat, as its duration when the agent holds only that chat.
-    pub duration: Distribution,
-    /// Duration multiplier at 1, 2, 3… open chats (empty = no slowdown).
+    /// Session or dialogue model.
+    pub model: ServiceModel,
+    /// Session model: duration multiplier at 1, 2, 3… open chats; dialogue
+    /// model: typing-time multiplier (empty = no slowdown).
     pub slowdown: Vec<f64>,
-    /// Delay from assignment to the first human reply; `None` = at assignment.
+    /// Session model: delay from assignment to the first human reply; `None` = at assignment.
     pub first_reply: Option<Distribution>,
+}
+
+/// The two service models of DOMAIN.md §3.
+#[derive(Debug, Clone)]
+pub enum ServiceModel {
+    /// A chat holds a slot for a sampled amount of work.
+    Session {
+        /// Work in a chat, as its duration when the agent holds only that chat.
+        duration: Distribution,
+    },
+    /// A chat is a series of rounds answered by a single responder.
+    Dialogue(Dialogue),
+}
+
+/// `[service] model = "dialogue"`: rounds of buyer messages and agent replies.
+#[derive(Debug, Clone)]
+pub struct Dialogue {
+    /// Rounds per chat.
+    pub rounds: Count,
+    /// Buyer messages per round.
+    pub messages_per_round: Count,
+    /// Gap between the buyer's messages within a round.
+    pub message_gap: Distribution,
+    /// Buyer think time from the agent's reply to the next round.
+    pub think: Distribution,
+    /// Agent typing time per reply (× `slowdown` at the agent's open chats).
+    pub typing: Distribution,
+    /// The session closes this long after the last reply with no new message.
+    pub inactivity_timeout: Millis,
+    /// Probability per round that the buyer leaves silently after sending it.
+    pub silent_abandon: f64,
+}
+
+impl Service {
+    /// The session model's work distribution, if that is the model.
+    pub fn duration(&self) -> Option<&Distribution> {
+        match &self.model {
+            ServiceModel::Session { duration } => Some(duration),
+            ServiceModel::Dialogue(_) => None,
+        }
+    }
+
+    /// The dialogue model's parameters, if that is the model.
+    pub fn dialogue(&self) -> Option<&Dialogue> {
+        match &self.model {
+            ServiceModel::Dialogue(d) => Some(d),
+            ServiceModel::Session { .. } => None,
+        }
+    }
 }
 
 /// One `[[agents]]` entry.

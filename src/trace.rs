@@ -108,6 +108,22 @@ pub enum TraceEvent {
         /// First response time, ms (from arrival).
         frt_ms: u64,
     },
+    /// Dialogue model: a buyer message.
+    Message {
+        /// When.
+        t: SimTime,
+        /// Conversation.
+        conv: u64,
+    },
+    /// Dialogue model: an agent's reply (answers every pending buyer message).
+    Reply {
+        /// When.
+        t: SimTime,
+        /// Conversation.
+        conv: u64,
+        /// Agent.
+        agent: AgentId,
+    },
     /// The buyer left the queue.
     Abandon {
         /// When.

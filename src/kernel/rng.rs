@@ -34,6 +34,8 @@ pub enum Stream {
     Population = 7,
     /// Random state changes of agents (unplanned 小休, 忙碌, 挂起).
     States = 8,
+    /// Dialogue model: messages per round, gaps, think and typing times, silent abandonment.
+    Dialogue = 9,
 }
 
 /// The generator for one stream of one replication.

@@ -158,6 +158,7 @@ pub fn pool_accounts(pooled: &mut [AgentAccount], rep: &[AgentAccount]) {
         p.break_ms += acc.break_ms;
         p.busy_ms += acc.busy_ms;
         p.suspended_ms += acc.suspended_ms;
+        p.typing_ms += acc.typing_ms;
         p.open_ms += acc.open_ms;
         p.overtime_open_ms += acc.overtime_open_ms;
         for (x, y) in p.assigned_by_group.iter_mut().zip(&acc.assigned_by_group) {
@@ -197,6 +198,8 @@ pub struct AgentRow {
     pub busy_hours: f64,
     /// Mean hours suspended (挂起) per replication.
     pub suspended_hours: f64,
+    /// Typing time ÷ on-shift time, pooled (dialogue model; 0 in the session model).
+    pub utilisation: f64,
 }
 
 /// Pools per-agent accounts over replications into rows.
@@ -230,6 +233,7 @@ pub fn agent_rows(sc: &Scenario, pooled: &[AgentAccount], replications: u32) -> 
                 overtime_chat_hours: acc.overtime_open_ms / HOUR_MS as f64 / n,
                 busy_hours: acc.busy_ms / HOUR_MS as f64 / n,
                 suspended_hours: acc.suspended_ms / HOUR_MS as f64 / n,
+                utilisation: acc.typing_ms / acc.on_shift_ms,
             }
         })
         .collect()

@@ -114,6 +114,13 @@ impl<'a> TraceFormat<'a> {
                 "t": self.time(*t), "event": "first_reply", "conversation": conv,
                 "agent": self.agent(*agent), "frt_s": *frt_ms as f64 / 1e3,
             }),
+            TraceEvent::Message { t, conv } => json!({
+                "t": self.time(*t), "event": "message", "conversation": conv,
+            }),
+            TraceEvent::Reply { t, conv, agent } => json!({
+                "t": self.time(*t), "event": "reply", "conversation": conv,
+                "agent": self.agent(*agent),
+            }),
             TraceEvent::Abandon { t, conv, waited_ms } => json!({
                 "t": self.time(*t), "event": "abandon", "conversation": conv,
                 "waited_s": *waited_ms as f64 / 1e3,

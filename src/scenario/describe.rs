@@ -72,12 +72,46 @@ impl Scenario {
             crate::time::format_duration(b.recency)
         );
         let s = &self.service;
-        let _ = writeln!(o, "service (session model)");
-        let _ = writeln!(o, "  duration       {}", s.duration.label());
+        match &s.model {
+            super::ServiceModel::Session { duration } => {
+                let _ = writeln!(o, "service (session model)");
+                let _ = writeln!(o, "  duration       {}", duration.label());
+            }
+            super::ServiceModel::Dialogue(d) => {
+                let _ = writeln!(o, "service (dialogue model)");
+                let _ = writeln!(o, "  rounds         {}", d.rounds.label());
+                let _ = writeln!(
+                    o,
+                    "  messages       {} per round, {} apart",
+                    d.messages_per_round.label(),
+                    d.message_gap.label()
+                );
+                let _ = writeln!(o, "  think          {}", d.think.label());
+                let _ = writeln!(o, "  typing         {} per reply", d.typing.label());
+                let _ = writeln!(
+                    o,
+                    "  inactivity     session closes {} after the last reply",
+                    crate::time::format_duration(d.inactivity_timeout)
+                );
+                let _ = writeln!(
+                    o,
+                    "  silent leave   {}% per round",
+                    d.silent_abandon * 100.0
+                );
+            }
+        }
         let slowdown = if s.slowdown.is_empty() {
             "none".to_string()
         } else {
-            format!("{:?} (× mean duration at 1, 2, … open chats)", s.slowdown)
+            format!(
+                "{:?} (× {} at 1, 2, … open chats)",
+                s.slowdown,
+                if s.dialogue().is_some() {
+                    "typing time"
+                } else {
+                    "mean duration"
+                }
+            )
         };
         let _ = writeln!(o, "  slowdown       {slowdown}");
         let _ = writeln!(

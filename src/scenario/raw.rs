@@ -110,9 +110,28 @@ pub struct RawEntryShares {
 #[serde(deny_unknown_fields)]
 pub struct RawService {
     pub model: Option<String>,
-    pub duration: RawDist,
+    pub duration: Option<RawDist>,
     pub slowdown: Option<Vec<f64>>,
     pub first_reply: Option<RawDist>,
+    pub rounds: Option<RawCount>,
+    pub messages_per_round: Option<RawCount>,
+    pub message_gap: Option<RawDist>,
+    pub think: Option<RawDist>,
+    pub typing: Option<RawDist>,
+    pub inactivity_timeout: Option<String>,
+    pub silent_abandon: Option<f64>,
+}
+
+/// `{ dist = "geometric", mean = 4 }`, `{ dist = "constant", value = 2 }`,
+/// `{ dist = "uniform", min = 1, max = 6 }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCount {
+    pub dist: String,
+    pub mean: Option<f64>,
+    pub value: Option<i64>,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
 }
 
 /// `{ dist = "...", ... }`: one struct for every family (no internally tagged

@@ -11,11 +11,12 @@ use staff::{Staff, staff};
 use super::locate::{Issue, KeyPath};
 use super::raw::*;
 use super::{
-    AgentEntry, AgentSpec, Buyers, Episode, EpisodeState, Fairness, Group, MAX_CONCURRENT_LIMIT,
-    NobodyOnline, QueueOrder, Routing, Run, Scenario, Service, ShiftEnd, Sla,
+    AgentEntry, AgentSpec, Buyers, Dialogue, Episode, EpisodeState, Fairness, Group,
+    MAX_CONCURRENT_LIMIT, NobodyOnline, QueueOrder, Routing, Run, Scenario, Service, ServiceModel,
+    ShiftEnd, Sla,
 };
 use crate::arrivals::{ArrivalModel, Base, EntryPoint, Holiday, Peak, Profile};
-use crate::dist::{Distribution, Spec};
+use crate::dist::{Count, Distribution, Spec};
 use crate::routing::PolicyKind;
 use crate::shifts::{Break, ShiftPlan, Window, WorkDays};
 use crate::time::{
@@ -198,6 +199,15 @@ pub fn scenario(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Is
     )
     .map(|thresholds_s| Sla { thresholds_s });
     let routing = routing(&mut cx, &root.key("routing"), &raw.routing);
+    if let (Some(service), Some(routing)) = (&service, &routing)
+        && service.dialogue().is_some()
+        && routing.shift_end == ShiftEnd::Reroute
+    {
+        cx.issue(
+            &root.key("routing").key("shift_end"),
+            "shift_end = \"reroute\" is available with the session model only (allowed with the dialogue model: finish, stuck)",
+        );
+    }
     if let Some(staff) = &staff {
         cross_checks(&mut cx, &root, staff, buyers.as_ref(), routing.as_ref());
     }

@@ -31,13 +31,19 @@ fn params(sc: &Scenario) -> Params {
     else {
         panic!("flat rate expected")
     };
-    assert!(sc.service.duration.label().starts_with("exponential"));
+    assert!(
+        sc.service
+            .duration()
+            .unwrap()
+            .label()
+            .starts_with("exponential")
+    );
     if let Some(p) = &sc.buyers.patience {
         assert!(p.label().starts_with("exponential"));
     }
     Params {
         lambda_per_s: rate_per_ms * 1000.0,
-        mean_service_s: sc.service.duration.mean_ms() / 1000.0,
+        mean_service_s: sc.service.duration().unwrap().mean_ms() / 1000.0,
         mean_patience_s: sc.buyers.patience.as_ref().map(|p| p.mean_ms() / 1000.0),
         agents: sc.agents.len() as u32,
         cap: sc.agents[0].max_concurrent,

@@ -275,20 +275,59 @@ pub(super) fn buyers(cx: &mut Cx, path: &KeyPath, raw: &RawBuyers) -> Option<Buy
 }
 
 pub(super) fn service(cx: &mut Cx, path: &KeyPath, raw: &RawService) -> Option<Service> {
-    match raw.model.as_deref().unwrap_or("session") {
-        "session" => {}
+    let dialogue_keys = [
+        ("rounds", raw.rounds.is_some()),
+        ("messages_per_round", raw.messages_per_round.is_some()),
+        ("message_gap", raw.message_gap.is_some()),
+        ("think", raw.think.is_some()),
+        ("typing", raw.typing.is_some()),
+        ("inactivity_timeout", raw.inactivity_timeout.is_some()),
+        ("silent_abandon", raw.silent_abandon.is_some()),
+    ];
+    let model = match raw.model.as_deref().unwrap_or("session") {
+        "session" => {
+            for (key, given) in dialogue_keys {
+                if given {
+                    cx.issue(
+                        &path.key(key),
+                        format!("`{key}` belongs to the dialogue model; set model = \"dialogue\" or remove it"),
+                    );
+                }
+            }
+            match &raw.duration {
+                Some(d) => dist(cx, &path.key("duration"), d)
+                    .map(|duration| ServiceModel::Session { duration }),
+                None => {
+                    cx.issue(
+                        path,
+                        "the session model needs `duration` (how long a chat holds a slot)",
+                    );
+                    None
+                }
+            }
+        }
         "dialogue" => {
+            for (key, given) in [
+                ("duration", raw.duration.is_some()),
+                ("first_reply", raw.first_reply.is_some()),
+            ] {
+                if given {
+                    cx.issue(
+                        &path.key(key),
+                        format!("`{key}` belongs to the session model; the dialogue model takes rounds, messages_per_round, message_gap, think, typing, inactivity_timeout and silent_abandon"),
+                    );
+                }
+            }
+            dialogue(cx, path, raw).map(ServiceModel::Dialogue)
+        }
+        other => {
             cx.issue(
                 &path.key("model"),
-                "model \"dialogue\" is not available yet (allowed: session)",
+                format!("unknown model \"{other}\" (allowed: session, dialogue)"),
             );
+            None
         }
-        other => cx.issue(
-            &path.key("model"),
-            format!("unknown model \"{other}\" (allowed: session)"),
-        ),
-    }
-    let duration = dist(cx, &path.key("duration"), &raw.duration);
+    };
     let first_reply = match &raw.first_reply {
         Some(d) => Some(dist(cx, &path.key("first_reply"), d)?),
         None => None,
@@ -308,10 +347,123 @@ pub(super) fn service(cx: &mut Cx, path: &KeyPath, raw: &RawService) -> Option<S
         return None;
     }
     Some(Service {
-        duration: duration?,
+        model: model?,
         slowdown,
         first_reply,
     })
+}
+
+fn dialogue(cx: &mut Cx, path: &KeyPath, raw: &RawService) -> Option<Dialogue> {
+    let rounds = match &raw.rounds {
+        Some(c) => count(cx, &path.key("rounds"), c),
+        None => {
+            cx.issue(
+                path,
+                "the dialogue model needs `rounds`, e.g. { dist = \"geometric\", mean = 4 }",
+            );
+            None
+        }
+    };
+    let messages_per_round = match &raw.messages_per_round {
+        Some(c) => count(cx, &path.key("messages_per_round"), c),
+        None => Some(Count::Constant(1)),
+    };
+    let opt = |cx: &mut Cx, key: &str, d: &Option<RawDist>, default: Spec| match d {
+        Some(d) => dist(cx, &path.key(key), d),
+        None => Some(Distribution::new(default).expect("valid default")),
+    };
+    let message_gap = opt(
+        cx,
+        "message_gap",
+        &raw.message_gap,
+        Spec::Exponential {
+            mean: 10 * SECOND_MS,
+        },
+    );
+    let think = opt(
+        cx,
+        "think",
+        &raw.think,
+        Spec::Exponential { mean: MINUTE_MS },
+    );
+    let typing = match &raw.typing {
+        Some(d) => dist(cx, &path.key("typing"), d),
+        None => {
+            cx.issue(path, "the dialogue model needs `typing` (time to type one reply), e.g. { dist = \"lognormal\", mean = \"25s\", sd = \"15s\" }");
+            None
+        }
+    };
+    let timeout = cx.opt_duration(
+        &path.key("inactivity_timeout"),
+        raw.inactivity_timeout.as_ref(),
+        10 * MINUTE_MS,
+    );
+    if timeout == Some(0) {
+        cx.issue(
+            &path.key("inactivity_timeout"),
+            "inactivity_timeout must be > 0",
+        );
+        return None;
+    }
+    let silent = cx.in_range(
+        &path.key("silent_abandon"),
+        raw.silent_abandon.unwrap_or(0.0),
+        0.0,
+        1.0,
+    );
+    Some(Dialogue {
+        rounds: rounds?,
+        messages_per_round: messages_per_round?,
+        message_gap: message_gap?,
+        think: think?,
+        typing: typing?,
+        inactivity_timeout: timeout?,
+        silent_abandon: silent?,
+    })
+}
+
+fn count(cx: &mut Cx, path: &KeyPath, raw: &RawCount) -> Option<Count> {
+    let max = i64::from(crate::dist::MAX_COUNT);
+    match raw.dist.as_str() {
+        "constant" => match raw.value {
+            Some(v) => cx
+                .int_in(&path.key("value"), v, 1, max)
+                .map(Count::Constant),
+            None => {
+                cx.issue(path, "count \"constant\" needs `value`");
+                None
+            }
+        },
+        "uniform" => match (raw.min, raw.max) {
+            (Some(lo), Some(hi)) => {
+                let lo = cx.int_in(&path.key("min"), lo, 1, max)?;
+                let hi = cx.int_in(&path.key("max"), hi, i64::from(lo), max)?;
+                Some(Count::Uniform { min: lo, max: hi })
+            }
+            _ => {
+                cx.issue(path, "count \"uniform\" needs `min` and `max`");
+                None
+            }
+        },
+        "geometric" => match raw.mean {
+            Some(m) => cx
+                .in_range(&path.key("mean"), m, 1.0, 100.0)
+                .map(|mean| Count::Geometric { mean }),
+            None => {
+                cx.issue(path, "count \"geometric\" needs `mean` (≥ 1)");
+                None
+            }
+        },
+        other => {
+            cx.issue(
+                &path.key("dist"),
+                format!(
+                    "unknown count distribution \"{other}\" (allowed: constant, uniform, geometric)"
+                ),
+            );
+            None
+        }
+    }
 }
 
 /// Builds a [`Spec`] from the needed durations (in key order) and empirical samples.
