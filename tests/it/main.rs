@@ -2,6 +2,7 @@
 
 mod cli;
 mod determinism;
+mod dialogue;
 mod engine;
 mod errors;
 mod platform;
