@@ -195,7 +195,7 @@ impl AgentPool {
     }
 
     /// Calls `f` once for every agent changed since the last call.
-    #[inline]
+    #[inline(always)]
     pub fn drain_dirty(&mut self, mut f: impl FnMut(AgentId, &Agent)) {
         for &id in &self.dirty {
             self.is_dirty[id as usize] = false;

@@ -158,6 +158,8 @@ pub struct Engine<'s> {
     recent_contacts: VecDeque<(SimTime, AgentId)>,
     /// Whether any buyer can be private, direct or returning.
     population: bool,
+    /// Whether returning buyers exist (assignments are remembered).
+    remember_contacts: bool,
     tracer: Option<Tracer<'s>>,
     /// Dialogue model: parameters, conversations by slot, open chats and typing per agent.
     dialogue: Option<&'s Dialogue>,
@@ -243,6 +245,7 @@ impl<'s> Engine<'s> {
             main,
             recent_contacts: VecDeque::new(),
             population: b.private_share + b.direct_share + b.returning_share > 0.0,
+            remember_contacts: b.returning_share > 0.0,
             tracer: None,
             dialogue: sc.service.dialogue(),
             talks: Vec::new(),
@@ -283,10 +286,15 @@ impl<'s> Engine<'s> {
     }
 
     /// Logs a routing decision for the chat in `conv`, with the agents of its queue.
+    #[inline]
     fn trace_route(&mut self, conv: u32, outcome: Outcome, now: SimTime) {
-        if self.tracer.is_none() {
-            return;
+        if self.tracer.is_some() {
+            self.trace_route_now(conv, outcome, now);
         }
+    }
+
+    #[cold]
+    fn trace_route_now(&mut self, conv: u32, outcome: Outcome, now: SimTime) {
         let c = self.convs.get(conv);
         let token = c.token;
         let members: Vec<AgentId> = if c.queue == self.personal {
@@ -683,7 +691,7 @@ impl<'s> Engine<'s> {
             self.state.sessions_on_shift += 1;
         }
         self.router.on_assigned(agent, now);
-        if self.sc.buyers.returning_share > 0.0 {
+        if self.remember_contacts {
             if self.recent_contacts.len() == RECENT_CONTACTS_LIMIT {
                 self.recent_contacts.pop_front();
             }

@@ -195,7 +195,7 @@ impl Router {
 
     /// Re-keys the agents that changed since the last selection and keeps
     /// the per-group count of online agents.
-    #[inline]
+    #[inline(always)]
     fn sync(&mut self, agents: &mut AgentPool) {
         let (groups, memberships, counted) = (
             &mut self.groups,
@@ -203,18 +203,21 @@ impl Router {
             &mut self.counted_online,
         );
         agents.drain_dirty(|id, agent| {
-            let online = agent.presence == Presence::Online && agent.routable;
-            let was = std::mem::replace(&mut counted[id as usize], online);
-            for &(g, pos) in &memberships[id as usize] {
+            let ms = &memberships[id as usize];
+            for &(g, pos) in ms {
                 let group = &mut groups[g];
                 if let Some(index) = &mut group.index {
                     index.set(pos, policy::key(group.policy, agent));
                 }
-                if online != was {
+            }
+            let online = agent.presence == Presence::Online && agent.routable;
+            if online != counted[id as usize] {
+                counted[id as usize] = online;
+                for &(g, _) in ms {
                     if online {
-                        group.online += 1;
+                        groups[g].online += 1;
                     } else {
-                        group.online -= 1;
+                        groups[g].online -= 1;
                     }
                 }
             }

@@ -144,6 +144,29 @@ impl WaitingQueue {
     ) -> Option<Head> {
         let lifo = self.order == QueueOrder::Lifo;
         let g = &mut self.groups[q];
+        if !lifo && overdue_at.is_none() {
+            // Plain FIFO: classes are strictly ordered, the first live front wins.
+            for class in [Class::Vip, Class::Normal, Class::Offline] {
+                let c = class as usize;
+                if g.live[c] == 0 {
+                    g.classes[c].clear();
+                    continue;
+                }
+                let dq = &mut g.classes[c];
+                while let Some(&w) = dq.front() {
+                    if is_live(w, class) {
+                        return Some(Head {
+                            key: (1 + c as u8, w.token),
+                            class,
+                            end: End::Front,
+                            entry: w,
+                        });
+                    }
+                    dq.pop_front();
+                }
+            }
+            return None;
+        }
         let mut best: Option<Head> = None;
         let mut offer = |h: Head| {
             if best.is_none_or(|b| h.key < b.key) {
@@ -160,7 +183,9 @@ impl WaitingQueue {
             while dq.front().is_some_and(|&w| !is_live(w, class)) {
                 dq.pop_front();
             }
-            while dq.back().is_some_and(|&w| !is_live(w, class)) {
+            // FIFO never reads the back; stale entries there reach the front in time.
+            let from_back = lifo && class != Class::Offline;
+            while from_back && dq.back().is_some_and(|&w| !is_live(w, class)) {
                 dq.pop_back();
             }
             let (Some(&front), Some(&back)) = (dq.front(), dq.back()) else {
@@ -175,7 +200,7 @@ impl WaitingQueue {
                 });
             }
             let rank = 1 + c as u8;
-            if lifo && class != Class::Offline {
+            if from_back {
                 offer(Head {
                     key: (rank, !back.token),
                     class,
