@@ -494,10 +494,20 @@ impl Recorder {
     /// was answered after `rt` (`None` = never).
     #[inline]
     pub fn on_single_round(&mut self, iv: u32, arrived_at: SimTime, rt: Option<Millis>) {
-        let mut d = ReplyTally::default();
-        d.round(rt);
-        d.message(rt);
-        self.absorb(iv, arrived_at, &d);
+        let assessed = self.assessed(arrived_at);
+        let base = iv as usize * self.chat_stride;
+        let row = &mut self.chat[base..base + chat_col::WITHIN];
+        row[chat_col::ROUNDS] += 1.0;
+        let within = rt.is_some_and(|r| r <= platform::REPLY_3MIN_MS);
+        row[chat_col::ROUNDS_3MIN] += f64::from(u8::from(within));
+        let capped = rt.map_or(platform::ROUND_CAP_MS, |r| r.min(platform::ROUND_CAP_MS));
+        row[chat_col::ROUND_SUM_MS] += capped as f64;
+        self.replies_all.round(rt);
+        self.replies_all.message(rt);
+        if assessed {
+            self.replies_assessed.round(rt);
+            self.replies_assessed.message(rt);
+        }
     }
 
     /// Dialogue model: a human reply at `t` closes the pending round of a counted chat.
