@@ -291,6 +291,28 @@ impl AgentPool {
         self.set_speed(id);
     }
 
+    /// Session model: removes chat `conv` from the agent at `now` (a transfer)
+    /// and returns the work it still had.
+    pub fn take_chat(&mut self, id: AgentId, conv: u32, now: SimTime) -> Option<f64> {
+        self.mark(id);
+        self.advance_clock(id, now);
+        let a = &mut self.agents[id as usize];
+        let i = a.ends.iter().position(|&(_, c)| c == conv)?;
+        let (v_end, _) = a.ends.swap_remove(i);
+        let rest = std::mem::take(&mut a.ends);
+        for item in rest {
+            heap_push(&mut a.ends, item);
+        }
+        a.open -= 1;
+        a.last_activity = now;
+        if a.open == 0 {
+            a.idle_since = now;
+        }
+        let remaining = (v_end - a.vclock).max(0.0);
+        self.set_speed(id);
+        Some(remaining)
+    }
+
     /// Dialogue model: the agent takes a chat at `now` (no work clock).
     pub fn open_chat(&mut self, id: AgentId, now: SimTime) {
         let a = self.agent_mut(id);

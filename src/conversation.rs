@@ -50,6 +50,10 @@ pub struct Conversation {
     pub offline: bool,
     /// An agent has taken it at least once (its first response is recorded).
     pub served: bool,
+    /// It is due to be transferred (drawn at its first assignment).
+    pub transfer: bool,
+    /// Timer of a time-based transfer.
+    pub transfer_timer: Option<TimerId>,
     /// VIP buyer.
     pub vip: bool,
     /// Time-series interval of its arrival if it arrived inside the measured

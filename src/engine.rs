@@ -31,7 +31,7 @@ use crate::metrics::{GOLDEN_MS, OfflineCause, Recorder, RepResult, StateCounters
 use crate::routing::{
     BuyerKind, ChatRequest, Class, Decision, Reason, Router, Waiting, WaitingQueue,
 };
-use crate::scenario::{Dialogue, EpisodeState, NobodyOnline, Scenario, ShiftEnd};
+use crate::scenario::{Dialogue, EpisodeState, NobodyOnline, Scenario, ShiftEnd, TransferAfter};
 use crate::shifts::Instance;
 use crate::time::{DAY_MS, HOUR_MS, SimTime};
 use crate::trace::{Candidate, Outcome, TraceEvent, Tracer};
@@ -65,6 +65,8 @@ enum Event {
     EpisodeDue { agent: AgentId },
     /// A random state change ends.
     EpisodeEnd { agent: AgentId },
+    /// A chat due for a transfer is transferred.
+    Transfer { conv: u32 },
     /// Dialogue model: the buyer's next message.
     BuyerMessage { conv: u32 },
     /// Dialogue model: an agent finished typing a reply.
@@ -83,6 +85,7 @@ struct Rngs {
     service: StreamRng,
     patience: StreamRng,
     first_reply: StreamRng,
+    transfers: StreamRng,
     population: StreamRng,
     states: StreamRng,
     dialogue: StreamRng,
@@ -101,6 +104,11 @@ struct Talk {
     timer: Option<TimerId>,
     /// A human has replied at least once.
     replied: bool,
+    /// Replies that closed a round.
+    rounds_replied: u32,
+    /// A time-based transfer came while the agent was typing this chat's
+    /// reply: it happens right after that reply.
+    transfer_after_reply: bool,
 }
 
 /// Per-agent duty bookkeeping.
@@ -215,6 +223,7 @@ impl<'s> Engine<'s> {
                 service: s(Stream::Service),
                 patience: s(Stream::Patience),
                 first_reply: s(Stream::FirstReply),
+                transfers: s(Stream::Transfers),
                 population: s(Stream::Population),
                 states: s(Stream::States),
                 dialogue: s(Stream::Dialogue),
@@ -387,6 +396,7 @@ impl<'s> Engine<'s> {
             Event::BreakEnd { agent } => self.end_break(agent, now),
             Event::EpisodeDue { agent } => self.on_episode_due(agent, now),
             Event::EpisodeEnd { agent } => self.end_episode(agent, now),
+            Event::Transfer { conv } => self.on_transfer_due(conv, now),
             Event::BuyerMessage { conv } => self.on_buyer_message(conv, now),
             Event::ReplyDone { agent } => self.on_reply_done(agent, now),
             Event::SessionTimeout { conv } => self.on_session_timeout(conv, now),
@@ -486,6 +496,8 @@ impl<'s> Engine<'s> {
             kind,
             offline: false,
             served: false,
+            transfer: false,
+            transfer_timer: None,
             vip,
             interval: iv,
             work_ms,
@@ -665,7 +677,8 @@ impl<'s> Engine<'s> {
                 self.rec.on_offline_answered(frt);
             } else {
                 self.rec.on_answered(iv, group, vip, now - arrived_at, frt);
-                self.rec.on_single_round(iv, arrived_at, Some(frt));
+                self.rec
+                    .on_single_round(iv, arrived_at, Some(frt), Some(agent as usize));
             }
         }
         if first_time && session {
@@ -697,6 +710,19 @@ impl<'s> Engine<'s> {
             }
             self.recent_contacts.push_back((now, agent));
         }
+        let served_in = self.convs.get(conv).queue;
+        if first_time && let Some(tr) = self.sc.groups.get(served_in).and_then(|g| g.transfer) {
+            let u: f64 = Open01.sample(&mut self.rng.transfers);
+            if u < tr.share {
+                self.convs.get_mut(conv).transfer = true;
+                if let TransferAfter::Time(after) = tr.after {
+                    let timer = self
+                        .queue
+                        .schedule_timer(now.saturating_add(after), Event::Transfer { conv });
+                    self.convs.get_mut(conv).transfer_timer = Some(timer);
+                }
+            }
+        }
         if session {
             self.agents.start_chat(agent, conv, work_ms, now);
             self.retime(agent);
@@ -713,6 +739,125 @@ impl<'s> Engine<'s> {
         if !session {
             self.maybe_type(agent, now);
         }
+    }
+
+    // ---- Transfers ----
+
+    fn cancel_transfer(&mut self, conv: u32) {
+        let c = self.convs.get_mut(conv);
+        c.transfer = false;
+        if let Some(timer) = c.transfer_timer.take() {
+            self.queue.cancel(timer);
+        }
+    }
+
+    /// A time-based transfer is due. In the dialogue model, a reply being
+    /// typed for this chat is finished first.
+    fn on_transfer_due(&mut self, conv: u32, now: SimTime) {
+        self.convs.get_mut(conv).transfer_timer = None;
+        let ConvState::InService { agent, .. } = self.convs.get(conv).state else {
+            unreachable!("transfer timers are cancelled when the chat ends");
+        };
+        if self.dialogue.is_some() && self.typing[agent as usize].is_some_and(|(c, _)| c == conv) {
+            self.talks[conv as usize].transfer_after_reply = true;
+            return;
+        }
+        self.transfer(conv, now);
+    }
+
+    /// The agent of `group` a transfer goes to: online (or on a break if
+    /// allowed), never suspended, under its cap unless allowed; fewest open
+    /// chats, then longest since last assignment, then lower id.
+    fn transfer_target(&self, group: usize, from: AgentId) -> Option<AgentId> {
+        let r = &self.sc.routing;
+        self.router
+            .members(group)
+            .iter()
+            .copied()
+            .filter(|&id| id != from)
+            .filter(|&id| {
+                let a = self.agents.get(id);
+                let state_ok = match a.presence {
+                    Presence::Online => true,
+                    Presence::Break => r.transfer_to_break,
+                    Presence::Busy | Presence::Suspended | Presence::Offline => false,
+                };
+                state_ok && (r.transfer_exceeds_cap || a.open < a.cap)
+            })
+            .min_by_key(|&id| {
+                let a = self.agents.get(id);
+                (a.open, a.last_assigned_at.map_or(0, |t| t + 1), id)
+            })
+    }
+
+    /// Moves the chat, with its history, to an agent of its group's transfer
+    /// target; an unanswered round at that moment is charged to the source.
+    fn transfer(&mut self, conv: u32, now: SimTime) {
+        let c = self.convs.get(conv);
+        let ConvState::InService { agent: from, since } = c.state else {
+            return;
+        };
+        let (token, iv, arrived_at, served_in) = (c.token, c.interval, c.arrived_at, c.queue);
+        let Some(tr) = self.sc.groups.get(served_in).and_then(|g| g.transfer) else {
+            return;
+        };
+        self.convs.get_mut(conv).transfer = false;
+        let target = self.transfer_target(tr.to, from);
+        if iv.is_some() {
+            self.rec
+                .on_transfer(from as usize, target.map(|t| t as usize));
+        }
+        self.trace(Some(token), &[from], |_| TraceEvent::Transfer {
+            t: now,
+            conv: token,
+            from,
+            to: target,
+            group: tr.to,
+        });
+        let Some(to) = target else { return };
+        for id in [from, to] {
+            let a = self.agents.get(id);
+            self.rec.agent_advance(id as usize, now, a.open, a.presence);
+        }
+        if self.agents.get(from).presence.on_shift() {
+            self.state.sessions_on_shift -= 1;
+        }
+        if self.agents.get(to).presence.on_shift() {
+            self.state.sessions_on_shift += 1;
+        }
+        match self.dialogue {
+            None => {
+                let remaining = self
+                    .agents
+                    .take_chat(from, conv, now)
+                    .expect("the source holds the chat");
+                self.retime(from);
+                self.agents.start_chat(to, conv, remaining, now);
+                self.retime(to);
+            }
+            Some(_) => {
+                let t = &mut self.talks[conv as usize];
+                if let (Some(iv), Some(_)) = (iv, t.pending.since()) {
+                    // Transferred without a reply: the round counts against the source,
+                    // and the question waits anew for the target.
+                    self.rec
+                        .on_unanswered(iv, arrived_at, &mut t.pending, Some(from as usize));
+                    t.pending.message(now);
+                }
+                let open = &mut self.talk_open[from as usize];
+                if let Some(i) = open.iter().position(|&c| c == conv) {
+                    open.swap_remove(i);
+                }
+                self.agents.close_chat(from, now);
+                self.agents.open_chat(to, now);
+                self.talk_open[to as usize].push(conv);
+            }
+        }
+        let c = self.convs.get_mut(conv);
+        c.queue = tr.to;
+        c.state = ConvState::InService { agent: to, since };
+        self.maybe_type(to, now);
+        self.after_slot_freed(from, now);
     }
 
     // ---- Dialogue model ----
@@ -767,11 +912,16 @@ impl<'s> Engine<'s> {
         if c.offline {
             return;
         }
+        let holder = match c.state {
+            ConvState::InService { agent, .. } => Some(agent as usize),
+            _ => None,
+        };
         match self.dialogue {
-            None => self.rec.on_single_round(iv, arrived_at, None),
+            None => self.rec.on_single_round(iv, arrived_at, None, holder),
             Some(_) => {
                 let t = &mut self.talks[conv as usize];
-                self.rec.on_unanswered(iv, arrived_at, &mut t.pending);
+                self.rec
+                    .on_unanswered(iv, arrived_at, &mut t.pending, holder);
             }
         }
     }
@@ -831,6 +981,9 @@ impl<'s> Engine<'s> {
         };
         let slot = conv as usize;
         let first = !std::mem::replace(&mut self.talks[slot].replied, true);
+        if self.talks[slot].pending.since().is_some() {
+            self.talks[slot].rounds_replied += 1;
+        }
         let frt = now - arrived_at;
         if let Some(iv) = iv {
             if first && offline {
@@ -840,8 +993,13 @@ impl<'s> Engine<'s> {
                     .on_answered(iv, group, vip, assigned_at - arrived_at, frt);
             }
             if !offline {
-                self.rec
-                    .on_reply(iv, arrived_at, &mut self.talks[slot].pending, now);
+                self.rec.on_reply(
+                    iv,
+                    arrived_at,
+                    &mut self.talks[slot].pending,
+                    now,
+                    agent as usize,
+                );
             }
         }
         self.talks[slot].pending = Pending::default();
@@ -879,6 +1037,17 @@ impl<'s> Engine<'s> {
             };
             self.talks[slot].timer = Some(self.queue.schedule_timer(event.0, event.1));
         }
+        // Transfers that wait for this reply: time-based ones that came
+        // while typing, and "after_rounds" ones with the reply to that round.
+        let c = self.convs.get(conv);
+        let due_by_rounds = c.transfer
+            && matches!(
+                self.sc.groups.get(c.queue).and_then(|g| g.transfer).map(|t| t.after),
+                Some(TransferAfter::Rounds(k)) if self.talks[slot].rounds_replied >= k
+            );
+        if std::mem::take(&mut self.talks[slot].transfer_after_reply) || due_by_rounds {
+            self.transfer(conv, now);
+        }
         self.maybe_type(agent, now);
     }
 
@@ -906,6 +1075,7 @@ impl<'s> Engine<'s> {
             self.counted_open -= 1;
         }
         self.talks[conv as usize].timer = None;
+        self.cancel_transfer(conv);
         self.convs.remove(conv);
         self.trace(Some(token), &[agent], |_| TraceEvent::ChatEnd {
             t: now,
@@ -942,6 +1112,7 @@ impl<'s> Engine<'s> {
         if on_shift {
             self.state.sessions_on_shift -= 1;
         }
+        self.cancel_transfer(conv);
         let c = self.convs.get(conv);
         let token = c.token;
         if c.interval.is_some() {
@@ -1289,6 +1460,7 @@ impl<'s> Engine<'s> {
     /// routed again with the work that was left (no second first response,
     /// no patience: the buyer is mid-conversation).
     fn reroute(&mut self, conv: u32, remaining: f64, now: SimTime) {
+        self.cancel_transfer(conv);
         let c = self.convs.get_mut(conv);
         c.work_ms = remaining;
         let (q, counted) = (c.queue, c.interval.is_some());

@@ -143,6 +143,13 @@ pub struct AgentAccount {
     pub suspended_ms: f64,
     /// Typing replies while on shift (dialogue model), ms.
     pub typing_ms: f64,
+    /// Reply rounds of counted chats charged to this agent (answered by it,
+    /// or unanswered while it held the chat).
+    pub replies: ReplyTally,
+    /// Chats transferred to this agent.
+    pub transfers_in: u64,
+    /// Chats this agent transferred away.
+    pub transfers_out: u64,
     /// ∫ open chats dt while on shift, chat·ms.
     pub open_ms: f64,
     /// ∫ open chats dt while off shift (finishing chats after the shift), chat·ms.
@@ -210,6 +217,8 @@ pub struct Recorder {
     sum_offline_delay_ms: f64,
     rerouted: u64,
     overflowed: u64,
+    transfers: u64,
+    transfers_failed: u64,
     processing_after: Option<Millis>,
     processing_messages: u64,
     clock: LocalClock,
@@ -317,6 +326,8 @@ impl Recorder {
             sum_offline_delay_ms: 0.0,
             rerouted: 0,
             overflowed: 0,
+            transfers: 0,
+            transfers_failed: 0,
             processing_after: scenario.routing.processing_message_after,
             processing_messages: 0,
             clock: run.clock,
@@ -480,7 +491,10 @@ impl Recorder {
         (8 * HOUR_MS..23 * HOUR_MS).contains(&self.clock.ms_of_day(t))
     }
 
-    fn absorb(&mut self, iv: u32, arrived_at: SimTime, delta: &ReplyTally) {
+    fn absorb(&mut self, iv: u32, arrived_at: SimTime, delta: &ReplyTally, agent: Option<usize>) {
+        if let Some(a) = agent {
+            self.agents[a].replies.add(delta);
+        }
         self.replies_all.add(delta);
         if self.assessed(arrived_at) {
             self.replies_assessed.add(delta);
@@ -493,7 +507,18 @@ impl Recorder {
     /// Session model: a counted chat's one round (its question at arrival)
     /// was answered after `rt` (`None` = never).
     #[inline]
-    pub fn on_single_round(&mut self, iv: u32, arrived_at: SimTime, rt: Option<Millis>) {
+    pub fn on_single_round(
+        &mut self,
+        iv: u32,
+        arrived_at: SimTime,
+        rt: Option<Millis>,
+        agent: Option<usize>,
+    ) {
+        if let Some(a) = agent {
+            let r = &mut self.agents[a].replies;
+            r.round(rt);
+            r.message(rt);
+        }
         let assessed = self.assessed(arrived_at);
         let base = iv as usize * self.chat_stride;
         let row = &mut self.chat[base..base + chat_col::WITHIN];
@@ -511,17 +536,42 @@ impl Recorder {
     }
 
     /// Dialogue model: a human reply at `t` closes the pending round of a counted chat.
-    pub fn on_reply(&mut self, iv: u32, arrived_at: SimTime, pending: &mut Pending, t: SimTime) {
+    pub fn on_reply(
+        &mut self,
+        iv: u32,
+        arrived_at: SimTime,
+        pending: &mut Pending,
+        t: SimTime,
+        agent: usize,
+    ) {
         let mut d = ReplyTally::default();
         pending.reply(t, &mut d);
-        self.absorb(iv, arrived_at, &d);
+        self.absorb(iv, arrived_at, &d, Some(agent));
     }
 
     /// Dialogue model: a counted chat ended (or the run stopped) with its round unanswered.
-    pub fn on_unanswered(&mut self, iv: u32, arrived_at: SimTime, pending: &mut Pending) {
+    pub fn on_unanswered(
+        &mut self,
+        iv: u32,
+        arrived_at: SimTime,
+        pending: &mut Pending,
+        agent: Option<usize>,
+    ) {
         let mut d = ReplyTally::default();
         pending.unanswered(&mut d);
-        self.absorb(iv, arrived_at, &d);
+        self.absorb(iv, arrived_at, &d, agent);
+    }
+
+    /// A counted chat moved from agent `from` to `to` (`None`: nobody could take it).
+    pub fn on_transfer(&mut self, from: usize, to: Option<usize>) {
+        match to {
+            Some(to) => {
+                self.transfers += 1;
+                self.agents[from].transfers_out += 1;
+                self.agents[to].transfers_in += 1;
+            }
+            None => self.transfers_failed += 1,
+        }
     }
 
     /// Dialogue model: a counted chat's buyer left silently.
@@ -800,6 +850,16 @@ impl Recorder {
             "rerouted",
             self.rerouted as f64,
             "counted chats in service ended at their agent's shift end and routed again (shift_end = \"reroute\")",
+        );
+        put(
+            "transfers",
+            self.transfers as f64,
+            "counted chats transferred (转接) to an agent of another group, with their history",
+        );
+        put(
+            "transfers_failed",
+            self.transfers_failed as f64,
+            "counted chats due for a transfer that no agent of the target group could take (online, or on a break if allowed, not suspended, under its cap unless allowed); they stayed",
         );
         put(
             "overflowed",

@@ -144,7 +144,7 @@ pub fn timeseries_csv(summary: &Summary) -> String {
 /// `agents.csv`: one row per agent, pooled over replications.
 pub fn agents_csv(summary: &Summary) -> String {
     let mut out = String::from(
-        "agent,entry,groups,weight,max_concurrent,assigned,on_shift_hours,break_hours,occupancy,chats_per_on_shift_hour,fair_share_ratio,overtime_chat_hours,busy_hours,suspended_hours,utilisation\n",
+        "agent,entry,groups,weight,max_concurrent,assigned,on_shift_hours,break_hours,occupancy,chats_per_on_shift_hour,fair_share_ratio,overtime_chat_hours,busy_hours,suspended_hours,utilisation,rounds,reply_rate_3min_rounds,round_response_mean_s,transfers_in,transfers_out\n",
     );
     for a in &summary.agents {
         let fields = [
@@ -163,6 +163,11 @@ pub fn agents_csv(summary: &Summary) -> String {
             csv_number(a.busy_hours),
             csv_number(a.suspended_hours),
             csv_number(a.utilisation),
+            csv_number(a.rounds),
+            csv_number(a.reply_rate_3min_rounds),
+            csv_number(a.round_response_mean_s),
+            csv_number(a.transfers_in),
+            csv_number(a.transfers_out),
         ];
         out.push_str(&fields.join(","));
         out.push('\n');

@@ -110,6 +110,10 @@ pub struct Routing {
     /// Age at which an automatic "正在为您处理中…" message goes to a chat with
     /// no human reply yet (it is not a response).
     pub processing_message_after: Option<Millis>,
+    /// A transfer may go to an agent on a break (Feige); never to a suspended one.
+    pub transfer_to_break: bool,
+    /// A transfer may exceed the target's cap.
+    pub transfer_exceeds_cap: bool,
 }
 
 /// At most `max` assignments per agent in any window of length `window`.
@@ -308,6 +312,28 @@ pub struct Group {
     pub members: Vec<usize>,
     /// Queued chats move to this group after waiting this long.
     pub overflow: Option<(usize, Millis)>,
+    /// A share of the group's chats is transferred to another group.
+    pub transfer: Option<Transfer>,
+}
+
+/// `[[groups]] transfer`: a share of a group's chats moves to another group's agent.
+#[derive(Debug, Clone, Copy)]
+pub struct Transfer {
+    /// Fraction of the group's answered chats that are transferred.
+    pub share: f64,
+    /// Target group.
+    pub to: usize,
+    /// When.
+    pub after: TransferAfter,
+}
+
+/// When a chat is transferred.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransferAfter {
+    /// This long after the first assignment (a pending round is charged to the source).
+    Time(Millis),
+    /// Dialogue model: with the source agent's reply to this round.
+    Rounds(u32),
 }
 
 /// `[sla]`.

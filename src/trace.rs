@@ -153,6 +153,19 @@ pub enum TraceEvent {
         /// Agent.
         agent: AgentId,
     },
+    /// A chat moved (with its history) to another agent, or could not.
+    Transfer {
+        /// When.
+        t: SimTime,
+        /// Conversation.
+        conv: u64,
+        /// From.
+        from: AgentId,
+        /// To, or `None` if no agent of the target group could take it.
+        to: Option<AgentId>,
+        /// Target group.
+        group: usize,
+    },
     /// A chat was ended at its agent's shift end, to be routed again.
     Reroute {
         /// When.

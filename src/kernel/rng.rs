@@ -36,6 +36,8 @@ pub enum Stream {
     States = 8,
     /// Dialogue model: messages per round, gaps, think and typing times, silent abandonment.
     Dialogue = 9,
+    /// Which chats are transferred.
+    Transfers = 10,
 }
 
 /// The generator for one stream of one replication.

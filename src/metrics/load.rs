@@ -159,6 +159,9 @@ pub fn pool_accounts(pooled: &mut [AgentAccount], rep: &[AgentAccount]) {
         p.busy_ms += acc.busy_ms;
         p.suspended_ms += acc.suspended_ms;
         p.typing_ms += acc.typing_ms;
+        p.replies.add(&acc.replies);
+        p.transfers_in += acc.transfers_in;
+        p.transfers_out += acc.transfers_out;
         p.open_ms += acc.open_ms;
         p.overtime_open_ms += acc.overtime_open_ms;
         for (x, y) in p.assigned_by_group.iter_mut().zip(&acc.assigned_by_group) {
@@ -200,6 +203,16 @@ pub struct AgentRow {
     pub suspended_hours: f64,
     /// Typing time ÷ on-shift time, pooled (dialogue model; 0 in the session model).
     pub utilisation: f64,
+    /// Mean reply rounds charged to the agent per replication.
+    pub rounds: f64,
+    /// Its rounds answered within 180 s ÷ its rounds, pooled.
+    pub reply_rate_3min_rounds: f64,
+    /// Its mean round response time (600 s cap, unanswered = 600 s), pooled, seconds.
+    pub round_response_mean_s: f64,
+    /// Mean chats transferred in / out per replication.
+    pub transfers_in: f64,
+    /// See `transfers_in`.
+    pub transfers_out: f64,
 }
 
 /// Pools per-agent accounts over replications into rows.
@@ -234,6 +247,14 @@ pub fn agent_rows(sc: &Scenario, pooled: &[AgentAccount], replications: u32) -> 
                 busy_hours: acc.busy_ms / HOUR_MS as f64 / n,
                 suspended_hours: acc.suspended_ms / HOUR_MS as f64 / n,
                 utilisation: acc.typing_ms / acc.on_shift_ms,
+                rounds: acc.replies.rounds as f64 / n,
+                reply_rate_3min_rounds: acc.replies.rounds_within_3min as f64
+                    / acc.replies.rounds as f64,
+                round_response_mean_s: acc.replies.sum_round_capped_ms
+                    / acc.replies.rounds as f64
+                    / 1e3,
+                transfers_in: acc.transfers_in as f64 / n,
+                transfers_out: acc.transfers_out as f64 / n,
             }
         })
         .collect()

@@ -129,6 +129,18 @@ impl<'a> TraceFormat<'a> {
                 "t": self.time(*t), "event": "overflow", "conversation": conv,
                 "from": self.sc.groups[*from].name, "to": self.sc.groups[*to].name,
             }),
+            TraceEvent::Transfer {
+                t,
+                conv,
+                from,
+                to,
+                group,
+            } => json!({
+                "t": self.time(*t), "event": "transfer", "conversation": conv,
+                "from": self.agent(*from), "to": to.map(|a| self.agent(a)),
+                "group": self.sc.groups[*group].name,
+                "reason": if to.is_some() { "transferred with its history" } else { "no agent of the group online (or on a break, if allowed) and under its cap: the chat stays" },
+            }),
             TraceEvent::ChatEnd { t, conv, agent } => json!({
                 "t": self.time(*t), "event": "chat_end", "conversation": conv,
                 "agent": self.agent(*agent),

@@ -205,6 +205,16 @@ pub struct RawGroup {
     pub max_on_break: Option<i64>,
     pub overflow_to: Option<String>,
     pub overflow_after: Option<String>,
+    pub transfer: Option<RawTransfer>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTransfer {
+    pub share: f64,
+    pub to: String,
+    pub after: Option<String>,
+    pub after_rounds: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -222,6 +232,8 @@ pub struct RawRouting {
     pub fairness: Option<RawFairness>,
     pub golden_priority: Option<bool>,
     pub processing_message_after: Option<String>,
+    pub transfer_to_break: Option<bool>,
+    pub transfer_exceeds_cap: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -13,7 +13,7 @@ use super::raw::*;
 use super::{
     AgentEntry, AgentSpec, Buyers, Dialogue, Episode, EpisodeState, Fairness, Group,
     MAX_CONCURRENT_LIMIT, NobodyOnline, QueueOrder, Routing, Run, Scenario, Service, ServiceModel,
-    ShiftEnd, Sla,
+    ShiftEnd, Sla, Transfer, TransferAfter,
 };
 use crate::arrivals::{ArrivalModel, Base, EntryPoint, Holiday, Peak, Profile};
 use crate::dist::{Count, Distribution, Spec};
@@ -208,6 +208,26 @@ pub fn scenario(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Is
             "shift_end = \"reroute\" is available with the session model only (allowed with the dialogue model: finish, stuck)",
         );
     }
+    if let (Some(service), Some(staff)) = (&service, &staff) {
+        for (g, group) in staff.groups.iter().enumerate() {
+            if let Some(super::Transfer {
+                after: super::TransferAfter::Rounds(_),
+                ..
+            }) = group.transfer
+                && service.dialogue().is_none()
+            {
+                let i = raw
+                    .groups
+                    .iter()
+                    .position(|r| r.name == group.name)
+                    .unwrap_or(g);
+                cx.issue(
+                    &root.key("groups").index(i).key("transfer").key("after_rounds"),
+                    "after_rounds needs the dialogue model; with the session model use `after` (a duration)",
+                );
+            }
+        }
+    }
     if let Some(staff) = &staff {
         cross_checks(&mut cx, &root, staff, buyers.as_ref(), routing.as_ref());
     }
@@ -354,6 +374,8 @@ fn routing(cx: &mut Cx, path: &KeyPath, raw: &RawRouting) -> Option<Routing> {
         fairness: fairness?,
         golden_priority: raw.golden_priority.unwrap_or(false),
         processing_message_after,
+        transfer_to_break: raw.transfer_to_break.unwrap_or(true),
+        transfer_exceeds_cap: raw.transfer_exceeds_cap.unwrap_or(false),
     })
 }
 

@@ -213,3 +213,165 @@ fn returning_buyers_reach_their_recent_agent() {
     assert!(plain.agents[1].assigned > 100.0);
     assert_eq!(m(&sticky, "offered"), m(&plain, "offered"), "same buyers");
 }
+
+fn agent<'a>(s: &'a Summary, name: &str) -> &'a kefusim::metrics::AgentRow {
+    s.agents.iter().find(|a| a.agent == name).unwrap()
+}
+
+const TWO_GROUPS: &str = "[routing]\nentry_groups = { product = \"presale\" }\n";
+
+fn transfer_shop(rule: &str, routing: &str, aftersales: &str) -> Summary {
+    shop(
+        "6h",
+        "10m",
+        &format!(
+            "{TWO_GROUPS}{routing}\
+             [[groups]]\nname = \"presale\"\ntransfer = {rule}\n\
+             [[groups]]\nname = \"aftersales\"\n\
+             [[agents]]\nname = \"p\"\ngroups = [\"presale\"]\nmax_concurrent = 50\n\
+             [[agents]]\nname = \"a\"\ncount = 2\ngroups = [\"aftersales\"]\n{aftersales}\n"
+        ),
+    )
+}
+
+#[test]
+fn a_transferred_chat_moves_with_its_history_to_the_target_group() {
+    let s = transfer_shop(
+        "{ share = 1.0, to = \"aftersales\", after = \"1m\" }",
+        "",
+        "max_concurrent = 50",
+    );
+    let answered = m(&s, "answered");
+    assert_eq!(m(&s, "transfers"), answered);
+    assert_eq!(m(&s, "transfers_failed"), 0.0);
+    assert_eq!(agent(&s, "p").transfers_out, answered);
+    assert_eq!(
+        agent(&s, "a-01").transfers_in + agent(&s, "a-02").transfers_in,
+        answered
+    );
+    // The work carries over: the session still lasts its 10 minutes in all.
+    assert_eq!(m(&s, "mean_session_s"), 600.0);
+    // The source held each chat 1 minute of its 10.
+    assert!((agent(&s, "p").occupancy * 50.0 * 6.0 * 60.0 - answered).abs() < 2.0);
+}
+
+#[test]
+fn transfers_need_an_online_target_under_its_cap_and_a_break_only_if_allowed() {
+    let on_break = "max_concurrent = 50\nshift = { start = \"00:00\", end = \"24:00\", breaks = [{ after = \"1s\", length = \"23h\" }] }";
+    let allowed = transfer_shop(
+        "{ share = 1.0, to = \"aftersales\", after = \"1m\" }",
+        "transfer_to_break = true\n",
+        on_break,
+    );
+    assert_eq!(
+        m(&allowed, "transfers_failed"),
+        0.0,
+        "Feige: a break agent may receive transfers"
+    );
+    let refused = transfer_shop(
+        "{ share = 1.0, to = \"aftersales\", after = \"1m\" }",
+        "transfer_to_break = false\n",
+        on_break,
+    );
+    assert_eq!(m(&refused, "transfers"), 0.0);
+    assert_eq!(m(&refused, "transfers_failed"), m(&refused, "answered"));
+    // Cap 1 each: most transfers find both targets full unless the cap may be exceeded.
+    let capped = transfer_shop(
+        "{ share = 1.0, to = \"aftersales\", after = \"1m\" }",
+        "",
+        "max_concurrent = 1",
+    );
+    assert!(m(&capped, "transfers_failed") > 100.0);
+    let exceed = transfer_shop(
+        "{ share = 1.0, to = \"aftersales\", after = \"1m\" }",
+        "transfer_exceeds_cap = true\n",
+        "max_concurrent = 1",
+    );
+    assert_eq!(m(&exceed, "transfers_failed"), 0.0);
+}
+
+#[test]
+fn a_share_of_chats_is_transferred() {
+    let s = transfer_shop(
+        "{ share = 0.3, to = \"aftersales\", after = \"1m\" }",
+        "",
+        "max_concurrent = 50",
+    );
+    let share = m(&s, "transfers") / m(&s, "answered");
+    assert!((share - 0.3).abs() < 0.08, "{share}");
+}
+
+#[test]
+fn dialogue_transfer_after_a_round_and_an_unanswered_round_is_charged_to_the_source() {
+    // Twenty presale agents for 20 chats an hour: every chat finds its agent idle.
+    let dialogue = |rule: &str| {
+        let text = format!(
+            "[run]\nstart = \"2026-11-25T00:00:00+08:00\"\nduration = \"1d\"\ninterval = \"1h\"\n\
+             [arrivals]\nrate_per_hour = 20\n\
+             [service]\nmodel = \"dialogue\"\nrounds = {{ dist = \"constant\", value = 3 }}\n\
+             think = {{ dist = \"constant\", value = \"30s\" }}\ntyping = {{ dist = \"constant\", value = \"20s\" }}\n\
+             {TWO_GROUPS}\
+             [[groups]]\nname = \"presale\"\ntransfer = {rule}\n\
+             [[groups]]\nname = \"aftersales\"\n\
+             [[agents]]\nname = \"p\"\ncount = 20\ngroups = [\"presale\"]\nmax_concurrent = 50\n\
+             [[agents]]\nname = \"a\"\ncount = 20\ngroups = [\"aftersales\"]\nmax_concurrent = 50\n"
+        );
+        replicate::run(&parse(&text), Some(1)).unwrap()
+    };
+    // Pooled over a team: (rounds, mean round response).
+    let team = |s: &Summary, prefix: &str| {
+        let rows: Vec<_> = s
+            .agents
+            .iter()
+            .filter(|a| a.agent.starts_with(prefix))
+            .collect();
+        let rounds: f64 = rows.iter().map(|a| a.rounds).sum();
+        let sum: f64 = rows
+            .iter()
+            .filter(|a| a.rounds > 0.0)
+            .map(|a| a.rounds * a.round_response_mean_s)
+            .sum();
+        (rounds, sum / rounds)
+    };
+    // With its reply to round 1, presale hands the chat over: rounds 2 and 3 are after-sales'.
+    let s = dialogue("{ share = 1.0, to = \"aftersales\", after_rounds = 1 }");
+    let answered = m(&s, "answered");
+    assert_eq!(m(&s, "transfers"), answered);
+    assert_eq!(team(&s, "p-"), (answered, 20.0));
+    assert_eq!(team(&s, "a-"), (2.0 * answered, 20.0));
+    // Due 10 s after assignment, while the first reply is being typed: the
+    // transfer waits for that reply, so nothing is charged.
+    let s = dialogue("{ share = 1.0, to = \"aftersales\", after = \"10s\" }");
+    assert_eq!(team(&s, "p-"), (answered, 20.0));
+    // An agent already typing another chat cannot answer before the transfer:
+    // the pending round is charged to it as 600 s (never within 3 minutes).
+    let busy = |rule: &str| {
+        let text = format!(
+            "[run]\nstart = \"2026-11-25T00:00:00+08:00\"\nduration = \"1d\"\ninterval = \"1h\"\n\
+             [arrivals]\nrate_per_hour = 90\n\
+             [service]\nmodel = \"dialogue\"\nrounds = {{ dist = \"constant\", value = 3 }}\n\
+             think = {{ dist = \"constant\", value = \"30s\" }}\ntyping = {{ dist = \"constant\", value = \"20s\" }}\n\
+             {TWO_GROUPS}\
+             [[groups]]\nname = \"presale\"\ntransfer = {rule}\n\
+             [[groups]]\nname = \"aftersales\"\n\
+             [[agents]]\nname = \"p\"\ngroups = [\"presale\"]\nmax_concurrent = 50\n\
+             [[agents]]\nname = \"a\"\ncount = 20\ngroups = [\"aftersales\"]\nmax_concurrent = 50\n"
+        );
+        replicate::run(&parse(&text), Some(1)).unwrap()
+    };
+    let s = busy("{ share = 1.0, to = \"aftersales\", after = \"30s\" }");
+    let p = agent(&s, "p");
+    assert!(
+        p.reply_rate_3min_rounds < 0.95,
+        "{}",
+        p.reply_rate_3min_rounds
+    );
+    assert!(
+        p.round_response_mean_s > 40.0,
+        "{}",
+        p.round_response_mean_s
+    );
+    let (a_rounds, a_mean) = team(&s, "a-");
+    assert_eq!(a_mean, 20.0, "after-sales agents are idle");
+    assert_eq!(p.rounds + a_rounds, m(&s, "rounds"));
+}

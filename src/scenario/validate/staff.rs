@@ -212,7 +212,12 @@ fn groups(
             None => Some(None),
         };
         let overflow = overflow(cx, &path, rg, names, g);
-        if let (Some(policy), Some(max_on_break), Some(overflow)) = (policy, max_on_break, overflow)
+        let transfer = match rg.and_then(|r| r.transfer.as_ref()) {
+            Some(t) => transfer(cx, &path.key("transfer"), t, names, g).map(Some),
+            None => Some(None),
+        };
+        if let (Some(policy), Some(max_on_break), Some(overflow), Some(transfer)) =
+            (policy, max_on_break, overflow, transfer)
         {
             out.push(Group {
                 name: name.clone(),
@@ -220,10 +225,58 @@ fn groups(
                 max_on_break,
                 members,
                 overflow,
+                transfer,
             });
         }
     }
     (out.len() == names.len()).then_some(out)
+}
+
+fn transfer(
+    cx: &mut Cx,
+    path: &KeyPath,
+    raw: &RawTransfer,
+    names: &[String],
+    g: usize,
+) -> Option<Transfer> {
+    let share = cx.in_range(&path.key("share"), raw.share, 0.0, 1.0);
+    let to = match names.iter().position(|n| n == &raw.to) {
+        Some(t) if t == g => {
+            cx.issue(&path.key("to"), "a group cannot transfer to itself");
+            None
+        }
+        Some(t) => Some(t),
+        None => {
+            cx.issue(
+                &path.key("to"),
+                format!("unknown group `{}` (groups: {})", raw.to, names.join(", ")),
+            );
+            None
+        }
+    };
+    let after = match (&raw.after, raw.after_rounds) {
+        (Some(t), None) => cx.duration(&path.key("after"), t).map(TransferAfter::Time),
+        (None, Some(k)) => cx
+            .int_in(
+                &path.key("after_rounds"),
+                k,
+                1,
+                i64::from(crate::dist::MAX_COUNT),
+            )
+            .map(TransferAfter::Rounds),
+        _ => {
+            cx.issue(
+                path,
+                "a transfer needs exactly one of `after` (a duration after assignment) and `after_rounds` (dialogue model: with the reply to that round)",
+            );
+            None
+        }
+    };
+    Some(Transfer {
+        share: share?,
+        to: to?,
+        after: after?,
+    })
 }
 
 /// `overflow_to` and `overflow_after` of a group: both or neither.
