@@ -71,6 +71,8 @@ pub struct Agent {
     pub presence: Presence,
     /// Open chats.
     pub open: u32,
+    /// Chats offered to the agent and not yet accepted (offer variants).
+    pub reserved: u32,
     /// Last time a chat was assigned; `None` = never.
     pub last_assigned_at: Option<SimTime>,
     /// Since when the agent has had no open chats while online (longest-idle order).
@@ -93,7 +95,13 @@ impl Agent {
     /// Whether routing may give this agent a new chat.
     #[inline]
     pub fn accepts_new(&self) -> bool {
-        self.presence == Presence::Online && self.routable && self.open < self.cap
+        self.presence == Presence::Online && self.routable && self.load() < self.cap
+    }
+
+    /// Open chats plus chats offered and not yet accepted: what counts against the cap.
+    #[inline]
+    pub fn load(&self) -> u32 {
+        self.open + self.reserved
     }
 
     /// Whether a buyer who addresses this agent (directly, or as a recent
@@ -101,7 +109,7 @@ impl Agent {
     #[inline]
     pub fn takes_addressed(&self, cap: bool) -> bool {
         matches!(self.presence, Presence::Online | Presence::Suspended)
-            && (!cap || self.open < self.cap)
+            && (!cap || self.load() < self.cap)
     }
 }
 
@@ -147,6 +155,7 @@ impl AgentPool {
                 frozen: false,
                 presence: Presence::Offline,
                 open: 0,
+                reserved: 0,
                 last_assigned_at: None,
                 idle_since: 0,
                 last_activity: 0,
@@ -289,6 +298,12 @@ impl AgentPool {
         a.last_assigned_at = Some(now);
         a.last_activity = now;
         self.set_speed(id);
+    }
+
+    /// Offer variants: reserves (or releases) a slot for an offered chat.
+    pub fn reserve(&mut self, id: AgentId, delta: i32) {
+        let a = self.agent_mut(id);
+        a.reserved = a.reserved.wrapping_add_signed(delta);
     }
 
     /// Session model: removes chat `conv` from the agent at `now` (a transfer)

@@ -4,7 +4,7 @@
 use crate::agents::AgentId;
 use crate::arrivals::EntryPoint;
 use crate::kernel::TimerId;
-use crate::routing::{BuyerKind, Class};
+use crate::routing::{BuyerKind, Class, Reason};
 use crate::time::{Millis, SimTime};
 
 /// Where a conversation is.
@@ -18,6 +18,19 @@ pub enum ConvState {
         overflow: Option<TimerId>,
         /// Class it waits in.
         class: Class,
+    },
+    /// Offered to an agent (offer variants): not in a queue, the buyer still waiting.
+    Offered {
+        /// The agent.
+        agent: AgentId,
+        /// Abandonment timer.
+        patience: Option<TimerId>,
+        /// When the agent's answer (or the timeout) comes.
+        offer: TimerId,
+        /// Class it waited in.
+        class: Class,
+        /// Why this agent.
+        reason: Reason,
     },
     /// Held by an agent since `since`.
     InService {
@@ -54,6 +67,10 @@ pub struct Conversation {
     pub transfer: bool,
     /// Timer of a time-based transfer.
     pub transfer_timer: Option<TimerId>,
+    /// Offer variants: agents that declined it or let the offer time out (Omni-Channel never re-offers to them).
+    pub excluded: Vec<AgentId>,
+    /// Chatwoot v1 variant: left unassigned, in no queue.
+    pub parked: bool,
     /// VIP buyer.
     pub vip: bool,
     /// Time-series interval of its arrival if it arrived inside the measured

@@ -31,7 +31,9 @@ use crate::metrics::{GOLDEN_MS, OfflineCause, Recorder, RepResult, StateCounters
 use crate::routing::{
     BuyerKind, ChatRequest, Class, Decision, Reason, Router, Waiting, WaitingQueue,
 };
-use crate::scenario::{Dialogue, EpisodeState, NobodyOnline, Scenario, ShiftEnd, TransferAfter};
+use crate::scenario::{
+    Dialogue, EpisodeState, NobodyOnline, Scenario, ShiftEnd, TransferAfter, Variant,
+};
 use crate::shifts::Instance;
 use crate::time::{DAY_MS, HOUR_MS, SimTime};
 use crate::trace::{Candidate, Outcome, TraceEvent, Tracer};
@@ -67,6 +69,8 @@ enum Event {
     EpisodeEnd { agent: AgentId },
     /// A chat due for a transfer is transferred.
     Transfer { conv: u32 },
+    /// Offer variants: the agent answers an offer (0 accept, 1 decline) or it times out (2).
+    OfferEnd { conv: u32, outcome: u8 },
     /// Dialogue model: the buyer's next message.
     BuyerMessage { conv: u32 },
     /// Dialogue model: an agent finished typing a reply.
@@ -86,6 +90,7 @@ struct Rngs {
     patience: StreamRng,
     first_reply: StreamRng,
     transfers: StreamRng,
+    offers: StreamRng,
     population: StreamRng,
     states: StreamRng,
     dialogue: StreamRng,
@@ -224,6 +229,7 @@ impl<'s> Engine<'s> {
                 patience: s(Stream::Patience),
                 first_reply: s(Stream::FirstReply),
                 transfers: s(Stream::Transfers),
+                offers: s(Stream::Offers),
                 population: s(Stream::Population),
                 states: s(Stream::States),
                 dialogue: s(Stream::Dialogue),
@@ -397,6 +403,7 @@ impl<'s> Engine<'s> {
             Event::EpisodeDue { agent } => self.on_episode_due(agent, now),
             Event::EpisodeEnd { agent } => self.end_episode(agent, now),
             Event::Transfer { conv } => self.on_transfer_due(conv, now),
+            Event::OfferEnd { conv, outcome } => self.on_offer_end(conv, outcome, now),
             Event::BuyerMessage { conv } => self.on_buyer_message(conv, now),
             Event::ReplyDone { agent } => self.on_reply_done(agent, now),
             Event::SessionTimeout { conv } => self.on_session_timeout(conv, now),
@@ -498,6 +505,8 @@ impl<'s> Engine<'s> {
             served: false,
             transfer: false,
             transfer_timer: None,
+            excluded: Vec::new(),
+            parked: false,
             vip,
             interval: iv,
             work_ms,
@@ -543,8 +552,21 @@ impl<'s> Engine<'s> {
         } else {
             self.router.route(&request, &mut self.agents, now)
         };
+        let offers = self.sc.routing.variant.offer().is_some();
         match decision {
+            Decision::Assign { agent, reason } if offers && routed(reason) => {
+                self.start_waiting(conv, group, patience_ms, now);
+                self.offer(conv, agent, reason, now);
+            }
             Decision::Assign { agent, reason } => self.assign(conv, agent, reason, now),
+            Decision::Queue if matches!(sc.routing.variant, Variant::ChatwootV1) => {
+                // Chatwoot v1: everyone was full, so the chat is left unassigned for good.
+                self.start_waiting(conv, group, patience_ms, now);
+                self.convs.get_mut(conv).parked = true;
+                if iv.is_some() {
+                    self.rec.on_left_unassigned();
+                }
+            }
             Decision::Queue => {
                 let full = sc
                     .routing
@@ -554,6 +576,10 @@ impl<'s> Engine<'s> {
                     self.leave_offline_message(conv, group, OfflineCause::QueueFull, now);
                 } else {
                     self.enqueue(conv, group, patience_ms, now);
+                    if offers {
+                        // Chats ahead may wait only for agents that declined them.
+                        self.drain(&[group], now);
+                    }
                 }
             }
             Decision::Offline => {
@@ -572,8 +598,33 @@ impl<'s> Engine<'s> {
     /// Puts a live buyer in queue `q` (VIP or normal class), with its
     /// patience and overflow timers.
     fn enqueue(&mut self, conv: u32, q: usize, patience_ms: Option<SimTime>, now: SimTime) {
+        let class = self.start_waiting(conv, q, patience_ms, now);
         let c = self.convs.get(conv);
-        let (vip, token, arrived_at, counted) = (c.vip, c.token, c.arrived_at, c.interval);
+        let (token, arrived_at) = (c.token, c.arrived_at);
+        self.waiting.push(
+            q,
+            class,
+            Waiting {
+                conv,
+                token,
+                at: arrived_at,
+            },
+        );
+        self.trace_route(conv, Outcome::Queued { queue: q, class }, now);
+        self.wake_for_limiter(q, now);
+    }
+
+    /// The buyer starts waiting live for queue `q`: its class, patience and
+    /// overflow timers (without putting it in the queue).
+    fn start_waiting(
+        &mut self,
+        conv: u32,
+        q: usize,
+        patience_ms: Option<SimTime>,
+        now: SimTime,
+    ) -> Class {
+        let c = self.convs.get(conv);
+        let (vip, counted) = (c.vip, c.interval);
         if let Some(iv) = counted {
             self.rec.on_queued(iv, c.group, vip);
         }
@@ -590,17 +641,7 @@ impl<'s> Engine<'s> {
             overflow,
             class,
         };
-        self.waiting.push(
-            q,
-            class,
-            Waiting {
-                conv,
-                token,
-                at: arrived_at,
-            },
-        );
-        self.trace_route(conv, Outcome::Queued { queue: q, class }, now);
-        self.wake_for_limiter(q, now);
+        class
     }
 
     fn overflow_timer(&mut self, conv: u32, q: usize, now: SimTime) -> Option<TimerId> {
@@ -741,6 +782,105 @@ impl<'s> Engine<'s> {
         }
     }
 
+    // ---- Offer variants (Omni-Channel, TaskRouter) ----
+
+    /// Gives a routed chat to `agent`: at once, or as an offer in the offer variants.
+    fn give(&mut self, conv: u32, agent: AgentId, reason: Reason, now: SimTime) {
+        if self.sc.routing.variant.offer().is_some() && routed(reason) {
+            self.offer(conv, agent, reason, now);
+        } else {
+            self.assign(conv, agent, reason, now);
+        }
+    }
+
+    /// Offers a waiting chat to `agent`, reserving one of its slots; the
+    /// answer (accept, decline) or the timeout is drawn now and delivered later.
+    fn offer(&mut self, conv: u32, agent: AgentId, reason: Reason, now: SimTime) {
+        let o = self
+            .sc
+            .routing
+            .variant
+            .offer()
+            .expect("offer variants only");
+        let ConvState::Queued {
+            patience,
+            overflow,
+            class,
+        } = self.convs.get(conv).state
+        else {
+            unreachable!("only waiting chats are offered");
+        };
+        if let Some(timer) = overflow {
+            self.queue.cancel(timer);
+        }
+        let response = o.response.sample_ms(&mut self.rng.offers);
+        let u: f64 = Open01.sample(&mut self.rng.offers);
+        let (delay, outcome) = if response <= o.timeout as f64 {
+            (response.round() as SimTime, u8::from(u >= o.accept))
+        } else {
+            (o.timeout, 2)
+        };
+        let timer = self
+            .queue
+            .schedule_timer(now.saturating_add(delay), Event::OfferEnd { conv, outcome });
+        self.agents.reserve(agent, 1);
+        self.trace_route(conv, Outcome::Offered { agent, reason }, now);
+        self.convs.get_mut(conv).state = ConvState::Offered {
+            agent,
+            patience,
+            offer: timer,
+            class,
+            reason,
+        };
+    }
+
+    fn on_offer_end(&mut self, conv: u32, outcome: u8, now: SimTime) {
+        let c = self.convs.get(conv);
+        let ConvState::Offered {
+            agent,
+            patience,
+            class,
+            reason,
+            ..
+        } = c.state
+        else {
+            unreachable!("offer timers are cancelled when the buyer leaves");
+        };
+        let (token, q, counted) = (c.token, c.queue, c.interval.is_some());
+        self.agents.reserve(agent, -1);
+        let a = self.agents.get(agent);
+        // An agent who went off shift or on a break meanwhile cannot take it.
+        let can_take =
+            matches!(a.presence, Presence::Online | Presence::Suspended) && a.load() < a.cap;
+        let accepted = outcome == 0 && can_take;
+        if counted {
+            self.rec.on_offer(outcome);
+        }
+        self.trace(Some(token), &[agent], |_| TraceEvent::OfferAnswer {
+            t: now,
+            conv: token,
+            agent,
+            outcome,
+        });
+        self.convs.get_mut(conv).state = ConvState::Queued {
+            patience,
+            overflow: None,
+            class,
+        };
+        if accepted {
+            self.assign(conv, agent, reason, now);
+            return;
+        }
+        if matches!(self.sc.routing.variant, Variant::OmniChannel(_)) || outcome == 0 {
+            self.convs.get_mut(conv).excluded.push(agent);
+        }
+        let at = self.convs.get(conv).arrived_at;
+        self.waiting
+            .push_front(q, class, Waiting { conv, token, at });
+        self.drain(&[q], now);
+        self.drain_for(agent, now);
+    }
+
     // ---- Transfers ----
 
     fn cancel_transfer(&mut self, conv: u32) {
@@ -782,7 +922,7 @@ impl<'s> Engine<'s> {
                     Presence::Break => r.transfer_to_break,
                     Presence::Busy | Presence::Suspended | Presence::Offline => false,
                 };
-                state_ok && (r.transfer_exceeds_cap || a.open < a.cap)
+                state_ok && (r.transfer_exceeds_cap || a.load() < a.cap)
             })
             .min_by_key(|&id| {
                 let a = self.agents.get(id);
@@ -1148,7 +1288,7 @@ impl<'s> Engine<'s> {
     /// Drains the queues `agent` serves if it may take a chat from them now.
     fn drain_for(&mut self, agent: AgentId, now: SimTime) {
         let a = self.agents.get(agent);
-        if a.presence.on_shift() && a.open < a.cap && !self.waiting.is_empty() {
+        if a.presence.on_shift() && a.load() < a.cap && !self.waiting.is_empty() {
             let sets = std::mem::take(&mut self.drain_sets);
             self.drain(&sets[agent as usize], now);
             self.drain_sets = sets;
@@ -1157,22 +1297,34 @@ impl<'s> Engine<'s> {
 
     fn on_patience(&mut self, conv: u32, now: SimTime) {
         let c = self.convs.get(conv);
-        let ConvState::Queued {
-            overflow, class, ..
-        } = c.state
-        else {
-            unreachable!("patience timers are cancelled at assignment");
-        };
-        let (q, interval, arrived_at, token) = (c.queue, c.interval, c.arrived_at, c.token);
-        if let Some(timer) = overflow {
-            self.queue.cancel(timer);
+        let (q, interval, arrived_at, token, parked) =
+            (c.queue, c.interval, c.arrived_at, c.token, c.parked);
+        let mut released = None;
+        match c.state {
+            ConvState::Queued {
+                overflow, class, ..
+            } => {
+                if let Some(timer) = overflow {
+                    self.queue.cancel(timer);
+                }
+                if !parked {
+                    self.waiting.forget(q, class);
+                }
+            }
+            ConvState::Offered { agent, offer, .. } => {
+                self.queue.cancel(offer);
+                self.agents.reserve(agent, -1);
+                released = Some(agent);
+            }
+            ConvState::InService { .. } | ConvState::Done => {
+                unreachable!("patience timers are cancelled at assignment")
+            }
         }
         self.trace(Some(token), &[], |_| TraceEvent::Abandon {
             t: now,
             conv: token,
             waited_ms: now - arrived_at,
         });
-        self.waiting.forget(q, class);
         if let Some(iv) = interval {
             self.rec.on_abandoned(iv, now - arrived_at);
         }
@@ -1186,13 +1338,17 @@ impl<'s> Engine<'s> {
             t.msgs_left = 0;
         }
         if self.sc.routing.abandon_to_offline {
+            self.convs.get_mut(conv).parked = false;
             self.leave_offline_message(conv, q, OfflineCause::Abandoned, now);
-            return;
+        } else {
+            if interval.is_some() {
+                self.counted_open -= 1;
+            }
+            self.convs.remove(conv);
         }
-        if interval.is_some() {
-            self.counted_open -= 1;
+        if let Some(agent) = released {
+            self.drain_for(agent, now);
         }
-        self.convs.remove(conv);
     }
 
     fn on_overflow(&mut self, conv: u32, now: SimTime) {
@@ -1247,6 +1403,7 @@ impl<'s> Engine<'s> {
         } else {
             None
         };
+        let mut set_aside: Vec<(usize, crate::routing::Head)> = Vec::new();
         loop {
             let mut best: Option<(crate::routing::Head, usize)> = None;
             for &q in queues {
@@ -1263,20 +1420,30 @@ impl<'s> Engine<'s> {
                 }
             }
             let Some((head, q)) = best else { break };
+            let conv = head.entry.conv;
+            let excluded = std::mem::take(&mut self.convs.get_mut(conv).excluded);
             let target = if q == self.personal {
                 self.main
                     .filter(|&m| {
                         let a = self.agents.get(m);
-                        a.presence.on_shift() && a.open < a.cap
+                        a.presence.on_shift() && a.load() < a.cap
                     })
                     .map(|m| (m, Reason::Private))
             } else {
-                self.router.route_group(q, &mut self.agents, now)
+                self.router
+                    .route_group_excluding(q, &mut self.agents, now, &excluded)
             };
+            let has_exclusions = !excluded.is_empty();
+            self.convs.get_mut(conv).excluded = excluded;
             match target {
                 Some((agent, reason)) => {
                     self.waiting.take(q, &head);
-                    self.assign(head.entry.conv, agent, reason, now);
+                    self.give(conv, agent, reason, now);
+                }
+                None if has_exclusions => {
+                    // Only agents that declined it are free: let the chats behind it go first.
+                    self.waiting.take(q, &head);
+                    set_aside.push((q, head));
                 }
                 None => {
                     self.blocked[q] = true;
@@ -1286,6 +1453,9 @@ impl<'s> Engine<'s> {
         }
         for &q in queues {
             self.blocked[q] = false;
+        }
+        for (q, head) in set_aside.into_iter().rev() {
+            self.waiting.push_front(q, head.class, head.entry);
         }
     }
 
@@ -1473,7 +1643,12 @@ impl<'s> Engine<'s> {
             self.router.route_group(q, &mut self.agents, now)
         };
         match target {
-            Some((agent, reason)) => self.assign(conv, agent, reason, now),
+            Some((agent, reason)) => {
+                if self.sc.routing.variant.offer().is_some() && routed(reason) {
+                    self.start_waiting(conv, q, None, now);
+                }
+                self.give(conv, agent, reason, now);
+            }
             None => self.enqueue(conv, q, None, now),
         }
     }
@@ -1619,7 +1794,7 @@ impl<'s> Engine<'s> {
                 (Some(_), ConvState::Queued { .. }) if c.offline => {
                     self.rec.on_offline_unanswered()
                 }
-                (Some(iv), ConvState::Queued { .. }) => {
+                (Some(iv), ConvState::Queued { .. } | ConvState::Offered { .. }) => {
                     self.rec.on_unfinished(iv, stop - c.arrived_at);
                     open_rounds.push(slot);
                 }
@@ -1637,4 +1812,11 @@ impl<'s> Engine<'s> {
         }
         self.rec.finish(self.sc, &self.agents, &self.state)
     }
+}
+
+/// Whether a decision came from push routing (policy, sticky, fallbacks),
+/// which the offer variants turn into offers; private and directly
+/// addressed buyers reach their agent without one.
+fn routed(reason: Reason) -> bool {
+    !matches!(reason, Reason::Private | Reason::Direct)
 }

@@ -219,6 +219,9 @@ pub struct Recorder {
     overflowed: u64,
     transfers: u64,
     transfers_failed: u64,
+    /// Offers by outcome: accepted, declined, timed out.
+    offers: [u64; 3],
+    left_unassigned: u64,
     processing_after: Option<Millis>,
     processing_messages: u64,
     clock: LocalClock,
@@ -328,6 +331,8 @@ impl Recorder {
             overflowed: 0,
             transfers: 0,
             transfers_failed: 0,
+            offers: [0; 3],
+            left_unassigned: 0,
             processing_after: scenario.routing.processing_message_after,
             processing_messages: 0,
             clock: run.clock,
@@ -560,6 +565,16 @@ impl Recorder {
         let mut d = ReplyTally::default();
         pending.unanswered(&mut d);
         self.absorb(iv, arrived_at, &d, agent);
+    }
+
+    /// Offer variants: an offer of a counted chat ended (0 accepted, 1 declined, 2 timed out).
+    pub fn on_offer(&mut self, outcome: u8) {
+        self.offers[usize::from(outcome.min(2))] += 1;
+    }
+
+    /// Chatwoot v1 variant: a counted chat was left unassigned.
+    pub fn on_left_unassigned(&mut self) {
+        self.left_unassigned += 1;
     }
 
     /// A counted chat moved from agent `from` to `to` (`None`: nobody could take it).
@@ -851,6 +866,25 @@ impl Recorder {
             self.rerouted as f64,
             "counted chats in service ended at their agent's shift end and routed again (shift_end = \"reroute\")",
         );
+        if sc.routing.variant.offer().is_some() {
+            for (k, what) in ["accepted", "declined", "timed_out"].iter().enumerate() {
+                put(
+                    &format!("offers_{what}"),
+                    self.offers[k] as f64,
+                    &format!(
+                        "offers of counted chats to agents that were {} (offer variant; an accepted offer whose agent went off shift or on a break meanwhile counts as accepted but is routed again)",
+                        what.replace('_', " ")
+                    ),
+                );
+            }
+        }
+        if matches!(sc.routing.variant, crate::scenario::Variant::ChatwootV1) {
+            put(
+                "left_unassigned",
+                self.left_unassigned as f64,
+                "counted chats left unassigned because every agent was full (Chatwoot v1 variant, a known-bad baseline); they abandon or stay unfinished",
+            );
+        }
         put(
             "transfers",
             self.transfers as f64,

@@ -237,7 +237,7 @@ impl Router {
                 let a = agents.get(main);
                 return if !a.presence.on_shift() {
                     Decision::ForMain { offline: true }
-                } else if a.open < a.cap {
+                } else if a.load() < a.cap {
                     assign(main, Reason::Private)
                 } else {
                     Decision::ForMain { offline: false }
@@ -296,7 +296,7 @@ impl Router {
     fn main_fallback(&self, group: usize, agents: &AgentPool) -> Option<(AgentId, Reason)> {
         let main = self.main?;
         let suspended = |id: AgentId| agents.get(id).presence == Presence::Suspended;
-        let under_cap = |id: AgentId| agents.get(id).open < agents.get(id).cap;
+        let under_cap = |id: AgentId| agents.get(id).load() < agents.get(id).cap;
         let members = &self.groups[group].members;
         let subs_suspended = members
             .iter()
@@ -310,14 +310,46 @@ impl Router {
                 .filter(|&id| suspended(id) && under_cap(id))
                 .min_by_key(|&id| {
                     let a = agents.get(id);
-                    (a.open, a.last_assigned_at.map_or(0, |t| t + 1), id)
+                    (a.load(), a.last_assigned_at.map_or(0, |t| t + 1), id)
                 })
                 .map(|id| (id, Reason::SuspendedSpread))
         } else {
             let a = agents.get(main);
-            (matches!(a.presence, Presence::Online | Presence::Suspended) && a.open < a.cap)
+            (matches!(a.presence, Presence::Online | Presence::Suspended) && a.load() < a.cap)
                 .then_some((main, Reason::MainFallback))
         }
+    }
+
+    /// Like [`Router::route_group`], skipping `excluded` agents (offer
+    /// variants: agents that declined the chat). The main-account fallback
+    /// does not apply to such chats.
+    pub fn route_group_excluding(
+        &mut self,
+        group: usize,
+        agents: &mut AgentPool,
+        now: SimTime,
+        excluded: &[AgentId],
+    ) -> Option<(AgentId, Reason)> {
+        if excluded.is_empty() {
+            return self.route_group(group, agents, now);
+        }
+        self.sync(agents);
+        let g = &mut self.groups[group];
+        let (fairness, recent) = (self.fairness, &self.recent);
+        let allowed = |id: AgentId| !excluded.contains(&id) && !limited(fairness, recent, id, now);
+        let policy = g.policy;
+        let chosen = if policy::is_keyed(policy) {
+            policy::scan_keyed(policy, &g.members, agents, allowed)
+        } else {
+            let mut state = policy::UnkeyedState {
+                members: &g.members,
+                cursor: &mut g.cursor,
+                credits: &mut g.credits,
+                order: &mut g.order,
+            };
+            policy::select_unkeyed(policy, &mut state, agents, allowed, &mut self.rng)
+        };
+        chosen.map(|a| (a, Reason::Policy(policy)))
     }
 
     /// Records an assignment (every route counts toward the fairness limiter).

@@ -114,6 +114,47 @@ pub struct Routing {
     pub transfer_to_break: bool,
     /// A transfer may exceed the target's cap.
     pub transfer_exceeds_cap: bool,
+    /// A comparison variant from another engine (off by default).
+    pub variant: Variant,
+}
+
+/// Comparison variants from other engines (DOMAIN.md §4 item 10).
+#[derive(Debug, Clone)]
+pub enum Variant {
+    /// kefusim's (the Chinese platforms') push routing: assignment is immediate.
+    None,
+    /// Salesforce Omni-Channel: the chat is offered; the agent accepts,
+    /// declines or lets the push time out; it is never offered again to an
+    /// agent who declined or timed out.
+    OmniChannel(Offer),
+    /// Twilio TaskRouter: a reservation the worker accepts or rejects; on
+    /// rejection or timeout the task is evaluated again (the same worker may
+    /// be chosen again).
+    TaskRouter(Offer),
+    /// Chatwoot v1's known failure: a chat that finds every agent full is
+    /// left unassigned and never picked up (a known-bad baseline).
+    ChatwootV1,
+}
+
+/// How agents respond to an offer or reservation.
+#[derive(Debug, Clone)]
+pub struct Offer {
+    /// Probability that an agent who responds in time accepts.
+    pub accept: f64,
+    /// The agent's response time.
+    pub response: Distribution,
+    /// The offer lapses after this long without a response.
+    pub timeout: Millis,
+}
+
+impl Variant {
+    /// The offer settings, if the variant offers chats.
+    pub fn offer(&self) -> Option<&Offer> {
+        match self {
+            Variant::OmniChannel(o) | Variant::TaskRouter(o) => Some(o),
+            Variant::None | Variant::ChatwootV1 => None,
+        }
+    }
 }
 
 /// At most `max` assignments per agent in any window of length `window`.

@@ -52,6 +52,13 @@ pub enum Outcome {
         /// Why.
         reason: Reason,
     },
+    /// Offered to an agent (offer variants), who answers later.
+    Offered {
+        /// The agent.
+        agent: AgentId,
+        /// Why this agent.
+        reason: Reason,
+    },
     /// Into a queue and class.
     Queued {
         /// Queue (group index; the main account's own queue is the last).
@@ -123,6 +130,17 @@ pub enum TraceEvent {
         conv: u64,
         /// Agent.
         agent: AgentId,
+    },
+    /// Offer variants: the agent's answer to an offer.
+    OfferAnswer {
+        /// When.
+        t: SimTime,
+        /// Conversation.
+        conv: u64,
+        /// Agent.
+        agent: AgentId,
+        /// 0 accepted, 1 declined, 2 timed out.
+        outcome: u8,
     },
     /// The buyer left the queue.
     Abandon {

@@ -38,6 +38,8 @@ pub enum Stream {
     Dialogue = 9,
     /// Which chats are transferred.
     Transfers = 10,
+    /// Offer variants: agents' response times and accept decisions.
+    Offers = 11,
 }
 
 /// The generator for one stream of one replication.

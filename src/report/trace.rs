@@ -76,6 +76,9 @@ impl<'a> TraceFormat<'a> {
                     Outcome::Assigned { agent, reason } => json!({
                         "assigned_to": self.agent(*agent), "reason": reason.name(),
                     }),
+                    Outcome::Offered { agent, reason } => json!({
+                        "offered_to": self.agent(*agent), "reason": reason.name(),
+                    }),
                     Outcome::Queued { queue, class } => json!({
                         "queued_in": self.queue(*queue),
                         "class": match class { Class::Vip => "vip", Class::Normal => "normal", Class::Offline => "offline" },
@@ -121,6 +124,18 @@ impl<'a> TraceFormat<'a> {
                 "t": self.time(*t), "event": "reply", "conversation": conv,
                 "agent": self.agent(*agent),
             }),
+            TraceEvent::OfferAnswer {
+                t,
+                conv,
+                agent,
+                outcome,
+            } => {
+                let answer = ["accepted", "declined", "timed out"][usize::from((*outcome).min(2))];
+                json!({
+                    "t": self.time(*t), "event": "offer_answer", "conversation": conv,
+                    "agent": self.agent(*agent), "answer": answer,
+                })
+            }
             TraceEvent::Abandon { t, conv, waited_ms } => json!({
                 "t": self.time(*t), "event": "abandon", "conversation": conv,
                 "waited_s": *waited_ms as f64 / 1e3,

@@ -97,17 +97,17 @@ pub(super) fn key(policy: PolicyKind, a: &Agent) -> u64 {
     // 7-day drain); open chats of an eligible agent are < cap ≤ 50 < 2^6.
     const TIME: u64 = (1 << 42) - 1;
     let assigned = a.last_assigned_at.map_or(0, |t| (t + 1).min(TIME));
-    let open = u64::from(a.open);
+    let open = u64::from(a.load());
     match policy {
         // Fewest open chats, then longest since the last assignment (never = longest ago).
         PolicyKind::LeastActive => (open << 56) | assigned,
         // Idle agents first, longest idle first; then busy ones by least recent activity.
-        PolicyKind::LongestIdle if a.open == 0 => a.idle_since.min(TIME),
+        PolicyKind::LongestIdle if a.load() == 0 => a.idle_since.min(TIME),
         PolicyKind::LongestIdle => (1 << 62) | a.last_activity.min(TIME),
         PolicyKind::FeigeEven => (open << 56) | u64::from(a.shift_assigned).min(TIME),
         PolicyKind::FeigePriority => (open << 56) | a.last_activity.min(TIME),
         // Free slots 1..=50: more first.
-        PolicyKind::MostAvailable => ((64 - u64::from(a.cap - a.open)) << 56) | assigned,
+        PolicyKind::MostAvailable => ((64 - u64::from(a.cap - a.load())) << 56) | assigned,
         // open/cap in 20-bit fixed point: distinct fractions with denominators
         // ≤ 50 differ by more than 2^-20, so the order is exact.
         PolicyKind::PercentAvailable => ((open << 20) / u64::from(a.cap)) << 42 | assigned,
@@ -135,7 +135,7 @@ pub(super) fn select_unkeyed(
             // Stable: equal loads keep their previous order, main account first.
             order.sort_by_key(|&id| {
                 let a = agents.get(id);
-                (a.open, !a.main)
+                (a.load(), !a.main)
             });
             order.iter().copied().find(|&id| eligible(id))
         }

@@ -126,6 +126,14 @@ impl WaitingQueue {
         *c = c.wrapping_add_signed(delta);
     }
 
+    /// Puts a chat back at the front of its class (it was the head and could not be served).
+    pub fn push_front(&mut self, q: usize, class: Class, w: Waiting) {
+        let g = &mut self.groups[q];
+        g.classes[class as usize].push_front(w);
+        g.live[class as usize] += 1;
+        self.count(class, 1);
+    }
+
     /// Records that a chat of class `class` left queue `q`; its entry becomes stale.
     pub fn forget(&mut self, q: usize, class: Class) {
         self.groups[q].live[class as usize] -= 1;

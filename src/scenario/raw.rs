@@ -234,6 +234,16 @@ pub struct RawRouting {
     pub processing_message_after: Option<String>,
     pub transfer_to_break: Option<bool>,
     pub transfer_exceeds_cap: Option<bool>,
+    pub variant: Option<String>,
+    pub offer: Option<RawOffer>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOffer {
+    pub accept: Option<f64>,
+    pub response: Option<RawDist>,
+    pub timeout: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

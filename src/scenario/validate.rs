@@ -12,8 +12,8 @@ use super::locate::{Issue, KeyPath};
 use super::raw::*;
 use super::{
     AgentEntry, AgentSpec, Buyers, Dialogue, Episode, EpisodeState, Fairness, Group,
-    MAX_CONCURRENT_LIMIT, NobodyOnline, QueueOrder, Routing, Run, Scenario, Service, ServiceModel,
-    ShiftEnd, Sla, Transfer, TransferAfter,
+    MAX_CONCURRENT_LIMIT, NobodyOnline, Offer, QueueOrder, Routing, Run, Scenario, Service,
+    ServiceModel, ShiftEnd, Sla, Transfer, TransferAfter, Variant,
 };
 use crate::arrivals::{ArrivalModel, Base, EntryPoint, Holiday, Peak, Profile};
 use crate::dist::{Count, Distribution, Spec};
@@ -376,7 +376,64 @@ fn routing(cx: &mut Cx, path: &KeyPath, raw: &RawRouting) -> Option<Routing> {
         processing_message_after,
         transfer_to_break: raw.transfer_to_break.unwrap_or(true),
         transfer_exceeds_cap: raw.transfer_exceeds_cap.unwrap_or(false),
+        variant: variant(cx, path, raw)?,
     })
+}
+
+fn variant(cx: &mut Cx, path: &KeyPath, raw: &RawRouting) -> Option<Variant> {
+    let name = raw.variant.as_deref().unwrap_or("none");
+    let offer = |cx: &mut Cx| -> Option<Offer> {
+        let p = path.key("offer");
+        let Some(o) = &raw.offer else {
+            cx.issue(
+                path,
+                format!("variant \"{name}\" needs `offer = {{ accept = 0.9, response = {{ dist = \"exponential\", mean = \"10s\" }}, timeout = \"30s\" }}`"),
+            );
+            return None;
+        };
+        let accept = cx.in_range(&p.key("accept"), o.accept.unwrap_or(1.0), 0.0, 1.0);
+        let response = match &o.response {
+            Some(d) => demand::dist(cx, &p.key("response"), d),
+            None => {
+                cx.issue(
+                    &p,
+                    "offer needs `response` (the agent's response time, a distribution)",
+                );
+                None
+            }
+        };
+        let timeout = cx.opt_duration(&p.key("timeout"), o.timeout.as_ref(), 30 * SECOND_MS);
+        if timeout == Some(0) {
+            cx.issue(&p.key("timeout"), "timeout must be > 0");
+            return None;
+        }
+        Some(Offer {
+            accept: accept?,
+            response: response?,
+            timeout: timeout?,
+        })
+    };
+    let v = match name {
+        "none" => Variant::None,
+        "omni_channel" => Variant::OmniChannel(offer(cx)?),
+        "taskrouter" => Variant::TaskRouter(offer(cx)?),
+        "chatwoot_v1" => Variant::ChatwootV1,
+        other => {
+            cx.issue(
+                &path.key("variant"),
+                format!("unknown variant \"{other}\" (allowed: none, omni_channel, taskrouter, chatwoot_v1)"),
+            );
+            return None;
+        }
+    };
+    if raw.offer.is_some() && v.offer().is_none() {
+        cx.issue(
+            &path.key("offer"),
+            "`offer` applies to variant = \"omni_channel\" or \"taskrouter\"",
+        );
+        return None;
+    }
+    Some(v)
 }
 
 /// Rules that tie sections together: features that need a main account.

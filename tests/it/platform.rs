@@ -375,3 +375,74 @@ fn dialogue_transfer_after_a_round_and_an_unanswered_round_is_charged_to_the_sou
     assert_eq!(a_mean, 20.0, "after-sales agents are idle");
     assert_eq!(p.rounds + a_rounds, m(&s, "rounds"));
 }
+
+fn variant(routing: &str, agents: &str) -> Summary {
+    shop(
+        "4h",
+        "10m",
+        &format!(
+            "[buyers]\npatience = {{ dist = \"constant\", value = \"5m\" }}\n[routing]\n{routing}\n{agents}"
+        ),
+    )
+}
+
+const OFFER: &str = "offer = { accept = ACCEPT, response = { dist = \"constant\", value = \"RESPONSE\" }, timeout = \"30s\" }";
+
+fn offer(accept: &str, response: &str) -> String {
+    OFFER
+        .replace("ACCEPT", accept)
+        .replace("RESPONSE", response)
+}
+
+#[test]
+fn omni_channel_never_offers_a_chat_again_to_an_agent_who_declined() {
+    let s = variant(
+        &format!("variant = \"omni_channel\"\n{}", offer("0.0", "1s")),
+        "[[agents]]\ncount = 3\nmax_concurrent = 50\n",
+    );
+    let offered = m(&s, "offered");
+    // Each chat is declined once by each of the three agents, then waits until the buyer leaves.
+    assert_eq!(m(&s, "offers_declined"), 3.0 * offered);
+    assert_eq!(m(&s, "abandoned"), offered);
+    assert_eq!(m(&s, "answered"), 0.0);
+}
+
+#[test]
+fn taskrouter_evaluates_again_and_may_reserve_the_same_worker() {
+    let s = variant(
+        &format!("variant = \"taskrouter\"\n{}", offer("0.0", "1s")),
+        "[[agents]]\ncount = 3\nmax_concurrent = 50\n",
+    );
+    // Re-reserved every second for the 5 minutes of patience.
+    assert!(m(&s, "offers_declined") > 250.0 * m(&s, "offered"));
+}
+
+#[test]
+fn an_accepted_offer_starts_the_chat_after_the_response_time_and_a_timeout_moves_on() {
+    let s = variant(
+        &format!("variant = \"omni_channel\"\n{}", offer("1.0", "10s")),
+        "[[agents]]\ncount = 50\nmax_concurrent = 50\n",
+    );
+    assert_eq!(m(&s, "frt_mean_s"), 10.0);
+    assert_eq!(m(&s, "offers_accepted"), m(&s, "offered"));
+    let s = variant(
+        &format!("variant = \"omni_channel\"\n{}", offer("1.0", "1m")),
+        "[[agents]]\ncount = 3\nmax_concurrent = 50\n",
+    );
+    assert_eq!(m(&s, "offers_timed_out"), 3.0 * m(&s, "offered"));
+    assert_eq!(m(&s, "answered"), 0.0);
+}
+
+#[test]
+fn chatwoot_v1_leaves_chats_unassigned_when_everyone_was_full() {
+    let agents = "[[agents]]\ncount = 2\nmax_concurrent = 2\n";
+    let bad = variant("variant = \"chatwoot_v1\"", agents);
+    let good = variant("", agents);
+    let left = m(&bad, "left_unassigned");
+    assert!(left > 50.0);
+    // Never picked up: they all abandon.
+    assert_eq!(m(&bad, "abandoned"), left);
+    // Slots that free up stay idle while those buyers wait: fewer chats served.
+    assert!(m(&bad, "answered") < m(&good, "answered"));
+    assert!(good.metric("left_unassigned").is_none());
+}
