@@ -266,6 +266,39 @@ impl Scenario {
                 format_duration(f.window)
             );
         }
+        let transfers = format!(
+            "to agents online{}, never suspended; cap {}",
+            if r.transfer_to_break {
+                " or on a break"
+            } else {
+                ""
+            },
+            if r.transfer_exceeds_cap {
+                "may be exceeded"
+            } else {
+                "applies"
+            }
+        );
+        let _ = writeln!(o, "  transfers      {transfers}");
+        let variant = match &r.variant {
+            super::Variant::None => "none (push routing: assignment is immediate)".to_string(),
+            super::Variant::OmniChannel(of) => format!(
+                "omni_channel: offers accepted with p = {}, answered after {}, lapse after {}; never re-offered to a decliner",
+                of.accept,
+                of.response.label(),
+                format_duration(of.timeout)
+            ),
+            super::Variant::TaskRouter(of) => format!(
+                "taskrouter: reservations accepted with p = {}, answered after {}, lapse after {}; then evaluated again",
+                of.accept,
+                of.response.label(),
+                format_duration(of.timeout)
+            ),
+            super::Variant::ChatwootV1 => {
+                "chatwoot_v1: a chat that finds everyone full is left unassigned (known-bad baseline)".to_string()
+            }
+        };
+        let _ = writeln!(o, "  variant        {variant}");
         if let Some(t) = r.processing_message_after {
             let _ = writeln!(
                 o,
@@ -292,13 +325,26 @@ impl Scenario {
             } else {
                 format!("entries {}", entries.join(", "))
             };
-            let overflow = group.overflow.map_or(String::new(), |(to, after)| {
+            let mut overflow = group.overflow.map_or(String::new(), |(to, after)| {
                 format!(
                     "; overflows to {} after {}",
                     self.groups[to].name,
                     crate::time::format_duration(after)
                 )
             });
+            if let Some(t) = group.transfer {
+                let when = match t.after {
+                    super::TransferAfter::Time(ms) => {
+                        format!("{} after assignment", crate::time::format_duration(ms))
+                    }
+                    super::TransferAfter::Rounds(k) => format!("with the reply to round {k}"),
+                };
+                overflow.push_str(&format!(
+                    "; transfers {}% to {} {when}",
+                    t.share * 100.0,
+                    self.groups[t.to].name
+                ));
+            }
             let _ = writeln!(
                 o,
                 "  {:<14} policy {}, {members} agents{brk}; {from}{overflow}",

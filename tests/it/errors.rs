@@ -311,3 +311,55 @@ fn routing_rule_errors_name_the_key_and_what_is_allowed() {
         ],
     );
 }
+
+#[test]
+fn dialogue_transfer_and_variant_errors_say_what_is_allowed() {
+    let dialogue = GOOD.replace(
+        "duration = { dist = \"exponential\", mean = \"5m\" }",
+        "model = \"dialogue\"\nrounds = { dist = \"geometric\", mean = 0.5 }\ntyping = { dist = \"constant\", value = \"20s\" }",
+    );
+    assert_error(
+        &dialogue,
+        &[
+            "service.rounds.mean",
+            "mean must be between 1 and 100, got 0.5",
+        ],
+    );
+    assert_error(
+        &GOOD.replace(
+            "[service]",
+            "[service]\nthink = { dist = \"constant\", value = \"1m\" }",
+        ),
+        &["service.think", "belongs to the dialogue model"],
+    );
+    assert_error(
+        &GOOD.replace(
+            "duration = { dist = \"exponential\", mean = \"5m\" }",
+            "model = \"dialogue\"",
+        ),
+        &["needs `rounds`", "needs `typing`"],
+    );
+    let with = |extra: &str| format!("{GOOD}{extra}");
+    assert_error(
+        &with(
+            "[[groups]]\nname = \"shop\"\ntransfer = { share = 0.1, to = \"shop\", after = \"1m\" }\n",
+        ),
+        &["groups[0].transfer.to", "cannot transfer to itself"],
+    );
+    assert_error(
+        &with("[[groups]]\nname = \"a\"\ntransfer = { share = 0.1, to = \"b\", after_rounds = 2 }\n[[groups]]\nname = \"b\"\n")
+            .replace("count = 2", "count = 2\ngroups = [\"a\", \"b\"]"),
+        &["groups[0].transfer.after_rounds", "needs the dialogue model"],
+    );
+    assert_error(
+        &with("[routing]\nvariant = \"omni_channel\"\n"),
+        &["routing", "variant \"omni_channel\" needs `offer"],
+    );
+    assert_error(
+        &with("[routing]\nvariant = \"genesys\"\n"),
+        &[
+            "routing.variant",
+            "allowed: none, omni_channel, taskrouter, chatwoot_v1",
+        ],
+    );
+}

@@ -131,4 +131,7 @@ fn platform_scenarios_use_their_rules() {
     assert!(m(&taobao, "overflowed") > 0.0);
     assert!(taobao.agents.iter().all(|a| a.suspended_hours > 0.0));
     assert!(m(&taobao, "answered_within_120s_over_offered") > 0.8);
+    assert!(m(&feige, "transfers") > 0.0);
+    assert!(m(&taobao, "transfers") > 0.0);
+    assert!(m(&taobao, "reply_rate_3min_rounds.assessed") > 0.8);
 }
