@@ -1089,8 +1089,8 @@ impl<'s> Engine<'s> {
             .filter_map(|&conv| {
                 let t = &self.talks[conv as usize];
                 let since = t.pending.since()?;
-                let overdue = golden && !t.replied && now - since >= GOLDEN_MS;
-                Some(((!overdue, since, self.convs.get(conv).token), conv))
+                let token = self.convs.get(conv).token;
+                Some((reply_order(since, t.replied, token, now, golden), conv))
             })
             .min();
         let Some((_, conv)) = next else { return };
@@ -1814,9 +1814,42 @@ impl<'s> Engine<'s> {
     }
 }
 
+/// Order of an agent's pending replies (smallest first): with the golden
+/// 2-minute priority, chats still without a first reply that have waited
+/// 2 minutes or more come first; then the longest-waiting unanswered
+/// message; then the earlier arrival.
+fn reply_order(
+    since: SimTime,
+    replied: bool,
+    token: u64,
+    now: SimTime,
+    golden: bool,
+) -> (bool, SimTime, u64) {
+    let overdue = golden && !replied && now - since >= GOLDEN_MS;
+    (!overdue, since, token)
+}
+
 /// Whether a decision came from push routing (policy, sticky, fallbacks),
 /// which the offer variants turn into offers; private and directly
 /// addressed buyers reach their agent without one.
 fn routed(reason: Reason) -> bool {
     !matches!(reason, Reason::Private | Reason::Direct)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replies_go_to_the_longest_waiting_chat_golden_2_minute_chats_first() {
+        // A: a later round waiting since 0 s; B: no first reply yet, waiting since 10 s; now 200 s.
+        let a = |golden| reply_order(0, true, 1, 200_000, golden);
+        let b = |golden| reply_order(10_000, false, 2, 200_000, golden);
+        assert!(a(false) < b(false), "longest waiting first");
+        assert!(b(true) < a(true), "golden 2-minute chats first");
+        // Not yet 2 minutes: no priority.
+        assert!(
+            reply_order(0, true, 1, 100_000, true) < reply_order(10_000, false, 2, 100_000, true)
+        );
+    }
 }
