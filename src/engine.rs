@@ -562,7 +562,14 @@ impl<'s> Engine<'s> {
             Decision::Queue if matches!(sc.routing.variant, Variant::ChatwootV1) => {
                 // Chatwoot v1: everyone was full, so the chat is left unassigned for good.
                 self.start_waiting(conv, group, patience_ms, now);
-                self.convs.get_mut(conv).parked = true;
+                let c = self.convs.get_mut(conv);
+                c.parked = true;
+                // It is in no queue, so it cannot overflow either.
+                if let ConvState::Queued { overflow, .. } = &mut c.state
+                    && let Some(timer) = overflow.take()
+                {
+                    self.queue.cancel(timer);
+                }
                 if iv.is_some() {
                     self.rec.on_left_unassigned();
                 }
@@ -1790,11 +1797,15 @@ impl<'s> Engine<'s> {
         let stop = end.max(self.sc.run.measure_to());
         let mut open_rounds = Vec::new();
         for (slot, c) in self.convs.live_slots() {
+            let waiting = matches!(
+                c.state,
+                ConvState::Queued { .. } | ConvState::Offered { .. }
+            );
             match (c.interval, c.state) {
-                (Some(_), ConvState::Queued { .. }) if c.offline => {
-                    self.rec.on_offline_unanswered()
-                }
-                (Some(iv), ConvState::Queued { .. } | ConvState::Offered { .. }) => {
+                // Served once, then routed again (shift end): mid-conversation, not unanswered.
+                (Some(_), _) if waiting && c.served => self.rec.on_session_unfinished(),
+                (Some(_), _) if waiting && c.offline => self.rec.on_offline_unanswered(),
+                (Some(iv), _) if waiting => {
                     self.rec.on_unfinished(iv, stop - c.arrived_at);
                     open_rounds.push(slot);
                 }

@@ -446,3 +446,55 @@ fn chatwoot_v1_leaves_chats_unassigned_when_everyone_was_full() {
     assert!(m(&bad, "answered") < m(&good, "answered"));
     assert!(good.metric("left_unassigned").is_none());
 }
+
+/// Every rule switched on at once, in every combination of service model,
+/// shift-end mode and variant: no panic, and every offered chat is answered,
+/// abandoned, unfinished or an offline message left on arrival; every offline
+/// message is answered or pending.
+#[test]
+fn everything_at_once_conserves_chats() {
+    let template =
+        std::fs::read_to_string(crate::support::repo("tests/kitchen_sink.toml")).unwrap();
+    let session = "duration = { dist = \"exponential\", mean = \"6m\" }\nslowdown = [1.0, 1.2, 1.5]\n\
+                   first_reply = { dist = \"uniform\", min = \"2s\", max = \"10s\" }";
+    let dialogue = "model = \"dialogue\"\nrounds = { dist = \"geometric\", mean = 3 }\n\
+                    messages_per_round = { dist = \"uniform\", min = 1, max = 3 }\n\
+                    think = { dist = \"exponential\", mean = \"2m\" }\ntyping = { dist = \"exponential\", mean = \"20s\" }\n\
+                    inactivity_timeout = \"3m\"\nsilent_abandon = 0.1\nslowdown = [1.0, 1.2, 1.5]";
+    let offer = "offer = { accept = 0.7, response = { dist = \"exponential\", mean = \"8s\" }, timeout = \"15s\" }";
+    for variant in ["none", "omni_channel", "taskrouter", "chatwoot_v1"] {
+        for (model, service) in [("session", session), ("dialogue", dialogue)] {
+            for shift_end in ["finish", "stuck", "reroute"] {
+                if model == "dialogue" && shift_end == "reroute" {
+                    continue;
+                }
+                let text = template
+                    .replace("VARIANT", variant)
+                    .replace(
+                        "OFFER",
+                        if variant.starts_with("omni") || variant == "taskrouter" {
+                            offer
+                        } else {
+                            ""
+                        },
+                    )
+                    .replace("SERVICE", service)
+                    .replace("SHIFT_END", shift_end);
+                let s = replicate::run(&parse(&text), Some(2)).unwrap();
+                let case = format!("{variant} {model} {shift_end}");
+                let left_message = m(&s, "offline_messages") - m(&s, "offline_messages.abandoned");
+                assert_eq!(
+                    m(&s, "answered") + m(&s, "abandoned") + m(&s, "unfinished") + left_message,
+                    m(&s, "offered"),
+                    "{case}"
+                );
+                assert_eq!(
+                    m(&s, "offline_answered") + m(&s, "offline_unanswered"),
+                    m(&s, "offline_messages"),
+                    "{case}"
+                );
+                assert!(m(&s, "transfers") > 0.0, "{case}");
+            }
+        }
+    }
+}
