@@ -214,3 +214,41 @@ fn trace_rejects_an_unknown_agent_with_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("no agent named `nobody`"));
 }
+
+#[test]
+fn trace_of_a_dialogue_shop_shows_messages_replies_transfers_and_one_agent() {
+    let out = kefusim(&["trace", "scenarios/feige_shop.toml", "--until", "1d"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for event in ["message", "reply", "transfer", "state", "route"] {
+        assert!(
+            lines.iter().any(|l| l["event"] == event),
+            "no {event} event"
+        );
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["decision"]["offline_message"] == true)
+    );
+    let one = kefusim(&[
+        "trace",
+        "scenarios/feige_shop.toml",
+        "--agent",
+        "presale-03",
+        "--until",
+        "12h",
+    ]);
+    let mine: Vec<serde_json::Value> = text(&one.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!mine.is_empty());
+    for l in &mine {
+        let s = l.to_string();
+        assert!(s.contains("presale-03"), "an event without the agent: {s}");
+    }
+}

@@ -7,14 +7,20 @@ use crate::support::load;
 
 #[test]
 fn one_thread_and_many_give_identical_files() {
-    let sc = load("scenarios/quickstart.toml").with_replications(6);
-    let one = output_files(&replicate::run(&sc, Some(1)).unwrap());
-    let many = output_files(&replicate::run(&sc, Some(4)).unwrap());
-    for ((name, a), (_, b)) in one.iter().zip(&many) {
-        assert!(a == b, "{name} differs between 1 and 4 threads");
+    for path in [
+        "scenarios/quickstart.toml",
+        "scenarios/feige_shop.toml",
+        "scenarios/taobao_shop.toml",
+    ] {
+        let sc = load(path).with_replications(6);
+        let one = output_files(&replicate::run(&sc, Some(1)).unwrap());
+        let many = output_files(&replicate::run(&sc, Some(4)).unwrap());
+        for ((name, a), (_, b)) in one.iter().zip(&many) {
+            assert!(a == b, "{path}: {name} differs between 1 and 4 threads");
+        }
+        let again = output_files(&replicate::run(&sc, Some(3)).unwrap());
+        assert_eq!(one, again, "{path}");
     }
-    let again = output_files(&replicate::run(&sc, Some(3)).unwrap());
-    assert_eq!(one, again);
 }
 
 #[test]
