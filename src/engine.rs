@@ -464,9 +464,15 @@ impl<'s> Engine<'s> {
     fn on_arrival(&mut self, entry: EntryPoint, now: SimTime) {
         self.stats.arrivals += 1;
         let sc = self.sc;
+        // The pre-routing menu choice, if the entry has a menu (population stream).
+        let u_menu: f64 = if sc.has_menus() {
+            Open01.sample(&mut self.rng.population)
+        } else {
+            0.5
+        };
         let group = sc
-            .group_of(entry)
-            .expect("validated: every entry with a positive share has a group");
+            .group_of(entry, u_menu)
+            .expect("validated: every entry with a positive share has a group or a menu");
         // Drawn even when the share is 0, so that the buyer stream stays aligned
         // across scenarios that differ only in their VIP share.
         let u_vip: f64 = Open01.sample(&mut self.rng.buyers);

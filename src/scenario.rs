@@ -45,7 +45,11 @@ pub struct Scenario {
     /// Groups, in order of first mention.
     pub groups: Vec<Group>,
     /// Group of each entry point (indexed by [`EntryPoint`]); `None` = no chats come from it.
+    /// For an entry with a menu, the menu's first group.
     pub entry_group: [Option<usize>; 5],
+    /// Pre-routing question menus (DOMAIN.md §4 step 4): for an entry, the
+    /// buyer's choice of group as cumulative `(group, probability)`.
+    pub menus: [Option<Vec<(usize, f64)>>; 5],
     /// Service-level settings.
     pub sla: Sla,
     /// Shop-wide routing rules (DOMAIN.md §4).
@@ -462,9 +466,22 @@ impl Scenario {
         self
     }
 
-    /// The group chats from `entry` go to, if any.
-    pub fn group_of(&self, entry: EntryPoint) -> Option<usize> {
-        self.entry_group[entry as usize]
+    /// The group chats from `entry` go to, if any (for an entry with a
+    /// menu, the group the buyer picks with uniform `u` in (0, 1)).
+    pub fn group_of(&self, entry: EntryPoint, u: f64) -> Option<usize> {
+        match &self.menus[entry as usize] {
+            Some(menu) => menu
+                .iter()
+                .find(|&&(_, c)| u < c)
+                .or(menu.last())
+                .map(|&(g, _)| g),
+            None => self.entry_group[entry as usize],
+        }
+    }
+
+    /// Whether any entry has a pre-routing menu.
+    pub fn has_menus(&self) -> bool {
+        self.menus.iter().any(Option::is_some)
     }
 
     /// The main account, if the scenario has one.

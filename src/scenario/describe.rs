@@ -235,6 +235,20 @@ impl Scenario {
             }
         };
         let _ = writeln!(o, "  nobody online  {nobody}");
+        for e in EntryPoint::ALL {
+            if let Some(menu) = &self.menus[e as usize] {
+                let mut prev = 0.0;
+                let choices: Vec<String> = menu
+                    .iter()
+                    .map(|&(g, c)| {
+                        let share = ((c - prev) * 1e4).round() / 100.0;
+                        prev = c;
+                        format!("{} {share}%", self.groups[g].name)
+                    })
+                    .collect();
+                let _ = writeln!(o, "  menu           {} → {}", e.name(), choices.join(", "));
+            }
+        }
         let _ = writeln!(
             o,
             "  caps apply to  direct buyers: {}, returning buyers: {}",
@@ -314,7 +328,12 @@ impl Scenario {
             let members = group.members.len();
             let entries: Vec<&str> = EntryPoint::ALL
                 .iter()
-                .filter(|e| self.entry_group[**e as usize] == Some(g))
+                .filter(|e| {
+                    self.entry_group[**e as usize] == Some(g)
+                        || self.menus[**e as usize]
+                            .as_ref()
+                            .is_some_and(|m| m.iter().any(|&(mg, _)| mg == g))
+                })
                 .map(|e| e.name())
                 .collect();
             let brk = group

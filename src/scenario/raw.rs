@@ -222,6 +222,7 @@ pub struct RawTransfer {
 pub struct RawRouting {
     pub policy: Option<String>,
     pub entry_groups: Option<BTreeMap<String, String>>,
+    pub menu: Option<BTreeMap<String, BTreeMap<String, f64>>>,
     pub nobody_online: Option<String>,
     pub direct_respects_cap: Option<bool>,
     pub sticky_respects_cap: Option<bool>,

@@ -182,13 +182,18 @@ pub fn scenario(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Is
         run.as_ref(),
         default_policy.unwrap_or(PolicyKind::LeastActive),
     );
-    let entry_group = match (&staff, &arrivals) {
-        (Some(staff), Some(arr)) => entry_groups(
+    let menus = match &staff {
+        Some(staff) => menus(&mut cx, &root.key("routing").key("menu"), &raw, staff),
+        None => None,
+    };
+    let entry_group = match (&staff, &arrivals, &menus) {
+        (Some(staff), Some(arr), Some(menus)) => entry_groups(
             &mut cx,
             &root.key("routing").key("entry_groups"),
             &raw,
             staff,
             arr,
+            menus,
         ),
         _ => None,
     };
@@ -251,6 +256,7 @@ pub fn scenario(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Is
             Some(sla),
             Some(routing),
         ) if cx.issues.is_empty() => {
+            let menus = menus.expect("computed with staff");
             let Staff {
                 entries,
                 agents,
@@ -266,6 +272,7 @@ pub fn scenario(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Is
                 agents,
                 groups,
                 entry_group,
+                menus,
                 sla,
                 routing,
             })
@@ -534,12 +541,67 @@ pub(super) fn policy(cx: &mut Cx, path: &KeyPath, name: Option<&str>) -> Option<
     p
 }
 
+type Menus = [Option<Vec<(usize, f64)>>; 5];
+
+/// `[routing] menu = { dm = { presale = 0.7, aftersales = 0.3 } }`.
+fn menus(cx: &mut Cx, path: &KeyPath, raw: &RawScenario, staff: &Staff) -> Option<Menus> {
+    let names: Vec<&str> = staff.groups.iter().map(|g| g.name.as_str()).collect();
+    let mut out: Menus = Default::default();
+    let Some(map) = &raw.routing.menu else {
+        return Some(out);
+    };
+    let mut ok = true;
+    for (entry, choices) in map {
+        let Some(e) = EntryPoint::parse(entry) else {
+            cx.issue(
+                &path.key(entry),
+                format!("unknown entry `{entry}` (allowed: {})", entry_names()),
+            );
+            ok = false;
+            continue;
+        };
+        let mut menu = Vec::new();
+        let mut total = 0.0;
+        for (group, &w) in choices {
+            let p = path.key(entry).key(group);
+            let Some(g) = names.iter().position(|n| n == group) else {
+                cx.issue(
+                    &p,
+                    format!("unknown group `{group}` (groups: {})", names.join(", ")),
+                );
+                ok = false;
+                continue;
+            };
+            match cx.in_range(&p, w, 0.0, 1e6) {
+                Some(w) => {
+                    total += w;
+                    menu.push((g, total));
+                }
+                None => ok = false,
+            }
+        }
+        if ok && total <= 0.0 {
+            cx.issue(
+                &path.key(entry),
+                "a menu needs at least one group with a positive share",
+            );
+            ok = false;
+        }
+        for (_, c) in &mut menu {
+            *c /= total;
+        }
+        out[e as usize] = Some(menu);
+    }
+    ok.then_some(out)
+}
+
 fn entry_groups(
     cx: &mut Cx,
     path: &KeyPath,
     raw: &RawScenario,
     staff: &Staff,
     arrivals: &ArrivalModel,
+    menus: &Menus,
 ) -> Option<[Option<usize>; 5]> {
     let names: Vec<&str> = staff.groups.iter().map(|g| g.name.as_str()).collect();
     let empty = BTreeMap::new();
@@ -569,6 +631,17 @@ fn entry_groups(
         }
     }
     for e in EntryPoint::ALL {
+        if let Some(menu) = &menus[e as usize] {
+            if out[e as usize].is_some() {
+                cx.issue(
+                    &path.key(e.name()),
+                    format!("entry `{}` has both a group and a menu; keep one", e.name()),
+                );
+                ok = false;
+            }
+            out[e as usize] = menu.first().map(|&(g, _)| g);
+            continue;
+        }
         if arrivals.entry_shares[e as usize] == 0.0 || out[e as usize].is_some() {
             continue;
         }

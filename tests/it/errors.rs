@@ -363,3 +363,17 @@ fn dialogue_transfer_and_variant_errors_say_what_is_allowed() {
         ],
     );
 }
+
+#[test]
+fn menu_errors_name_the_entry_and_group() {
+    let text = format!("{GOOD}[routing]\nmenu = {{ dm = {{ vip = 1 }}, fax = {{ shop = 1 }} }}\n");
+    assert_error(
+        &text,
+        &[
+            "routing.menu.dm.vip",
+            "unknown group `vip`",
+            "routing.menu.fax",
+            "unknown entry `fax`",
+        ],
+    );
+}

@@ -498,3 +498,19 @@ fn everything_at_once_conserves_chats() {
         }
     }
 }
+
+#[test]
+fn a_pre_routing_menu_splits_an_entry_between_groups() {
+    let s = shop(
+        "20d",
+        "1m",
+        "[buyers]\nentries = { product = 0.5, dm = 0.5 }\n\
+         [routing]\nentry_groups = { product = \"presale\" }\nmenu = { dm = { presale = 1, aftersales = 3 } }\n\
+         [[agents]]\ngroups = [\"presale\", \"aftersales\"]\nmax_concurrent = 50\n",
+    );
+    let pre = m(&s, "group.presale.offered");
+    let after = m(&s, "group.aftersales.offered");
+    // product → presale; dm → presale 1/4, after-sales 3/4: overall 5/8 and 3/8.
+    let share = after / (pre + after);
+    assert!((share - 3.0 / 8.0).abs() < 0.01, "{share}");
+}
