@@ -36,6 +36,9 @@ fn bench_scenario(c: &mut Criterion, name: &str, path: &str, with_events: bool) 
 fn simulator(c: &mut Criterion) {
     bench_scenario(c, "mm100", "scenarios/bench/mm100.toml", true);
     bench_scenario(c, "quickstart", "scenarios/quickstart.toml", false);
+    // The full routing engine with the dialogue model (offline messages,
+    // private contacts, suspensions, transfers, overflow, fairness limiter).
+    bench_scenario(c, "taobao_shop", "scenarios/taobao_shop.toml", true);
 }
 
 criterion_group!(benches, simulator);
