@@ -73,6 +73,8 @@ pub struct Conversation {
     pub parked: bool,
     /// VIP buyer.
     pub vip: bool,
+    /// VIP tier (1 = highest; 0 = not VIP).
+    pub tier: u8,
     /// Time-series interval of its arrival if it arrived inside the measured
     /// window (it is counted in the results), else `None`.
     pub interval: Option<u32>,

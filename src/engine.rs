@@ -219,7 +219,11 @@ impl<'s> Engine<'s> {
             queue: EventQueue::new(),
             agents: AgentPool::new(sc),
             router: Router::new(sc, s(Stream::Routing)),
-            waiting: WaitingQueue::new(groups + 1, sc.routing.queue_order),
+            waiting: WaitingQueue::new(
+                groups + 1,
+                sc.routing.queue_order,
+                sc.buyers.vip_tiers.len() as u8,
+            ),
             convs: Conversations::default(),
             generator: ArrivalGenerator::new(&sc.arrivals),
             rng: Rngs {
@@ -476,7 +480,8 @@ impl<'s> Engine<'s> {
         // Drawn even when the share is 0, so that the buyer stream stays aligned
         // across scenarios that differ only in their VIP share.
         let u_vip: f64 = Open01.sample(&mut self.rng.buyers);
-        let vip = u_vip < sc.buyers.vip_share;
+        let tier = vip_tier(&sc.buyers.vip_tiers, u_vip);
+        let vip = tier > 0;
 
         // Session model: the chat's work; dialogue model: its number of rounds
         // (both from the service stream, drawn at arrival).
@@ -514,18 +519,19 @@ impl<'s> Engine<'s> {
             excluded: Vec::new(),
             parked: false,
             vip,
+            tier,
             interval: iv,
             work_ms,
             first_reply_ms,
             state: ConvState::Queued {
                 patience: None,
                 overflow: None,
-                class: Class::Normal,
+                class: self.waiting.normal(),
             },
         });
         if let Some(iv) = iv {
             self.counted_open += 1;
-            self.rec.on_offered(iv, group, vip);
+            self.rec.on_offered(iv, group, tier);
         }
         self.trace(Some(token), &[], |_| TraceEvent::Arrival {
             t: now,
@@ -637,16 +643,16 @@ impl<'s> Engine<'s> {
         now: SimTime,
     ) -> Class {
         let c = self.convs.get(conv);
-        let (vip, counted) = (c.vip, c.interval);
+        let (tier, counted) = (c.tier, c.interval);
         if let Some(iv) = counted {
-            self.rec.on_queued(iv, c.group, vip);
+            self.rec.on_queued(iv, c.group, tier);
         }
         let patience = patience_ms.map(|p| {
             self.queue
                 .schedule_timer(now.saturating_add(p), Event::Patience { conv })
         });
         let overflow = self.overflow_timer(conv, q, now);
-        let class = if vip { Class::Vip } else { Class::Normal };
+        let class = self.waiting.class_of(tier);
         let c = self.convs.get_mut(conv);
         c.queue = q;
         c.state = ConvState::Queued {
@@ -673,7 +679,7 @@ impl<'s> Engine<'s> {
         c.state = ConvState::Queued {
             patience: None,
             overflow: None,
-            class: Class::Offline,
+            class: self.waiting.offline_class(),
         };
         let w = Waiting {
             conv,
@@ -683,7 +689,7 @@ impl<'s> Engine<'s> {
         if let Some(iv) = c.interval {
             self.rec.on_offline(iv, cause);
         }
-        self.waiting.push(q, Class::Offline, w);
+        self.waiting.push(q, self.waiting.offline_class(), w);
         if self.dialogue.is_some() {
             // The buyer left a message and is gone: one reply is owed, nothing more comes.
             let arrived_at = w.at;
@@ -713,9 +719,9 @@ impl<'s> Engine<'s> {
         }
         c.state = ConvState::InService { agent, since: now };
         let first_time = !std::mem::replace(&mut c.served, true);
-        let (group, vip, work_ms, interval, arrived_at, first_reply_ms, offline) = (
+        let (group, tier, work_ms, interval, arrived_at, first_reply_ms, offline) = (
             c.group,
-            c.vip,
+            c.tier,
             c.work_ms,
             c.interval,
             c.arrived_at,
@@ -730,7 +736,7 @@ impl<'s> Engine<'s> {
             if offline {
                 self.rec.on_offline_answered(frt);
             } else {
-                self.rec.on_answered(iv, group, vip, now - arrived_at, frt);
+                self.rec.on_answered(iv, group, tier, now - arrived_at, frt);
                 self.rec
                     .on_single_round(iv, arrived_at, Some(frt), Some(agent as usize));
             }
@@ -1126,8 +1132,14 @@ impl<'s> Engine<'s> {
             self.rec.on_typing(agent as usize, started, now);
         }
         let c = self.convs.get(conv);
-        let (iv, arrived_at, token, offline, group, vip) =
-            (c.interval, c.arrived_at, c.token, c.offline, c.group, c.vip);
+        let (iv, arrived_at, token, offline, group, tier) = (
+            c.interval,
+            c.arrived_at,
+            c.token,
+            c.offline,
+            c.group,
+            c.tier,
+        );
         let assigned_at = match c.state {
             ConvState::InService { since, .. } => since,
             _ => now,
@@ -1143,7 +1155,7 @@ impl<'s> Engine<'s> {
                 self.rec.on_offline_answered(frt);
             } else if first {
                 self.rec
-                    .on_answered(iv, group, vip, assigned_at - arrived_at, frt);
+                    .on_answered(iv, group, tier, assigned_at - arrived_at, frt);
             }
             if !offline {
                 self.rec.on_reply(
@@ -1829,6 +1841,18 @@ impl<'s> Engine<'s> {
         }
         self.rec.finish(self.sc, &self.agents, &self.state)
     }
+}
+
+/// The VIP tier of a buyer with uniform draw `u` (1 = highest; 0 = not VIP).
+fn vip_tier(tiers: &[crate::scenario::VipTier], u: f64) -> u8 {
+    let mut acc = 0.0;
+    for (i, t) in tiers.iter().enumerate() {
+        acc += t.share;
+        if u < acc {
+            return i as u8 + 1;
+        }
+    }
+    0
 }
 
 /// Order of an agent's pending replies (smallest first): with the golden

@@ -232,8 +232,10 @@ pub struct Recorder {
     dialogue: bool,
     /// Per group.
     groups: Vec<ClassTally>,
-    /// VIP buyers.
+    /// VIP buyers, all tiers.
     vip: ClassTally,
+    /// Per VIP tier, when there are several.
+    tiers: Vec<ClassTally>,
     agents: Vec<AgentAccount>,
 }
 
@@ -343,6 +345,11 @@ impl Recorder {
             dialogue: scenario.service.dialogue().is_some(),
             groups: vec![ClassTally::default(); scenario.groups.len()],
             vip: ClassTally::default(),
+            tiers: if scenario.buyers.vip_tiers.len() > 1 {
+                vec![ClassTally::default(); scenario.buyers.vip_tiers.len()]
+            } else {
+                Vec::new()
+            },
             agents: empty_accounts(scenario),
         }
     }
@@ -410,21 +417,31 @@ impl Recorder {
 
     /// A counted chat arrived.
     #[inline]
-    pub fn on_offered(&mut self, iv: u32, group: usize, vip: bool) {
+    pub fn on_offered(&mut self, iv: u32, group: usize, tier: u8) {
         self.add(iv, chat_col::OFFERED, 1.0);
         self.groups[group].offered += 1;
-        if vip {
-            self.vip.offered += 1;
+        for t in self.vip_tallies(tier) {
+            t.offered += 1;
         }
+    }
+
+    /// The VIP tallies a chat of `tier` counts in (none if not VIP).
+    #[inline]
+    fn vip_tallies(&mut self, tier: u8) -> impl Iterator<Item = &mut ClassTally> {
+        let (vip, tiers) = (&mut self.vip, &mut self.tiers);
+        let per_tier = tier
+            .checked_sub(1)
+            .and_then(|t| tiers.get_mut(usize::from(t)));
+        (tier > 0).then_some(vip).into_iter().chain(per_tier)
     }
 
     /// A counted chat found nobody eligible and queued.
     #[inline]
-    pub fn on_queued(&mut self, iv: u32, group: usize, vip: bool) {
+    pub fn on_queued(&mut self, iv: u32, group: usize, tier: u8) {
         self.add(iv, chat_col::WAITED, 1.0);
         self.groups[group].waited += 1;
-        if vip {
-            self.vip.waited += 1;
+        for t in self.vip_tallies(tier) {
+            t.waited += 1;
         }
     }
 
@@ -434,7 +451,7 @@ impl Recorder {
         &mut self,
         iv: u32,
         group: usize,
-        vip: bool,
+        tier: u8,
         wait_ms: Millis,
         frt_ms: Millis,
     ) {
@@ -446,13 +463,14 @@ impl Recorder {
             }
         }
         let golden = u64::from(frt_ms <= GOLDEN_MS);
-        for tally in [Some(&mut self.groups[group]), vip.then_some(&mut self.vip)]
-            .into_iter()
-            .flatten()
-        {
+        let count = |tally: &mut ClassTally| {
             tally.answered += 1;
             tally.golden += golden;
             tally.sum_wait_answered_ms += wait_ms as f64;
+        };
+        count(&mut self.groups[group]);
+        for t in self.vip_tallies(tier) {
+            count(t);
         }
         self.sum_frt_ms += frt_ms as f64;
         self.note_processing(frt_ms);
@@ -1008,6 +1026,11 @@ impl Recorder {
         }
         for (suffix, value, def) in self.vip.figures("VIP buyers") {
             put(&format!("vip.{suffix}"), value, &def);
+        }
+        for (tally, tier) in self.tiers.iter().zip(&sc.buyers.vip_tiers) {
+            for (suffix, value, def) in tally.figures(&format!("VIP tier {}", tier.name)) {
+                put(&format!("vip.{}.{suffix}", tier.name), value, &def);
+            }
         }
         out
     }

@@ -231,8 +231,11 @@ impl Run {
 /// `[buyers]`.
 #[derive(Debug, Clone)]
 pub struct Buyers {
-    /// Probability that a buyer is VIP (queued ahead of others).
+    /// Probability that a buyer is VIP, any tier (queued ahead of others).
     pub vip_share: f64,
+    /// VIP tiers (会员分级), highest first; one tier `vip` with `vip_share`
+    /// unless the scenario lists tiers.
+    pub vip_tiers: Vec<VipTier>,
     /// Patience while queued; `None` = never abandons.
     pub patience: Option<Distribution>,
     /// Probability that a buyer returns to the agent who served them within `recency`.
@@ -243,6 +246,15 @@ pub struct Buyers {
     pub direct_share: f64,
     /// Probability that a buyer is a private contact (私密联系人) of the main account.
     pub private_share: f64,
+}
+
+/// A VIP tier.
+#[derive(Debug, Clone)]
+pub struct VipTier {
+    /// Name (metrics `vip.<name>.…` when there are several tiers).
+    pub name: String,
+    /// Probability that a buyer is of this tier.
+    pub share: f64,
 }
 
 /// `[service]`: how agents serve chats.

@@ -37,6 +37,16 @@ impl<'a> TraceFormat<'a> {
             .map_or("?", |m| self.sc.agents[m].name.as_str())
     }
 
+    /// A queue class by name: a VIP tier's name, `normal` or `offline`.
+    fn class(&self, c: Class) -> String {
+        let tiers = &self.sc.buyers.vip_tiers;
+        match usize::from(c.0) {
+            i if i < tiers.len() => tiers[i].name.clone(),
+            i if i == tiers.len() => "normal".to_string(),
+            _ => "offline".to_string(),
+        }
+    }
+
     fn time(&self, t: SimTime) -> Value {
         json!(self.sc.run.clock.format(t))
     }
@@ -81,7 +91,7 @@ impl<'a> TraceFormat<'a> {
                     }),
                     Outcome::Queued { queue, class } => json!({
                         "queued_in": self.queue(*queue),
-                        "class": match class { Class::Vip => "vip", Class::Normal => "normal", Class::Offline => "offline" },
+                        "class": self.class(*class),
                         "reason": "nobody eligible",
                     }),
                     Outcome::Offline { cause } => json!({

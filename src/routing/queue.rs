@@ -18,16 +18,12 @@ pub struct Waiting {
     pub at: SimTime,
 }
 
-/// The class a chat waits in; served in this order unless golden priority applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Class {
-    /// VIP buyers (会员分级: priority channel).
-    Vip = 0,
-    /// Other live buyers.
-    Normal = 1,
-    /// Offline messages: nobody waits for them live; served after live buyers, oldest first.
-    Offline = 2,
-}
+/// The class a chat waits in, served in index order unless golden priority
+/// applies: VIP tiers first (会员分级, 0 = highest), then other live buyers
+/// ([`WaitingQueue::normal`]), then offline messages ([`WaitingQueue::offline`]:
+/// nobody waits for them live; oldest first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Class(pub u8);
 
 /// Which end of a class's deque an entry was taken from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,10 +48,9 @@ pub struct Head {
     pub entry: Waiting,
 }
 
-#[derive(Default)]
 struct GroupQueue {
-    classes: [VecDeque<Waiting>; 3],
-    live: [usize; 3],
+    classes: Vec<VecDeque<Waiting>>,
+    live: Vec<usize>,
 }
 
 /// Chats waiting for an agent, per queue (one per group, plus any the
@@ -71,17 +66,48 @@ pub struct WaitingQueue {
     /// Offline messages pending, all queues.
     offline: usize,
     order: QueueOrder,
+    /// Number of VIP tiers.
+    tiers: u8,
 }
 
 impl WaitingQueue {
-    /// `queues` empty queues served in `order` within a class.
-    pub fn new(queues: usize, order: QueueOrder) -> Self {
+    /// `queues` empty queues with `tiers` VIP tiers, served in `order` within a class.
+    pub fn new(queues: usize, order: QueueOrder, tiers: u8) -> Self {
+        let classes = usize::from(tiers) + 2;
         Self {
-            groups: (0..queues).map(|_| GroupQueue::default()).collect(),
+            groups: (0..queues)
+                .map(|_| GroupQueue {
+                    classes: (0..classes).map(|_| VecDeque::new()).collect(),
+                    live: vec![0; classes],
+                })
+                .collect(),
             buyers: 0,
             offline: 0,
             order,
+            tiers,
         }
+    }
+
+    /// The class of live buyers of VIP tier `tier` (1 = highest; 0 = not VIP).
+    #[inline]
+    pub fn class_of(&self, tier: u8) -> Class {
+        if tier == 0 {
+            self.normal()
+        } else {
+            Class(tier - 1)
+        }
+    }
+
+    /// The class of buyers who are not VIP.
+    #[inline]
+    pub fn normal(&self) -> Class {
+        Class(self.tiers)
+    }
+
+    /// The class of offline messages.
+    #[inline]
+    pub fn offline_class(&self) -> Class {
+        Class(self.tiers + 1)
     }
 
     /// Whether nothing waits at all (no buyer, no offline message).
@@ -106,19 +132,19 @@ impl WaitingQueue {
     #[inline]
     pub fn buyers_in(&self, q: usize) -> usize {
         let l = &self.groups[q].live;
-        l[Class::Vip as usize] + l[Class::Normal as usize]
+        l[..l.len() - 1].iter().sum()
     }
 
     /// Adds a chat at the back of its class.
     pub fn push(&mut self, q: usize, class: Class, w: Waiting) {
         let g = &mut self.groups[q];
-        g.classes[class as usize].push_back(w);
-        g.live[class as usize] += 1;
+        g.classes[usize::from(class.0)].push_back(w);
+        g.live[usize::from(class.0)] += 1;
         self.count(class, 1);
     }
 
     fn count(&mut self, class: Class, delta: isize) {
-        let c = if class == Class::Offline {
+        let c = if class == self.offline_class() {
             &mut self.offline
         } else {
             &mut self.buyers
@@ -129,14 +155,14 @@ impl WaitingQueue {
     /// Puts a chat back at the front of its class (it was the head and could not be served).
     pub fn push_front(&mut self, q: usize, class: Class, w: Waiting) {
         let g = &mut self.groups[q];
-        g.classes[class as usize].push_front(w);
-        g.live[class as usize] += 1;
+        g.classes[usize::from(class.0)].push_front(w);
+        g.live[usize::from(class.0)] += 1;
         self.count(class, 1);
     }
 
     /// Records that a chat of class `class` left queue `q`; its entry becomes stale.
     pub fn forget(&mut self, q: usize, class: Class) {
-        self.groups[q].live[class as usize] -= 1;
+        self.groups[q].live[usize::from(class.0)] -= 1;
         self.count(class, -1);
     }
 
@@ -151,11 +177,13 @@ impl WaitingQueue {
         overdue_at: Option<SimTime>,
     ) -> Option<Head> {
         let lifo = self.order == QueueOrder::Lifo;
+        let offline = self.offline_class();
         let g = &mut self.groups[q];
+        let n = g.classes.len();
         if !lifo && overdue_at.is_none() {
             // Plain FIFO: classes are strictly ordered, the first live front wins.
-            for class in [Class::Vip, Class::Normal, Class::Offline] {
-                let c = class as usize;
+            for c in 0..n {
+                let class = Class(c as u8);
                 if g.live[c] == 0 {
                     g.classes[c].clear();
                     continue;
@@ -181,8 +209,8 @@ impl WaitingQueue {
                 best = Some(h);
             }
         };
-        for class in [Class::Vip, Class::Normal, Class::Offline] {
-            let c = class as usize;
+        for c in 0..n {
+            let class = Class(c as u8);
             let dq = &mut g.classes[c];
             if g.live[c] == 0 {
                 dq.clear();
@@ -192,14 +220,14 @@ impl WaitingQueue {
                 dq.pop_front();
             }
             // FIFO never reads the back; stale entries there reach the front in time.
-            let from_back = lifo && class != Class::Offline;
+            let from_back = lifo && class != offline;
             while from_back && dq.back().is_some_and(|&w| !is_live(w, class)) {
                 dq.pop_back();
             }
             let (Some(&front), Some(&back)) = (dq.front(), dq.back()) else {
                 continue;
             };
-            if class != Class::Offline && overdue_at.is_some_and(|t| front.at <= t) {
+            if class != offline && overdue_at.is_some_and(|t| front.at <= t) {
                 offer(Head {
                     key: (0, front.token),
                     class,
@@ -230,12 +258,12 @@ impl WaitingQueue {
     /// Removes a head returned by [`WaitingQueue::head`].
     pub fn take(&mut self, q: usize, head: &Head) {
         let g = &mut self.groups[q];
-        let dq = &mut g.classes[head.class as usize];
+        let dq = &mut g.classes[usize::from(head.class.0)];
         match head.end {
             End::Front => dq.pop_front(),
             End::Back => dq.pop_back(),
         };
-        g.live[head.class as usize] -= 1;
+        g.live[usize::from(head.class.0)] -= 1;
         self.count(head.class, -1);
     }
 }
@@ -263,32 +291,43 @@ mod tests {
 
     #[test]
     fn vip_first_then_fifo_then_offline_and_stale_entries_skipped() {
-        let mut q = WaitingQueue::new(1, QueueOrder::Fifo);
-        q.push(0, Class::Offline, w(9, 0, 0));
-        q.push(0, Class::Normal, w(1, 1, 1));
-        q.push(0, Class::Normal, w(2, 2, 2));
-        q.push(0, Class::Vip, w(3, 3, 3));
-        q.forget(0, Class::Normal); // conv 2 abandoned
+        let mut q = WaitingQueue::new(1, QueueOrder::Fifo, 1);
+        let (vip, normal, offline) = (q.class_of(1), q.normal(), q.offline_class());
+        q.push(0, offline, w(9, 0, 0));
+        q.push(0, normal, w(1, 1, 1));
+        q.push(0, normal, w(2, 2, 2));
+        q.push(0, vip, w(3, 3, 3));
+        q.forget(0, normal); // conv 2 abandoned
         assert_eq!(serve_all(&mut q, |x| x.conv != 2, None), vec![3, 1, 9]);
         assert!(q.is_empty());
     }
 
     #[test]
     fn lifo_serves_newest_first_within_a_class() {
-        let mut q = WaitingQueue::new(1, QueueOrder::Lifo);
+        let mut q = WaitingQueue::new(1, QueueOrder::Lifo, 1);
         for k in 1..=3 {
-            q.push(0, Class::Normal, w(k, k.into(), k.into()));
+            q.push(0, q.normal(), w(k, k.into(), k.into()));
         }
-        q.push(0, Class::Vip, w(7, 7, 7));
+        q.push(0, q.class_of(1), w(7, 7, 7));
         assert_eq!(serve_all(&mut q, |_| true, None), vec![7, 3, 2, 1]);
     }
 
     #[test]
+    fn higher_vip_tiers_come_first() {
+        let mut q = WaitingQueue::new(1, QueueOrder::Fifo, 2);
+        q.push(0, q.normal(), w(1, 1, 0));
+        q.push(0, q.class_of(2), w(2, 2, 1));
+        q.push(0, q.class_of(1), w(3, 3, 2));
+        assert_eq!(q.buyers_in(0), 3);
+        assert_eq!(serve_all(&mut q, |_| true, None), vec![3, 2, 1]);
+    }
+
+    #[test]
     fn golden_priority_puts_overdue_buyers_first_even_before_vip() {
-        let mut q = WaitingQueue::new(1, QueueOrder::Lifo);
-        q.push(0, Class::Normal, w(1, 1, 0));
-        q.push(0, Class::Normal, w(2, 2, 200_000));
-        q.push(0, Class::Vip, w(3, 3, 210_000));
+        let mut q = WaitingQueue::new(1, QueueOrder::Lifo, 1);
+        q.push(0, q.normal(), w(1, 1, 0));
+        q.push(0, q.normal(), w(2, 2, 200_000));
+        q.push(0, q.class_of(1), w(3, 3, 210_000));
         // At 250 s, chats that arrived at or before 130 s are overdue.
         assert_eq!(serve_all(&mut q, |_| true, Some(130_000)), vec![1, 3, 2]);
     }

@@ -55,7 +55,17 @@ impl Scenario {
 
         let _ = writeln!(o, "buyers");
         let _ = writeln!(o, "  entries        {}", shares.join(", "));
-        let _ = writeln!(o, "  vip share      {}%", b.vip_share * 100.0);
+        let tiers: Vec<String> = b
+            .vip_tiers
+            .iter()
+            .map(|t| format!("{} {}%", t.name, t.share * 100.0))
+            .collect();
+        let _ = writeln!(
+            o,
+            "  vip share      {}% ({}; higher tiers queue first)",
+            b.vip_share * 100.0,
+            tiers.join(", ")
+        );
         let _ = writeln!(
             o,
             "  patience       {}",

@@ -89,11 +89,19 @@ pub struct RawHoliday {
 pub struct RawBuyers {
     pub entries: Option<RawEntryShares>,
     pub vip_share: Option<f64>,
+    pub vip_tiers: Option<Vec<RawVipTier>>,
     pub patience: Option<RawDist>,
     pub returning_share: Option<f64>,
     pub recency: Option<String>,
     pub direct_share: Option<f64>,
     pub private_share: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVipTier {
+    pub name: String,
+    pub share: f64,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -13,7 +13,7 @@ use super::raw::*;
 use super::{
     AgentEntry, AgentSpec, Buyers, Dialogue, Episode, EpisodeState, Fairness, Group,
     MAX_CONCURRENT_LIMIT, NobodyOnline, Offer, QueueOrder, Routing, Run, Scenario, Service,
-    ServiceModel, ShiftEnd, Sla, Transfer, TransferAfter, Variant,
+    ServiceModel, ShiftEnd, Sla, Transfer, TransferAfter, Variant, VipTier,
 };
 use crate::arrivals::{ArrivalModel, Base, EntryPoint, Holiday, Peak, Profile};
 use crate::dist::{Count, Distribution, Spec};

@@ -377,3 +377,20 @@ fn menu_errors_name_the_entry_and_group() {
         ],
     );
 }
+
+#[test]
+fn vip_tier_errors() {
+    let text = GOOD.replace(
+        "[[agents]]",
+        "[buyers]\nvip_share = 0.1\nvip_tiers = [{ name = \"gold\", share = 0.7 }, { name = \"gold\", share = 0.6 }]\n[[agents]]",
+    );
+    assert_error(
+        &text,
+        &[
+            "buyers.vip_tiers",
+            "not both",
+            "buyers.vip_tiers[1].name",
+            "unique",
+        ],
+    );
+}

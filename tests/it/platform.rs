@@ -514,3 +514,23 @@ fn a_pre_routing_menu_splits_an_entry_between_groups() {
     let share = after / (pre + after);
     assert!((share - 3.0 / 8.0).abs() < 0.01, "{share}");
 }
+
+#[test]
+fn higher_vip_tiers_wait_less() {
+    let s = shop(
+        "10d",
+        "2m",
+        "[buyers]\nvip_tiers = [{ name = \"gold\", share = 0.1 }, { name = \"silver\", share = 0.2 }]\n\
+         [[agents]]\nmax_concurrent = 2\n",
+    );
+    let gold = m(&s, "vip.gold.asa_answered_s");
+    let silver = m(&s, "vip.silver.asa_answered_s");
+    let all = m(&s, "asa_answered_s");
+    assert!(gold < silver && silver < all, "{gold} {silver} {all}");
+    let share = m(&s, "vip.gold.offered") / m(&s, "offered");
+    assert!((share - 0.1).abs() < 0.01, "{share}");
+    assert_eq!(
+        m(&s, "vip.offered"),
+        m(&s, "vip.gold.offered") + m(&s, "vip.silver.offered")
+    );
+}

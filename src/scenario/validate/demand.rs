@@ -234,13 +234,64 @@ fn holiday(cx: &mut Cx, path: &KeyPath, raw: &RawHoliday) -> Option<Holiday> {
 
 pub(super) fn buyers(cx: &mut Cx, path: &KeyPath, raw: &RawBuyers) -> Option<Buyers> {
     let vip_share = raw.vip_share.unwrap_or(0.0);
-    let vip_ok = (0.0..=1.0).contains(&vip_share);
+    let mut vip_ok = (0.0..=1.0).contains(&vip_share);
     if !vip_ok {
         cx.issue(
             &path.key("vip_share"),
             format!("vip_share must be between 0 and 1, got {vip_share}"),
         );
     }
+    let mut vip_tiers = vec![VipTier {
+        name: "vip".to_string(),
+        share: vip_share,
+    }];
+    if let Some(tiers) = &raw.vip_tiers {
+        if raw.vip_share.is_some() {
+            cx.issue(
+                &path.key("vip_tiers"),
+                "give either vip_share (one VIP tier) or vip_tiers, not both",
+            );
+            vip_ok = false;
+        }
+        if tiers.is_empty() || tiers.len() > 8 {
+            cx.issue(
+                &path.key("vip_tiers"),
+                format!("vip_tiers needs 1 to 8 tiers, got {}", tiers.len()),
+            );
+            vip_ok = false;
+        }
+        vip_tiers.clear();
+        for (i, t) in tiers.iter().enumerate() {
+            let p = path.key("vip_tiers").index(i);
+            let valid_name = !t.name.is_empty()
+                && t.name
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+            if !valid_name || tiers[..i].iter().any(|o| o.name == t.name) {
+                cx.issue(
+                    &p.key("name"),
+                    format!("tier names must be unique and made of letters, digits, `_` or `-`, got `{}`", t.name),
+                );
+                vip_ok = false;
+            }
+            match cx.in_range(&p.key("share"), t.share, 0.0, 1.0) {
+                Some(share) => vip_tiers.push(VipTier {
+                    name: t.name.clone(),
+                    share,
+                }),
+                None => vip_ok = false,
+            }
+        }
+        let total: f64 = vip_tiers.iter().map(|t| t.share).sum();
+        if vip_ok && total > 1.0 + 1e-12 {
+            cx.issue(
+                &path.key("vip_tiers"),
+                format!("the tiers' shares must sum to at most 1, got {total}"),
+            );
+            vip_ok = false;
+        }
+    }
+    let vip_share: f64 = vip_tiers.iter().map(|t| t.share).sum();
     let patience = match &raw.patience {
         Some(d) => Some(dist(cx, &path.key("patience"), d)?),
         None => None,
@@ -266,6 +317,7 @@ pub(super) fn buyers(cx: &mut Cx, path: &KeyPath, raw: &RawBuyers) -> Option<Buy
     }
     vip_ok.then_some(Buyers {
         vip_share,
+        vip_tiers,
         patience,
         returning_share,
         recency,
