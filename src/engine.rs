@@ -644,7 +644,8 @@ impl<'s> Engine<'s> {
     ) -> Class {
         let c = self.convs.get(conv);
         let (tier, counted) = (c.tier, c.interval);
-        if let Some(iv) = counted {
+        // p_wait is about arrival: a chat served before and routed again is not counted twice.
+        if let (Some(iv), false) = (counted, c.served) {
             self.rec.on_queued(iv, c.group, tier);
         }
         let patience = patience_ms.map(|p| {
@@ -675,6 +676,7 @@ impl<'s> Engine<'s> {
     fn leave_offline_message(&mut self, conv: u32, q: usize, cause: OfflineCause, now: SimTime) {
         let c = self.convs.get_mut(conv);
         c.offline = true;
+        c.excluded.clear();
         c.queue = q;
         c.state = ConvState::Queued {
             patience: None,
@@ -805,7 +807,9 @@ impl<'s> Engine<'s> {
 
     /// Gives a routed chat to `agent`: at once, or as an offer in the offer variants.
     fn give(&mut self, conv: u32, agent: AgentId, reason: Reason, now: SimTime) {
-        if self.sc.routing.variant.offer().is_some() && routed(reason) {
+        // Offline messages are picked up from the list, not pushed as offers.
+        let offline = self.convs.get(conv).offline;
+        if self.sc.routing.variant.offer().is_some() && routed(reason) && !offline {
             self.offer(conv, agent, reason, now);
         } else {
             self.assign(conv, agent, reason, now);
@@ -892,6 +896,11 @@ impl<'s> Engine<'s> {
         }
         if matches!(self.sc.routing.variant, Variant::OmniChannel(_)) || outcome == 0 {
             self.convs.get_mut(conv).excluded.push(agent);
+        }
+        // Back in the queue: overflow counts from now.
+        let overflow = self.overflow_timer(conv, q, now);
+        if let ConvState::Queued { overflow: o, .. } = &mut self.convs.get_mut(conv).state {
+            *o = overflow;
         }
         let at = self.convs.get(conv).arrived_at;
         self.waiting
@@ -996,7 +1005,8 @@ impl<'s> Engine<'s> {
             }
             Some(_) => {
                 let t = &mut self.talks[conv as usize];
-                if let (Some(iv), Some(_)) = (iv, t.pending.since()) {
+                let offline = self.convs.get(conv).offline;
+                if let (Some(iv), Some(_), false) = (iv, t.pending.since(), offline) {
                     // Transferred without a reply: the round counts against the source,
                     // and the question waits anew for the target.
                     self.rec
@@ -1611,8 +1621,9 @@ impl<'s> Engine<'s> {
         match self.sc.routing.shift_end {
             ShiftEnd::Finish => self.set_presence(agent, Presence::Offline, now),
             ShiftEnd::Stuck => {
-                self.set_presence(agent, Presence::Offline, now);
+                // Frozen first, so that going offline does not start a reply.
                 self.agents.set_frozen(agent, true, now);
+                self.set_presence(agent, Presence::Offline, now);
                 self.retime(agent);
             }
             ShiftEnd::Reroute => {
@@ -1827,9 +1838,17 @@ impl<'s> Engine<'s> {
                     self.rec.on_unfinished(iv, stop - c.arrived_at);
                     open_rounds.push(slot);
                 }
-                (Some(_), ConvState::InService { .. }) => {
+                (Some(iv), ConvState::InService { .. }) => {
                     self.rec.on_session_unfinished();
                     if self.dialogue.is_some() {
+                        // Dialogue model: with an agent but never replied to yet.
+                        if !self.talks[slot as usize].replied {
+                            if c.offline {
+                                self.rec.on_offline_unanswered();
+                            } else {
+                                self.rec.on_unfinished(iv, stop - c.arrived_at);
+                            }
+                        }
                         open_rounds.push(slot);
                     }
                 }

@@ -733,7 +733,7 @@ impl Recorder {
         put(
             "unfinished",
             unfinished,
-            "offered chats still waiting when the simulation stopped (7 days after the window); neither answered nor abandoned",
+            "offered chats still waiting for their first human reply when the simulation stopped (in the queue, or — dialogue model — with an agent who had not replied yet); neither answered nor abandoned",
         );
         put(
             "p_wait",

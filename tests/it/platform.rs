@@ -534,3 +534,93 @@ fn higher_vip_tiers_wait_less() {
         m(&s, "vip.gold.offered") + m(&s, "vip.silver.offered")
     );
 }
+
+/// Conservation checks shared by the regression tests below.
+fn conserved(s: &Summary) {
+    let left_message = m(s, "offline_messages") - m(s, "offline_messages.abandoned");
+    assert_eq!(
+        m(s, "answered") + m(s, "abandoned") + m(s, "unfinished") + left_message,
+        m(s, "offered")
+    );
+    assert_eq!(
+        m(s, "offline_answered") + m(s, "offline_unanswered"),
+        m(s, "offline_messages")
+    );
+}
+
+#[test]
+fn a_dialogue_chat_with_an_agent_but_no_reply_yet_is_unfinished_not_lost() {
+    // Typing takes 20 minutes and the agent's chats are stuck after 09:30 for days.
+    let text = |extra: &str, start: &str, duration: &str| {
+        format!(
+            "[run]\nstart = \"2026-11-09T{start}:00+08:00\"\nduration = \"{duration}\"\n\
+             [arrivals]\nrate_per_hour = 20\n\
+             [service]\nmodel = \"dialogue\"\nrounds = {{ dist = \"constant\", value = 2 }}\n\
+             typing = {{ dist = \"constant\", value = \"20m\" }}\ninactivity_timeout = \"5m\"\n\
+             [routing]\nshift_end = \"stuck\"\n{extra}\n\
+             [[agents]]\nmax_concurrent = 3\nshift = {{ start = \"09:00\", end = \"09:30\", on_days = 1, off_days = 10 }}\n"
+        )
+    };
+    let s = replicate::run(&parse(&text("", "09:00", "1h")), Some(1)).unwrap();
+    assert!(m(&s, "unfinished") > 10.0);
+    conserved(&s);
+    let s = replicate::run(
+        &parse(&text("nobody_online = \"offline_message\"", "08:00", "2h")),
+        Some(1),
+    )
+    .unwrap();
+    assert!(m(&s, "offline_unanswered") > 10.0);
+    conserved(&s);
+}
+
+#[test]
+fn rerouted_chats_do_not_count_as_waiting_on_arrival_again() {
+    let s = shop(
+        "1h",
+        "3h",
+        "[routing]\nshift_end = \"reroute\"\n\
+         [[agents]]\ncount = 3\nmax_concurrent = 50\nshift = { start = \"00:00\", end = \"01:00\" }\n",
+    );
+    assert!(m(&s, "rerouted") > 30.0);
+    assert_eq!(m(&s, "p_wait"), 0.0, "every chat was taken on arrival");
+}
+
+#[test]
+fn an_offline_message_transferred_unanswered_charges_no_round() {
+    let text = "[run]\nstart = \"2026-11-09T08:00:00+08:00\"\nduration = \"1h\"\n\
+                [arrivals]\nrate_per_hour = 30\n\
+                [service]\nmodel = \"dialogue\"\nrounds = { dist = \"constant\", value = 1 }\n\
+                typing = { dist = \"constant\", value = \"20s\" }\n\
+                [routing]\nnobody_online = \"offline_message\"\nentry_groups = { product = \"presale\" }\n\
+                [[groups]]\nname = \"presale\"\ntransfer = { share = 1.0, to = \"aftersales\", after = \"0s\" }\n\
+                [[groups]]\nname = \"aftersales\"\n\
+                [[agents]]\nname = \"p\"\ngroups = [\"presale\"]\nmax_concurrent = 3\nshift = { start = \"09:00\", end = \"18:00\" }\n\
+                [[agents]]\nname = \"a\"\ngroups = [\"aftersales\"]\nshift = { start = \"09:00\", end = \"18:00\" }\n";
+    let s = replicate::run(&parse(text), Some(1)).unwrap();
+    assert!(m(&s, "offline_messages") > 10.0);
+    assert_eq!(
+        m(&s, "rounds"),
+        0.0,
+        "offline messages are outside the round metrics"
+    );
+    assert_eq!(agent(&s, "p").rounds, 0.0);
+    conserved(&s);
+}
+
+#[test]
+fn a_declined_offer_goes_back_to_the_queue_and_can_still_overflow() {
+    let s = shop(
+        "4h",
+        "10m",
+        "[buyers]\npatience = { dist = \"constant\", value = \"30m\" }\n\
+         [routing]\nentry_groups = { product = \"presale\" }\nvariant = \"omni_channel\"\n\
+         offer = { accept = 0.0, response = { dist = \"constant\", value = \"5s\" } }\n\
+         [[groups]]\nname = \"presale\"\noverflow_to = \"aftersales\"\noverflow_after = \"1m\"\n\
+         [[groups]]\nname = \"aftersales\"\n\
+         [[agents]]\nname = \"p\"\ngroups = [\"presale\"]\nmax_concurrent = 50\n\
+         [[agents]]\nname = \"a\"\ngroups = [\"aftersales\"]\nmax_concurrent = 50\n",
+    );
+    // `p` declines everything; a minute later the chats overflow to `a`, who declines too.
+    assert_eq!(m(&s, "overflowed"), m(&s, "offered"));
+    assert_eq!(m(&s, "offers_declined"), 2.0 * m(&s, "offered"));
+}
