@@ -173,6 +173,12 @@ pub struct Engine<'s> {
     population: bool,
     /// Whether returning buyers exist (assignments are remembered).
     remember_contacts: bool,
+    /// Whether any entry has a pre-routing menu.
+    menus: bool,
+    /// Whether routed chats are offered (offer variants).
+    offers: bool,
+    /// Whether any group transfers chats.
+    transfers: bool,
     tracer: Option<Tracer<'s>>,
     /// Dialogue model: parameters, conversations by slot, open chats and typing per agent.
     dialogue: Option<&'s Dialogue>,
@@ -265,6 +271,9 @@ impl<'s> Engine<'s> {
             recent_contacts: VecDeque::new(),
             population: b.private_share + b.direct_share + b.returning_share > 0.0,
             remember_contacts: b.returning_share > 0.0,
+            menus: sc.has_menus(),
+            offers: sc.routing.variant.offer().is_some(),
+            transfers: sc.groups.iter().any(|g| g.transfer.is_some()),
             tracer: None,
             dialogue: sc.service.dialogue(),
             talks: Vec::new(),
@@ -469,7 +478,7 @@ impl<'s> Engine<'s> {
         self.stats.arrivals += 1;
         let sc = self.sc;
         // The pre-routing menu choice, if the entry has a menu (population stream).
-        let u_menu: f64 = if sc.has_menus() {
+        let u_menu: f64 = if self.menus {
             Open01.sample(&mut self.rng.population)
         } else {
             0.5
@@ -773,7 +782,10 @@ impl<'s> Engine<'s> {
             self.recent_contacts.push_back((now, agent));
         }
         let served_in = self.convs.get(conv).queue;
-        if first_time && let Some(tr) = self.sc.groups.get(served_in).and_then(|g| g.transfer) {
+        if first_time
+            && self.transfers
+            && let Some(tr) = self.sc.groups.get(served_in).and_then(|g| g.transfer)
+        {
             let u: f64 = Open01.sample(&mut self.rng.transfers);
             if u < tr.share {
                 self.convs.get_mut(conv).transfer = true;
@@ -808,8 +820,7 @@ impl<'s> Engine<'s> {
     /// Gives a routed chat to `agent`: at once, or as an offer in the offer variants.
     fn give(&mut self, conv: u32, agent: AgentId, reason: Reason, now: SimTime) {
         // Offline messages are picked up from the list, not pushed as offers.
-        let offline = self.convs.get(conv).offline;
-        if self.sc.routing.variant.offer().is_some() && routed(reason) && !offline {
+        if self.offers && routed(reason) && !self.convs.get(conv).offline {
             self.offer(conv, agent, reason, now);
         } else {
             self.assign(conv, agent, reason, now);
@@ -1456,7 +1467,11 @@ impl<'s> Engine<'s> {
             }
             let Some((head, q)) = best else { break };
             let conv = head.entry.conv;
-            let excluded = std::mem::take(&mut self.convs.get_mut(conv).excluded);
+            let excluded = if self.offers {
+                std::mem::take(&mut self.convs.get_mut(conv).excluded)
+            } else {
+                Vec::new()
+            };
             let target = if q == self.personal {
                 self.main
                     .filter(|&m| {
@@ -1469,7 +1484,9 @@ impl<'s> Engine<'s> {
                     .route_group_excluding(q, &mut self.agents, now, &excluded)
             };
             let has_exclusions = !excluded.is_empty();
-            self.convs.get_mut(conv).excluded = excluded;
+            if self.offers {
+                self.convs.get_mut(conv).excluded = excluded;
+            }
             match target {
                 Some((agent, reason)) => {
                     self.waiting.take(q, &head);

@@ -537,24 +537,19 @@ impl Recorder {
         rt: Option<Millis>,
         agent: Option<usize>,
     ) {
+        let within = u64::from(rt.is_some_and(|r| r <= platform::REPLY_3MIN_MS));
+        let capped = rt.map_or(platform::ROUND_CAP_MS, |r| r.min(platform::ROUND_CAP_MS)) as f64;
         if let Some(a) = agent {
-            let r = &mut self.agents[a].replies;
-            r.round(rt);
-            r.message(rt);
+            self.agents[a].replies.single(within, capped);
         }
-        let assessed = self.assessed(arrived_at);
         let base = iv as usize * self.chat_stride;
         let row = &mut self.chat[base..base + chat_col::WITHIN];
         row[chat_col::ROUNDS] += 1.0;
-        let within = rt.is_some_and(|r| r <= platform::REPLY_3MIN_MS);
-        row[chat_col::ROUNDS_3MIN] += f64::from(u8::from(within));
-        let capped = rt.map_or(platform::ROUND_CAP_MS, |r| r.min(platform::ROUND_CAP_MS));
-        row[chat_col::ROUND_SUM_MS] += capped as f64;
-        self.replies_all.round(rt);
-        self.replies_all.message(rt);
-        if assessed {
-            self.replies_assessed.round(rt);
-            self.replies_assessed.message(rt);
+        row[chat_col::ROUNDS_3MIN] += within as f64;
+        row[chat_col::ROUND_SUM_MS] += capped;
+        self.replies_all.single(within, capped);
+        if self.assessed(arrived_at) {
+            self.replies_assessed.single(within, capped);
         }
     }
 

@@ -41,6 +41,17 @@ impl ReplyTally {
         self.messages_within_3min += u64::from(rt.is_some_and(|r| r <= REPLY_3MIN_MS));
     }
 
+    /// One round of one message (session model): `within` is 1 if answered
+    /// within 180 s, `capped` the round's capped response in ms.
+    #[inline]
+    pub fn single(&mut self, within: u64, capped: f64) {
+        self.rounds += 1;
+        self.rounds_within_3min += within;
+        self.sum_round_capped_ms += capped;
+        self.messages += 1;
+        self.messages_within_3min += within;
+    }
+
     /// Adds another tally.
     pub fn add(&mut self, o: &ReplyTally) {
         self.rounds += o.rounds;
