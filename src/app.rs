@@ -1,7 +1,9 @@
 //! What each command does, as library functions the binary calls; errors
 //! carry their documented exit codes.
 
-use std::io::{self, IsTerminal, Write};
+mod progress;
+
+use std::io::{self, Write};
 use std::time::Instant as WallClock;
 
 use crate::cli::{CheckArgs, Cli, Command, Format, RunArgs, TraceArgs};
@@ -167,17 +169,10 @@ fn run(args: RunArgs) -> Result<(), AppError> {
         scenario = scenario.with_replications(r);
     }
     let started = WallClock::now();
-    let show_progress = io::stderr().is_terminal() && scenario.run.replications > 1;
-    let progress = |done: u32, total: u32| {
-        if show_progress {
-            eprint!("\rreplications {done}/{total}");
-            if done == total {
-                eprint!("\r\x1b[K");
-            }
-        }
-    };
     let threads = args.threads.map(|t| t as usize);
-    let summary = replicate::run_with_progress(&scenario, threads, &progress)?;
+    let summary = progress::with_progress(args.progress, &scenario, |p| {
+        replicate::run_with_progress(&scenario, threads, p)
+    })?;
     let elapsed = started.elapsed().as_secs_f64();
     eprintln!(
         "simulated {} arrivals, {} events in {elapsed:.2} s wall time ({:.2} M arrivals/s)",

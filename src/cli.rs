@@ -74,6 +74,21 @@ pub struct RunArgs {
     /// Worker threads for replications (default: one per core).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub threads: Option<u32>,
+    /// Progress on stderr: a live line on a terminal; otherwise status lines
+    /// (every 10 s with auto, every 2 s and at the end with always).
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+    pub progress: ProgressMode,
+}
+
+/// `--progress`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressMode {
+    /// A live line on a terminal, a status line every 10 s otherwise.
+    Auto,
+    /// Like auto, with status lines every 2 s and a final one when not on a terminal.
+    Always,
+    /// Nothing.
+    Never,
 }
 
 /// `kefusim check`.

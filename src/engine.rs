@@ -129,6 +129,17 @@ struct Duty {
     auto_suspended: bool,
 }
 
+/// Where a replication reports how far it has got (every [`TAP_EVERY`] events).
+struct ProgressTap<'a> {
+    to: &'a crate::replicate::Progress,
+    /// Events and simulated time already reported.
+    events: u64,
+    sim_ms: u64,
+}
+
+/// Events between two progress reports.
+const TAP_EVERY: u64 = 1 << 16;
+
 /// Counts of what the loop did (for speed measurements).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LoopStats {
@@ -180,6 +191,7 @@ pub struct Engine<'s> {
     /// Whether any group transfers chats.
     transfers: bool,
     tracer: Option<Tracer<'s>>,
+    progress: Option<ProgressTap<'s>>,
     /// Dialogue model: parameters, conversations by slot, open chats and typing per agent.
     dialogue: Option<&'s Dialogue>,
     talks: Vec<Talk>,
@@ -189,8 +201,23 @@ pub struct Engine<'s> {
 
 /// Runs replication `replication` of `scenario` and returns its results.
 pub fn run_replication(scenario: &Scenario, replication: u32) -> (RepResult, LoopStats) {
+    run_replication_with(scenario, replication, None)
+}
+
+/// [`run_replication`], reporting events and simulated time into `progress`.
+pub fn run_replication_with(
+    scenario: &Scenario,
+    replication: u32,
+    progress: Option<&crate::replicate::Progress>,
+) -> (RepResult, LoopStats) {
     let mut engine = Engine::new(scenario, replication);
+    engine.progress = progress.map(|to| ProgressTap {
+        to,
+        events: 0,
+        sim_ms: 0,
+    });
     let end = engine.run();
+    engine.tap(end);
     let stats = engine.stats;
     (engine.finish(end), stats)
 }
@@ -275,6 +302,7 @@ impl<'s> Engine<'s> {
             offers: sc.routing.variant.offer().is_some(),
             transfers: sc.groups.iter().any(|g| g.transfer.is_some()),
             tracer: None,
+            progress: None,
             dialogue: sc.service.dialogue(),
             talks: Vec::new(),
             talk_open: vec![Vec::new(); sc.agents.len()],
@@ -285,6 +313,18 @@ impl<'s> Engine<'s> {
         }
         engine.schedule_next_arrival();
         engine
+    }
+
+    /// Reports events and simulated time (up to the run's end) since the last report.
+    fn tap(&mut self, now: SimTime) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let Some(p) = &mut self.progress else { return };
+        let sim = now.min(self.sc.run.duration);
+        p.to.events.fetch_add(self.stats.events - p.events, Relaxed);
+        p.to.simulated_ms
+            .fetch_add(sim.saturating_sub(p.sim_ms), Relaxed);
+        p.events = self.stats.events;
+        p.sim_ms = p.sim_ms.max(sim);
     }
 
     /// Attaches an event log; the run stops at the tracer's `until`. Attach
@@ -395,6 +435,9 @@ impl<'s> Engine<'s> {
                 return hard_stop;
             }
             self.stats.events += 1;
+            if self.stats.events % TAP_EVERY == 0 {
+                self.tap(now);
+            }
             self.rec.advance(now, &self.state);
             self.handle(now, event);
             self.state.queue_len = self.waiting.buyers() as u64;

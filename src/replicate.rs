@@ -6,11 +6,11 @@
 //! and merging walks them in that order. Hence: same scenario and seed →
 //! byte-identical output with 1 thread or many.
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
-use crate::engine::{LoopStats, run_replication};
+use crate::engine::{LoopStats, run_replication_with};
 use crate::metrics::{
     AgentAccount, AgentRow, RepResult, STATE_FIELDS, add_into, agent_rows, chat_col, chat_stride,
     empty_accounts, pool_accounts, state_col,
@@ -87,10 +87,22 @@ pub enum RunError {
 
 /// Runs every replication of `scenario` (on `threads` threads, or rayon's default) and merges them.
 pub fn run(scenario: &Scenario, threads: Option<usize>) -> Result<Summary, RunError> {
-    run_with_progress(scenario, threads, &|_, _| {})
+    run_with_progress(scenario, threads, &Progress::default())
 }
 
-/// Like [`run`], calling `progress(done, total)` (from worker threads) as replications finish.
+/// How far a run has got, updated by the worker threads as they go (read
+/// by a progress display; never part of the results).
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Replications finished.
+    pub replications_done: AtomicU32,
+    /// Events handled, all replications.
+    pub events: AtomicU64,
+    /// Simulated time covered, summed over replications (ms, up to the end of each run).
+    pub simulated_ms: AtomicU64,
+}
+
+/// Like [`run`], reporting into `progress` as it goes.
 ///
 /// Replications run in chunks of twice the thread count; each chunk's
 /// results are folded into the running [`Merge`] in replication order and
@@ -98,10 +110,10 @@ pub fn run(scenario: &Scenario, threads: Option<usize>) -> Result<Summary, RunEr
 pub fn run_with_progress(
     scenario: &Scenario,
     threads: Option<usize>,
-    progress: &(dyn Fn(u32, u32) + Sync),
+    progress: &Progress,
 ) -> Result<Summary, RunError> {
     let reps = scenario.run.replications;
-    let done = AtomicU32::new(0);
+    let done = &progress.replications_done;
     let work = || -> Summary {
         let chunk = 2 * rayon::current_num_threads().max(1) as u32;
         let mut merge = Merge::new(scenario);
@@ -111,8 +123,8 @@ pub fn run_with_progress(
             let results: Vec<(RepResult, LoopStats)> = (start..end)
                 .into_par_iter()
                 .map(|r| {
-                    let result = run_replication(scenario, r);
-                    progress(done.fetch_add(1, Ordering::Relaxed) + 1, reps);
+                    let result = run_replication_with(scenario, r, Some(progress));
+                    done.fetch_add(1, Ordering::Relaxed);
                     result
                 })
                 .collect();
