@@ -435,7 +435,7 @@ impl<'s> Engine<'s> {
                 return hard_stop;
             }
             self.stats.events += 1;
-            if self.stats.events % TAP_EVERY == 0 {
+            if self.stats.events.is_multiple_of(TAP_EVERY) {
                 self.tap(now);
             }
             self.rec.advance(now, &self.state);
