@@ -109,7 +109,27 @@ fn trace(args: TraceArgs) -> Result<(), AppError> {
         },
     };
     let format = report::TraceFormat::new(&scenario);
-    let mut text = String::new();
+    // Streamed, so memory does not grow with the log: to stdout, or to a
+    // hidden file renamed into place only when the whole log is written.
+    let staged = match &args.out {
+        Some(path) => {
+            let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+                AppError::Usage(format!("--out {} is not a file name", path.display()))
+            })?;
+            let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+            let file = std::fs::File::create(&tmp).map_err(|source| report::WriteError {
+                path: tmp.clone(),
+                source,
+            })?;
+            Some((tmp, path.clone(), file))
+        }
+        None => None,
+    };
+    let mut writer: Box<dyn Write> = match &staged {
+        Some((_, _, file)) => Box::new(io::BufWriter::new(file)),
+        None => Box::new(io::BufWriter::new(io::stdout().lock())),
+    };
+    let mut failed: Option<io::Error> = None;
     let tracer = Tracer {
         filter: TraceFilter {
             conversation: args.conversation,
@@ -117,28 +137,39 @@ fn trace(args: TraceArgs) -> Result<(), AppError> {
         },
         until,
         sink: Box::new(|e| {
-            text.push_str(&format.line(e));
-            text.push('\n');
+            if failed.is_none()
+                && let Err(err) = writeln!(writer, "{}", format.line(e))
+            {
+                failed = Some(err);
+            }
         }),
     };
     let mut engine = crate::engine::Engine::new(&scenario, args.replication).with_tracer(tracer);
     engine.run();
     drop(engine);
-    match &args.out {
-        Some(path) => {
-            let dir = path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(std::path::Path::new("."));
-            let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
-                AppError::Usage(format!("--out {} is not a file name", path.display()))
-            })?;
-            for written in report::write_atomically(dir, &[(name, text)])? {
-                eprintln!("wrote {}", written.display());
-            }
+    let result = match failed {
+        Some(e) => Err(e),
+        None => writer.flush(),
+    };
+    drop(writer);
+    match (staged, result) {
+        // A closed pipe (`kefusim trace … | head`) is the reader's choice, not an error.
+        (None, Err(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        (None, r) => r.map_err(AppError::Stdout),
+        (Some((tmp, _, _)), Err(source)) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(report::WriteError { path: tmp, source }.into())
+        }
+        (Some((tmp, path, file)), Ok(())) => {
+            file.sync_all()
+                .and_then(|()| std::fs::rename(&tmp, &path))
+                .map_err(|source| report::WriteError {
+                    path: path.clone(),
+                    source,
+                })?;
+            eprintln!("wrote {}", path.display());
             Ok(())
         }
-        None => stdout(&text),
     }
 }
 

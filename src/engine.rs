@@ -190,6 +190,8 @@ pub struct Engine<'s> {
     offers: bool,
     /// Whether any group transfers chats.
     transfers: bool,
+    /// Taobao's main-account fallback is on: presence changes may let queued chats go to main.
+    main_fallback: bool,
     tracer: Option<Tracer<'s>>,
     progress: Option<ProgressTap<'s>>,
     /// Dialogue model: parameters, conversations by slot, open chats and typing per agent.
@@ -301,6 +303,7 @@ impl<'s> Engine<'s> {
             menus: sc.has_menus(),
             offers: sc.routing.variant.offer().is_some(),
             transfers: sc.groups.iter().any(|g| g.transfer.is_some()),
+            main_fallback: sc.routing.nobody_online == NobodyOnline::MainAccount,
             tracer: None,
             progress: None,
             dialogue: sc.service.dialogue(),
@@ -647,7 +650,7 @@ impl<'s> Engine<'s> {
                     self.leave_offline_message(conv, group, OfflineCause::QueueFull, now);
                 } else {
                     self.enqueue(conv, group, patience_ms, now);
-                    if offers {
+                    if offers || self.main_fallback {
                         // Chats ahead may wait only for agents that declined them.
                         self.drain(&[group], now);
                     }
@@ -807,11 +810,14 @@ impl<'s> Engine<'s> {
         let a = self.agents.get(agent);
         self.rec
             .agent_advance(agent as usize, now, a.open, a.presence);
-        let group_pos = self.sc.agents[agent as usize]
-            .groups
+        // Counted toward the group the chat is served in if the agent serves
+        // it (fair shares are per group), else apart (fallbacks, private, direct).
+        let served_in = self.convs.get(conv).queue;
+        let agent_groups = &self.sc.agents[agent as usize].groups;
+        let group_pos = agent_groups
             .iter()
-            .position(|&g| g == group)
-            .unwrap_or(0);
+            .position(|&g| g == served_in)
+            .or_else(|| agent_groups.iter().position(|&g| g == group));
         self.rec.on_assigned(agent as usize, group_pos, now);
         self.state.sessions += 1;
         if a.presence.on_shift() {
@@ -1606,6 +1612,12 @@ impl<'s> Engine<'s> {
         if presence == Presence::Online && !self.break_waiters.is_empty() {
             self.release_waiting_breaks(now);
         }
+        // Taobao: a group left with nobody online (or a main account back)
+        // may now send its waiting chats to the main account.
+        if self.main_fallback && !self.waiting.is_empty() && !self.drain_scheduled {
+            self.drain_scheduled = true;
+            self.queue.schedule(now, Event::Drain);
+        }
         if self.dialogue.is_some() {
             self.maybe_type(agent, now);
         }
@@ -1669,8 +1681,11 @@ impl<'s> Engine<'s> {
     fn end_shift(&mut self, agent: AgentId, now: SimTime) {
         let duty = &mut self.duty[agent as usize];
         let (break_timer, episode_timer) = (duty.break_timer.take(), duty.episode_timer.take());
-        duty.in_episode = false;
+        let in_episode = std::mem::take(&mut duty.in_episode);
         duty.auto_suspended = false;
+        if in_episode && self.agents.get(agent).presence == Presence::Break {
+            self.leave_break_counts(agent);
+        }
         if let Some(timer) = episode_timer {
             self.queue.cancel(timer);
         }
@@ -1729,9 +1744,14 @@ impl<'s> Engine<'s> {
         self.cancel_transfer(conv);
         let c = self.convs.get_mut(conv);
         c.work_ms = remaining;
-        let (q, counted) = (c.queue, c.interval.is_some());
+        let (q, counted, kind) = (c.queue, c.interval.is_some(), c.kind);
         if counted {
             self.rec.on_rerouted();
+        }
+        if kind == BuyerKind::Private {
+            // Never to a sub-account: it waits for the main account's return.
+            self.enqueue(conv, self.personal, None, now);
+            return;
         }
         let target = if q == self.personal {
             None
@@ -1858,6 +1878,16 @@ impl<'s> Engine<'s> {
             })
             .unwrap_or(&episodes[episodes.len() - 1]);
         let length = episode.length.sample_ms(&mut self.rng.states).round() as SimTime;
+        if episode.state == EpisodeState::Break {
+            if !self.break_allowed(agent) {
+                // The group's break cap is reached: no unplanned 小休 now.
+                self.schedule_episode(agent, now);
+                return;
+            }
+            for &g in &self.sc.agents[agent as usize].groups {
+                self.on_break[g] += 1;
+            }
+        }
         let presence = match episode.state {
             EpisodeState::Busy => Presence::Busy,
             EpisodeState::Break => Presence::Break,
@@ -1873,6 +1903,9 @@ impl<'s> Engine<'s> {
     }
 
     fn end_episode(&mut self, agent: AgentId, now: SimTime) {
+        if self.agents.get(agent).presence == Presence::Break {
+            self.leave_break_counts(agent);
+        }
         let duty = &mut self.duty[agent as usize];
         duty.episode_timer = None;
         duty.in_episode = false;

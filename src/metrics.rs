@@ -156,11 +156,19 @@ pub struct AgentAccount {
     pub overtime_open_ms: f64,
     /// Chats assigned in the window, by position in the agent's group list.
     pub assigned_by_group: Vec<u64>,
+    /// Chats assigned in the window for groups the agent does not serve
+    /// (main-account fallback, private and direct buyers); outside fair shares.
+    pub assigned_elsewhere: u64,
 }
 
 impl AgentAccount {
     /// Chats assigned in the window, all groups together.
     pub fn assigned(&self) -> f64 {
+        (self.assigned_by_group.iter().sum::<u64>() + self.assigned_elsewhere) as f64
+    }
+
+    /// Chats assigned in the window for the agent's own groups (what its fair share covers).
+    pub fn assigned_in_groups(&self) -> f64 {
         self.assigned_by_group.iter().sum::<u64>() as f64
     }
 }
@@ -663,9 +671,13 @@ impl Recorder {
 
     /// A chat was assigned to `agent` at `now` (counted when `now` is in the window).
     #[inline]
-    pub fn on_assigned(&mut self, agent: usize, group_pos: usize, now: SimTime) {
+    pub fn on_assigned(&mut self, agent: usize, group_pos: Option<usize>, now: SimTime) {
         if now >= self.from && now < self.to {
-            self.agents[agent].assigned_by_group[group_pos] += 1;
+            let a = &mut self.agents[agent];
+            match group_pos {
+                Some(pos) => a.assigned_by_group[pos] += 1,
+                None => a.assigned_elsewhere += 1,
+            }
         }
     }
 

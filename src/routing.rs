@@ -289,35 +289,37 @@ impl Router {
         None
     }
 
-    /// Taobao with nobody of the group online: sub-accounts suspended →
-    /// spread evenly (fewest open chats, then least recently assigned, then
-    /// lower id) over the suspended accounts, main included if suspended;
-    /// otherwise the main account if it is online or suspended. Caps apply.
+    /// Taobao, when no agent of the group is online and routable: the main
+    /// account if it is online (even if 不参与分流); if it is suspended and
+    /// no sub-account of the group is (all others offline, busy or on a
+    /// break), still the main account; if sub-accounts are suspended too —
+    /// every account on shift suspended — spread evenly over the suspended
+    /// accounts, main included: fewest open chats, then least recently
+    /// assigned, then lower id. Caps always apply.
     fn main_fallback(&self, group: usize, agents: &AgentPool) -> Option<(AgentId, Reason)> {
         let main = self.main?;
-        let suspended = |id: AgentId| agents.get(id).presence == Presence::Suspended;
-        let under_cap = |id: AgentId| agents.get(id).load() < agents.get(id).cap;
-        let members = &self.groups[group].members;
-        let subs_suspended = members
-            .iter()
-            .any(|&id| id != main && suspended(id) && agents.get(id).routable);
-        if subs_suspended {
-            members
-                .iter()
-                .copied()
-                .filter(|&id| id != main && agents.get(id).routable)
-                .chain(std::iter::once(main))
-                .filter(|&id| suspended(id) && under_cap(id))
-                .min_by_key(|&id| {
-                    let a = agents.get(id);
-                    (a.load(), a.last_assigned_at.map_or(0, |t| t + 1), id)
-                })
-                .map(|id| (id, Reason::SuspendedSpread))
-        } else {
-            let a = agents.get(main);
-            (matches!(a.presence, Presence::Online | Presence::Suspended) && a.load() < a.cap)
-                .then_some((main, Reason::MainFallback))
+        let m = agents.get(main);
+        let main_free = m.load() < m.cap;
+        if m.presence == Presence::Online && main_free {
+            return Some((main, Reason::MainFallback));
         }
+        let suspended = |id: AgentId| agents.get(id).presence == Presence::Suspended;
+        let members = &self.groups[group].members;
+        let sub = |id: AgentId| id != main && agents.get(id).routable;
+        if !members.iter().any(|&id| sub(id) && suspended(id)) {
+            return (suspended(main) && main_free).then_some((main, Reason::MainFallback));
+        }
+        members
+            .iter()
+            .copied()
+            .filter(|&id| sub(id))
+            .chain(std::iter::once(main))
+            .filter(|&id| suspended(id) && agents.get(id).load() < agents.get(id).cap)
+            .min_by_key(|&id| {
+                let a = agents.get(id);
+                (a.load(), a.last_assigned_at.map_or(0, |t| t + 1), id)
+            })
+            .map(|id| (id, Reason::SuspendedSpread))
     }
 
     /// Like [`Router::route_group`], skipping `excluded` agents (offer

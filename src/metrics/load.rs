@@ -103,7 +103,7 @@ pub fn load_balance(sc: &Scenario, accounts: &[AgentAccount]) -> (Figures, Vec<F
     let ratios: Vec<f64> = on_shift
         .iter()
         .filter(|&&i| fair[i] > 0.0)
-        .map(|&i| accounts[i].assigned() / fair[i])
+        .map(|&i| accounts[i].assigned_in_groups() / fair[i])
         .collect();
     let min = ratios.iter().copied().fold(f64::NAN, f64::min);
     let max = ratios.iter().copied().fold(f64::NAN, f64::max);
@@ -164,6 +164,7 @@ pub fn pool_accounts(pooled: &mut [AgentAccount], rep: &[AgentAccount]) {
         p.transfers_out += acc.transfers_out;
         p.open_ms += acc.open_ms;
         p.overtime_open_ms += acc.overtime_open_ms;
+        p.assigned_elsewhere += acc.assigned_elsewhere;
         for (x, y) in p.assigned_by_group.iter_mut().zip(&acc.assigned_by_group) {
             *x += y;
         }
@@ -242,7 +243,8 @@ pub fn agent_rows(sc: &Scenario, pooled: &[AgentAccount], replications: u32) -> 
                 break_hours: acc.break_ms / HOUR_MS as f64 / n,
                 occupancy: occupancy(acc, spec.max_concurrent),
                 chats_per_on_shift_hour: assigned / hours,
-                fair_share_ratio: assigned / fair[i],
+                // Chats of groups the agent does not serve are outside its fair share.
+                fair_share_ratio: acc.assigned_in_groups() / fair[i],
                 overtime_chat_hours: acc.overtime_open_ms / HOUR_MS as f64 / n,
                 busy_hours: acc.busy_ms / HOUR_MS as f64 / n,
                 suspended_hours: acc.suspended_ms / HOUR_MS as f64 / n,

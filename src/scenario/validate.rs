@@ -451,6 +451,18 @@ fn cross_checks(
     buyers: Option<&Buyers>,
     routing: Option<&Routing>,
 ) {
+    let fallback = routing.is_some_and(|r| r.nobody_online == NobodyOnline::MainAccount);
+    for (g, group) in staff.groups.iter().enumerate() {
+        if !fallback && group.members.iter().all(|&i| !staff.agents[i].routable) {
+            cx.issue(
+                &root.key("groups").index(g),
+                format!(
+                    "group `{}` has no routable agent, so its chats would never be routed; make one agent routable (or use nobody_online = \"main_account\")",
+                    group.name
+                ),
+            );
+        }
+    }
     if staff.agents.iter().any(|a| a.main_account) {
         return;
     }

@@ -394,3 +394,20 @@ fn vip_tier_errors() {
         ],
     );
 }
+
+#[test]
+fn overflow_cycles_and_unroutable_groups_are_refused() {
+    let two = GOOD.replace("count = 2", "count = 2\ngroups = [\"a\", \"b\"]");
+    assert_error(
+        &format!(
+            "{two}[[groups]]\nname = \"a\"\noverflow_to = \"b\"\noverflow_after = \"1m\"\n\
+             [[groups]]\nname = \"b\"\noverflow_to = \"a\"\noverflow_after = \"1m\"\n\
+             [routing]\nentry_groups = {{ product = \"a\" }}\n"
+        ),
+        &["groups[0].overflow_to", "comes back to it"],
+    );
+    assert_error(
+        &GOOD.replace("count = 2", "count = 2\nroutable = false"),
+        &["has no routable agent"],
+    );
+}

@@ -624,3 +624,38 @@ fn a_declined_offer_goes_back_to_the_queue_and_can_still_overflow() {
     assert_eq!(m(&s, "overflowed"), m(&s, "offered"));
     assert_eq!(m(&s, "offers_declined"), 2.0 * m(&s, "offered"));
 }
+
+#[test]
+fn private_contacts_rerouted_at_the_main_accounts_shift_end_wait_for_it() {
+    let text = "[run]\nstart = \"2026-11-25T00:00:00+08:00\"\nduration = \"3h\"\n\
+                [arrivals]\nrate_per_hour = 10\n[buyers]\nprivate_share = 1.0\n\
+                [service]\nduration = { dist = \"exponential\", mean = \"2h\" }\n\
+                [routing]\nshift_end = \"reroute\"\n\
+                [[agents]]\nname = \"sub\"\nmax_concurrent = 10\n\
+                [[agents]]\nname = \"owner\"\nmain_account = true\nmax_concurrent = 10\nshift = { start = \"00:00\", end = \"01:00\" }\n";
+    let s = replicate::run(&parse(text), Some(1)).unwrap();
+    assert!(m(&s, "rerouted") > 0.0);
+    assert_eq!(agent(&s, "sub").assigned, 0.0, "never a sub-account");
+    conserved(&s);
+}
+
+#[test]
+fn taobao_fallback_serves_waiting_chats_once_the_group_has_nobody_online() {
+    // The only sub-account of group g leaves at 01:00; the owner (online all
+    // day, in another group) must take g's chats from then on.
+    let text = "[run]\nstart = \"2026-11-25T00:00:00+08:00\"\nduration = \"6h\"\n\
+                [arrivals]\nrate_per_hour = 20\n\
+                [service]\nduration = { dist = \"exponential\", mean = \"10m\" }\n\
+                [routing]\npolicy = \"taobao_queue\"\nnobody_online = \"main_account\"\nentry_groups = { product = \"g\" }\n\
+                [[groups]]\nname = \"g\"\n[[groups]]\nname = \"h\"\n\
+                [[agents]]\nname = \"sub\"\ngroups = [\"g\"]\nshift = { start = \"00:00\", end = \"01:00\" }\n\
+                [[agents]]\nname = \"owner\"\nmain_account = true\ngroups = [\"h\"]\nmax_concurrent = 5\n";
+    let s = replicate::run(&parse(text), Some(1)).unwrap();
+    assert!(agent(&s, "owner").assigned > 60.0);
+    assert_eq!(m(&s, "unfinished"), 0.0);
+    // Its chats are outside its fair share: it serves no group g.
+    assert!(
+        agent(&s, "owner").fair_share_ratio.is_nan() || agent(&s, "owner").fair_share_ratio == 0.0
+    );
+    conserved(&s);
+}

@@ -406,3 +406,22 @@ fn the_fairness_limiter_holds_an_agent_back_for_its_window() {
         "the first one left the window"
     );
 }
+
+#[test]
+fn an_online_main_account_takes_fallback_chats_before_suspended_sub_accounts() {
+    let (mut r, mut pool) = shop("main_account");
+    pool.agent_mut(0).routable = false; // 不参与分流, but online
+    for id in 1..=3 {
+        pool.agent_mut(id).presence = Presence::Suspended;
+    }
+    assert_eq!(
+        route(&mut r, &mut pool, BuyerKind::New),
+        assigned(0, Reason::MainFallback)
+    );
+    // Main full: the suspended accounts share the chats.
+    pool.agent_mut(0).open = 3;
+    assert_eq!(
+        route(&mut r, &mut pool, BuyerKind::New),
+        assigned(1, Reason::SuspendedSpread)
+    );
+}

@@ -229,7 +229,33 @@ fn groups(
             });
         }
     }
-    (out.len() == names.len()).then_some(out)
+    if out.len() != names.len() {
+        return None;
+    }
+    // Overflow must not loop: chats would bounce between groups for ever.
+    for start in 0..out.len() {
+        let mut g = start;
+        for _ in 0..out.len() {
+            match out[g].overflow {
+                Some((to, _)) if to == start => {
+                    let declared = raw.groups.iter().position(|rg| rg.name == out[start].name);
+                    let path = declared
+                        .map_or_else(|| root.key("groups"), |i| root.key("groups").index(i));
+                    cx.issue(
+                        &path.key("overflow_to"),
+                        format!(
+                            "overflow from `{}` comes back to it; overflow chains must end",
+                            out[start].name
+                        ),
+                    );
+                    return None;
+                }
+                Some((to, _)) => g = to,
+                None => break,
+            }
+        }
+    }
+    Some(out)
 }
 
 fn transfer(
