@@ -49,6 +49,13 @@ pub fn execute(cli: Cli) -> Result<(), AppError> {
         Command::Run(args) => run(args),
         Command::Check(args) => check(args),
         Command::Trace(args) => trace(args),
+        Command::Schema => stdout(&(crate::scenario::json_schema() + "\n")),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "kefusim", &mut out);
+            stdout(&String::from_utf8_lossy(&out))
+        }
     }
 }
 

@@ -6,7 +6,13 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 /// kefusim: load simulator for e-commerce customer-service chat (客服) routing.
 #[derive(Debug, Parser)]
-#[command(name = "kefusim", version, about, long_about = None)]
+#[command(
+    name = "kefusim",
+    version,
+    about,
+    long_about = None,
+    after_help = "Examples:\n  kefusim run scenarios/quickstart.toml\n  kefusim run scenarios/feige_shop.toml --out reports/feige --replications 30\n  kefusim check scenarios/taobao_shop.toml\n  kefusim trace scenarios/taobao_shop.toml --until 2h\n\nExit codes: 0 ok, 1 run failed, 2 usage, 3 invalid scenario, 4 cannot write results."
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -27,6 +33,17 @@ pub enum Command {
         after_help = "Examples:\n  kefusim trace scenarios/feige_shop.toml --until 1h | head\n  kefusim trace scenarios/taobao_shop.toml --conversation 42\n  kefusim trace scenarios/feige_shop.toml --agent presale-03 --until 2026-11-11T12:00:00+08:00"
     )]
     Trace(TraceArgs),
+    /// Print a JSON Schema of the scenario format (for editors: completion and checks).
+    #[command(after_help = "Example:\n  kefusim schema > kefusim.schema.json")]
+    Schema,
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  kefusim completions bash > ~/.local/share/bash-completion/completions/kefusim\n  kefusim completions zsh > ~/.zfunc/_kefusim"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// `kefusim trace`.

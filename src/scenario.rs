@@ -436,6 +436,18 @@ impl fmt::Display for DiagnosticList<'_> {
     }
 }
 
+/// A JSON Schema of the scenario file format (for editor completion and
+/// checks); values the schema cannot express (ranges, durations) are
+/// checked by `kefusim check`.
+pub fn json_schema() -> String {
+    let mut schema = schemars::schema_for!(raw::RawScenario);
+    schema.insert(
+        "title".to_string(),
+        serde_json::Value::String("kefusim scenario".to_string()),
+    );
+    serde_json::to_string_pretty(&schema).expect("a schema serialises")
+}
+
 impl Scenario {
     /// Reads and validates a scenario file.
     pub fn load(path: &Path) -> Result<Self, ScenarioError> {

@@ -6,9 +6,10 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
     pub run: RawRun,
@@ -26,7 +27,7 @@ pub struct RawScenario {
     pub sla: RawSla,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRun {
     pub name: Option<String>,
@@ -38,7 +39,7 @@ pub struct RawRun {
     pub interval: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawArrivals {
     pub rate_per_hour: Option<f64>,
@@ -51,7 +52,7 @@ pub struct RawArrivals {
     pub holidays: Vec<RawHoliday>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawWeekdays {
     pub mon: Option<f64>,
@@ -63,7 +64,7 @@ pub struct RawWeekdays {
     pub sun: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPeak {
     pub name: Option<String>,
@@ -75,7 +76,7 @@ pub struct RawPeak {
     pub entry: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawHoliday {
     pub name: Option<String>,
@@ -84,7 +85,7 @@ pub struct RawHoliday {
     pub multiplier: f64,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawBuyers {
     pub entries: Option<RawEntryShares>,
@@ -97,14 +98,14 @@ pub struct RawBuyers {
     pub private_share: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawVipTier {
     pub name: String,
     pub share: f64,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawEntryShares {
     pub product: Option<f64>,
@@ -114,7 +115,7 @@ pub struct RawEntryShares {
     pub other: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawService {
     pub model: Option<String>,
@@ -132,7 +133,7 @@ pub struct RawService {
 
 /// `{ dist = "geometric", mean = 4 }`, `{ dist = "constant", value = 2 }`,
 /// `{ dist = "uniform", min = 1, max = 6 }`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCount {
     pub dist: String,
@@ -145,7 +146,7 @@ pub struct RawCount {
 /// `{ dist = "...", ... }`: one struct for every family (no internally tagged
 /// enum, which would lose error positions); validation checks which keys a
 /// family needs.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDist {
     pub dist: String,
@@ -157,7 +158,7 @@ pub struct RawDist {
     pub samples: Option<Vec<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAgents {
     pub name: Option<String>,
@@ -174,7 +175,7 @@ pub struct RawAgents {
     pub episodes: Vec<RawEpisode>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawEpisode {
     pub state: String,
@@ -182,7 +183,7 @@ pub struct RawEpisode {
     pub length: RawDist,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawShift {
     pub start: Option<String>,
@@ -198,14 +199,14 @@ pub struct RawShift {
     pub breaks: Vec<RawBreak>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawBreak {
     pub after: String,
     pub length: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawGroup {
     pub name: String,
@@ -216,7 +217,7 @@ pub struct RawGroup {
     pub transfer: Option<RawTransfer>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTransfer {
     pub share: f64,
@@ -225,7 +226,7 @@ pub struct RawTransfer {
     pub after_rounds: Option<i64>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRouting {
     pub policy: Option<String>,
@@ -247,7 +248,7 @@ pub struct RawRouting {
     pub offer: Option<RawOffer>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawOffer {
     pub accept: Option<f64>,
@@ -255,14 +256,14 @@ pub struct RawOffer {
     pub timeout: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFairness {
     pub max_assignments: i64,
     pub window: String,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSla {
     pub thresholds: Option<Vec<String>>,

@@ -252,3 +252,69 @@ fn trace_of_a_dialogue_shop_shows_messages_replies_transfers_and_one_agent() {
         assert!(s.contains("presale-03"), "an event without the agent: {s}");
     }
 }
+
+/// Every key of every shipped scenario is known to the printed JSON Schema
+/// (walking `$ref`s, arrays and nullable types), and unknown keys are refused.
+#[test]
+fn schema_covers_the_shipped_scenarios_and_completions_print() {
+    let out = kefusim(&["schema"]);
+    assert!(out.status.success());
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    fn resolve<'a>(
+        schema: &'a serde_json::Value,
+        node: &'a serde_json::Value,
+    ) -> &'a serde_json::Value {
+        match node.get("$ref").and_then(|r| r.as_str()) {
+            Some(r) => resolve(schema, &schema["$defs"][r.trim_start_matches("#/$defs/")]),
+            None => match node.get("anyOf").and_then(|a| a.as_array()) {
+                Some(options) => options
+                    .iter()
+                    .map(|o| resolve(schema, o))
+                    .find(|o| o.get("type") != Some(&serde_json::json!("null")))
+                    .unwrap_or(node),
+                None => node,
+            },
+        }
+    }
+    fn check(
+        schema: &serde_json::Value,
+        node: &serde_json::Value,
+        value: &serde_json::Value,
+        at: &str,
+    ) {
+        let node = resolve(schema, node);
+        match value {
+            serde_json::Value::Object(map) => {
+                if node.get("properties").is_some() {
+                    assert_eq!(
+                        node["additionalProperties"], false,
+                        "{at} accepts unknown keys"
+                    );
+                }
+                for (k, v) in map {
+                    // A table with fixed keys, or a map whose values follow one schema.
+                    let sub = node["properties"]
+                        .get(k)
+                        .or_else(|| node.get("additionalProperties").filter(|a| a.is_object()))
+                        .unwrap_or_else(|| panic!("{at}.{k} not in the schema"));
+                    check(schema, sub, v, &format!("{at}.{k}"));
+                }
+            }
+            serde_json::Value::Array(items) => {
+                if let Some(item) = node.get("items") {
+                    for v in items {
+                        check(schema, item, v, &format!("{at}[]"));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for name in ["quickstart", "feige_shop", "taobao_shop"] {
+        let text = std::fs::read_to_string(repo(&format!("scenarios/{name}.toml"))).unwrap();
+        let value: serde_json::Value = toml::from_str(&text).unwrap();
+        check(&schema, &schema, &value, name);
+    }
+    let bash = kefusim(&["completions", "bash"]);
+    assert!(text(&bash.stdout).contains("_kefusim"));
+}
