@@ -223,7 +223,7 @@ fn run(args: RunArgs) -> Result<(), AppError> {
     let written = args
         .out
         .as_ref()
-        .map(|dir| report::write_atomically(dir, &report::output_files(&summary)));
+        .map(|dir| report::write_atomically(dir, &report::all_output_files(&summary)));
     if let Some(Ok(paths)) = &written {
         for path in paths {
             eprintln!("wrote {}", path.display());

@@ -254,6 +254,7 @@ fn series(sc: &Scenario, chat_sums: &[f64], state_sums: &[f64], reps: u32) -> Se
             "offline_pending_mean",
             "round_response_mean_s",
             "reply_rate_3min_rounds",
+            "capacity_on_shift_mean",
         ]
         .map(String::from),
     );
@@ -295,6 +296,7 @@ fn series(sc: &Scenario, chat_sums: &[f64], state_sums: &[f64], reps: u32) -> Se
             state[state_col::OFFLINE_PENDING] / time,
             ratio(chat[chat_col::ROUND_SUM_MS], chat[chat_col::ROUNDS]) / 1e3,
             ratio(chat[chat_col::ROUNDS_3MIN], chat[chat_col::ROUNDS]),
+            state[state_col::CAP_ON_SHIFT] / time,
         ]);
         rows.push(row);
     }

@@ -6,6 +6,7 @@
 //! place only after all of them were written and flushed.
 
 mod files;
+mod plots;
 mod table;
 mod trace;
 
@@ -175,11 +176,21 @@ pub fn agents_csv(summary: &Summary) -> String {
     out
 }
 
-/// The files `--out DIR` writes, by name.
+/// The data files `--out DIR` writes, by name.
 pub fn output_files(summary: &Summary) -> Vec<(&'static str, String)> {
     vec![
         ("summary.json", summary_json(summary)),
         ("timeseries.csv", timeseries_csv(summary)),
         ("agents.csv", agents_csv(summary)),
     ]
+}
+
+/// Everything `--out DIR` writes: the data files and the plots (SVG and PNG).
+pub fn all_output_files(summary: &Summary) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = output_files(summary)
+        .into_iter()
+        .map(|(n, t)| (n.to_string(), t.into_bytes()))
+        .collect();
+    files.extend(plots::plots(summary));
+    files
 }

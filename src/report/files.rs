@@ -17,7 +17,10 @@ pub struct WriteError {
 /// Writes every `(name, contents)` into `dir` (created if missing): all are
 /// staged as hidden temporary files first and renamed into place only once
 /// every one is written and flushed, so a failure leaves the old files as they were.
-pub fn write_atomically(dir: &Path, files: &[(&str, String)]) -> Result<Vec<PathBuf>, WriteError> {
+pub fn write_atomically<N: AsRef<str>, C: AsRef<[u8]>>(
+    dir: &Path,
+    files: &[(N, C)],
+) -> Result<Vec<PathBuf>, WriteError> {
     let err = |path: &Path| {
         let path = path.to_path_buf();
         move |source| WriteError { path, source }
@@ -26,11 +29,12 @@ pub fn write_atomically(dir: &Path, files: &[(&str, String)]) -> Result<Vec<Path
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
     let result = (|| {
         for (name, contents) in files {
+            let name = name.as_ref();
             let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
             let target = dir.join(name);
             staged.push((tmp.clone(), target));
             let mut f = File::create(&tmp).map_err(err(&tmp))?;
-            f.write_all(contents.as_bytes()).map_err(err(&tmp))?;
+            f.write_all(contents.as_ref()).map_err(err(&tmp))?;
             f.sync_all().map_err(err(&tmp))?;
         }
         for (_, target) in &staged {
@@ -65,8 +69,7 @@ mod tests {
     #[test]
     fn writes_all_files_and_leaves_no_temporaries() {
         let dir = std::env::temp_dir().join(format!("kefusim-files-{}", std::process::id()));
-        let written =
-            write_atomically(&dir, &[("a.txt", "A".into()), ("b.txt", "B".into())]).unwrap();
+        let written = write_atomically(&dir, &[("a.txt", "A"), ("b.txt", "B")]).unwrap();
         assert_eq!(written.len(), 2);
         assert_eq!(fs::read_to_string(dir.join("b.txt")).unwrap(), "B");
         let names: Vec<String> = fs::read_dir(&dir)
@@ -82,7 +85,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("kefusim-files-fail-{}", std::process::id()));
         fs::create_dir_all(dir.join("b.txt")).unwrap(); // a directory where a file should go
         fs::write(dir.join("a.txt"), "old").unwrap();
-        assert!(write_atomically(&dir, &[("a.txt", "new".into()), ("b.txt", "B".into())]).is_err());
+        assert!(write_atomically(&dir, &[("a.txt", "new"), ("b.txt", "B")]).is_err());
         assert_eq!(fs::read_to_string(dir.join("a.txt")).unwrap(), "old");
         fs::remove_dir_all(&dir).unwrap();
     }

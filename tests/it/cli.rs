@@ -318,3 +318,38 @@ fn schema_covers_the_shipped_scenarios_and_completions_print() {
     let bash = kefusim(&["completions", "bash"]);
     assert!(text(&bash.stdout).contains("_kefusim"));
 }
+
+#[test]
+fn run_out_writes_plots_that_decode_and_are_not_blank() {
+    let dir = std::env::temp_dir().join(format!("kefusim-plots-{}", std::process::id()));
+    let out = kefusim(&[
+        "run",
+        "scenarios/feige_shop.toml",
+        "--replications",
+        "2",
+        "--progress",
+        "never",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for stem in ["arrivals", "service_level", "queue"] {
+        let png = std::fs::read(dir.join(format!("{stem}.png"))).unwrap();
+        let img = image::load_from_memory(&png).unwrap().to_rgb8();
+        assert_eq!(img.dimensions(), (1100, 480), "{stem}");
+        let mut colours: Vec<[u8; 3]> = img.pixels().map(|p| p.0).collect();
+        colours.sort_unstable();
+        colours.dedup();
+        assert!(
+            colours.len() > 20,
+            "{stem}.png looks blank ({} colours)",
+            colours.len()
+        );
+        let svg = std::fs::read_to_string(dir.join(format!("{stem}.svg"))).unwrap();
+        assert!(
+            svg.starts_with("<svg") && svg.contains("feige_shop"),
+            "{stem}.svg"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
