@@ -93,6 +93,115 @@ fn interval_hours(s: &Summary) -> f64 {
     }
 }
 
+/// One line of a chart: values per interval (NaN = gap), colour, legend.
+struct Line {
+    values: Vec<f64>,
+    colour: RGBColor,
+    name: String,
+}
+
+fn line(values: Vec<f64>, colour: RGBColor, name: &str) -> Line {
+    Line {
+        values,
+        colour,
+        name: name.to_string(),
+    }
+}
+
+/// What one plot shows.
+struct Chart {
+    title: String,
+    x_desc: &'static str,
+    y_desc: &'static str,
+    /// Upper end of the y axis; `None` = from the data, with 10% headroom.
+    y_max: Option<f64>,
+    percent: bool,
+    lines: Vec<Line>,
+    legend: SeriesLabelPosition,
+}
+
+fn chart(plot: Plot, s: &Summary) -> Chart {
+    let reps = if s.replications == 1 {
+        String::new()
+    } else {
+        format!(", mean of {} replications", s.replications)
+    };
+    let per_hour = 1.0 / interval_hours(s);
+    let hourly = |name: &str| column(s, name).iter().map(|v| v * per_hour).collect();
+    let title = |what: &str| format!("{}: {what}{reps}", s.scenario);
+    match plot {
+        Plot::Arrivals => Chart {
+            title: title("chats offered vs capacity"),
+            x_desc: "local time (start of interval)",
+            y_desc: "chats per hour / chat slots / chats",
+            y_max: None,
+            percent: false,
+            lines: vec![
+                line(hourly("offered"), BLUE, "offered, chats per hour"),
+                line(
+                    column(s, "capacity_on_shift_mean"),
+                    GREEN,
+                    "capacity: Σ max_concurrent of agents on shift, slots",
+                ),
+                line(
+                    column(s, "sessions_in_service_mean"),
+                    RED,
+                    "sessions in service, chats",
+                ),
+            ],
+            legend: SeriesLabelPosition::UpperRight,
+        },
+        Plot::ServiceLevel => {
+            let n = s.series.rows.len();
+            Chart {
+                title: title("golden 2-minute rate per interval"),
+                x_desc: "local time (start of interval, by arrival)",
+                y_desc: "share of offered chats, %",
+                y_max: Some(1.05),
+                percent: true,
+                lines: vec![
+                    line(
+                        column(s, "answered_within_120s_over_offered"),
+                        BLUE,
+                        "first reply ≤ 120 s ÷ offered (golden 2 minutes)",
+                    ),
+                    line(
+                        column(s, "reply_rate_3min_rounds"),
+                        MAGENTA,
+                        "rounds answered within 3 min ÷ rounds",
+                    ),
+                    line(
+                        vec![GOLDEN_TARGET; n],
+                        BLACK,
+                        &format!("target {:.0}%", GOLDEN_TARGET * 100.0),
+                    ),
+                ],
+                legend: SeriesLabelPosition::LowerLeft,
+            }
+        }
+        Plot::Queue => Chart {
+            title: title("queue and abandonment"),
+            x_desc: "local time (start of interval)",
+            y_desc: "chats waiting / abandoned per hour",
+            y_max: None,
+            percent: false,
+            lines: vec![
+                line(
+                    column(s, "queue_len_mean"),
+                    BLUE,
+                    "chats waiting (time average)",
+                ),
+                line(
+                    hourly("abandoned"),
+                    RED,
+                    "abandoned, per hour (by arrival interval)",
+                ),
+            ],
+            legend: SeriesLabelPosition::UpperRight,
+        },
+    }
+}
+
 fn draw<DB: DrawingBackend>(
     plot: Plot,
     s: &Summary,
@@ -102,6 +211,7 @@ fn draw<DB: DrawingBackend>(
     if n == 0 {
         return Err("no interval".into());
     }
+    let c = chart(plot, s);
     root.fill(&WHITE).map_err(err)?;
     let labels = &s.series.interval_start;
     // x axis: interval index, labelled with the local date and time.
@@ -109,187 +219,58 @@ fn draw<DB: DrawingBackend>(
         let i = (x.round().max(0.0) as usize).min(n - 1);
         labels[i].get(5..16).unwrap_or("").replace('T', " ")
     };
-    let reps = if s.replications == 1 {
-        String::new()
-    } else {
-        format!(", mean of {} replications", s.replications)
+    let y_label = |v: &f64| {
+        if c.percent {
+            format!("{:.0}%", v * 100.0)
+        } else {
+            format!("{v}")
+        }
     };
-    let per_hour = 1.0 / interval_hours(s);
-    match plot {
-        Plot::Arrivals => {
-            let offered: Vec<f64> = column(s, "offered").iter().map(|v| v * per_hour).collect();
-            let capacity = column(s, "capacity_on_shift_mean");
-            let sessions = column(s, "sessions_in_service_mean");
-            let top = offered
-                .iter()
-                .chain(&capacity)
-                .chain(&sessions)
-                .copied()
-                .filter(|v| v.is_finite())
-                .fold(1.0, f64::max)
-                * 1.1;
-            let mut chart = ChartBuilder::on(root)
-                .caption(
-                    format!("{}: chats offered vs capacity{reps}", s.scenario),
-                    ("sans-serif", 22),
-                )
-                .margin(12)
-                .x_label_area_size(40)
-                .y_label_area_size(70)
-                .build_cartesian_2d(0f64..(n as f64 - 1.0).max(1.0), 0f64..top)
-                .map_err(err)?;
-            chart
-                .configure_mesh()
-                .x_labels(12)
-                .x_label_formatter(&x_label)
-                .x_desc("local time (start of interval)")
-                .y_desc("chats per hour / chat slots / chats")
-                .draw()
-                .map_err(err)?;
-            for (values, colour, name) in [
-                (&offered, BLUE, "offered, chats per hour"),
-                (
-                    &capacity,
-                    GREEN,
-                    "capacity: Σ max_concurrent of agents on shift, slots",
-                ),
-                (&sessions, RED, "sessions in service, chats"),
-            ] {
-                chart
-                    .draw_series(LineSeries::new(
-                        values
-                            .iter()
-                            .enumerate()
-                            .filter(|(_, v)| v.is_finite())
-                            .map(|(i, v)| (i as f64, *v)),
-                        colour.stroke_width(2),
-                    ))
-                    .map_err(err)?
-                    .label(name)
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour));
-            }
-            chart
-                .configure_series_labels()
-                .border_style(BLACK)
-                .background_style(WHITE.mix(0.85))
-                .draw()
-                .map_err(err)?;
-        }
-        Plot::ServiceLevel => {
-            let golden = column(s, "answered_within_120s_over_offered");
-            let reply = column(s, "reply_rate_3min_rounds");
-            let mut chart = ChartBuilder::on(root)
-                .caption(
-                    format!("{}: golden 2-minute rate per interval{reps}", s.scenario),
-                    ("sans-serif", 22),
-                )
-                .margin(12)
-                .x_label_area_size(40)
-                .y_label_area_size(70)
-                .build_cartesian_2d(0f64..(n as f64 - 1.0).max(1.0), 0f64..1.05f64)
-                .map_err(err)?;
-            chart
-                .configure_mesh()
-                .x_labels(12)
-                .x_label_formatter(&x_label)
-                .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
-                .x_desc("local time (start of interval, by arrival)")
-                .y_desc("share of offered chats, %")
-                .draw()
-                .map_err(err)?;
-            for (values, colour, name) in [
-                (
-                    &golden,
-                    BLUE,
-                    "first reply ≤ 120 s ÷ offered (golden 2 minutes)",
-                ),
-                (&reply, MAGENTA, "rounds answered within 3 min ÷ rounds"),
-            ] {
-                chart
-                    .draw_series(LineSeries::new(
-                        values
-                            .iter()
-                            .enumerate()
-                            .filter(|(_, v)| v.is_finite())
-                            .map(|(i, v)| (i as f64, *v)),
-                        colour.stroke_width(2),
-                    ))
-                    .map_err(err)?
-                    .label(name)
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour));
-            }
-            let target = GOLDEN_TARGET;
-            chart
-                .draw_series(LineSeries::new(
-                    [(0.0, target), ((n as f64 - 1.0).max(1.0), target)],
-                    BLACK.stroke_width(1),
-                ))
-                .map_err(err)?
-                .label(format!("target {:.0}%", target * 100.0))
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::LowerLeft)
-                .border_style(BLACK)
-                .background_style(WHITE.mix(0.85))
-                .draw()
-                .map_err(err)?;
-        }
-        Plot::Queue => {
-            let queue = column(s, "queue_len_mean");
-            let abandoned: Vec<f64> = column(s, "abandoned")
-                .iter()
-                .map(|v| v * per_hour)
-                .collect();
-            let top = queue
-                .iter()
-                .chain(&abandoned)
-                .copied()
-                .filter(|v| v.is_finite())
-                .fold(1.0, f64::max)
-                * 1.1;
-            let mut chart = ChartBuilder::on(root)
-                .caption(
-                    format!("{}: queue and abandonment{reps}", s.scenario),
-                    ("sans-serif", 22),
-                )
-                .margin(12)
-                .x_label_area_size(40)
-                .y_label_area_size(70)
-                .build_cartesian_2d(0f64..(n as f64 - 1.0).max(1.0), 0f64..top)
-                .map_err(err)?;
-            chart
-                .configure_mesh()
-                .x_labels(12)
-                .x_label_formatter(&x_label)
-                .x_desc("local time (start of interval)")
-                .y_desc("chats waiting / abandoned per hour")
-                .draw()
-                .map_err(err)?;
-            for (values, colour, name) in [
-                (&queue, BLUE, "chats waiting (time average)"),
-                (&abandoned, RED, "abandoned, per hour (by arrival interval)"),
-            ] {
-                chart
-                    .draw_series(LineSeries::new(
-                        values
-                            .iter()
-                            .enumerate()
-                            .filter(|(_, v)| v.is_finite())
-                            .map(|(i, v)| (i as f64, *v)),
-                        colour.stroke_width(2),
-                    ))
-                    .map_err(err)?
-                    .label(name)
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour));
-            }
-            chart
-                .configure_series_labels()
-                .border_style(BLACK)
-                .background_style(WHITE.mix(0.85))
-                .draw()
-                .map_err(err)?;
-        }
+    let top = c.y_max.unwrap_or_else(|| {
+        c.lines
+            .iter()
+            .flat_map(|l| l.values.iter().copied())
+            .filter(|v| v.is_finite())
+            .fold(1.0, f64::max)
+            * 1.1
+    });
+    let mut chart = ChartBuilder::on(root)
+        .caption(&c.title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0f64..(n as f64 - 1.0).max(1.0), 0f64..top)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_labels(12)
+        .x_label_formatter(&x_label)
+        .y_label_formatter(&y_label)
+        .x_desc(c.x_desc)
+        .y_desc(c.y_desc)
+        .draw()
+        .map_err(err)?;
+    for l in &c.lines {
+        let colour = l.colour;
+        chart
+            .draw_series(LineSeries::new(
+                l.values
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| v.is_finite())
+                    .map(|(i, v)| (i as f64, *v)),
+                colour.stroke_width(2),
+            ))
+            .map_err(err)?
+            .label(l.name.as_str())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour));
     }
+    chart
+        .configure_series_labels()
+        .position(c.legend)
+        .border_style(BLACK)
+        .background_style(WHITE.mix(0.85))
+        .draw()
+        .map_err(err)?;
     root.present().map_err(err)
 }
