@@ -71,8 +71,6 @@ pub struct Conversation {
     pub excluded: Vec<AgentId>,
     /// Chatwoot v1 variant: left unassigned, in no queue.
     pub parked: bool,
-    /// VIP buyer.
-    pub vip: bool,
     /// VIP tier (1 = highest; 0 = not VIP).
     pub tier: u8,
     /// Time-series interval of its arrival if it arrived inside the measured

@@ -573,7 +573,6 @@ impl<'s> Engine<'s> {
             transfer_timer: None,
             excluded: Vec::new(),
             parked: false,
-            vip,
             tier,
             interval: iv,
             work_ms,
@@ -608,7 +607,7 @@ impl<'s> Engine<'s> {
             };
             self.on_buyer_message(conv, now);
         }
-        let request = ChatRequest { group, vip, kind };
+        let request = ChatRequest { group, kind };
         // A new chat never overtakes chats already waiting in its group. After
         // every handler a group with waiting chats has no eligible agent (chat
         // ends and break ends drain at once); agents coming on shift wait for

@@ -52,8 +52,6 @@ pub enum BuyerKind {
 pub struct ChatRequest {
     /// Group from the entry point.
     pub group: usize,
-    /// VIP buyers queue ahead of others.
-    pub vip: bool,
     /// Who the buyer is.
     pub kind: BuyerKind,
 }

@@ -50,7 +50,6 @@ fn nobody_eligible_means_queue() {
     pool.agent_mut(3).open = 3;
     let req = ChatRequest {
         group: 0,
-        vip: false,
         kind: BuyerKind::New,
     };
     assert_eq!(r.route(&req, &mut pool, 0), Decision::Queue);
@@ -141,11 +140,7 @@ fn groups_only_route_to_their_members() {
 // ---- DOMAIN.md §4: the decision order, one rule per test ----
 
 fn route(r: &mut Router, pool: &mut AgentPool, kind: BuyerKind) -> Decision {
-    let req = ChatRequest {
-        group: 0,
-        vip: false,
-        kind,
-    };
+    let req = ChatRequest { group: 0, kind };
     r.route(&req, pool, 1_000)
 }
 
