@@ -220,10 +220,9 @@ fn run(args: RunArgs) -> Result<(), AppError> {
     );
     // Write the files first, but print the summary even if writing fails:
     // the user still gets the results, and the exit code says what went wrong.
-    let written = args
-        .out
-        .as_ref()
-        .map(|dir| report::write_atomically(dir, &report::all_output_files(&summary)));
+    let written = args.out.as_ref().map(|dir| {
+        report::write_atomically(dir, &report::all_output_files(&summary, !args.no_report))
+    });
     if let Some(Ok(paths)) = &written {
         for path in paths {
             eprintln!("wrote {}", path.display());

@@ -76,9 +76,13 @@ pub struct TraceArgs {
 pub struct RunArgs {
     /// Scenario file (TOML).
     pub scenario: PathBuf,
-    /// Also write summary.json, timeseries.csv and agents.csv into this directory.
+    /// Also write summary.json, timeseries.csv, agents.csv, the plots (SVG, PNG)
+    /// and report.html into this directory.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// With --out: skip report.html.
+    #[arg(long)]
+    pub no_report: bool,
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,

@@ -6,6 +6,7 @@
 //! place only after all of them were written and flushed.
 
 mod files;
+mod html;
 mod plots;
 mod table;
 mod trace;
@@ -185,12 +186,20 @@ pub fn output_files(summary: &Summary) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// Everything `--out DIR` writes: the data files and the plots (SVG and PNG).
-pub fn all_output_files(summary: &Summary) -> Vec<(String, Vec<u8>)> {
+/// Everything `--out DIR` writes: the data files, the plots (SVG and PNG)
+/// and, unless `html` is false, `report.html`.
+pub fn all_output_files(summary: &Summary, html: bool) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<(String, Vec<u8>)> = output_files(summary)
         .into_iter()
         .map(|(n, t)| (n.to_string(), t.into_bytes()))
         .collect();
-    files.extend(plots::plots(summary));
+    let plots = plots::plots(summary);
+    if html {
+        files.push((
+            "report.html".to_string(),
+            html::report_html(summary, &plots).into_bytes(),
+        ));
+    }
+    files.extend(plots);
     files
 }

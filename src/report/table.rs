@@ -5,7 +5,7 @@ use std::fmt::Write;
 use super::HEADLINE;
 use crate::replicate::{MetricSummary, Summary};
 
-fn number(x: f64) -> String {
+pub(super) fn number(x: f64) -> String {
     if !x.is_finite() {
         return "—".to_string();
     }
@@ -41,17 +41,9 @@ fn seconds(m: Option<&MetricSummary>) -> String {
         .map_or("—".to_string(), |m| format!("{:.1} s", m.mean))
 }
 
-/// The summary printed by `kefusim run`: headline figures, then every metric.
-pub fn terminal_summary(s: &Summary) -> String {
-    let mut out = String::new();
+/// The headline figures as `(label, value with its interval)`.
+pub(super) fn headline(s: &Summary) -> Vec<(&'static str, String)> {
     let m = |name: &str| s.metric(name);
-    let reps = if s.replications == 1 {
-        "1 replication".to_string()
-    } else {
-        format!("{} replications", s.replications)
-    };
-    let _ = writeln!(out, "kefusim · {} · seed {} · {reps}", s.scenario, s.seed);
-    let _ = writeln!(out, "measured window {} → {}\n", s.window_from, s.window_to);
     let jain = with_ci(m("jain_occupancy"), number, "");
     let frt = format!(
         "{} / {} / {}",
@@ -60,7 +52,7 @@ pub fn terminal_summary(s: &Summary) -> String {
         seconds(m("frt_p99_s"))
     );
     let offered = m("offered").map_or("—".to_string(), |o| number(o.mean));
-    let lines = [
+    vec![
         (
             "golden 2-minute rate (first reply ≤ 120 s ÷ offered)",
             percent(m(HEADLINE)),
@@ -76,7 +68,20 @@ pub fn terminal_summary(s: &Summary) -> String {
         ),
         ("load balance (Jain's index of agent occupancy)", jain),
         ("offered chats per replication", offered),
-    ];
+    ]
+}
+
+/// The summary printed by `kefusim run`: headline figures, then every metric.
+pub fn terminal_summary(s: &Summary) -> String {
+    let mut out = String::new();
+    let reps = if s.replications == 1 {
+        "1 replication".to_string()
+    } else {
+        format!("{} replications", s.replications)
+    };
+    let _ = writeln!(out, "kefusim · {} · seed {} · {reps}", s.scenario, s.seed);
+    let _ = writeln!(out, "measured window {} → {}\n", s.window_from, s.window_to);
+    let lines = headline(s);
     for (label, value) in lines {
         let _ = writeln!(out, "  {label:<54} {value}");
     }

@@ -351,5 +351,30 @@ fn run_out_writes_plots_that_decode_and_are_not_blank() {
             "{stem}.svg"
         );
     }
+    // report.html: self-contained, every section, the plots inline.
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    for id in [
+        "scenario",
+        "headline",
+        "plots",
+        "metrics",
+        "agents",
+        "plot-arrivals",
+        "plot-service_level",
+        "plot-queue",
+    ] {
+        assert!(
+            html.contains(&format!("id=\"{id}\"")),
+            "report.html has no section {id}"
+        );
+    }
+    assert_eq!(html.matches("<svg").count(), 3);
+    assert!(html.contains("answered_within_120s_over_offered") && html.contains("presale-01"));
+    for external in ["<script", "<link", "src=\"http", "href=\"http", "<img"] {
+        assert!(
+            !html.contains(external),
+            "report.html loads something: {external}"
+        );
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -1,0 +1,117 @@
+//! `report.html`: one self-contained page (plots inline as SVG, no network
+//! access) with the run's headline, every metric with its interval and
+//! definition, the plots and the per-agent table.
+
+use std::fmt::Write;
+
+use super::table::{headline, number};
+use crate::replicate::Summary;
+
+/// Escapes text for HTML.
+fn esc(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The page for `summary`, with `plots` as `(file name, bytes)` (the SVGs are inlined).
+pub fn report_html(summary: &Summary, plots: &[(String, Vec<u8>)]) -> String {
+    let s = summary;
+    let mut o = String::new();
+    let _ = write!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <title>kefusim · {name}</title>\n<style>\n\
+         body {{ font-family: system-ui, 'Noto Sans CJK SC', 'PingFang SC', 'Microsoft YaHei', sans-serif; margin: 2em auto; max-width: 1150px; color: #222; }}\n\
+         table {{ border-collapse: collapse; margin: 1em 0; }}\n\
+         th, td {{ border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }}\n\
+         td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}\n\
+         th {{ background: #f3f3f3; }}\n\
+         section {{ margin-bottom: 2.5em; }}\n\
+         .def {{ color: #555; font-size: 0.9em; }}\n\
+         </style>\n</head>\n<body>\n",
+        name = esc(&s.scenario)
+    );
+    let reps = if s.replications == 1 {
+        "1 replication (no confidence intervals)".to_string()
+    } else {
+        format!(
+            "{} replications; ± is the 95% confidence half-width (Student t)",
+            s.replications
+        )
+    };
+    let _ = write!(
+        o,
+        "<section id=\"scenario\">\n<h1>kefusim · {}</h1>\n<p>Seed {} · {} · measured window {} → {} · {} events simulated.</p>\n</section>\n",
+        esc(&s.scenario),
+        s.seed,
+        esc(&reps),
+        esc(&s.window_from),
+        esc(&s.window_to),
+        s.work.events
+    );
+    o.push_str("<section id=\"headline\">\n<h2>Headline</h2>\n<table>\n");
+    for (label, value) in headline(s) {
+        let _ = writeln!(
+            o,
+            "<tr><th>{}</th><td class=\"num\">{}</td></tr>",
+            esc(label),
+            esc(&value)
+        );
+    }
+    o.push_str("</table>\n</section>\n");
+    o.push_str("<section id=\"plots\">\n<h2>Plots</h2>\n");
+    for (name, bytes) in plots.iter().filter(|(n, _)| n.ends_with(".svg")) {
+        let svg = String::from_utf8_lossy(bytes);
+        // The XML declaration is not allowed inside HTML; the <svg> element is.
+        let start = svg.find("<svg").unwrap_or(0);
+        let _ = writeln!(
+            o,
+            "<figure id=\"plot-{}\">\n{}\n</figure>",
+            esc(name.trim_end_matches(".svg")),
+            &svg[start..]
+        );
+    }
+    o.push_str("</section>\n");
+    o.push_str(
+        "<section id=\"metrics\">\n<h2>Every metric</h2>\n<table>\n<tr><th>metric</th><th>mean</th><th>±95%</th><th>what it measures</th></tr>\n",
+    );
+    for m in &s.metrics {
+        let _ = writeln!(
+            o,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"def\">{}</td></tr>",
+            esc(&m.name),
+            number(m.mean),
+            m.ci95.map_or("—".to_string(), number),
+            esc(&m.definition)
+        );
+    }
+    o.push_str("</table>\n</section>\n");
+    o.push_str(
+        "<section id=\"agents\">\n<h2>Agents</h2>\n<table>\n<tr><th>agent</th><th>groups</th><th>cap</th><th>weight</th>\
+         <th>assigned</th><th>on-shift h</th><th>occupancy</th><th>chats per on-shift h</th><th>fair-share ratio</th>\
+         <th>utilisation</th><th>3-min rate (rounds)</th></tr>\n",
+    );
+    for a in &s.agents {
+        let _ = writeln!(
+            o,
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            esc(&a.agent),
+            esc(&a.groups),
+            a.max_concurrent,
+            number(a.weight),
+            number(a.assigned),
+            number(a.on_shift_hours),
+            number(a.occupancy),
+            number(a.chats_per_on_shift_hour),
+            number(a.fair_share_ratio),
+            number(a.utilisation),
+            number(a.reply_rate_3min_rounds)
+        );
+    }
+    o.push_str("</table>\n<p class=\"def\">Per agent: means per replication of counts; ratios pooled over replications. See README \"Results\" for every definition.</p>\n</section>\n</body>\n</html>\n");
+    o
+}
