@@ -30,12 +30,14 @@ enum Plot {
     Arrivals,
     ServiceLevel,
     Queue,
+    Agents,
 }
 
-const PLOTS: [(Plot, &str); 3] = [
+const PLOTS: [(Plot, &str); 4] = [
     (Plot::Arrivals, "arrivals"),
     (Plot::ServiceLevel, "service_level"),
     (Plot::Queue, "queue"),
+    (Plot::Agents, "agents"),
 ];
 
 /// Every plot of a summary as `(file name, bytes)`, each as `.svg` and `.png`.
@@ -120,7 +122,7 @@ struct Chart {
     legend: SeriesLabelPosition,
 }
 
-fn chart(plot: Plot, s: &Summary) -> Chart {
+fn chart(plot: Plot, s: &Summary) -> Option<Chart> {
     let reps = if s.replications == 1 {
         String::new()
     } else {
@@ -129,7 +131,8 @@ fn chart(plot: Plot, s: &Summary) -> Chart {
     let per_hour = 1.0 / interval_hours(s);
     let hourly = |name: &str| column(s, name).iter().map(|v| v * per_hour).collect();
     let title = |what: &str| format!("{}: {what}{reps}", s.scenario);
-    match plot {
+    Some(match plot {
+        Plot::Agents => return None,
         Plot::Arrivals => Chart {
             title: title("chats offered vs capacity"),
             x_desc: "local time (start of interval)",
@@ -199,7 +202,119 @@ fn chart(plot: Plot, s: &Summary) -> Chart {
             ],
             legend: SeriesLabelPosition::UpperRight,
         },
+    })
+}
+
+/// Per-agent load: chats per on-shift hour (bars, coloured by the agent's
+/// first group) against the agent's weight-fair share (black marks).
+fn agents<DB: DrawingBackend>(s: &Summary, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    let rows: Vec<_> = s.agents.iter().filter(|a| a.on_shift_hours > 0.0).collect();
+    if rows.is_empty() {
+        return Err("no agent on shift".into());
     }
+    root.fill(&WHITE).map_err(err)?;
+    let palette = [
+        BLUE,
+        RED,
+        GREEN,
+        MAGENTA,
+        CYAN,
+        RGBColor(255, 140, 0),
+        RGBColor(120, 60, 20),
+    ];
+    let mut groups: Vec<&str> = Vec::new();
+    for a in &rows {
+        let g = a.groups.split(';').next().unwrap_or("");
+        if !groups.contains(&g) {
+            groups.push(g);
+        }
+    }
+    let fair = |a: &crate::metrics::AgentRow| a.chats_per_on_shift_hour / a.fair_share_ratio;
+    let top = rows
+        .iter()
+        .flat_map(|a| [a.chats_per_on_shift_hour, fair(a)])
+        .filter(|v| v.is_finite())
+        .fold(1.0, f64::max)
+        * 1.15;
+    let jain = s
+        .metric("jain_occupancy")
+        .map_or("—".to_string(), |m| format!("{:.3}", m.mean));
+    let n = rows.len();
+    let mut chart = ChartBuilder::on(root)
+        .caption(
+            format!(
+                "{}: chats per on-shift hour by agent (Jain's index of occupancy {jain})",
+                s.scenario
+            ),
+            ("sans-serif", 22),
+        )
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0f64..n as f64, 0f64..top)
+        .map_err(err)?;
+    let names: Vec<&str> = rows.iter().map(|a| a.agent.as_str()).collect();
+    let x_label = |x: &f64| {
+        names
+            .get(x.floor().max(0.0) as usize)
+            .copied()
+            .unwrap_or("")
+            .to_string()
+    };
+    chart
+        .configure_mesh()
+        .x_labels(n.min(16))
+        .x_label_formatter(&x_label)
+        .x_desc("agent (grouped by first group)")
+        .y_desc("chats per on-shift hour")
+        .disable_x_mesh()
+        .draw()
+        .map_err(err)?;
+    for (k, g) in groups.iter().enumerate() {
+        let colour = palette[k % palette.len()];
+        chart
+            .draw_series(
+                rows.iter()
+                    .enumerate()
+                    .filter(|(_, a)| a.groups.split(';').next() == Some(g))
+                    .map(|(i, a)| {
+                        Rectangle::new(
+                            [
+                                (i as f64 + 0.1, 0.0),
+                                (i as f64 + 0.9, a.chats_per_on_shift_hour.max(0.0)),
+                            ],
+                            colour.mix(0.7).filled(),
+                        )
+                    }),
+            )
+            .map_err(err)?
+            .label(format!("group {g}"))
+            .legend(move |(x, y)| {
+                Rectangle::new([(x, y - 5), (x + 15, y + 5)], colour.mix(0.7).filled())
+            });
+    }
+    chart
+        .draw_series(
+            rows.iter()
+                .enumerate()
+                .filter(|(_, a)| fair(a).is_finite())
+                .map(|(i, a)| {
+                    PathElement::new(
+                        vec![(i as f64 + 0.05, fair(a)), (i as f64 + 0.95, fair(a))],
+                        BLACK.stroke_width(2),
+                    )
+                }),
+        )
+        .map_err(err)?
+        .label("weight-fair share")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(2)));
+    chart
+        .configure_series_labels()
+        .border_style(BLACK)
+        .background_style(WHITE.mix(0.85))
+        .draw()
+        .map_err(err)?;
+    root.present().map_err(err)
 }
 
 fn draw<DB: DrawingBackend>(
@@ -211,7 +326,9 @@ fn draw<DB: DrawingBackend>(
     if n == 0 {
         return Err("no interval".into());
     }
-    let c = chart(plot, s);
+    let Some(c) = chart(plot, s) else {
+        return agents(s, root);
+    };
     root.fill(&WHITE).map_err(err)?;
     let labels = &s.series.interval_start;
     // x axis: interval index, labelled with the local date and time.
