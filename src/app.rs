@@ -117,23 +117,13 @@ fn trace(args: TraceArgs) -> Result<(), AppError> {
     };
     let format = report::TraceFormat::new(&scenario);
     // Streamed, so memory does not grow with the log: to stdout, or to a
-    // hidden file renamed into place only when the whole log is written.
+    // staged file renamed into place only when the whole log is written.
     let staged = match &args.out {
-        Some(path) => {
-            let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
-                AppError::Usage(format!("--out {} is not a file name", path.display()))
-            })?;
-            let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-            let file = std::fs::File::create(&tmp).map_err(|source| report::WriteError {
-                path: tmp.clone(),
-                source,
-            })?;
-            Some((tmp, path.clone(), file))
-        }
+        Some(path) => Some(report::StagedFile::create(path)?),
         None => None,
     };
     let mut writer: Box<dyn Write> = match &staged {
-        Some((_, _, file)) => Box::new(io::BufWriter::new(file)),
+        Some(file) => Box::new(io::BufWriter::new(file.file())),
         None => Box::new(io::BufWriter::new(io::stdout().lock())),
     };
     let mut failed: Option<io::Error> = None;
@@ -163,17 +153,13 @@ fn trace(args: TraceArgs) -> Result<(), AppError> {
         // A closed pipe (`kefusim trace … | head`) is the reader's choice, not an error.
         (None, Err(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         (None, r) => r.map_err(AppError::Stdout),
-        (Some((tmp, _, _)), Err(source)) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(report::WriteError { path: tmp, source }.into())
+        (Some(file), Err(source)) => {
+            let path = args.out.clone().unwrap_or_default();
+            drop(file); // removes the staged file
+            Err(report::WriteError { path, source }.into())
         }
-        (Some((tmp, path, file)), Ok(())) => {
-            file.sync_all()
-                .and_then(|()| std::fs::rename(&tmp, &path))
-                .map_err(|source| report::WriteError {
-                    path: path.clone(),
-                    source,
-                })?;
+        (Some(file), Ok(())) => {
+            let path = file.commit()?;
             eprintln!("wrote {}", path.display());
             Ok(())
         }

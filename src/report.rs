@@ -18,7 +18,7 @@ use serde::ser::SerializeMap;
 
 use crate::replicate::{MetricSummary, Summary};
 
-pub use files::{WriteError, write_atomically};
+pub use files::{StagedFile, WriteError, write_atomically};
 pub use table::terminal_summary;
 
 /// Version of the `summary.json` layout; bumped only on incompatible changes.

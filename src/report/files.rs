@@ -62,6 +62,61 @@ pub fn write_atomically<N: AsRef<str>, C: AsRef<[u8]>>(
     result
 }
 
+/// One file written as a stream: staged under a hidden name next to its
+/// target and renamed into place by [`StagedFile::commit`]; dropped
+/// uncommitted, it leaves nothing behind.
+pub struct StagedFile {
+    tmp: PathBuf,
+    path: PathBuf,
+    file: Option<File>,
+}
+
+impl StagedFile {
+    /// Starts writing `path`.
+    pub fn create(path: &Path) -> Result<Self, WriteError> {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("output");
+        let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+        let file = File::create(&tmp).map_err(|source| WriteError {
+            path: tmp.clone(),
+            source,
+        })?;
+        Ok(Self {
+            tmp,
+            path: path.to_path_buf(),
+            file: Some(file),
+        })
+    }
+
+    /// Where to write.
+    pub fn file(&self) -> &File {
+        self.file.as_ref().expect("open until committed")
+    }
+
+    /// Flushes and renames the file into place; returns its path.
+    pub fn commit(mut self) -> Result<PathBuf, WriteError> {
+        let file = self.file.take().expect("open until committed");
+        let err = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| WriteError { path, source }
+        };
+        file.sync_all().map_err(err(&self.tmp))?;
+        drop(file);
+        fs::rename(&self.tmp, &self.path).map_err(err(&self.path))?;
+        Ok(self.path.clone())
+    }
+}
+
+impl Drop for StagedFile {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
