@@ -195,7 +195,16 @@ pub struct RepResult {
     pub state: Vec<f64>,
     /// Raw per-agent accounts.
     pub agents: Vec<AgentAccount>,
+    /// First response time at each quantile of [`FRT_QUANTILES`], seconds
+    /// (answered chats; `NaN` if none).
+    pub frt_quantiles: Vec<f64>,
 }
+
+/// Quantiles at which the FRT distribution is reported (percentile spectrum).
+pub const FRT_QUANTILES: [f64; 17] = [
+    0.01, 0.05, 0.10, 0.20, 0.30, 0.40, 0.50, 0.60, 0.70, 0.80, 0.90, 0.95, 0.97, 0.98, 0.99,
+    0.995, 0.999,
+];
 
 /// Collects the observations of one replication.
 pub struct Recorder {
@@ -699,11 +708,22 @@ impl Recorder {
             self.agent_advance(i, to, a.open, a.presence);
         }
         let scalars = self.scalars(scenario);
+        let frt_quantiles = FRT_QUANTILES
+            .iter()
+            .map(|&q| {
+                if self.frt_ms.is_empty() {
+                    f64::NAN
+                } else {
+                    self.frt_ms.value_at_quantile(q) as f64 / 1e3
+                }
+            })
+            .collect();
         RepResult {
             scalars,
             chat: self.chat,
             state: self.state,
             agents: self.agents,
+            frt_quantiles,
         }
     }
 

@@ -12,8 +12,8 @@ use rayon::prelude::*;
 
 use crate::engine::{LoopStats, run_replication_with};
 use crate::metrics::{
-    AgentAccount, AgentRow, RepResult, STATE_FIELDS, add_into, agent_rows, chat_col, chat_stride,
-    empty_accounts, pool_accounts, state_col,
+    AgentAccount, AgentRow, FRT_QUANTILES, RepResult, STATE_FIELDS, add_into, agent_rows, chat_col,
+    chat_stride, empty_accounts, pool_accounts, state_col,
 };
 use crate::scenario::Scenario;
 use crate::stats::Welford;
@@ -63,6 +63,9 @@ pub struct Summary {
     pub agents: Vec<AgentRow>,
     /// Work done by the event loops, summed over replications.
     pub work: LoopStats,
+    /// First response time (seconds) at each quantile `q`, mean over
+    /// replications of each replication's quantile: `(q, seconds)`.
+    pub frt_spectrum: Vec<(f64, f64)>,
 }
 
 impl Summary {
@@ -155,6 +158,7 @@ pub struct Merge<'s> {
     agents: Vec<AgentAccount>,
     work: LoopStats,
     replications: u32,
+    frt_quantiles: Vec<Welford>,
 }
 
 impl<'s> Merge<'s> {
@@ -171,6 +175,7 @@ impl<'s> Merge<'s> {
             agents: empty_accounts(sc),
             work: LoopStats::default(),
             replications: 0,
+            frt_quantiles: Vec::new(),
         }
     }
 
@@ -189,6 +194,11 @@ impl<'s> Merge<'s> {
         }
         add_into(&mut self.chat, &result.chat);
         add_into(&mut self.state, &result.state);
+        self.frt_quantiles
+            .resize(result.frt_quantiles.len(), Welford::default());
+        for (w, v) in self.frt_quantiles.iter_mut().zip(&result.frt_quantiles) {
+            w.push(*v);
+        }
         pool_accounts(&mut self.agents, &result.agents);
         self.work.events += stats.events;
         self.work.arrivals += stats.arrivals;
@@ -223,6 +233,11 @@ impl<'s> Merge<'s> {
             series,
             agents: agent_rows(sc, &self.agents, self.replications),
             work: self.work,
+            frt_spectrum: FRT_QUANTILES
+                .iter()
+                .zip(&self.frt_quantiles)
+                .map(|(&q, w)| (q, w.mean_ci95().0))
+                .collect(),
         }
     }
 }

@@ -38,6 +38,15 @@ struct SummaryJson<'a> {
     headline: &'static str,
     metrics: Metrics<'a>,
     definitions: Definitions<'a>,
+    frt_spectrum: FrtSpectrum,
+}
+
+/// The FRT percentile spectrum: quantiles and seconds (`null` where undefined).
+#[derive(Serialize)]
+struct FrtSpectrum {
+    definition: &'static str,
+    quantiles: Vec<f64>,
+    seconds: Vec<Option<f64>>,
 }
 
 #[derive(Serialize)]
@@ -99,6 +108,15 @@ pub fn summary_json(summary: &Summary) -> String {
         headline: HEADLINE,
         metrics: Metrics(&summary.metrics),
         definitions: Definitions(&summary.metrics),
+        frt_spectrum: FrtSpectrum {
+            definition: "first response time of answered chats at each quantile, seconds: per replication from its HDR histogram (3 significant digits), then the mean over replications",
+            quantiles: summary.frt_spectrum.iter().map(|&(q, _)| q).collect(),
+            seconds: summary
+                .frt_spectrum
+                .iter()
+                .map(|&(_, v)| v.is_finite().then_some(v))
+                .collect(),
+        },
     };
     let mut text =
         serde_json::to_string_pretty(&doc).expect("summary serializes: plain data, string keys");

@@ -31,13 +31,15 @@ enum Plot {
     ServiceLevel,
     Queue,
     Agents,
+    Frt,
 }
 
-const PLOTS: [(Plot, &str); 4] = [
+const PLOTS: [(Plot, &str); 5] = [
     (Plot::Arrivals, "arrivals"),
     (Plot::ServiceLevel, "service_level"),
     (Plot::Queue, "queue"),
     (Plot::Agents, "agents"),
+    (Plot::Frt, "frt_distribution"),
 ];
 
 /// Every plot of a summary as `(file name, bytes)`, each as `.svg` and `.png`.
@@ -132,7 +134,7 @@ fn chart(plot: Plot, s: &Summary) -> Option<Chart> {
     let hourly = |name: &str| column(s, name).iter().map(|v| v * per_hour).collect();
     let title = |what: &str| format!("{}: {what}{reps}", s.scenario);
     Some(match plot {
-        Plot::Agents => return None,
+        Plot::Agents | Plot::Frt => return None,
         Plot::Arrivals => Chart {
             title: title("chats offered vs capacity"),
             x_desc: "local time (start of interval)",
@@ -203,6 +205,71 @@ fn chart(plot: Plot, s: &Summary) -> Option<Chart> {
             legend: SeriesLabelPosition::UpperRight,
         },
     })
+}
+
+/// The FRT percentile spectrum: seconds against the share of answered chats
+/// answered at least that fast, with the 120 s golden line.
+fn frt<DB: DrawingBackend>(s: &Summary, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    let points: Vec<(f64, f64)> = s
+        .frt_spectrum
+        .iter()
+        .copied()
+        .filter(|(_, v)| v.is_finite())
+        .collect();
+    if points.is_empty() {
+        return Err("no answered chat".into());
+    }
+    root.fill(&WHITE).map_err(err)?;
+    let top = points.iter().map(|p| p.1).fold(130.0, f64::max) * 1.1;
+    let reps = if s.replications == 1 {
+        String::new()
+    } else {
+        format!(", mean of {} replications", s.replications)
+    };
+    let mut chart = ChartBuilder::on(root)
+        .caption(
+            format!("{}: first response time by percentile{reps}", s.scenario),
+            ("sans-serif", 22),
+        )
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0f64..1f64, 0f64..top)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_label_formatter(&|q| format!("p{:.0}", q * 100.0))
+        .x_desc("percentile of answered chats")
+        .y_desc("first response time, s (queue wait included)")
+        .draw()
+        .map_err(err)?;
+    chart
+        .draw_series(LineSeries::new(
+            points.iter().copied(),
+            BLUE.stroke_width(2),
+        ))
+        .map_err(err)?
+        .label("first response time")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE));
+    chart
+        .draw_series(points.iter().map(|&p| Circle::new(p, 3, BLUE.filled())))
+        .map_err(err)?;
+    chart
+        .draw_series(LineSeries::new(
+            [(0.0, 120.0), (1.0, 120.0)],
+            BLACK.stroke_width(1),
+        ))
+        .map_err(err)?
+        .label("120 s (golden 2 minutes)")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .border_style(BLACK)
+        .background_style(WHITE.mix(0.85))
+        .draw()
+        .map_err(err)?;
+    root.present().map_err(err)
 }
 
 /// Per-agent load: chats per on-shift hour (bars, coloured by the agent's
@@ -327,7 +394,10 @@ fn draw<DB: DrawingBackend>(
         return Err("no interval".into());
     }
     let Some(c) = chart(plot, s) else {
-        return agents(s, root);
+        return match plot {
+            Plot::Frt => frt(s, root),
+            _ => agents(s, root),
+        };
     };
     root.fill(&WHITE).map_err(err)?;
     let labels = &s.series.interval_start;

@@ -333,7 +333,13 @@ fn run_out_writes_plots_that_decode_and_are_not_blank() {
         dir.to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    for stem in ["arrivals", "service_level", "queue", "agents"] {
+    for stem in [
+        "arrivals",
+        "service_level",
+        "queue",
+        "agents",
+        "frt_distribution",
+    ] {
         let png = std::fs::read(dir.join(format!("{stem}.png"))).unwrap();
         let img = image::load_from_memory(&png).unwrap().to_rgb8();
         assert_eq!(img.dimensions(), (1100, 480), "{stem}");
@@ -363,13 +369,14 @@ fn run_out_writes_plots_that_decode_and_are_not_blank() {
         "plot-service_level",
         "plot-queue",
         "plot-agents",
+        "plot-frt_distribution",
     ] {
         assert!(
             html.contains(&format!("id=\"{id}\"")),
             "report.html has no section {id}"
         );
     }
-    assert_eq!(html.matches("<svg").count(), 4);
+    assert_eq!(html.matches("<svg").count(), 5);
     assert!(html.contains("answered_within_120s_over_offered") && html.contains("presale-01"));
     for external in ["<script", "<link", "src=\"http", "href=\"http", "<img"] {
         assert!(
