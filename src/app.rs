@@ -49,6 +49,13 @@ pub fn execute(cli: Cli) -> Result<(), AppError> {
         Command::Run(args) => run(args),
         Command::Check(args) => check(args),
         Command::Trace(args) => trace(args),
+        Command::Report { dir } => {
+            let summary = report::load_summary(&dir).map_err(|e| AppError::Usage(e.to_string()))?;
+            for path in report::write_atomically(&dir, &report::report_files(&summary))? {
+                eprintln!("wrote {}", path.display());
+            }
+            Ok(())
+        }
         Command::Schema => stdout(&(crate::scenario::json_schema() + "\n")),
         Command::Completions { shell } => {
             use clap::CommandFactory;

@@ -33,6 +33,14 @@ pub enum Command {
         after_help = "Examples:\n  kefusim trace scenarios/feige_shop.toml --until 1h | head\n  kefusim trace scenarios/taobao_shop.toml --conversation 42\n  kefusim trace scenarios/feige_shop.toml --agent presale-03 --until 2026-11-11T12:00:00+08:00"
     )]
     Trace(TraceArgs),
+    /// Rebuild report.html and the plots from results saved by `run --out DIR`.
+    #[command(
+        after_help = "Example:\n  kefusim run scenarios/quickstart.toml --out reports/quick --no-report\n  kefusim report reports/quick"
+    )]
+    Report {
+        /// A directory written by `kefusim run --out`.
+        dir: PathBuf,
+    },
     /// Print a JSON Schema of the scenario format (for editors: completion and checks).
     #[command(after_help = "Example:\n  kefusim schema > kefusim.schema.json")]
     Schema,

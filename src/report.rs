@@ -7,6 +7,7 @@
 
 mod files;
 mod html;
+mod load;
 mod plots;
 mod table;
 mod trace;
@@ -19,6 +20,7 @@ use serde::ser::SerializeMap;
 use crate::replicate::{MetricSummary, Summary};
 
 pub use files::{StagedFile, WriteError, write_atomically};
+pub use load::{LoadError, load_summary};
 pub use table::terminal_summary;
 
 /// Version of the `summary.json` layout; bumped only on incompatible changes.
@@ -202,6 +204,17 @@ pub fn output_files(summary: &Summary) -> Vec<(&'static str, String)> {
         ("timeseries.csv", timeseries_csv(summary)),
         ("agents.csv", agents_csv(summary)),
     ]
+}
+
+/// What `kefusim report DIR` writes: the plots and `report.html`.
+pub fn report_files(summary: &Summary) -> Vec<(String, Vec<u8>)> {
+    let plots = plots::plots(summary);
+    let mut files = vec![(
+        "report.html".to_string(),
+        html::report_html(summary, &plots).into_bytes(),
+    )];
+    files.extend(plots);
+    files
 }
 
 /// Everything `--out DIR` writes: the data files, the plots (SVG and PNG)

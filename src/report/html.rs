@@ -43,13 +43,17 @@ pub fn report_html(summary: &Summary, plots: &[(String, Vec<u8>)]) -> String {
     };
     let _ = write!(
         o,
-        "<section id=\"scenario\">\n<h1>kefusim · {}</h1>\n<p>Seed {} · {} · measured window {} → {} · {} events simulated.</p>\n</section>\n",
+        "<section id=\"scenario\">\n<h1>kefusim · {}</h1>\n<p>Seed {} · {} · measured window {} → {}{}.</p>\n</section>\n",
         esc(&s.scenario),
         s.seed,
         esc(&reps),
         esc(&s.window_from),
         esc(&s.window_to),
-        s.work.events
+        if s.work.events > 0 {
+            format!(" · {} events simulated", s.work.events)
+        } else {
+            String::new()
+        }
     );
     o.push_str("<section id=\"headline\">\n<h2>Headline</h2>\n<table>\n");
     for (label, value) in headline(s) {

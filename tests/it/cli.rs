@@ -386,3 +386,53 @@ fn run_out_writes_plots_that_decode_and_are_not_blank() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn report_rebuilds_the_page_and_plots_from_saved_results() {
+    let base = std::env::temp_dir().join(format!("kefusim-report-{}", std::process::id()));
+    let (with, without) = (base.join("with"), base.join("without"));
+    for (dir, extra) in [(&with, None), (&without, Some("--no-report"))] {
+        let mut args = vec![
+            "run",
+            "scenarios/quickstart.toml",
+            "--replications",
+            "2",
+            "--progress",
+            "never",
+            "--out",
+            dir.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        assert!(kefusim(&args).status.success());
+    }
+    assert!(!without.join("report.html").exists(), "--no-report");
+    let out = kefusim(&["report", without.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // The same page, but for the count of simulated events, which is not saved.
+    let strip = |p: &std::path::Path| {
+        let html = std::fs::read_to_string(p.join("report.html")).unwrap();
+        let start = html
+            .find(" · ")
+            .and_then(|_| html.find(" events simulated"));
+        match start {
+            Some(end) => {
+                let begin = html[..end].rfind(" · ").unwrap();
+                format!(
+                    "{}{}",
+                    &html[..begin],
+                    &html[end + " events simulated".len()..]
+                )
+            }
+            None => html,
+        }
+    };
+    assert_eq!(strip(&with), strip(&without));
+    assert_eq!(
+        std::fs::read(with.join("agents.png")).unwrap(),
+        std::fs::read(without.join("agents.png")).unwrap()
+    );
+    let missing = kefusim(&["report", base.join("nothing").to_str().unwrap()]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing.stderr).contains("written by `kefusim run --out`"));
+    std::fs::remove_dir_all(&base).unwrap();
+}

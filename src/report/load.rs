@@ -1,0 +1,170 @@
+//! Reading a run's saved results back (`kefusim report DIR`): summary.json,
+//! timeseries.csv and agents.csv as `run --out` wrote them.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::engine::LoopStats;
+use crate::metrics::AgentRow;
+use crate::replicate::{MetricSummary, Series, Summary};
+
+/// Why saved results could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct LoadError {
+    /// The file.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+fn read(dir: &Path, name: &str) -> Result<String, LoadError> {
+    let path = dir.join(name);
+    std::fs::read_to_string(&path).map_err(|e| LoadError {
+        path: path.display().to_string(),
+        message: format!(
+            "cannot read it ({e}); is this a directory written by `kefusim run --out`?"
+        ),
+    })
+}
+
+/// A CSV of plain fields (quoted fields as `agents.csv` writes them).
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let mut fields = Vec::new();
+            let mut field = String::new();
+            let mut quoted = false;
+            let mut chars = line.chars().peekable();
+            while let Some(c) = chars.next() {
+                match (c, quoted) {
+                    ('"', true) if chars.peek() == Some(&'"') => {
+                        field.push('"');
+                        chars.next();
+                    }
+                    ('"', _) => quoted = !quoted,
+                    (',', false) => fields.push(std::mem::take(&mut field)),
+                    _ => field.push(c),
+                }
+            }
+            fields.push(field);
+            fields
+        })
+        .collect()
+}
+
+fn number(text: &str) -> f64 {
+    text.parse().unwrap_or(f64::NAN)
+}
+
+/// Reads the results `run --out DIR` wrote into `dir`.
+pub fn load_summary(dir: &Path) -> Result<Summary, LoadError> {
+    let bad = |name: &str, message: String| LoadError {
+        path: dir.join(name).display().to_string(),
+        message,
+    };
+    let json: Value = serde_json::from_str(&read(dir, "summary.json")?)
+        .map_err(|e| bad("summary.json", format!("not valid JSON: {e}")))?;
+    if json["schema"] != 1 {
+        return Err(bad(
+            "summary.json",
+            format!("unknown schema {} (this kefusim reads 1)", json["schema"]),
+        ));
+    }
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    let metrics = json["metrics"]
+        .as_object()
+        .ok_or_else(|| bad("summary.json", "no `metrics` table".into()))?
+        .iter()
+        .map(|(name, m)| MetricSummary {
+            name: name.clone(),
+            mean: m["mean"].as_f64().unwrap_or(f64::NAN),
+            ci95: m["ci95"].as_f64(),
+            definition: text(&json["definitions"][name]),
+        })
+        .collect();
+    let spectrum = &json["frt_spectrum"];
+    let frt_spectrum = spectrum["quantiles"]
+        .as_array()
+        .map(|qs| {
+            qs.iter()
+                .enumerate()
+                .map(|(i, q)| {
+                    (
+                        q.as_f64().unwrap_or(f64::NAN),
+                        spectrum["seconds"][i].as_f64().unwrap_or(f64::NAN),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+
+    let ts = csv_rows(&read(dir, "timeseries.csv")?);
+    let (header, rows) = ts
+        .split_first()
+        .ok_or_else(|| bad("timeseries.csv", "empty".into()))?;
+    let series = Series {
+        columns: header.iter().skip(1).cloned().collect(),
+        interval_start: rows.iter().map(|r| r[0].clone()).collect(),
+        rows: rows
+            .iter()
+            .map(|r| r.iter().skip(1).map(|v| number(v)).collect())
+            .collect(),
+    };
+
+    let ag = csv_rows(&read(dir, "agents.csv")?);
+    let (header, rows) = ag
+        .split_first()
+        .ok_or_else(|| bad("agents.csv", "empty".into()))?;
+    let col = |row: &[String], name: &str| -> String {
+        header
+            .iter()
+            .position(|h| h == name)
+            .and_then(|i| row.get(i))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let agents = rows
+        .iter()
+        .map(|r| {
+            let f = |name: &str| number(&col(r, name));
+            AgentRow {
+                agent: col(r, "agent"),
+                entry: col(r, "entry"),
+                groups: col(r, "groups"),
+                weight: f("weight"),
+                max_concurrent: col(r, "max_concurrent").parse().unwrap_or(0),
+                assigned: f("assigned"),
+                on_shift_hours: f("on_shift_hours"),
+                break_hours: f("break_hours"),
+                occupancy: f("occupancy"),
+                chats_per_on_shift_hour: f("chats_per_on_shift_hour"),
+                fair_share_ratio: f("fair_share_ratio"),
+                overtime_chat_hours: f("overtime_chat_hours"),
+                busy_hours: f("busy_hours"),
+                suspended_hours: f("suspended_hours"),
+                utilisation: f("utilisation"),
+                rounds: f("rounds"),
+                reply_rate_3min_rounds: f("reply_rate_3min_rounds"),
+                round_response_mean_s: f("round_response_mean_s"),
+                transfers_in: f("transfers_in"),
+                transfers_out: f("transfers_out"),
+            }
+        })
+        .collect();
+    Ok(Summary {
+        scenario: text(&json["scenario"]),
+        seed: json["seed"].as_u64().unwrap_or(0),
+        replications: json["replications"].as_u64().unwrap_or(1) as u32,
+        window_from: text(&json["window"]["from"]),
+        window_to: text(&json["window"]["to"]),
+        metrics,
+        series,
+        agents,
+        // Not saved: the report leaves it out when it is zero.
+        work: LoopStats::default(),
+        frt_spectrum,
+    })
+}
