@@ -51,7 +51,7 @@ pub fn execute(cli: Cli) -> Result<(), AppError> {
         Command::Trace(args) => trace(args),
         Command::Report { dir } => {
             let summary = report::load_summary(&dir).map_err(|e| AppError::Usage(e.to_string()))?;
-            for path in report::write_atomically(&dir, &report::report_files(&summary))? {
+            for path in report::write_atomically(&dir, &report::report_files(&summary, true))? {
                 eprintln!("wrote {}", path.display());
             }
             Ok(())

@@ -618,7 +618,7 @@ impl<'s> Engine<'s> {
         } else {
             self.router.route(&request, &mut self.agents, now)
         };
-        let offers = self.sc.routing.variant.offer().is_some();
+        let offers = self.offers;
         match decision {
             Decision::Assign { agent, reason } if offers && routed(reason) => {
                 self.start_waiting(conv, group, patience_ms, now);
@@ -1286,7 +1286,7 @@ impl<'s> Engine<'s> {
     }
 
     fn on_session_timeout(&mut self, conv: u32, now: SimTime) {
-        let ConvState::InService { agent, since } = self.convs.get(conv).state else {
+        let ConvState::InService { agent, .. } = self.convs.get(conv).state else {
             unreachable!("sessions time out only in service");
         };
         let a = self.agents.get(agent);
@@ -1298,24 +1298,8 @@ impl<'s> Engine<'s> {
         if let Some(i) = open.iter().position(|&c| c == conv) {
             open.swap_remove(i);
         }
-        self.state.sessions -= 1;
-        if on_shift {
-            self.state.sessions_on_shift -= 1;
-        }
-        let c = self.convs.get(conv);
-        let token = c.token;
-        if c.interval.is_some() {
-            self.rec.on_completed(now - since);
-            self.counted_open -= 1;
-        }
         self.talks[conv as usize].timer = None;
-        self.cancel_transfer(conv);
-        self.convs.remove(conv);
-        self.trace(Some(token), &[agent], |_| TraceEvent::ChatEnd {
-            t: now,
-            conv: token,
-            agent,
-        });
+        self.close_conversation(conv, agent, on_shift, now);
         self.after_slot_freed(agent, now);
     }
 
@@ -1342,6 +1326,15 @@ impl<'s> Engine<'s> {
         let Some(conv) = self.agents.end_earliest(agent, now) else {
             return;
         };
+        self.close_conversation(conv, agent, on_shift, now);
+        self.retime(agent);
+        self.after_slot_freed(agent, now);
+    }
+
+    /// The books when a chat held by `agent` ends (it was on shift if
+    /// `on_shift`): sessions, the chat's length, the counted-open count,
+    /// its pending transfer, the slot, the log.
+    fn close_conversation(&mut self, conv: u32, agent: AgentId, on_shift: bool, now: SimTime) {
         self.state.sessions -= 1;
         if on_shift {
             self.state.sessions_on_shift -= 1;
@@ -1361,8 +1354,6 @@ impl<'s> Engine<'s> {
             conv: token,
             agent,
         });
-        self.retime(agent);
-        self.after_slot_freed(agent, now);
     }
 
     /// A slot of `agent` freed: it may leave its automatic suspension, and
@@ -1759,7 +1750,7 @@ impl<'s> Engine<'s> {
         };
         match target {
             Some((agent, reason)) => {
-                if self.sc.routing.variant.offer().is_some() && routed(reason) {
+                if self.offers && routed(reason) {
                     self.start_waiting(conv, q, None, now);
                 }
                 self.give(conv, agent, reason, now);

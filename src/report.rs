@@ -206,25 +206,11 @@ pub fn output_files(summary: &Summary) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// What `kefusim report DIR` writes: the plots and `report.html`.
-pub fn report_files(summary: &Summary) -> Vec<(String, Vec<u8>)> {
+/// What `kefusim report DIR` writes: `report.html` (unless `html` is
+/// false) and the plots.
+pub fn report_files(summary: &Summary, html: bool) -> Vec<(String, Vec<u8>)> {
     let plots = plots::plots(summary);
-    let mut files = vec![(
-        "report.html".to_string(),
-        html::report_html(summary, &plots).into_bytes(),
-    )];
-    files.extend(plots);
-    files
-}
-
-/// Everything `--out DIR` writes: the data files, the plots (SVG and PNG)
-/// and, unless `html` is false, `report.html`.
-pub fn all_output_files(summary: &Summary, html: bool) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<(String, Vec<u8>)> = output_files(summary)
-        .into_iter()
-        .map(|(n, t)| (n.to_string(), t.into_bytes()))
-        .collect();
-    let plots = plots::plots(summary);
+    let mut files = Vec::new();
     if html {
         files.push((
             "report.html".to_string(),
@@ -232,5 +218,15 @@ pub fn all_output_files(summary: &Summary, html: bool) -> Vec<(String, Vec<u8>)>
         ));
     }
     files.extend(plots);
+    files
+}
+
+/// Everything `--out DIR` writes: the data files, then [`report_files`].
+pub fn all_output_files(summary: &Summary, html: bool) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = output_files(summary)
+        .into_iter()
+        .map(|(n, t)| (n.to_string(), t.into_bytes()))
+        .collect();
+    files.extend(report_files(summary, html));
     files
 }
