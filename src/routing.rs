@@ -334,22 +334,9 @@ impl Router {
             return self.route_group(group, agents, now);
         }
         self.sync(agents);
-        let g = &mut self.groups[group];
-        let (fairness, recent) = (self.fairness, &self.recent);
-        let allowed = |id: AgentId| !excluded.contains(&id) && !limited(fairness, recent, id, now);
-        let policy = g.policy;
-        let chosen = if policy::is_keyed(policy) {
-            policy::scan_keyed(policy, &g.members, agents, allowed)
-        } else {
-            let mut state = policy::UnkeyedState {
-                members: &g.members,
-                cursor: &mut g.cursor,
-                credits: &mut g.credits,
-                order: &mut g.order,
-            };
-            policy::select_unkeyed(policy, &mut state, agents, allowed, &mut self.rng)
-        };
-        chosen.map(|a| (a, Reason::Policy(policy)))
+        let policy = self.groups[group].policy;
+        self.select_among(group, agents, now, excluded)
+            .map(|a| (a, Reason::Policy(policy)))
     }
 
     /// Records an assignment (every route counts toward the fairness limiter).
@@ -387,12 +374,26 @@ impl Router {
         now: SimTime,
     ) -> Option<AgentId> {
         self.sync(agents);
+        self.select_among(group, agents, now, &[])
+    }
+
+    /// The group's policy over its eligible members other than `excluded`
+    /// (the index is in sync). The tournament tree answers when nothing is
+    /// excluded; otherwise, and for the policies without a key, a scan.
+    #[inline(always)]
+    fn select_among(
+        &mut self,
+        group: usize,
+        agents: &AgentPool,
+        now: SimTime,
+        excluded: &[AgentId],
+    ) -> Option<AgentId> {
         let g = &mut self.groups[group];
-        if let Some(index) = &g.index {
+        if let (Some(index), true) = (&g.index, excluded.is_empty()) {
             return index.min().map(|pos| g.members[pos]);
         }
         let (fairness, recent) = (self.fairness, &self.recent);
-        let allowed = |id: AgentId| !limited(fairness, recent, id, now);
+        let allowed = |id: AgentId| !excluded.contains(&id) && !limited(fairness, recent, id, now);
         let mut state = policy::UnkeyedState {
             members: &g.members,
             cursor: &mut g.cursor,

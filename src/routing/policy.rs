@@ -177,7 +177,7 @@ pub(super) fn select_unkeyed(
             let k = rng.random_range(0..n);
             members.iter().copied().filter(|&id| eligible(id)).nth(k)
         }
-        // Keyed policies are served by the router's index, or by a scan under the fairness limiter.
+        // Keyed policies are served by the router's index, or by a scan (fairness limiter, exclusions).
         _ => scan_keyed(policy, members, agents, allowed),
     }
 }
