@@ -12,6 +12,7 @@
 //! Invariant: abandoned and unfinished chats are never counted as answered;
 //! their waits are recorded as the time they actually waited (censored), not 0.
 
+pub mod buckets;
 mod load;
 pub mod platform;
 
@@ -198,6 +199,9 @@ pub struct RepResult {
     /// First response time at each quantile of [`FRT_QUANTILES`], seconds
     /// (answered chats; `NaN` if none).
     pub frt_quantiles: Vec<f64>,
+    /// First response times of answered chats by arrival interval,
+    /// `intervals × buckets::COUNT` counts (see [`buckets`]).
+    pub frt_buckets: Vec<u32>,
 }
 
 /// Quantiles at which the FRT distribution is reported (percentile spectrum).
@@ -217,6 +221,8 @@ pub struct Recorder {
     state: Vec<f64>,
     last_t: SimTime,
     frt_ms: Histogram<u64>,
+    /// `intervals × buckets::COUNT`.
+    frt_buckets: Vec<u32>,
     wait_answered_ms: Histogram<u64>,
     sum_frt_ms: f64,
     sum_wait_abandoned_ms: f64,
@@ -334,6 +340,7 @@ impl Recorder {
             state: vec![0.0; n * STATE_FIELDS],
             last_t: 0,
             frt_ms: histogram(),
+            frt_buckets: vec![0; n * buckets::COUNT],
             wait_answered_ms: histogram(),
             sum_frt_ms: 0.0,
             sum_wait_abandoned_ms: 0.0,
@@ -492,6 +499,7 @@ impl Recorder {
         self.sum_frt_ms += frt_ms as f64;
         self.note_processing(frt_ms);
         self.frt_ms.saturating_record(frt_ms);
+        self.frt_buckets[iv as usize * buckets::COUNT + buckets::of(frt_ms)] += 1;
         self.wait_answered_ms.saturating_record(wait_ms);
     }
 
@@ -724,6 +732,7 @@ impl Recorder {
             state: self.state,
             agents: self.agents,
             frt_quantiles,
+            frt_buckets: self.frt_buckets,
         }
     }
 

@@ -12,8 +12,8 @@ use rayon::prelude::*;
 
 use crate::engine::{LoopStats, run_replication_with};
 use crate::metrics::{
-    AgentAccount, AgentRow, FRT_QUANTILES, RepResult, STATE_FIELDS, add_into, agent_rows, chat_col,
-    chat_stride, empty_accounts, pool_accounts, state_col,
+    AgentAccount, AgentRow, FRT_QUANTILES, RepResult, STATE_FIELDS, add_into, agent_rows, buckets,
+    chat_col, chat_stride, empty_accounts, pool_accounts, state_col,
 };
 use crate::scenario::Scenario;
 use crate::stats::Welford;
@@ -66,6 +66,63 @@ pub struct Summary {
     /// First response time (seconds) at each quantile `q`, mean over
     /// replications of each replication's quantile: `(q, seconds)`.
     pub frt_spectrum: Vec<(f64, f64)>,
+    /// The scenario's peaks and holidays that touch the measured window,
+    /// for the plots.
+    pub marks: Vec<Mark>,
+}
+
+/// A span of the horizon worth marking on a plot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mark {
+    /// `"peak"` or `"holiday"`.
+    pub kind: String,
+    /// Its label.
+    pub name: String,
+    /// Start (local RFC 3339).
+    pub from: String,
+    /// End (local RFC 3339).
+    pub to: String,
+}
+
+/// The peaks (from the start of the ramp to three decay constants after the
+/// plateau, when its excess is down to 5%) and holidays (whole local days) of `sc` that overlap the
+/// measured window.
+fn marks(sc: &Scenario) -> Vec<Mark> {
+    let run = &sc.run;
+    let window = (run.measure_from() as i64, run.measure_to() as i64);
+    let clock = run.clock;
+    let mut out = Vec::new();
+    let mut put = |kind: &str, name: String, from: i64, to: i64| {
+        if from < window.1 && to > window.0 {
+            out.push(Mark {
+                kind: kind.to_string(),
+                name,
+                from: clock.format_signed(from),
+                to: clock.format_signed(to),
+            });
+        }
+    };
+    for p in &sc.arrivals.peaks {
+        let label = p.name.clone().unwrap_or_else(|| match p.entry {
+            Some(e) => format!("{} ×{}", e.name(), p.multiplier),
+            None => format!("peak ×{}", p.multiplier),
+        });
+        let end = p.start + (p.ramp + p.hold + 3 * p.decay) as i64;
+        put("peak", label, p.start, end);
+    }
+    for h in &sc.arrivals.holidays {
+        let label = h
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("holiday ×{}", h.multiplier));
+        put(
+            "holiday",
+            label,
+            clock.day_start(h.from_day),
+            clock.day_start(h.to_day + 1),
+        );
+    }
+    out
 }
 
 impl Summary {
@@ -159,6 +216,11 @@ pub struct Merge<'s> {
     work: LoopStats,
     replications: u32,
     frt_quantiles: Vec<Welford>,
+    /// `intervals × buckets::COUNT`, summed over replications.
+    frt_buckets: Vec<u64>,
+    /// Each time-series cell over replications, `intervals × columns`.
+    cells: Vec<Welford>,
+    columns: Vec<String>,
 }
 
 impl<'s> Merge<'s> {
@@ -166,6 +228,7 @@ impl<'s> Merge<'s> {
     pub fn new(sc: &'s Scenario) -> Self {
         let n = sc.run.intervals();
         let stride = chat_stride(sc.sla.thresholds_s.len());
+        let columns = series_columns(&sc.sla.thresholds_s);
         Self {
             sc,
             names: Vec::new(),
@@ -176,6 +239,9 @@ impl<'s> Merge<'s> {
             work: LoopStats::default(),
             replications: 0,
             frt_quantiles: Vec::new(),
+            frt_buckets: vec![0; n * buckets::COUNT],
+            cells: vec![Welford::default(); n * columns.len()],
+            columns,
         }
     }
 
@@ -192,7 +258,11 @@ impl<'s> Merge<'s> {
         for (w, s) in self.scalars.iter_mut().zip(&result.scalars) {
             w.push(s.value);
         }
+        self.add_cells(&result);
         add_into(&mut self.chat, &result.chat);
+        for (sum, &c) in self.frt_buckets.iter_mut().zip(&result.frt_buckets) {
+            *sum += u64::from(c);
+        }
         add_into(&mut self.state, &result.state);
         self.frt_quantiles
             .resize(result.frt_quantiles.len(), Welford::default());
@@ -205,9 +275,37 @@ impl<'s> Merge<'s> {
         self.replications += 1;
     }
 
+    /// Folds one replication's own time series into the per-cell statistics
+    /// behind the `_ci95` columns.
+    fn add_cells(&mut self, result: &RepResult) {
+        let stride = chat_stride(self.sc.sla.thresholds_s.len());
+        let width = self.columns.len();
+        let mut frt = [0u64; buckets::COUNT];
+        for (i, cells) in self.cells.chunks_mut(width).enumerate() {
+            let counts = &result.frt_buckets[i * buckets::COUNT..(i + 1) * buckets::COUNT];
+            for (f, &c) in frt.iter_mut().zip(counts) {
+                *f = u64::from(c);
+            }
+            let row = series_row(
+                self.sc,
+                i,
+                &result.chat[i * stride..(i + 1) * stride],
+                &result.state[i * STATE_FIELDS..(i + 1) * STATE_FIELDS],
+                &frt,
+                1.0,
+            );
+            for (w, v) in cells.iter_mut().zip(row) {
+                if v.is_finite() {
+                    w.push(v);
+                }
+            }
+        }
+    }
+
     /// The summary of everything merged.
     pub fn finish(self) -> Summary {
         let sc = self.sc;
+        let series = self.series();
         let metrics = self
             .names
             .into_iter()
@@ -222,7 +320,6 @@ impl<'s> Merge<'s> {
                 }
             })
             .collect();
-        let series = series(sc, &self.chat, &self.state, self.replications);
         Summary {
             scenario: sc.name.clone(),
             seed: sc.run.seed,
@@ -238,17 +335,53 @@ impl<'s> Merge<'s> {
                 .zip(&self.frt_quantiles)
                 .map(|(&q, w)| (q, w.mean_ci95().0))
                 .collect(),
+            marks: marks(sc),
+        }
+    }
+
+    /// The time series: each column from the sums over replications, then
+    /// each column's 95% half-width over the replications' own values.
+    fn series(&self) -> Series {
+        let sc = self.sc;
+        let run = &sc.run;
+        let stride = chat_stride(sc.sla.thresholds_s.len());
+        let width = self.columns.len();
+        let r = f64::from(self.replications.max(1));
+        let mut columns = self.columns.clone();
+        columns.extend(self.columns.iter().map(|c| format!("{c}_ci95")));
+        let rows = (0..run.intervals())
+            .map(|i| {
+                let mut row = series_row(
+                    sc,
+                    i,
+                    &self.chat[i * stride..(i + 1) * stride],
+                    &self.state[i * STATE_FIELDS..(i + 1) * STATE_FIELDS],
+                    &self.frt_buckets[i * buckets::COUNT..(i + 1) * buckets::COUNT],
+                    r,
+                );
+                row.extend(
+                    self.cells[i * width..(i + 1) * width]
+                        .iter()
+                        .map(|w| w.mean_ci95().1.unwrap_or(f64::NAN)),
+                );
+                row
+            })
+            .collect();
+        Series {
+            columns,
+            interval_start: (0..run.intervals())
+                .map(|i| {
+                    run.clock
+                        .format(run.measure_from() + i as u64 * run.interval)
+                })
+                .collect(),
+            rows,
         }
     }
 }
 
-/// The time series from per-interval sums over `reps` replications.
-fn series(sc: &Scenario, chat_sums: &[f64], state_sums: &[f64], reps: u32) -> Series {
-    let run = &sc.run;
-    let thresholds = &sc.sla.thresholds_s;
-    let stride = chat_stride(thresholds.len());
-    let n = run.intervals();
-    let r = f64::from(reps.max(1));
+/// The time-series columns, in order (each later gets a `_ci95` twin).
+fn series_columns(thresholds: &[u32]) -> Vec<String> {
     let mut columns: Vec<String> = ["offered", "answered", "abandoned", "unfinished", "p_wait"]
         .map(String::from)
         .to_vec();
@@ -270,54 +403,61 @@ fn series(sc: &Scenario, chat_sums: &[f64], state_sums: &[f64], reps: u32) -> Se
             "round_response_mean_s",
             "reply_rate_3min_rounds",
             "capacity_on_shift_mean",
+            "frt_p50_s",
+            "frt_p90_s",
+            "frt_p99_s",
         ]
         .map(String::from),
     );
-    let mut rows = Vec::with_capacity(n);
-    let mut interval_start = Vec::with_capacity(n);
-    for i in 0..n {
-        let start = run.measure_from() + i as u64 * run.interval;
-        let len = (run.measure_to() - start).min(run.interval) as f64;
-        interval_start.push(run.clock.format(start));
-        let chat = &chat_sums[i * stride..(i + 1) * stride];
-        let state = &state_sums[i * STATE_FIELDS..(i + 1) * STATE_FIELDS];
-        let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
-        let offered = chat[chat_col::OFFERED];
-        let mut row = vec![
-            offered / r,
-            chat[chat_col::ANSWERED] / r,
-            chat[chat_col::ABANDONED] / r,
-            chat[chat_col::UNFINISHED] / r,
-            ratio(chat[chat_col::WAITED], offered),
-        ];
-        row.extend((0..thresholds.len()).map(|k| ratio(chat[chat_col::WITHIN + k], offered)));
-        row.push(
-            ratio(
-                chat[chat_col::SUM_WAIT_ANSWERED_MS],
-                chat[chat_col::ANSWERED],
-            ) / 1e3,
-        );
-        let time = r * len;
-        row.extend([
-            state[state_col::QUEUE_LEN] / time,
-            state[state_col::AGENTS_ON_SHIFT] / time,
-            state[state_col::AGENTS_ON_BREAK] / time,
-            state[state_col::SESSIONS] / time,
-            ratio(
-                state[state_col::SESSIONS_ON_SHIFT],
-                state[state_col::CAP_ON_SHIFT],
-            ),
-            chat[chat_col::OFFLINE] / r,
-            state[state_col::OFFLINE_PENDING] / time,
-            ratio(chat[chat_col::ROUND_SUM_MS], chat[chat_col::ROUNDS]) / 1e3,
-            ratio(chat[chat_col::ROUNDS_3MIN], chat[chat_col::ROUNDS]),
-            state[state_col::CAP_ON_SHIFT] / time,
-        ]);
-        rows.push(row);
-    }
-    Series {
-        columns,
-        interval_start,
-        rows,
-    }
+    columns
+}
+
+/// Interval `i`'s row from its sums over `r` replications: `chat` and
+/// `state` are the interval's counters, `frt` its FRT bucket counts.
+fn series_row(
+    sc: &Scenario,
+    i: usize,
+    chat: &[f64],
+    state: &[f64],
+    frt: &[u64],
+    r: f64,
+) -> Vec<f64> {
+    let run = &sc.run;
+    let thresholds = sc.sla.thresholds_s.len();
+    let start = run.measure_from() + i as u64 * run.interval;
+    let len = (run.measure_to() - start).min(run.interval) as f64;
+    let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
+    let offered = chat[chat_col::OFFERED];
+    let mut row = vec![
+        offered / r,
+        chat[chat_col::ANSWERED] / r,
+        chat[chat_col::ABANDONED] / r,
+        chat[chat_col::UNFINISHED] / r,
+        ratio(chat[chat_col::WAITED], offered),
+    ];
+    row.extend((0..thresholds).map(|k| ratio(chat[chat_col::WITHIN + k], offered)));
+    row.push(
+        ratio(
+            chat[chat_col::SUM_WAIT_ANSWERED_MS],
+            chat[chat_col::ANSWERED],
+        ) / 1e3,
+    );
+    let time = r * len;
+    row.extend([
+        state[state_col::QUEUE_LEN] / time,
+        state[state_col::AGENTS_ON_SHIFT] / time,
+        state[state_col::AGENTS_ON_BREAK] / time,
+        state[state_col::SESSIONS] / time,
+        ratio(
+            state[state_col::SESSIONS_ON_SHIFT],
+            state[state_col::CAP_ON_SHIFT],
+        ),
+        chat[chat_col::OFFLINE] / r,
+        state[state_col::OFFLINE_PENDING] / time,
+        ratio(chat[chat_col::ROUND_SUM_MS], chat[chat_col::ROUNDS]) / 1e3,
+        ratio(chat[chat_col::ROUNDS_3MIN], chat[chat_col::ROUNDS]),
+        state[state_col::CAP_ON_SHIFT] / time,
+    ]);
+    row.extend([0.5, 0.9, 0.99].map(|q| buckets::quantile_s(frt, q)));
+    row
 }

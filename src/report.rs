@@ -41,6 +41,16 @@ struct SummaryJson<'a> {
     metrics: Metrics<'a>,
     definitions: Definitions<'a>,
     frt_spectrum: FrtSpectrum,
+    marks: Vec<MarkJson<'a>>,
+}
+
+/// A peak or holiday in the window, as the plots mark it.
+#[derive(Serialize)]
+struct MarkJson<'a> {
+    kind: &'a str,
+    name: &'a str,
+    from: &'a str,
+    to: &'a str,
 }
 
 /// The FRT percentile spectrum: quantiles and seconds (`null` where undefined).
@@ -119,6 +129,16 @@ pub fn summary_json(summary: &Summary) -> String {
                 .map(|&(_, v)| v.is_finite().then_some(v))
                 .collect(),
         },
+        marks: summary
+            .marks
+            .iter()
+            .map(|m| MarkJson {
+                kind: &m.kind,
+                name: &m.name,
+                from: &m.from,
+                to: &m.to,
+            })
+            .collect(),
     };
     let mut text =
         serde_json::to_string_pretty(&doc).expect("summary serializes: plain data, string keys");

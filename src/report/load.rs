@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::engine::LoopStats;
 use crate::metrics::AgentRow;
-use crate::replicate::{MetricSummary, Series, Summary};
+use crate::replicate::{Mark, MetricSummary, Series, Summary};
 
 /// Why saved results could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -166,5 +166,18 @@ pub fn load_summary(dir: &Path) -> Result<Summary, LoadError> {
         // Not saved: the report leaves it out when it is zero.
         work: LoopStats::default(),
         frt_spectrum,
+        marks: json["marks"]
+            .as_array()
+            .map(|ms| {
+                ms.iter()
+                    .map(|m| Mark {
+                        kind: text(&m["kind"]),
+                        name: text(&m["name"]),
+                        from: text(&m["from"]),
+                        to: text(&m["to"]),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
     })
 }

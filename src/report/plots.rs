@@ -10,8 +10,16 @@ use crate::replicate::Summary;
 /// The font file, under its licence in `assets/fonts/wqy-microhei.COPYRIGHT`.
 static FONT: &[u8] = include_bytes!("../../assets/fonts/wqy-microhei.ttc");
 
-/// Width and height of every plot, pixels.
+/// Width and height of a one-panel plot, pixels.
 const SIZE: (u32, u32) = (1100, 480);
+
+/// Width and height of `plot`, pixels: a one-panel size per panel.
+fn size(plot: Plot) -> (u32, u32) {
+    match plot {
+        Plot::ServiceLevel => (SIZE.0, 2 * SIZE.1 - 60),
+        _ => SIZE,
+    }
+}
 
 /// The golden-rate target line drawn on the service-level plot.
 pub const GOLDEN_TARGET: f64 = 0.90;
@@ -48,21 +56,22 @@ pub fn plots(summary: &Summary) -> Vec<(String, Vec<u8>)> {
     register_font();
     let mut out = Vec::new();
     for (plot, stem) in PLOTS {
+        let size = size(plot);
         let mut svg = String::new();
         let svg_ok = {
-            let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+            let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
             draw(plot, summary, &root).is_ok()
         };
-        let mut rgb = vec![0u8; (SIZE.0 * SIZE.1 * 3) as usize];
+        let mut rgb = vec![0u8; (size.0 * size.1 * 3) as usize];
         let png_ok = {
-            let root = BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area();
+            let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
             draw(plot, summary, &root).is_ok()
         };
         let mut png = Vec::new();
         use image::ImageEncoder;
         let encoded = png_ok
             && image::codecs::png::PngEncoder::new(&mut png)
-                .write_image(&rgb, SIZE.0, SIZE.1, image::ExtendedColorType::Rgb8)
+                .write_image(&rgb, size.0, size.1, image::ExtendedColorType::Rgb8)
                 .is_ok();
         if svg_ok && encoded {
             out.push((format!("{stem}.svg"), svg.into_bytes()));
@@ -97,9 +106,11 @@ fn interval_hours(s: &Summary) -> f64 {
     }
 }
 
-/// One line of a chart: values per interval (NaN = gap), colour, legend.
+/// One line of a chart: values per interval (NaN = gap), the 95%
+/// half-width per interval for a band (empty = none), colour, legend.
 struct Line {
     values: Vec<f64>,
+    ci: Vec<f64>,
     colour: RGBColor,
     name: String,
 }
@@ -107,12 +118,22 @@ struct Line {
 fn line(values: Vec<f64>, colour: RGBColor, name: &str) -> Line {
     Line {
         values,
+        ci: Vec::new(),
         colour,
         name: name.to_string(),
     }
 }
 
-/// What one plot shows.
+/// A time-series column with its confidence band, both scaled by `scale`.
+fn banded(s: &Summary, name: &str, scale: f64, colour: RGBColor, label: &str) -> Line {
+    let scaled = |c: &str| column(s, c).iter().map(|v| v * scale).collect();
+    Line {
+        ci: scaled(&format!("{name}_ci95")),
+        ..line(scaled(name), colour, label)
+    }
+}
+
+/// One panel of a time-series plot.
 struct Chart {
     title: String,
     x_desc: &'static str,
@@ -122,42 +143,50 @@ struct Chart {
     percent: bool,
     lines: Vec<Line>,
     legend: SeriesLabelPosition,
+    /// Shade the scenario's peaks and holidays.
+    marks: bool,
 }
 
-fn chart(plot: Plot, s: &Summary) -> Option<Chart> {
+/// The panels of a time-series plot, top to bottom (`None` for the other plots).
+fn chart(plot: Plot, s: &Summary) -> Option<Vec<Chart>> {
     let reps = if s.replications == 1 {
         String::new()
     } else {
-        format!(", mean of {} replications", s.replications)
+        format!(", mean of {} replications, bands 95% CI", s.replications)
     };
     let per_hour = 1.0 / interval_hours(s);
-    let hourly = |name: &str| column(s, name).iter().map(|v| v * per_hour).collect();
     let title = |what: &str| format!("{}: {what}{reps}", s.scenario);
+    let n = s.series.rows.len();
+    let flat = |value: f64, name: &str| line(vec![value; n], BLACK, name);
     Some(match plot {
         Plot::Agents | Plot::Frt => return None,
-        Plot::Arrivals => Chart {
+        Plot::Arrivals => vec![Chart {
             title: title("chats offered vs capacity"),
             x_desc: "local time (start of interval)",
             y_desc: "chats per hour / chat slots / chats",
             y_max: None,
             percent: false,
             lines: vec![
-                line(hourly("offered"), BLUE, "offered, chats per hour"),
-                line(
-                    column(s, "capacity_on_shift_mean"),
+                banded(s, "offered", per_hour, BLUE, "offered, chats per hour"),
+                banded(
+                    s,
+                    "capacity_on_shift_mean",
+                    1.0,
                     GREEN,
                     "capacity: Σ max_concurrent of agents on shift, slots",
                 ),
-                line(
-                    column(s, "sessions_in_service_mean"),
+                banded(
+                    s,
+                    "sessions_in_service_mean",
+                    1.0,
                     RED,
                     "sessions in service, chats",
                 ),
             ],
             legend: SeriesLabelPosition::UpperRight,
-        },
-        Plot::ServiceLevel => {
-            let n = s.series.rows.len();
+            marks: true,
+        }],
+        Plot::ServiceLevel => vec![
             Chart {
                 title: title("golden 2-minute rate per interval"),
                 x_desc: "local time (start of interval, by arrival)",
@@ -165,45 +194,69 @@ fn chart(plot: Plot, s: &Summary) -> Option<Chart> {
                 y_max: Some(1.05),
                 percent: true,
                 lines: vec![
-                    line(
-                        column(s, "answered_within_120s_over_offered"),
+                    banded(
+                        s,
+                        "answered_within_120s_over_offered",
+                        1.0,
                         BLUE,
                         "first reply ≤ 120 s ÷ offered (golden 2 minutes)",
                     ),
-                    line(
-                        column(s, "reply_rate_3min_rounds"),
+                    banded(
+                        s,
+                        "reply_rate_3min_rounds",
+                        1.0,
                         MAGENTA,
                         "rounds answered within 3 min ÷ rounds",
                     ),
-                    line(
-                        vec![GOLDEN_TARGET; n],
-                        BLACK,
+                    flat(
+                        GOLDEN_TARGET,
                         &format!("target {:.0}%", GOLDEN_TARGET * 100.0),
                     ),
                 ],
                 legend: SeriesLabelPosition::LowerLeft,
-            }
-        }
-        Plot::Queue => Chart {
+                marks: false,
+            },
+            Chart {
+                title: title("first response time per interval"),
+                x_desc: "local time (start of interval, by arrival)",
+                y_desc: "first response time of answered chats, s",
+                y_max: None,
+                percent: false,
+                lines: vec![
+                    banded(s, "frt_p50_s", 1.0, GREEN, "p50"),
+                    banded(s, "frt_p90_s", 1.0, BLUE, "p90"),
+                    banded(s, "frt_p99_s", 1.0, RED, "p99"),
+                    flat(120.0, "120 s (golden 2 minutes)"),
+                ],
+                legend: SeriesLabelPosition::UpperRight,
+                marks: false,
+            },
+        ],
+        Plot::Queue => vec![Chart {
             title: title("queue and abandonment"),
             x_desc: "local time (start of interval)",
             y_desc: "chats waiting / abandoned per hour",
             y_max: None,
             percent: false,
             lines: vec![
-                line(
-                    column(s, "queue_len_mean"),
+                banded(
+                    s,
+                    "queue_len_mean",
+                    1.0,
                     BLUE,
                     "chats waiting (time average)",
                 ),
-                line(
-                    hourly("abandoned"),
+                banded(
+                    s,
+                    "abandoned",
+                    per_hour,
                     RED,
                     "abandoned, per hour (by arrival interval)",
                 ),
             ],
             legend: SeriesLabelPosition::UpperRight,
-        },
+            marks: true,
+        }],
     })
 }
 
@@ -389,17 +442,50 @@ fn draw<DB: DrawingBackend>(
     s: &Summary,
     root: &DrawingArea<DB, Shift>,
 ) -> Result<(), String> {
-    let n = s.series.rows.len();
-    if n == 0 {
+    if s.series.rows.is_empty() {
         return Err("no interval".into());
     }
-    let Some(c) = chart(plot, s) else {
+    let Some(panels) = chart(plot, s) else {
         return match plot {
             Plot::Frt => frt(s, root),
             _ => agents(s, root),
         };
     };
     root.fill(&WHITE).map_err(err)?;
+    for (c, area) in panels.iter().zip(root.split_evenly((panels.len(), 1))) {
+        panel(c, s, &area)?;
+    }
+    root.present().map_err(err)
+}
+
+/// `[from, to)` of each mark as fractional interval indices, clipped to the plot.
+fn mark_spans(s: &Summary) -> Vec<(f64, f64, &crate::replicate::Mark)> {
+    let n = s.series.rows.len();
+    let Ok(origin) = crate::time::parse_instant(&s.window_from) else {
+        return Vec::new();
+    };
+    let interval_ms = interval_hours(s) * 3_600_000.0;
+    let at = |text: &str| {
+        crate::time::parse_instant(text)
+            .ok()
+            .map(|t| (t.local_ms() - origin.local_ms()) as f64 / interval_ms)
+    };
+    let last = (n as f64 - 1.0).max(1.0);
+    s.marks
+        .iter()
+        .filter_map(|m| {
+            let (a, b) = (at(&m.from)?, at(&m.to)?);
+            (b > 0.0 && a < last).then_some((a.max(0.0), b.min(last), m))
+        })
+        .collect()
+}
+
+fn panel<DB: DrawingBackend>(
+    c: &Chart,
+    s: &Summary,
+    area: &DrawingArea<DB, Shift>,
+) -> Result<(), String> {
+    let n = s.series.rows.len();
     let labels = &s.series.interval_start;
     // x axis: interval index, labelled with the local date and time.
     let x_label = |x: &f64| {
@@ -421,7 +507,7 @@ fn draw<DB: DrawingBackend>(
             .fold(1.0, f64::max)
             * 1.1
     });
-    let mut chart = ChartBuilder::on(root)
+    let mut chart = ChartBuilder::on(area)
         .caption(&c.title, ("sans-serif", 22))
         .margin(12)
         .x_label_area_size(40)
@@ -437,27 +523,110 @@ fn draw<DB: DrawingBackend>(
         .y_desc(c.y_desc)
         .draw()
         .map_err(err)?;
+    if c.marks {
+        let spans = mark_spans(s);
+        let label_each = spans.len() <= 12;
+        for (kind, colour, legend) in [
+            (
+                "peak",
+                RGBColor(255, 140, 0),
+                "peak (ramp start to 3 decay constants after the plateau)",
+            ),
+            ("holiday", RGBColor(120, 120, 120), "holiday"),
+        ] {
+            let mine: Vec<_> = spans.iter().filter(|m| m.2.kind == kind).collect();
+            if mine.is_empty() {
+                continue;
+            }
+            chart
+                .draw_series(mine.iter().map(|&&(a, b, _)| {
+                    Rectangle::new([(a, 0.0), (b, top)], colour.mix(0.15).filled())
+                }))
+                .map_err(err)?
+                .label(legend)
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 15, y + 5)], colour.mix(0.3).filled())
+                });
+            if label_each {
+                chart
+                    .draw_series(mine.iter().map(|&&(a, _, m)| {
+                        Text::new(m.name.clone(), (a, top * 0.97), ("sans-serif", 13))
+                    }))
+                    .map_err(err)?;
+            }
+        }
+    }
     for l in &c.lines {
         let colour = l.colour;
+        for band in bands(l, c.percent.then_some(top)) {
+            chart
+                .draw_series(std::iter::once(Polygon::new(
+                    band,
+                    colour.mix(0.18).filled(),
+                )))
+                .map_err(err)?;
+        }
+        // A gap in the data (NaN) is a gap in the line.
+        let segments = runs(l.values.len(), |i| {
+            Some(l.values[i]).filter(|v| v.is_finite())
+        });
+        for segment in &segments {
+            chart
+                .draw_series(LineSeries::new(
+                    segment.iter().copied(),
+                    colour.stroke_width(2),
+                ))
+                .map_err(err)?;
+        }
         chart
-            .draw_series(LineSeries::new(
-                l.values
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, v)| v.is_finite())
-                    .map(|(i, v)| (i as f64, *v)),
-                colour.stroke_width(2),
-            ))
+            .draw_series(LineSeries::new(std::iter::empty(), colour))
             .map_err(err)?
             .label(l.name.as_str())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour));
     }
     chart
         .configure_series_labels()
-        .position(c.legend)
+        .position(c.legend.clone())
         .border_style(BLACK)
         .background_style(WHITE.mix(0.85))
         .draw()
         .map_err(err)?;
-    root.present().map_err(err)
+    Ok(())
+}
+
+/// The maximal runs of consecutive indices `i < len` where `known(i)` is `Some`.
+fn runs<T>(len: usize, known: impl Fn(usize) -> Option<T>) -> Vec<Vec<(f64, T)>> {
+    let mut out = Vec::new();
+    let mut run = Vec::new();
+    for i in 0..len {
+        match known(i) {
+            Some(v) => run.push((i as f64, v)),
+            None if !run.is_empty() => out.push(std::mem::take(&mut run)),
+            None => {}
+        }
+    }
+    if !run.is_empty() {
+        out.push(run);
+    }
+    out
+}
+
+/// The confidence band of a line as polygons, one per run of intervals
+/// where both the value and its half-width are known; clamped to
+/// `[0, cap]`.
+fn bands(l: &Line, cap: Option<f64>) -> Vec<Vec<(f64, f64)>> {
+    let cap = cap.unwrap_or(f64::INFINITY);
+    let known = |i: usize| {
+        let (v, h) = (l.values[i], *l.ci.get(i).unwrap_or(&f64::NAN));
+        (v.is_finite() && h.is_finite()).then_some(((v - h).max(0.0), (v + h).min(cap)))
+    };
+    runs(l.values.len(), known)
+        .into_iter()
+        .filter(|run| run.len() > 1)
+        .map(|run| {
+            let upper = run.iter().map(|&(x, (_, hi))| (x, hi));
+            let lower = run.iter().rev().map(|&(x, (lo, _))| (x, lo));
+            upper.chain(lower).collect()
+        })
+        .collect()
 }

@@ -135,3 +135,41 @@ fn platform_scenarios_use_their_rules() {
     assert!(m(&taobao, "transfers") > 0.0);
     assert!(m(&taobao, "reply_rate_3min_rounds.assessed") > 0.8);
 }
+
+/// The double-11 time series carries per-interval FRT percentiles and
+/// confidence half-widths, and the summary names the peaks to mark.
+#[test]
+fn double11_series_has_frt_percentiles_bands_and_marks() {
+    let mut sc = load("scenarios/double11.toml");
+    sc.run.replications = 3;
+    let s = run(&sc);
+    let col = |name: &str| {
+        let i = s.series.columns.iter().position(|c| c == name);
+        let i = i.unwrap_or_else(|| panic!("no column {name}"));
+        s.series.rows.iter().map(move |r| r[i])
+    };
+    let rows: Vec<(f64, f64, f64, f64)> = col("answered")
+        .zip(col("frt_p50_s"))
+        .zip(col("frt_p90_s").zip(col("frt_p99_s")))
+        .map(|((a, p50), (p90, p99))| (a, p50, p90, p99))
+        .collect();
+    for &(answered, p50, p90, p99) in &rows {
+        if answered > 0.0 {
+            assert!(p50 <= p90 && p90 <= p99, "{p50} {p90} {p99}");
+        } else {
+            assert!(p50.is_nan(), "no answered chat, yet p50 = {p50}");
+        }
+    }
+    // The midnight spike pushes p90 well past the golden 2 minutes somewhere.
+    assert!(rows.iter().any(|r| r.2 > 120.0));
+    let bands = col("answered_within_120s_over_offered_ci95").filter(|h| h.is_finite());
+    assert!(bands.count() > rows.len() / 2);
+    for c in s.series.columns.clone() {
+        if !c.ends_with("_ci95") {
+            assert!(s.series.columns.contains(&format!("{c}_ci95")), "{c}");
+        }
+    }
+    let names: Vec<&str> = s.marks.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["final payment (付尾款)", "00:00 sale opening"]);
+    assert!(s.marks.iter().all(|m| m.kind == "peak" && m.from < m.to));
+}
