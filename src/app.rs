@@ -29,6 +29,13 @@ pub enum AppError {
     /// Exit code 2: a command-line value is wrong (beyond what the parser checks).
     #[error("{0}")]
     Usage(String),
+    /// Exit code 5: the run missed one or more of the scenario's `[thresholds]`.
+    #[error("{0}")]
+    Thresholds(String),
+    /// Exit code 6: compared with a baseline, the results got worse (or
+    /// changed at all, with `--strict`).
+    #[error("{0}")]
+    Regression(String),
 }
 
 impl AppError {
@@ -39,6 +46,8 @@ impl AppError {
             AppError::Usage(_) => 2,
             AppError::Scenario(_) => 3,
             AppError::Write(_) | AppError::Stdout(_) => 4,
+            AppError::Thresholds(_) => 5,
+            AppError::Regression(_) => 6,
         }
     }
 }
@@ -225,8 +234,27 @@ fn run(args: RunArgs) -> Result<(), AppError> {
         Format::Table => stdout(&report::terminal_summary(&summary))?,
         Format::Json => stdout(&report::summary_json(&summary))?,
     }
-    match written {
-        Some(Err(e)) => Err(e.into()),
-        _ => Ok(()),
+    if let Some(Err(e)) = written {
+        return Err(e.into());
     }
+    thresholds_met(&summary)
+}
+
+/// `Err` (exit code 5) naming every threshold the run missed.
+fn thresholds_met(summary: &replicate::Summary) -> Result<(), AppError> {
+    let failed: Vec<String> = summary
+        .thresholds
+        .iter()
+        .filter(|v| !v.passed)
+        .map(|v| format!("  {}", v.line()))
+        .collect();
+    if failed.is_empty() {
+        return Ok(());
+    }
+    Err(AppError::Thresholds(format!(
+        "{} of {} thresholds missed:\n{}",
+        failed.len(),
+        summary.thresholds.len(),
+        failed.join("\n")
+    )))
 }

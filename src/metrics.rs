@@ -210,6 +210,15 @@ pub const FRT_QUANTILES: [f64; 17] = [
     0.995, 0.999,
 ];
 
+/// The name of every metric a run of `sc` reports, in `summary.json` order.
+pub fn metric_names(sc: &Scenario) -> Vec<String> {
+    Recorder::new(sc)
+        .scalars(sc)
+        .into_iter()
+        .map(|s| s.name)
+        .collect()
+}
+
 /// Collects the observations of one replication.
 pub struct Recorder {
     from: SimTime,

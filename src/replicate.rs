@@ -15,6 +15,7 @@ use crate::metrics::{
     AgentAccount, AgentRow, FRT_QUANTILES, RepResult, STATE_FIELDS, add_into, agent_rows, buckets,
     chat_col, chat_stride, empty_accounts, pool_accounts, state_col,
 };
+use crate::regress::{Verdict, judge};
 use crate::scenario::Scenario;
 use crate::stats::Welford;
 
@@ -69,6 +70,8 @@ pub struct Summary {
     /// The scenario's peaks and holidays that touch the measured window,
     /// for the plots.
     pub marks: Vec<Mark>,
+    /// The scenario's `[thresholds]`, judged.
+    pub thresholds: Vec<Verdict>,
 }
 
 /// A span of the horizon worth marking on a plot.
@@ -320,7 +323,7 @@ impl<'s> Merge<'s> {
                 }
             })
             .collect();
-        Summary {
+        let mut summary = Summary {
             scenario: sc.name.clone(),
             seed: sc.run.seed,
             replications: self.replications,
@@ -336,7 +339,10 @@ impl<'s> Merge<'s> {
                 .map(|(&q, w)| (q, w.mean_ci95().0))
                 .collect(),
             marks: marks(sc),
-        }
+            thresholds: Vec::new(),
+        };
+        summary.thresholds = judge(&sc.thresholds, &summary);
+        summary
     }
 
     /// The time series: each column from the sums over replications, then

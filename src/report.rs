@@ -42,6 +42,19 @@ struct SummaryJson<'a> {
     definitions: Definitions<'a>,
     frt_spectrum: FrtSpectrum,
     marks: Vec<MarkJson<'a>>,
+    thresholds: Vec<VerdictJson>,
+}
+
+/// A `[thresholds]` line and how the run fared.
+#[derive(Serialize)]
+struct VerdictJson {
+    require: String,
+    metric: String,
+    op: &'static str,
+    limit: f64,
+    value: Option<f64>,
+    ci95: Option<f64>,
+    passed: bool,
 }
 
 /// A peak or holiday in the window, as the plots mark it.
@@ -137,6 +150,19 @@ pub fn summary_json(summary: &Summary) -> String {
                 name: &m.name,
                 from: &m.from,
                 to: &m.to,
+            })
+            .collect(),
+        thresholds: summary
+            .thresholds
+            .iter()
+            .map(|v| VerdictJson {
+                require: v.threshold.to_string(),
+                metric: v.threshold.metric.clone(),
+                op: v.threshold.op.symbol(),
+                limit: v.threshold.limit,
+                value: v.value.is_finite().then_some(v.value),
+                ci95: v.ci95,
+                passed: v.passed,
             })
             .collect(),
     };

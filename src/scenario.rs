@@ -54,6 +54,8 @@ pub struct Scenario {
     pub sla: Sla,
     /// Shop-wide routing rules (DOMAIN.md §4).
     pub routing: Routing,
+    /// `[thresholds] require`: judged on the merged results of a run.
+    pub thresholds: Vec<crate::regress::Threshold>,
 }
 
 /// Where a new chat goes when no agent of its group is online (DOMAIN.md §4 step 7).

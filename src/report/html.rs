@@ -30,6 +30,7 @@ pub fn report_html(summary: &Summary, plots: &[(String, Vec<u8>)]) -> String {
          th {{ background: #f3f3f3; }}\n\
          section {{ margin-bottom: 2.5em; }}\n\
          .def {{ color: #555; font-size: 0.9em; }}\n\
+         td.pass {{ color: #1a7f37; }} td.fail {{ color: #b42318; font-weight: bold; }}\n\
          </style>\n</head>\n<body>\n",
         name = esc(&s.scenario)
     );
@@ -65,6 +66,18 @@ pub fn report_html(summary: &Summary, plots: &[(String, Vec<u8>)]) -> String {
         );
     }
     o.push_str("</table>\n</section>\n");
+    if !s.thresholds.is_empty() {
+        o.push_str("<section id=\"thresholds\">\n<h2>Thresholds</h2>\n<table>\n");
+        for v in &s.thresholds {
+            let _ = writeln!(
+                o,
+                "<tr><td class=\"{}\">{}</td></tr>",
+                if v.passed { "pass" } else { "fail" },
+                esc(&v.line())
+            );
+        }
+        o.push_str("</table>\n<p class=\"def\">Each threshold is judged on the metric's mean over replications; an undefined metric fails.</p>\n</section>\n");
+    }
     o.push_str("<section id=\"plots\">\n<h2>Plots</h2>\n");
     for (name, bytes) in plots.iter().filter(|(n, _)| n.ends_with(".svg")) {
         let svg = String::from_utf8_lossy(bytes);

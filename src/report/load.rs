@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::engine::LoopStats;
 use crate::metrics::AgentRow;
+use crate::regress::Verdict;
 use crate::replicate::{Mark, MetricSummary, Series, Summary};
 
 /// Why saved results could not be read.
@@ -175,6 +176,22 @@ pub fn load_summary(dir: &Path) -> Result<Summary, LoadError> {
                         name: text(&m["name"]),
                         from: text(&m["from"]),
                         to: text(&m["to"]),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        thresholds: json["thresholds"]
+            .as_array()
+            .map(|ts| {
+                ts.iter()
+                    .filter_map(|t| {
+                        Some(Verdict {
+                            threshold: crate::regress::parse_threshold(t["require"].as_str()?)
+                                .ok()?,
+                            value: t["value"].as_f64().unwrap_or(f64::NAN),
+                            ci95: t["ci95"].as_f64(),
+                            passed: t["passed"].as_bool()?,
+                        })
                     })
                     .collect()
             })

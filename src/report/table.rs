@@ -102,5 +102,17 @@ pub fn terminal_summary(s: &Summary) -> String {
             "\n  (one replication: no confidence intervals; set run.replications or --replications)"
         );
     }
+    if !s.thresholds.is_empty() {
+        let failed = s.thresholds.iter().filter(|v| !v.passed).count();
+        let _ = writeln!(
+            out,
+            "\n  thresholds ([thresholds] require, judged on the mean): {} of {} met",
+            s.thresholds.len() - failed,
+            s.thresholds.len()
+        );
+        for v in &s.thresholds {
+            let _ = writeln!(out, "  {}", v.line());
+        }
+    }
     out
 }

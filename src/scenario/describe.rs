@@ -144,6 +144,13 @@ impl Scenario {
             "sla thresholds   {} (120s = golden 2-minute rule)",
             t.join(", ")
         );
+        for (i, t) in self.thresholds.iter().enumerate() {
+            let label = if i == 0 { "require" } else { "" };
+            let _ = writeln!(
+                o,
+                "{label:<16} {t} (judged on the mean; exit code 5 if missed)"
+            );
+        }
         o
     }
 

@@ -25,6 +25,8 @@ pub struct RawScenario {
     pub routing: RawRouting,
     #[serde(default)]
     pub sla: RawSla,
+    #[serde(default)]
+    pub thresholds: RawThresholds,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -267,4 +269,13 @@ pub struct RawFairness {
 #[serde(deny_unknown_fields)]
 pub struct RawSla {
     pub thresholds: Option<Vec<String>>,
+}
+
+/// `[thresholds]`: quality gates judged after a run.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawThresholds {
+    /// `METRIC OP NUMBER` lines, e.g. `"abandon_rate < 3%"`.
+    #[serde(default)]
+    pub require: Vec<String>,
 }

@@ -204,6 +204,17 @@ pub fn scenario(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Is
     )
     .map(|thresholds_s| Sla { thresholds_s });
     let routing = routing(&mut cx, &root.key("routing"), &raw.routing);
+    let require: Vec<_> = raw
+        .thresholds
+        .require
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let path = root.key("thresholds").key("require").index(i);
+            let t = cx.check(&path, crate::regress::parse_threshold(text));
+            (path, t)
+        })
+        .collect();
     if let (Some(service), Some(routing)) = (&service, &routing)
         && service.dialogue().is_some()
         && routing.shift_end == ShiftEnd::Reroute
@@ -262,7 +273,7 @@ pub fn scenario(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Is
                 agents,
                 groups,
             } = staff;
-            Ok(Scenario {
+            let mut sc = Scenario {
                 name,
                 run,
                 arrivals,
@@ -275,10 +286,54 @@ pub fn scenario(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Is
                 menus,
                 sla,
                 routing,
-            })
+                thresholds: Vec::new(),
+            };
+            sc.thresholds = thresholds(&mut cx, &require, &sc);
+            if cx.issues.is_empty() {
+                Ok(sc)
+            } else {
+                Err(cx.issues)
+            }
         }
         _ => Err(cx.issues),
     }
+}
+
+/// `[thresholds] require`, each line parsed (`parsed`, `None` where it did
+/// not parse) and its metric looked up among the metrics `sc` reports.
+fn thresholds(
+    cx: &mut Cx,
+    parsed: &[(KeyPath, Option<crate::regress::Threshold>)],
+    sc: &Scenario,
+) -> Vec<crate::regress::Threshold> {
+    let names = crate::metrics::metric_names(sc);
+    let mut out = Vec::new();
+    for (path, t) in parsed {
+        let Some(t) = t else { continue };
+        if names.iter().any(|n| *n == t.metric) {
+            out.push(t.clone());
+        } else {
+            let like: Vec<&str> = names
+                .iter()
+                .filter(|n| {
+                    let stem = t.metric.rsplit('.').next().unwrap_or(&t.metric);
+                    n.ends_with(stem) || n.contains(stem)
+                })
+                .take(6)
+                .map(String::as_str)
+                .collect();
+            let hint = if like.is_empty() {
+                "see `definitions` in summary.json for every metric name".to_string()
+            } else {
+                format!("metrics with a similar name: {}", like.join(", "))
+            };
+            cx.issue(
+                path,
+                format!("unknown metric `{}` in threshold ({hint})", t.metric),
+            );
+        }
+    }
+    out
 }
 
 /// A named choice among `allowed` (first = default).

@@ -437,3 +437,62 @@ fn report_rebuilds_the_page_and_plots_from_saved_results() {
     assert!(text(&missing.stderr).contains("written by `kefusim run --out`"));
     std::fs::remove_dir_all(&base).unwrap();
 }
+
+/// A scenario with `[thresholds]`: met → exit 0; missed → exit 5 naming
+/// the threshold and by how much, results still written; an unknown
+/// metric → exit 3 at its line.
+#[test]
+fn thresholds_pass_fail_and_unknown_metrics() {
+    let base = std::fs::read_to_string("scenarios/quickstart.toml").unwrap();
+    let dir = std::env::temp_dir().join(format!("kefusim-thr-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, require: &str| {
+        let path = dir.join(name);
+        std::fs::write(
+            &path,
+            format!("{base}\n[thresholds]\nrequire = [{require}]\n"),
+        )
+        .unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let ok = write(
+        "ok.toml",
+        "\"answered_within_120s_over_offered >= 80%\", \"abandon_rate < 0.2\"",
+    );
+    let out = kefusim(&["run", &ok, "--progress", "never"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("2 of 2 met"));
+
+    let bad = write("bad.toml", "\"abandon_rate < 1%\", \"frt_p90_s < 600\"");
+    let results = dir.join("results");
+    let out = kefusim(&[
+        "run",
+        &bad,
+        "--progress",
+        "never",
+        "--out",
+        results.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("1 of 2 thresholds missed") && err.contains("FAIL abandon_rate < 0.01"),
+        "{err}"
+    );
+    assert!(err.contains("misses by"), "{err}");
+    let json = std::fs::read_to_string(results.join("summary.json")).unwrap();
+    assert!(json.contains("\"passed\": false") && json.contains("\"passed\": true"));
+    let html = std::fs::read_to_string(results.join("report.html")).unwrap();
+    assert!(html.contains("id=\"thresholds\""));
+
+    let unknown = write("unknown.toml", "\"frt_p90 < 60\"");
+    let out = kefusim(&["check", &unknown]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("thresholds.require[0]: unknown metric `frt_p90`")
+            && err.contains("frt_p90_s"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
