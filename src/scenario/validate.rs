@@ -310,7 +310,7 @@ fn thresholds(
     let mut out = Vec::new();
     for (path, t) in parsed {
         let Some(t) = t else { continue };
-        if names.iter().any(|n| *n == t.metric) {
+        if names.contains(&t.metric) {
             out.push(t.clone());
         } else {
             let like: Vec<&str> = names
