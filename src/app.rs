@@ -58,6 +58,22 @@ pub fn execute(cli: Cli) -> Result<(), AppError> {
         Command::Run(args) => run(args),
         Command::Check(args) => check(args),
         Command::Trace(args) => trace(args),
+        Command::Compare(args) => {
+            let current = load_results(&args.current)?;
+            let baseline = load_results(&args.baseline)?;
+            let tolerances = tolerances(&args.judge, &baseline)?;
+            let comparison = crate::regress::compare::compare(
+                &current,
+                &baseline,
+                &tolerances,
+                args.judge.strict,
+            );
+            match args.format {
+                Format::Table => stdout(&crate::regress::compare::table(&comparison))?,
+                Format::Json => stdout(&crate::regress::compare::json(&comparison))?,
+            }
+            regressions(&comparison)
+        }
         Command::Report { dir } => {
             let summary = report::load_summary(&dir).map_err(|e| AppError::Usage(e.to_string()))?;
             for path in report::write_atomically(&dir, &report::report_files(&summary, true))? {
@@ -202,6 +218,15 @@ fn check(args: CheckArgs) -> Result<(), AppError> {
 
 fn run(args: RunArgs) -> Result<(), AppError> {
     let mut scenario = Scenario::load(&args.scenario)?;
+    // Read before the run, so a bad path fails fast.
+    let baseline = match &args.baseline {
+        Some(path) => {
+            let b = load_results(path)?;
+            let t = tolerances(&args.judge, &b)?;
+            Some((b, t))
+        }
+        None => None,
+    };
     if let Some(seed) = args.seed {
         scenario = scenario.with_seed(seed);
     }
@@ -237,7 +262,71 @@ fn run(args: RunArgs) -> Result<(), AppError> {
     if let Some(Err(e)) = written {
         return Err(e.into());
     }
-    thresholds_met(&summary)
+    let compared = match &baseline {
+        Some((b, t)) => {
+            let c = crate::regress::compare::compare(&summary, b, t, args.judge.strict);
+            let path = args.baseline.as_deref().unwrap_or(std::path::Path::new(""));
+            eprint!(
+                "compared with {}:\n{}",
+                path.display(),
+                crate::regress::compare::table(&c)
+            );
+            Some(c)
+        }
+        None => None,
+    };
+    // Thresholds first: exit code 5 wins over 6 when both fail.
+    thresholds_met(&summary)?;
+    compared.map_or(Ok(()), |c| regressions(&c))
+}
+
+fn load_results(path: &std::path::Path) -> Result<replicate::Summary, AppError> {
+    report::load_metrics(path).map_err(|e| AppError::Usage(e.to_string()))
+}
+
+type Tolerances = Vec<(String, crate::regress::compare::Tolerance)>;
+
+/// Every `--tolerance`, checked to parse and to name a metric of `baseline`.
+fn tolerances(
+    args: &crate::cli::JudgeArgs,
+    baseline: &replicate::Summary,
+) -> Result<Tolerances, AppError> {
+    use crate::regress::compare;
+    args.tolerances
+        .iter()
+        .map(|text| {
+            let (metric, t) = compare::parse_tolerance(text)
+                .map_err(|e| AppError::Usage(format!("--tolerance: {e}")))?;
+            if baseline.metric(&metric).is_none() {
+                return Err(AppError::Usage(format!(
+                    "--tolerance: the baseline has no metric `{metric}` (see `definitions` in its summary.json)"
+                )));
+            }
+            Ok((metric, t))
+        })
+        .collect()
+}
+
+/// `Err` (exit code 6) when the comparison fails.
+fn regressions(c: &crate::regress::compare::Comparison) -> Result<(), AppError> {
+    let failures = c.failures();
+    if failures.is_empty() {
+        return Ok(());
+    }
+    let mut names: Vec<&str> = failures.iter().take(8).map(|r| r.metric.as_str()).collect();
+    if failures.len() > 8 {
+        names.push("…");
+    }
+    Err(AppError::Regression(format!(
+        "{} {} against the baseline: {}",
+        failures.len(),
+        if c.strict {
+            "metrics changed (--strict)"
+        } else {
+            "metrics regressed"
+        },
+        names.join(", ")
+    )))
 }
 
 /// `Err` (exit code 5) naming every threshold the run missed.

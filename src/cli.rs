@@ -33,6 +33,17 @@ pub enum Command {
         after_help = "Examples:\n  kefusim trace scenarios/feige_shop.toml --until 1h | head\n  kefusim trace scenarios/taobao_shop.toml --conversation 42\n  kefusim trace scenarios/feige_shop.toml --agent presale-03 --until 2026-11-11T12:00:00+08:00"
     )]
     Trace(TraceArgs),
+    /// Compare results with a baseline, metric by metric; exit code 6 on a regression.
+    ///
+    /// With the same scenario digest (same model, seed and replications) the
+    /// runs are deterministic, so every difference is listed as a behaviour
+    /// change; otherwise differences count only beyond the combined 95%
+    /// confidence half-widths. A metric getting worse (in its bad direction,
+    /// beyond its tolerance) is a regression.
+    #[command(
+        after_help = "Examples:\n  kefusim run scenarios/quickstart.toml --out new\n  kefusim compare new baselines/quickstart.summary.json\n  kefusim compare new old --tolerance frt_p90_s=+5% --tolerance abandon_rate=0.005\n  kefusim compare new old --strict --format json"
+    )]
+    Compare(CompareArgs),
     /// Rebuild report.html and the plots from results saved by `run --out DIR`.
     #[command(
         after_help = "Example:\n  kefusim run scenarios/quickstart.toml --out reports/quick --no-report\n  kefusim report reports/quick"
@@ -79,6 +90,33 @@ pub struct TraceArgs {
     pub out: Option<PathBuf>,
 }
 
+/// How to judge a comparison with a baseline (shared by `compare` and `run --baseline`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct JudgeArgs {
+    /// How much worse METRIC may get before it is a regression: an amount in
+    /// its unit or a percentage of the baseline (repeatable).
+    #[arg(long = "tolerance", value_name = "METRIC=AMOUNT")]
+    pub tolerances: Vec<String>,
+    /// Fail on any difference at all, better or worse (for pinned baselines in CI).
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// `kefusim compare`.
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// The current results: a directory written by `run --out`, or a summary.json.
+    pub current: PathBuf,
+    /// The baseline: a directory written by `run --out`, or a summary.json.
+    pub baseline: PathBuf,
+    /// How to judge.
+    #[command(flatten)]
+    pub judge: JudgeArgs,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
 /// `kefusim run`.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
@@ -107,6 +145,13 @@ pub struct RunArgs {
     /// (every 10 s with auto, every 2 s and at the end with always).
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
     pub progress: ProgressMode,
+    /// Compare the results with this baseline (a summary.json or a
+    /// directory written by `run --out`); exit code 6 on a regression.
+    #[arg(long, value_name = "PATH")]
+    pub baseline: Option<PathBuf>,
+    /// With --baseline: how to judge.
+    #[command(flatten)]
+    pub judge: JudgeArgs,
 }
 
 /// `--progress`.

@@ -2,6 +2,8 @@
 //! run) and comparing a run with a baseline (`kefusim compare`,
 //! `run --baseline`).
 
+pub mod compare;
+
 use crate::replicate::Summary;
 
 /// A comparison in a threshold.

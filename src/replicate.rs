@@ -50,6 +50,9 @@ pub struct Summary {
     pub scenario: String,
     /// Seed.
     pub seed: u64,
+    /// [`Scenario::digest`]: equal digests (and the same kefusim) mean
+    /// byte-identical results.
+    pub digest: String,
     /// Replications merged.
     pub replications: u32,
     /// Start of the measured window (local RFC 3339).
@@ -326,6 +329,7 @@ impl<'s> Merge<'s> {
         let mut summary = Summary {
             scenario: sc.name.clone(),
             seed: sc.run.seed,
+            digest: sc.digest(),
             replications: self.replications,
             window_from: sc.run.clock.format(sc.run.measure_from()),
             window_to: sc.run.clock.format(sc.run.measure_to()),

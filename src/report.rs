@@ -20,7 +20,7 @@ use serde::ser::SerializeMap;
 use crate::replicate::{MetricSummary, Summary};
 
 pub use files::{StagedFile, WriteError, write_atomically};
-pub use load::{LoadError, load_summary};
+pub use load::{LoadError, load_metrics, load_summary};
 pub use table::terminal_summary;
 
 /// Version of the `summary.json` layout; bumped only on incompatible changes.
@@ -35,6 +35,7 @@ struct SummaryJson<'a> {
     tool: String,
     scenario: &'a str,
     seed: u64,
+    scenario_digest: &'a str,
     replications: u32,
     window: Window<'a>,
     headline: &'static str,
@@ -124,6 +125,7 @@ pub fn summary_json(summary: &Summary) -> String {
         tool: format!("kefusim {}", env!("CARGO_PKG_VERSION")),
         scenario: &summary.scenario,
         seed: summary.seed,
+        scenario_digest: &summary.digest,
         replications: summary.replications,
         window: Window {
             from: &summary.window_from,

@@ -60,24 +60,36 @@ fn number(text: &str) -> f64 {
     text.parse().unwrap_or(f64::NAN)
 }
 
-/// Reads the results `run --out DIR` wrote into `dir`.
-pub fn load_summary(dir: &Path) -> Result<Summary, LoadError> {
-    let bad = |name: &str, message: String| LoadError {
-        path: dir.join(name).display().to_string(),
+/// The metrics of saved results: `path` is a `summary.json` (as written by
+/// `run --out` or `run --format json`) or a directory holding one. The
+/// time series and agent table are left empty.
+pub fn load_metrics(path: &Path) -> Result<Summary, LoadError> {
+    let (dir, name) = if path.is_dir() {
+        (path, "summary.json")
+    } else {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        (path.parent().unwrap_or(Path::new(".")), name)
+    };
+    summary_from_json(&read(dir, name)?, &dir.join(name).display().to_string())
+}
+
+fn summary_from_json(text_of_file: &str, path: &str) -> Result<Summary, LoadError> {
+    let bad = |message: String| LoadError {
+        path: path.to_string(),
         message,
     };
-    let json: Value = serde_json::from_str(&read(dir, "summary.json")?)
-        .map_err(|e| bad("summary.json", format!("not valid JSON: {e}")))?;
+    let json: Value =
+        serde_json::from_str(text_of_file).map_err(|e| bad(format!("not valid JSON: {e}")))?;
     if json["schema"] != 1 {
-        return Err(bad(
-            "summary.json",
-            format!("unknown schema {} (this kefusim reads 1)", json["schema"]),
-        ));
+        return Err(bad(format!(
+            "unknown schema {} (this kefusim reads 1)",
+            json["schema"]
+        )));
     }
     let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
     let metrics = json["metrics"]
         .as_object()
-        .ok_or_else(|| bad("summary.json", "no `metrics` table".into()))?
+        .ok_or_else(|| bad("no `metrics` table".into()))?
         .iter()
         .map(|(name, m)| MetricSummary {
             name: name.clone(),
@@ -101,7 +113,62 @@ pub fn load_summary(dir: &Path) -> Result<Summary, LoadError> {
                 .collect()
         })
         .unwrap_or_default();
+    Ok(Summary {
+        scenario: text(&json["scenario"]),
+        seed: json["seed"].as_u64().unwrap_or(0),
+        digest: text(&json["scenario_digest"]),
+        replications: json["replications"].as_u64().unwrap_or(1) as u32,
+        window_from: text(&json["window"]["from"]),
+        window_to: text(&json["window"]["to"]),
+        metrics,
+        series: Series {
+            columns: Vec::new(),
+            interval_start: Vec::new(),
+            rows: Vec::new(),
+        },
+        agents: Vec::new(),
+        // Not saved: the report leaves it out when it is zero.
+        work: LoopStats::default(),
+        frt_spectrum,
+        marks: json["marks"]
+            .as_array()
+            .map(|ms| {
+                ms.iter()
+                    .map(|m| Mark {
+                        kind: text(&m["kind"]),
+                        name: text(&m["name"]),
+                        from: text(&m["from"]),
+                        to: text(&m["to"]),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        thresholds: json["thresholds"]
+            .as_array()
+            .map(|ts| {
+                ts.iter()
+                    .filter_map(|t| {
+                        Some(Verdict {
+                            threshold: crate::regress::parse_threshold(t["require"].as_str()?)
+                                .ok()?,
+                            value: t["value"].as_f64().unwrap_or(f64::NAN),
+                            ci95: t["ci95"].as_f64(),
+                            passed: t["passed"].as_bool()?,
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    })
+}
 
+/// Reads the results `run --out DIR` wrote into `dir`.
+pub fn load_summary(dir: &Path) -> Result<Summary, LoadError> {
+    let bad = |name: &str, message: String| LoadError {
+        path: dir.join(name).display().to_string(),
+        message,
+    };
+    let mut summary = load_metrics(&dir.join("summary.json"))?;
     let ts = csv_rows(&read(dir, "timeseries.csv")?);
     let (header, rows) = ts
         .split_first()
@@ -155,46 +222,7 @@ pub fn load_summary(dir: &Path) -> Result<Summary, LoadError> {
             }
         })
         .collect();
-    Ok(Summary {
-        scenario: text(&json["scenario"]),
-        seed: json["seed"].as_u64().unwrap_or(0),
-        replications: json["replications"].as_u64().unwrap_or(1) as u32,
-        window_from: text(&json["window"]["from"]),
-        window_to: text(&json["window"]["to"]),
-        metrics,
-        series,
-        agents,
-        // Not saved: the report leaves it out when it is zero.
-        work: LoopStats::default(),
-        frt_spectrum,
-        marks: json["marks"]
-            .as_array()
-            .map(|ms| {
-                ms.iter()
-                    .map(|m| Mark {
-                        kind: text(&m["kind"]),
-                        name: text(&m["name"]),
-                        from: text(&m["from"]),
-                        to: text(&m["to"]),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        thresholds: json["thresholds"]
-            .as_array()
-            .map(|ts| {
-                ts.iter()
-                    .filter_map(|t| {
-                        Some(Verdict {
-                            threshold: crate::regress::parse_threshold(t["require"].as_str()?)
-                                .ok()?,
-                            value: t["value"].as_f64().unwrap_or(f64::NAN),
-                            ci95: t["ci95"].as_f64(),
-                            passed: t["passed"].as_bool()?,
-                        })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-    })
+    summary.series = series;
+    summary.agents = agents;
+    Ok(summary)
 }

@@ -11,6 +11,33 @@ use crate::time::{
 impl Scenario {
     /// A readable account of every resolved setting, defaults included.
     pub fn describe(&self) -> String {
+        let mut o = self.describe_model();
+        for (i, t) in self.thresholds.iter().enumerate() {
+            let label = if i == 0 { "require" } else { "" };
+            let _ = writeln!(
+                o,
+                "{label:<16} {t} (judged on the mean; exit code 5 if missed)"
+            );
+        }
+        o
+    }
+
+    /// A digest of everything that determines the results (the resolved
+    /// model, seed and replications; not the thresholds): two runs with
+    /// the same digest and the same kefusim give byte-identical results.
+    /// FNV-1a (64 bits) of the resolved model's text, as 16 hex digits.
+    pub fn digest(&self) -> String {
+        let hash = self
+            .describe_model()
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+            });
+        format!("{hash:016x}")
+    }
+
+    /// [`Scenario::describe`] without the thresholds.
+    fn describe_model(&self) -> String {
         let mut o = String::new();
         let run = &self.run;
         let c = &run.clock;
@@ -144,13 +171,6 @@ impl Scenario {
             "sla thresholds   {} (120s = golden 2-minute rule)",
             t.join(", ")
         );
-        for (i, t) in self.thresholds.iter().enumerate() {
-            let label = if i == 0 { "require" } else { "" };
-            let _ = writeln!(
-                o,
-                "{label:<16} {t} (judged on the mean; exit code 5 if missed)"
-            );
-        }
         o
     }
 

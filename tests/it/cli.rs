@@ -496,3 +496,106 @@ fn thresholds_pass_fail_and_unknown_metrics() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `compare` and `run --baseline`: the same run is the same (exit 0); a
+/// deliberately worse routing setting (a tight fairness limiter) is a
+/// regression (exit 6) in the table and the JSON; `--strict` fails on any
+/// change; tolerances are checked.
+#[test]
+fn compare_finds_a_worse_routing_setting() {
+    let dir = std::env::temp_dir().join(format!("kefusim-cmp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let base = std::fs::read_to_string("scenarios/quickstart.toml").unwrap();
+    let worse = dir.join("worse.toml");
+    std::fs::write(
+        &worse,
+        base.replace(
+            "[routing]\n",
+            "[routing]\nfairness = { max_assignments = 2, window = \"10m\" }\n",
+        ),
+    )
+    .unwrap();
+    let path = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let run = |scenario: &str, out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            scenario,
+            "--replications",
+            "4",
+            "--progress",
+            "never",
+            "--out",
+        ];
+        let out = path(out);
+        args.push(&out);
+        args.extend_from_slice(extra);
+        kefusim(&args)
+    };
+    assert!(
+        run("scenarios/quickstart.toml", "base", &[])
+            .status
+            .success()
+    );
+    let baseline = path("base");
+    let same = run(
+        "scenarios/quickstart.toml",
+        "again",
+        &["--baseline", &baseline, "--strict"],
+    );
+    assert_eq!(same.status.code(), Some(0), "{}", text(&same.stderr));
+    assert!(text(&same.stderr).contains("deterministic"));
+
+    let out = run(worse.to_str().unwrap(), "worse", &["--baseline", &baseline]);
+    assert_eq!(out.status.code(), Some(6), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("statistical") && err.contains("metrics regressed"),
+        "{err}"
+    );
+
+    let out = kefusim(&["compare", &path("worse"), &baseline, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(6));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let failures = doc["failures"].as_array().unwrap();
+    assert!(
+        failures
+            .iter()
+            .any(|f| f == "answered_within_120s_over_offered")
+    );
+    let row = doc["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["metric"] == "abandon_rate")
+        .unwrap();
+    assert_eq!(row["verdict"], "worse");
+    // A generous tolerance on every failing metric clears the regression.
+    let mut args = vec!["compare".to_string(), path("worse"), baseline.clone()];
+    for f in failures {
+        args.push("--tolerance".into());
+        args.push(format!("{}=1e9", f.as_str().unwrap()));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_eq!(kefusim(&args).status.code(), Some(0));
+    // LIFO is better on every service metric here (old waiters abandon
+    // anyway): not a regression, but --strict fails on any change.
+    let lifo = dir.join("lifo.toml");
+    std::fs::write(
+        &lifo,
+        base.replace("[routing]\n", "[routing]\nqueue_order = \"lifo\"\n"),
+    )
+    .unwrap();
+    assert!(run(lifo.to_str().unwrap(), "lifo", &[]).status.success());
+    let out = kefusim(&["compare", &path("lifo"), &baseline]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("better"));
+    let out = kefusim(&["compare", &path("lifo"), &baseline, "--strict"]);
+    assert_eq!(out.status.code(), Some(6));
+
+    let out = kefusim(&["compare", &baseline, &baseline, "--tolerance", "frt_p90=5%"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no metric `frt_p90`"));
+    let out = kefusim(&["compare", &baseline, dir.join("nowhere").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}
