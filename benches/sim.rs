@@ -5,7 +5,9 @@
 //!   `scenarios/bench/mm100.toml` (λ = 90/min, service 1 min, patience 5 min),
 //!   one replication of ≈200,000 arrivals per iteration;
 //! - `quickstart/arrivals`: one replication of the shipped quickstart (full
-//!   model: shifts, breaks, two groups, slowdown, VIP).
+//!   model: shifts, breaks, two groups, slowdown, VIP);
+//! - `taobao_shop/…`: the dialogue model with the Taobao routing rules;
+//! - `double11/…`: the Double-11 shop (hundreds of agents, a 15× spike).
 //!
 //! Benches measure; tests assert. No timing threshold lives in `cargo test`.
 
@@ -39,6 +41,8 @@ fn simulator(c: &mut Criterion) {
     // The full routing engine with the dialogue model (offline messages,
     // private contacts, suspensions, transfers, overflow, fairness limiter).
     bench_scenario(c, "taobao_shop", "scenarios/taobao_shop.toml", true);
+    // Double 11: hundreds of agents, a 15× midnight spike, temporary shifts.
+    bench_scenario(c, "double11", "scenarios/double11.toml", true);
 }
 
 criterion_group!(benches, simulator);

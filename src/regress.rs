@@ -83,8 +83,8 @@ pub fn parse_threshold(text: &str) -> Result<Threshold, String> {
             op.symbol()
         ));
     }
-    let (digits, scale) = match number.strip_suffix('%') {
-        Some(d) => (d.trim(), 0.01),
+    let (digits, per) = match number.strip_suffix('%') {
+        Some(d) => (d.trim(), 100.0),
         None => (number, 1.0),
     };
     let limit: f64 = digits
@@ -95,7 +95,7 @@ pub fn parse_threshold(text: &str) -> Result<Threshold, String> {
     Ok(Threshold {
         metric: metric.to_string(),
         op,
-        limit: limit * scale,
+        limit: limit / per,
     })
 }
 
@@ -175,6 +175,7 @@ mod tests {
         );
         let t = parse_threshold("abandon_rate<3%").unwrap();
         assert_eq!((t.op, t.limit), (Op::Below, 0.03));
+        assert_eq!(parse_threshold("x >= 95%").unwrap().limit, 0.95);
         assert_eq!(parse_threshold("frt_p90_s <= 60").unwrap().op, Op::AtMost);
         assert_eq!(
             parse_threshold("group.售前.p_wait > 0").unwrap().metric,
