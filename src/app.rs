@@ -58,6 +58,7 @@ pub fn execute(cli: Cli) -> Result<(), AppError> {
         Command::Run(args) => run(args),
         Command::Check(args) => check(args),
         Command::Trace(args) => trace(args),
+        Command::Sweep(args) => sweep(args),
         Command::Compare(args) => {
             let current = load_results(&args.current)?;
             let baseline = load_results(&args.baseline)?;
@@ -278,6 +279,93 @@ fn run(args: RunArgs) -> Result<(), AppError> {
     // Thresholds first: exit code 5 wins over 6 when both fail.
     thresholds_met(&summary)?;
     compared.map_or(Ok(()), |c| regressions(&c))
+}
+
+fn sweep(args: crate::cli::SweepArgs) -> Result<(), AppError> {
+    use crate::sweep;
+    let axes = args
+        .axes
+        .iter()
+        .map(|a| sweep::parse_axis(a).map_err(AppError::Usage))
+        .collect::<Result<Vec<_>, _>>()?;
+    let points = sweep::grid(&axes).map_err(AppError::Usage)?;
+    let text = std::fs::read_to_string(&args.scenario).map_err(|source| {
+        crate::scenario::ScenarioError::Read {
+            path: args.scenario.clone(),
+            source,
+        }
+    })?;
+    // The file itself must be valid before any key is changed.
+    let file = args.scenario.display().to_string();
+    let stem = args
+        .scenario
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("scenario");
+    let base = Scenario::from_toml(&text, &file, stem)?;
+    let sweep_error = |e: sweep::SweepError| match e {
+        sweep::SweepError::Key(m) => AppError::Usage(format!("--set {m}")),
+        sweep::SweepError::Invalid { point, source } => AppError::Usage(format!(
+            "--set: the scenario is invalid with {point}:\n{source}"
+        )),
+        sweep::SweepError::Run(r) => AppError::Run(r),
+    };
+    let mut scenarios =
+        sweep::scenarios(&text, &file, stem, &axes, &points).map_err(sweep_error)?;
+    for sc in &mut scenarios {
+        sc.run.seed = args.seed.unwrap_or(base.run.seed);
+        if let Some(r) = args.replications {
+            sc.run.replications = r;
+        }
+    }
+    let metrics: Vec<String> = if args.metrics.is_empty() {
+        sweep::DEFAULT_METRICS.map(String::from).to_vec()
+    } else {
+        args.metrics.clone()
+    };
+    let known = crate::metrics::metric_names(&scenarios[0]);
+    if let Some(bad) = metrics.iter().find(|m| !known.contains(m)) {
+        return Err(AppError::Usage(format!(
+            "--metric: no metric `{bad}` (see `definitions` in summary.json)"
+        )));
+    }
+    let n = points.len();
+    let started = WallClock::now();
+    let results = sweep::run(
+        &scenarios,
+        points,
+        args.threads.map(|t| t as usize),
+        |i, s| {
+            let m = s.metric(&metrics[0]).map_or(f64::NAN, |m| m.mean);
+            eprintln!(
+                "sweep: point {}/{n} done ({:.1} s): {} = {m:.4}",
+                i + 1,
+                started.elapsed().as_secs_f64(),
+                metrics[0]
+            );
+        },
+    )
+    .map_err(sweep_error)?;
+    let r = report::SweepResults {
+        scenario: &base.name,
+        axes: &axes,
+        points: &results,
+        metrics: &metrics,
+    };
+    let written = args
+        .out
+        .as_ref()
+        .map(|dir| report::write_atomically(dir, &report::sweep_files(&r)));
+    if let Some(Ok(paths)) = &written {
+        for path in paths {
+            eprintln!("wrote {}", path.display());
+        }
+    }
+    stdout(&report::sweep_csv(&r))?;
+    match written {
+        Some(Err(e)) => Err(e.into()),
+        _ => Ok(()),
+    }
 }
 
 fn load_results(path: &std::path::Path) -> Result<replicate::Summary, AppError> {

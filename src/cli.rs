@@ -33,6 +33,16 @@ pub enum Command {
         after_help = "Examples:\n  kefusim trace scenarios/feige_shop.toml --until 1h | head\n  kefusim trace scenarios/taobao_shop.toml --conversation 42\n  kefusim trace scenarios/feige_shop.toml --agent presale-03 --until 2026-11-11T12:00:00+08:00"
     )]
     Trace(TraceArgs),
+    /// Run a grid of what-ifs over scenario keys (same seed at every point).
+    ///
+    /// Every combination of the --set values is run with the scenario's seed
+    /// and replications (common random numbers: each point sees the same
+    /// buyers). Prints one CSV row per point (swept keys, then each metric's
+    /// mean and 95% half-width, then whether the scenario's thresholds are met).
+    #[command(
+        after_help = "Examples:\n  kefusim sweep scenarios/quickstart.toml --set agents.presale.count=16..28:4\n  kefusim sweep scenarios/quickstart.toml --set routing.policy=least_active,round_robin,random --set agents.*.max_concurrent=3,5 --out sweeps/policy\n  kefusim sweep scenarios/feige_shop.toml --set arrivals.rate_per_hour=0.8..1.2:0.1 --metric reply_rate_3min_rounds.assessed\n\nKeys: a dotted path into the scenario file; [[agents]] and [[groups]] entries by name, by index from 0, or * for all."
+    )]
+    Sweep(SweepArgs),
     /// Compare results with a baseline, metric by metric; exit code 6 on a regression.
     ///
     /// With the same scenario digest (same model, seed and replications) the
@@ -100,6 +110,32 @@ pub struct JudgeArgs {
     /// Fail on any difference at all, better or worse (for pinned baselines in CI).
     #[arg(long)]
     pub strict: bool,
+}
+
+/// `kefusim sweep`.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// A key and its values: KEY=V1,V2,… or KEY=FROM..TO:STEP (repeatable; the grid is every combination).
+    #[arg(long = "set", value_name = "KEY=VALUES", required = true)]
+    pub axes: Vec<String>,
+    /// A metric to report (repeatable; the first is plotted). Default: golden
+    /// rate, abandonment, FRT p90, occupancy, Jain's index.
+    #[arg(long = "metric", value_name = "NAME")]
+    pub metrics: Vec<String>,
+    /// Also write sweep.csv and the plot (sweep.svg, sweep.png) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Override run.seed (the same at every point).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override run.replications.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub replications: Option<u32>,
+    /// Worker threads for replications (default: one per core).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
 }
 
 /// `kefusim compare`.

@@ -54,5 +54,6 @@ pub mod routing;
 pub mod scenario;
 pub mod shifts;
 pub mod stats;
+pub mod sweep;
 pub mod time;
 pub mod trace;

@@ -9,6 +9,7 @@ mod files;
 mod html;
 mod load;
 mod plots;
+mod sweep;
 mod table;
 mod trace;
 
@@ -21,6 +22,7 @@ use crate::replicate::{MetricSummary, Summary};
 
 pub use files::{StagedFile, WriteError, write_atomically};
 pub use load::{LoadError, load_metrics, load_summary};
+pub use sweep::{SweepResults, sweep_csv, sweep_files};
 pub use table::terminal_summary;
 
 /// Version of the `summary.json` layout; bumped only on incompatible changes.

@@ -11,7 +11,7 @@ use crate::replicate::Summary;
 static FONT: &[u8] = include_bytes!("../../assets/fonts/wqy-microhei.ttc");
 
 /// Width and height of a one-panel plot, pixels.
-const SIZE: (u32, u32) = (1100, 480);
+pub(super) const SIZE: (u32, u32) = (1100, 480);
 
 /// Width and height of `plot`, pixels: a one-panel size per panel.
 fn size(plot: Plot) -> (u32, u32) {
@@ -24,7 +24,7 @@ fn size(plot: Plot) -> (u32, u32) {
 /// The golden-rate target line drawn on the service-level plot.
 pub const GOLDEN_TARGET: f64 = 0.90;
 
-fn register_font() {
+pub(super) fn register_font() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         // A font that cannot be loaded leaves plotters without text, never a panic.
@@ -50,31 +50,45 @@ const PLOTS: [(Plot, &str); 5] = [
     (Plot::Frt, "frt_distribution"),
 ];
 
+/// Something drawn on either backend.
+pub(super) trait Figure {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
+}
+
+/// `figure` as `(svg, png)` at `size`; `None` if it cannot be drawn.
+pub(super) fn render(figure: &impl Figure, size: (u32, u32)) -> Option<(Vec<u8>, Vec<u8>)> {
+    register_font();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        figure.draw(&root).ok()?;
+    }
+    let mut rgb = vec![0u8; (size.0 * size.1 * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+        figure.draw(&root).ok()?;
+    }
+    let mut png = Vec::new();
+    use image::ImageEncoder;
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(&rgb, size.0, size.1, image::ExtendedColorType::Rgb8)
+        .ok()?;
+    Some((svg.into_bytes(), png))
+}
+
+impl Figure for (Plot, &Summary) {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        draw(self.0, self.1, root)
+    }
+}
+
 /// Every plot of a summary as `(file name, bytes)`, each as `.svg` and `.png`.
 /// A plot that cannot be drawn (e.g. no interval at all) is left out.
 pub fn plots(summary: &Summary) -> Vec<(String, Vec<u8>)> {
-    register_font();
     let mut out = Vec::new();
     for (plot, stem) in PLOTS {
-        let size = size(plot);
-        let mut svg = String::new();
-        let svg_ok = {
-            let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-            draw(plot, summary, &root).is_ok()
-        };
-        let mut rgb = vec![0u8; (size.0 * size.1 * 3) as usize];
-        let png_ok = {
-            let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
-            draw(plot, summary, &root).is_ok()
-        };
-        let mut png = Vec::new();
-        use image::ImageEncoder;
-        let encoded = png_ok
-            && image::codecs::png::PngEncoder::new(&mut png)
-                .write_image(&rgb, size.0, size.1, image::ExtendedColorType::Rgb8)
-                .is_ok();
-        if svg_ok && encoded {
-            out.push((format!("{stem}.svg"), svg.into_bytes()));
+        if let Some((svg, png)) = render(&(plot, summary), size(plot)) {
+            out.push((format!("{stem}.svg"), svg));
             out.push((format!("{stem}.png"), png));
         }
     }
@@ -89,7 +103,7 @@ fn column(s: &Summary, name: &str) -> Vec<f64> {
     }
 }
 
-fn err<E: std::fmt::Debug>(e: E) -> String {
+pub(super) fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("{e:?}")
 }
 

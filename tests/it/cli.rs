@@ -604,3 +604,95 @@ fn compare_finds_a_worse_routing_setting() {
     assert_eq!(out.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `kefusim sweep`: the grid's CSV (one row per point, keys, metrics with
+/// intervals, thresholds), more agents never worse with common random
+/// numbers here, the plot, a categorical first key, and clear key errors.
+#[test]
+fn sweep_writes_the_grid_csv_and_plot() {
+    let dir = std::env::temp_dir().join(format!("kefusim-sweep-{}", std::process::id()));
+    let out = kefusim(&[
+        "sweep",
+        "scenarios/quickstart.toml",
+        "--set",
+        "agents.presale.count=16..28:4",
+        "--set",
+        "agents.*.max_concurrent=4,5",
+        "--replications",
+        "3",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let csv = text(&out.stdout);
+    let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 1 + 8);
+    assert_eq!(
+        &rows[0][..5],
+        [
+            "point",
+            "agents.presale.count",
+            "agents.*.max_concurrent",
+            "answered_within_120s_over_offered",
+            "answered_within_120s_over_offered_ci95"
+        ]
+    );
+    assert_eq!(rows[0].last(), Some(&"thresholds_met"));
+    assert_eq!(&rows[4][1..3], ["20", "5"]);
+    let golden = |count: &str, cap: &str| -> f64 {
+        rows.iter().find(|r| r[1] == count && r[2] == cap).unwrap()[3]
+            .parse()
+            .unwrap()
+    };
+    for cap in ["4", "5"] {
+        assert!(golden("16", cap) < golden("20", cap) && golden("20", cap) < golden("28", cap));
+    }
+    assert_eq!(rows[1].last(), Some(&"no"));
+    assert_eq!(std::fs::read_to_string(dir.join("sweep.csv")).unwrap(), csv);
+    let png = image::open(dir.join("sweep.png")).unwrap().to_rgb8();
+    assert_eq!(png.dimensions(), (1100, 480));
+    let svg = std::fs::read_to_string(dir.join("sweep.svg")).unwrap();
+    assert!(svg.contains("agents.presale.count") && svg.contains("threshold"));
+
+    let out = kefusim(&[
+        "sweep",
+        "scenarios/quickstart.toml",
+        "--set",
+        "routing.policy=least_active,round_robin",
+        "--replications",
+        "2",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        std::fs::read_to_string(dir.join("sweep.svg"))
+            .unwrap()
+            .contains("round_robin")
+    );
+
+    let out = kefusim(&[
+        "sweep",
+        "scenarios/quickstart.toml",
+        "--set",
+        "agents.pre.count=3",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no entry `pre`"));
+    let out = kefusim(&[
+        "sweep",
+        "scenarios/quickstart.toml",
+        "--set",
+        "agents.presale.max_concurrent=80",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("max_concurrent must be 1..=50, got 80"));
+    let out = kefusim(&[
+        "sweep",
+        "scenarios/quickstart.toml",
+        "--set",
+        "routing.policy=fastest",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}
