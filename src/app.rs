@@ -59,6 +59,7 @@ pub fn execute(cli: Cli) -> Result<(), AppError> {
         Command::Check(args) => check(args),
         Command::Trace(args) => trace(args),
         Command::Sweep(args) => sweep(args),
+        Command::Plan(args) => plan(args),
         Command::Compare(args) => {
             let current = load_results(&args.current)?;
             let baseline = load_results(&args.baseline)?;
@@ -279,6 +280,60 @@ fn run(args: RunArgs) -> Result<(), AppError> {
     // Thresholds first: exit code 5 wins over 6 when both fail.
     thresholds_met(&summary)?;
     compared.map_or(Ok(()), |c| regressions(&c))
+}
+
+fn plan(args: crate::cli::PlanArgs) -> Result<(), AppError> {
+    let mut scenario = Scenario::load(&args.scenario)?;
+    if let Some(seed) = args.seed {
+        scenario = scenario.with_seed(seed);
+    }
+    if let Some(r) = args.replications {
+        scenario = scenario.with_replications(r);
+    }
+    let Some(spec) = scenario.plan.clone() else {
+        return Err(AppError::Usage(format!(
+            "{} has no [plan] section; add one naming the pool to staff and the shift templates, e.g.\n\n[plan]\nentry = \"presale\"\ntargets = [\"answered_within_120s_over_offered >= 90%\", \"abandon_rate <= 3%\"]\nshrinkage = 0.1\n[[plan.shifts]]\nname = \"day\"\nshift = {{ start = \"09:00\", end = \"18:00\" }}\n\n(see README \"Capacity planning\")",
+            args.scenario.display()
+        )));
+    };
+    let started = WallClock::now();
+    let mut log = |line: &str| eprintln!("{line} [{:.1} s]", started.elapsed().as_secs_f64());
+    let result =
+        crate::plan::plan(&scenario, args.threads.map(|t| t as usize), &mut log).map_err(|e| {
+            match e {
+                crate::plan::PlanError::Run(r) => AppError::Run(r),
+                crate::plan::PlanError::Unreachable(m) => {
+                    AppError::Thresholds(format!("no plan: {m}"))
+                }
+            }
+        })?;
+    let r = report::PlanReport {
+        scenario: &scenario,
+        spec: &spec,
+        result: &result,
+    };
+    let written = args.out.as_ref().map(|dir| {
+        let mut files = report::plan_files(&r);
+        files.extend(report::all_output_files(&result.verification, true));
+        report::write_atomically(dir, &files)
+    });
+    if let Some(Ok(paths)) = &written {
+        for path in paths {
+            eprintln!("wrote {}", path.display());
+        }
+    }
+    stdout(&report::plan_text(&r))?;
+    if let Some(Err(e)) = written {
+        return Err(e.into());
+    }
+    if result.accepted {
+        Ok(())
+    } else {
+        Err(AppError::Thresholds(format!(
+            "the plan is not accepted: {} interval(s) miss a target in the roster's own simulation",
+            result.verified.iter().filter(|v| !**v).count()
+        )))
+    }
 }
 
 fn sweep(args: crate::cli::SweepArgs) -> Result<(), AppError> {

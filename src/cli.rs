@@ -33,6 +33,16 @@ pub enum Command {
         after_help = "Examples:\n  kefusim trace scenarios/feige_shop.toml --until 1h | head\n  kefusim trace scenarios/taobao_shop.toml --conversation 42\n  kefusim trace scenarios/feige_shop.toml --agent presale-03 --until 2026-11-11T12:00:00+08:00"
     )]
     Trace(TraceArgs),
+    /// Plan capacity: agents needed per interval, a roster of shifts, and its verification.
+    ///
+    /// Needs a [plan] section in the scenario (the pool to staff, per-interval
+    /// targets, shrinkage, shift templates). Prints required vs scheduled
+    /// agents per interval, the roster and its cost, and whether the roster's
+    /// own simulation meets every target; exit code 5 when it does not.
+    #[command(
+        after_help = "Examples:\n  kefusim plan scenarios/double11.toml\n  kefusim plan scenarios/double11.toml --out plans/double11   # plan.csv, plan.json, roster.toml, plan.svg/png and the roster's report.html"
+    )]
+    Plan(PlanArgs),
     /// Run a grid of what-ifs over scenario keys (same seed at every point).
     ///
     /// Every combination of the --set values is run with the scenario's seed
@@ -110,6 +120,26 @@ pub struct JudgeArgs {
     /// Fail on any difference at all, better or worse (for pinned baselines in CI).
     #[arg(long)]
     pub strict: bool,
+}
+
+/// `kefusim plan`.
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// Scenario file (TOML) with a [plan] section.
+    pub scenario: PathBuf,
+    /// Also write plan.csv, plan.json, roster.toml, plan.txt, the plot and
+    /// the verification run's results (summary.json, …, report.html) here.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Override run.seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override run.replications (used by the search and the verification).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub replications: Option<u32>,
+    /// Worker threads for replications (default: one per core).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
 }
 
 /// `kefusim sweep`.

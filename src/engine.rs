@@ -1382,8 +1382,14 @@ impl<'s> Engine<'s> {
 
     fn on_patience(&mut self, conv: u32, now: SimTime) {
         let c = self.convs.get(conv);
-        let (q, interval, arrived_at, token, parked) =
-            (c.queue, c.interval, c.arrived_at, c.token, c.parked);
+        let (q, interval, arrived_at, token, parked, group) = (
+            c.queue,
+            c.interval,
+            c.arrived_at,
+            c.token,
+            c.parked,
+            c.group,
+        );
         let mut released = None;
         match c.state {
             ConvState::Queued {
@@ -1411,7 +1417,7 @@ impl<'s> Engine<'s> {
             waited_ms: now - arrived_at,
         });
         if let Some(iv) = interval {
-            self.rec.on_abandoned(iv, now - arrived_at);
+            self.rec.on_abandoned(iv, group, now - arrived_at);
         }
         self.unanswered_round(conv, now);
         if self.dialogue.is_some() {

@@ -47,6 +47,7 @@ pub mod dist;
 pub mod engine;
 pub mod kernel;
 pub mod metrics;
+pub mod plan;
 pub mod regress;
 pub mod replicate;
 pub mod report;

@@ -202,6 +202,9 @@ pub struct RepResult {
     /// First response times of answered chats by arrival interval,
     /// `intervals × buckets::COUNT` counts (see [`buckets`]).
     pub frt_buckets: Vec<u32>,
+    /// Capacity planning's per-interval counts (empty unless
+    /// [`Scenario::focus`] is set), `intervals × focus_col::width`.
+    pub focus: Vec<f64>,
 }
 
 /// Quantiles at which the FRT distribution is reported (percentile spectrum).
@@ -269,6 +272,36 @@ pub struct Recorder {
     /// Per VIP tier, when there are several.
     tiers: Vec<ClassTally>,
     agents: Vec<AgentAccount>,
+    focus: Option<FocusTally>,
+}
+
+/// Per-interval counts for capacity planning: the chats of some groups and
+/// the occupancy of some agents (only when [`Scenario::focus`] is set).
+struct FocusTally {
+    groups: Vec<bool>,
+    /// Cap of each followed agent; 0 = not followed.
+    caps: Vec<u32>,
+    /// `intervals × focus_col::width(thresholds)`.
+    table: Vec<f64>,
+    width: usize,
+}
+
+/// Columns of the focus table.
+pub mod focus_col {
+    /// Chats offered.
+    pub const OFFERED: usize = 0;
+    /// Chats abandoned.
+    pub const ABANDONED: usize = 1;
+    /// Σ open chats × time of the followed agents while on shift (ms).
+    pub const OPEN_MS: usize = 2;
+    /// Σ cap × time of the followed agents while on shift (ms).
+    pub const CAP_MS: usize = 3;
+    /// First reply within threshold k: `WITHIN + k`.
+    pub const WITHIN: usize = 4;
+    /// Width of a row with `thresholds` thresholds.
+    pub fn width(thresholds: usize) -> usize {
+        WITHIN + thresholds
+    }
 }
 
 /// Counts for one class of chats (a group, or VIP buyers).
@@ -384,6 +417,29 @@ impl Recorder {
                 Vec::new()
             },
             agents: empty_accounts(scenario),
+            focus: scenario.focus.as_ref().map(|f| {
+                let width = focus_col::width(scenario.sla.thresholds_s.len());
+                FocusTally {
+                    groups: f.groups.clone(),
+                    caps: scenario
+                        .agents
+                        .iter()
+                        .zip(&f.agents)
+                        .map(|(a, &on)| if on { a.max_concurrent } else { 0 })
+                        .collect(),
+                    table: vec![0.0; n * width],
+                    width,
+                }
+            }),
+        }
+    }
+
+    #[inline]
+    fn focus_add(&mut self, iv: u32, group: usize, col: usize) {
+        if let Some(f) = &mut self.focus
+            && f.groups[group]
+        {
+            f.table[iv as usize * f.width + col] += 1.0;
         }
     }
 
@@ -438,6 +494,20 @@ impl Recorder {
             acc.overtime_open_ms += f64::from(open) * dt;
             return;
         }
+        if let Some(f) = &mut self.focus
+            && f.caps[agent] > 0
+        {
+            // Split at interval boundaries.
+            let mut s = t;
+            while s < end {
+                let i = ((s - self.from) / self.interval) as usize;
+                let seg_end = (self.from + (i as u64 + 1) * self.interval).min(end);
+                let d = (seg_end - s) as f64;
+                f.table[i * f.width + focus_col::OPEN_MS] += f64::from(open) * d;
+                f.table[i * f.width + focus_col::CAP_MS] += f64::from(f.caps[agent]) * d;
+                s = seg_end;
+            }
+        }
         acc.on_shift_ms += dt;
         acc.open_ms += f64::from(open) * dt;
         match presence {
@@ -452,6 +522,7 @@ impl Recorder {
     #[inline]
     pub fn on_offered(&mut self, iv: u32, group: usize, tier: u8) {
         self.add(iv, chat_col::OFFERED, 1.0);
+        self.focus_add(iv, group, focus_col::OFFERED);
         self.groups[group].offered += 1;
         for t in self.vip_tallies(tier) {
             t.offered += 1;
@@ -493,6 +564,7 @@ impl Recorder {
         for k in 0..self.thresholds_ms.len() {
             if frt_ms <= self.thresholds_ms[k] {
                 self.add(iv, chat_col::WITHIN + k, 1.0);
+                self.focus_add(iv, group, focus_col::WITHIN + k);
             }
         }
         let golden = u64::from(frt_ms <= GOLDEN_MS);
@@ -514,8 +586,9 @@ impl Recorder {
 
     /// A counted chat left the queue after `wait_ms`.
     #[inline]
-    pub fn on_abandoned(&mut self, iv: u32, wait_ms: Millis) {
+    pub fn on_abandoned(&mut self, iv: u32, group: usize, wait_ms: Millis) {
         self.add(iv, chat_col::ABANDONED, 1.0);
+        self.focus_add(iv, group, focus_col::ABANDONED);
         self.sum_wait_abandoned_ms += wait_ms as f64;
         self.note_processing(wait_ms);
         for (k, &t) in self.thresholds_ms.iter().enumerate() {
@@ -742,6 +815,7 @@ impl Recorder {
             agents: self.agents,
             frt_quantiles,
             frt_buckets: self.frt_buckets,
+            focus: self.focus.map(|f| f.table).unwrap_or_default(),
         }
     }
 

@@ -75,6 +75,10 @@ pub struct Summary {
     pub marks: Vec<Mark>,
     /// The scenario's `[thresholds]`, judged.
     pub thresholds: Vec<Verdict>,
+    /// Capacity planning's per-interval counts summed over replications
+    /// (`intervals × metrics::focus_col::width`; empty unless the scenario
+    /// follows a focus).
+    pub focus: Vec<f64>,
 }
 
 /// A span of the horizon worth marking on a plot.
@@ -226,6 +230,7 @@ pub struct Merge<'s> {
     frt_buckets: Vec<u64>,
     /// Each time-series cell over replications, `intervals × columns`.
     cells: Vec<Welford>,
+    focus: Vec<f64>,
     columns: Vec<String>,
 }
 
@@ -247,6 +252,7 @@ impl<'s> Merge<'s> {
             frt_quantiles: Vec::new(),
             frt_buckets: vec![0; n * buckets::COUNT],
             cells: vec![Welford::default(); n * columns.len()],
+            focus: Vec::new(),
             columns,
         }
     }
@@ -266,6 +272,8 @@ impl<'s> Merge<'s> {
         }
         self.add_cells(&result);
         add_into(&mut self.chat, &result.chat);
+        self.focus.resize(result.focus.len(), 0.0);
+        add_into(&mut self.focus, &result.focus);
         for (sum, &c) in self.frt_buckets.iter_mut().zip(&result.frt_buckets) {
             *sum += u64::from(c);
         }
@@ -344,6 +352,7 @@ impl<'s> Merge<'s> {
                 .collect(),
             marks: marks(sc),
             thresholds: Vec::new(),
+            focus: self.focus,
         };
         summary.thresholds = judge(&sc.thresholds, &summary);
         summary

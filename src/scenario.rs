@@ -56,6 +56,21 @@ pub struct Scenario {
     pub routing: Routing,
     /// `[thresholds] require`: judged on the merged results of a run.
     pub thresholds: Vec<crate::regress::Threshold>,
+    /// `[plan]`: capacity planning settings (`kefusim plan`).
+    pub plan: Option<crate::plan::PlanSpec>,
+    /// Set by capacity planning only (never from a file): the chats and
+    /// agents to follow interval by interval.
+    pub focus: Option<Focus>,
+}
+
+/// Which chats (by group) and agents a run follows per interval for
+/// capacity planning (see [`crate::metrics::FocusSeries`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Focus {
+    /// Chats counted in these groups.
+    pub groups: Vec<bool>,
+    /// These agents' occupancy.
+    pub agents: Vec<bool>,
 }
 
 /// Where a new chat goes when no agent of its group is online (DOMAIN.md §4 step 7).

@@ -59,6 +59,10 @@ pub struct ShiftPlan {
     pub breaks: Vec<Break>,
     /// The local day the rotations count from.
     pub anchor_day: i64,
+    /// Absolute duty windows `[start, end)` in simulated time, sorted and
+    /// disjoint; when not empty they replace the daily windows (capacity
+    /// planning staffs interval by interval with them).
+    pub fixed: Vec<(i64, i64)>,
 }
 
 /// Where one agent sits in its entry's rotations.
@@ -132,6 +136,13 @@ impl ShiftPlan {
 
     /// The first shift that ends after `t` (it may already have started).
     pub fn next_instance(&self, clock: &LocalClock, stagger: Stagger, t: i64) -> Option<Instance> {
+        if !self.fixed.is_empty() {
+            let i = self.fixed.partition_point(|&(_, end)| end <= t);
+            return self
+                .fixed
+                .get(i)
+                .map(|&(start, end)| Instance { start, end });
+        }
         let first_day = (clock.start_local_ms + t).div_euclid(DAY_MS as i64) - 1;
         for day in first_day..=first_day + self.cycle_days() as i64 + 2 {
             let midnight = clock.day_start(day);
@@ -148,6 +159,9 @@ impl ShiftPlan {
 
     /// Checks that windows never overlap and that some day is worked, for every stagger.
     pub fn check(&self, count: u32) -> Result<(), String> {
+        if !self.fixed.is_empty() {
+            return Ok(());
+        }
         let cycle = self.cycle_days();
         if cycle > 3_660 {
             return Err(format!(
@@ -253,6 +267,7 @@ mod tests {
 
     fn plan(patterns: Vec<Vec<Window>>, work_days: WorkDays) -> ShiftPlan {
         ShiftPlan {
+            fixed: Vec::new(),
             patterns,
             rotate_every_days: 7,
             work_days,

@@ -159,6 +159,7 @@ fn summary_from_json(text_of_file: &str, path: &str) -> Result<Summary, LoadErro
                     .collect()
             })
             .unwrap_or_default(),
+        focus: Vec::new(),
     })
 }
 

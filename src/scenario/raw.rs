@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -27,6 +27,35 @@ pub struct RawScenario {
     pub sla: RawSla,
     #[serde(default)]
     pub thresholds: RawThresholds,
+    pub plan: Option<RawPlan>,
+}
+
+/// `[plan]`: capacity planning (`kefusim plan`).
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlan {
+    /// The `[[agents]]` entry to plan (default: the first).
+    pub entry: Option<String>,
+    /// Entries the roster replaces (default: the planned entry).
+    pub replace: Option<Vec<String>>,
+    /// Per-interval targets, `METRIC OP NUMBER`.
+    pub targets: Option<Vec<String>>,
+    /// Share of on-duty time lost to what the model does not see.
+    pub shrinkage: Option<f64>,
+    /// Most planned agents on duty in one interval.
+    pub max_agents: Option<i64>,
+    /// Shift templates.
+    #[serde(default)]
+    pub shifts: Vec<RawPlanShift>,
+}
+
+/// `[[plan.shifts]]`: a shift template.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlanShift {
+    pub name: String,
+    pub max: Option<i64>,
+    pub shift: RawShift,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -185,23 +214,32 @@ pub struct RawEpisode {
     pub length: RawDist,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawShift {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub windows: Option<Vec<(String, String)>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rotation: Option<Vec<(String, String)>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rotate_every: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub days: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub on_days: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub off_days: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub anchor: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub breaks: Vec<RawBreak>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawBreak {
     pub after: String,

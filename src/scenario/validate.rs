@@ -287,8 +287,13 @@ pub fn scenario(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Is
                 sla,
                 routing,
                 thresholds: Vec::new(),
+                plan: None,
+                focus: None,
             };
             sc.thresholds = thresholds(&mut cx, &require, &sc);
+            if let Some(raw_plan) = &raw.plan {
+                sc.plan = plan(&mut cx, &root.key("plan"), raw_plan, &sc);
+            }
             if cx.issues.is_empty() {
                 Ok(sc)
             } else {
@@ -296,6 +301,148 @@ pub fn scenario(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Is
             }
         }
         _ => Err(cx.issues),
+    }
+}
+
+/// `[plan]` against the built scenario.
+fn plan(
+    cx: &mut Cx,
+    path: &KeyPath,
+    raw: &RawPlan,
+    sc: &Scenario,
+) -> Option<crate::plan::PlanSpec> {
+    let before = cx.issues.len();
+    let entry_named = |cx: &mut Cx, p: &KeyPath, name: &str| -> Option<usize> {
+        let found = sc.entries.iter().position(|e| e.name == name);
+        if found.is_none() {
+            let names: Vec<&str> = sc.entries.iter().map(|e| e.name.as_str()).collect();
+            cx.issue(
+                p,
+                format!(
+                    "no [[agents]] entry named `{name}` (entries: {})",
+                    names.join(", ")
+                ),
+            );
+        }
+        found
+    };
+    let entry = match &raw.entry {
+        Some(name) => entry_named(cx, &path.key("entry"), name),
+        None => Some(0),
+    };
+    let mut replace = Vec::new();
+    if let Some(names) = &raw.replace {
+        for (i, name) in names.iter().enumerate() {
+            if let Some(e) = entry_named(cx, &path.key("replace").index(i), name) {
+                replace.push(e);
+            }
+        }
+    }
+    if let Some(e) = entry {
+        if !replace.contains(&e) {
+            replace.push(e);
+        }
+        let spec = sc.agents.iter().find(|a| a.entry == e);
+        for (g, group) in sc.groups.iter().enumerate() {
+            let kept = sc
+                .agents
+                .iter()
+                .any(|a| a.groups.contains(&g) && !replace.contains(&a.entry));
+            if !kept && !spec.is_some_and(|a| a.groups.contains(&g)) {
+                cx.issue(
+                    &path.key("replace"),
+                    format!(
+                        "replacing these entries would leave group `{}` without agents (the planned entry does not serve it)",
+                        group.name
+                    ),
+                );
+            }
+        }
+        if spec.is_some_and(|a| a.main_account || !a.routable) {
+            cx.issue(
+                &path.key("entry"),
+                "the planned entry must be ordinary routable agents (not the main account, not routable = false)",
+            );
+        }
+    }
+    let texts = raw
+        .targets
+        .clone()
+        .unwrap_or_else(|| vec!["answered_within_120s_over_offered >= 90%".to_string()]);
+    let mut targets = Vec::new();
+    for (i, text) in texts.iter().enumerate() {
+        let p = path.key("targets").index(i);
+        if let Some(t) = cx.check(&p, crate::regress::parse_threshold(text))
+            && cx
+                .check(
+                    &p,
+                    crate::plan::target_metric_ok(&t.metric, t.op, &sc.sla.thresholds_s),
+                )
+                .is_some()
+        {
+            targets.push(t);
+        }
+    }
+    if texts.is_empty() {
+        cx.issue(&path.key("targets"), "targets must not be empty");
+    }
+    let shrinkage = match raw.shrinkage {
+        Some(v) => cx.in_range(&path.key("shrinkage"), v, 0.0, 0.9),
+        None => Some(0.0),
+    };
+    let max_agents = match raw.max_agents {
+        Some(v) => cx.int_in(&path.key("max_agents"), v, 1, 10_000),
+        None => Some(1_000),
+    };
+    let mut shifts = Vec::new();
+    if raw.shifts.is_empty() {
+        cx.issue(
+            path,
+            "[plan] needs at least one [[plan.shifts]] template (name, shift = { start, end, … }, optional max)",
+        );
+    }
+    for (i, s) in raw.shifts.iter().enumerate() {
+        let p = path.key("shifts").index(i);
+        let max = match s.max {
+            Some(v) => cx.int_in(&p.key("max"), v, 0, 100_000).map(Some),
+            None => Some(None),
+        };
+        if shifts
+            .iter()
+            .any(|t: &crate::plan::ShiftTemplate| t.name == s.name)
+        {
+            cx.issue(
+                &p.key("name"),
+                format!("two templates are named `{}`", s.name),
+            );
+        }
+        let plan = staff::shift(cx, &p.key("shift"), &s.shift, Some(&sc.run), 1);
+        let toml = toml::to_string(&s.shift)
+            .ok()
+            .and_then(|t| t.parse::<toml::Table>().ok())
+            .map(|t| toml::Value::Table(t).to_string())
+            .unwrap_or_default();
+        if let (Some(plan), Some(max)) = (plan, max) {
+            shifts.push(crate::plan::ShiftTemplate {
+                name: s.name.clone(),
+                plan,
+                max,
+                toml,
+            });
+        }
+    }
+    match (entry, shrinkage, max_agents) {
+        (Some(entry), Some(shrinkage), Some(max_agents)) if cx.issues.len() == before => {
+            Some(crate::plan::PlanSpec {
+                entry,
+                replace,
+                targets,
+                shrinkage,
+                max_agents,
+                shifts,
+            })
+        }
+        _ => None,
     }
 }
 

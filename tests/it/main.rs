@@ -5,6 +5,7 @@ mod determinism;
 mod dialogue;
 mod engine;
 mod errors;
+mod plan;
 mod platform;
 mod routing;
 mod scenarios;

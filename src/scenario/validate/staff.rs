@@ -452,7 +452,7 @@ fn window(cx: &mut Cx, path: &KeyPath, start: &str, end: &str) -> Option<Window>
     Some(Window { start: s, len })
 }
 
-fn shift(
+pub(super) fn shift(
     cx: &mut Cx,
     path: &KeyPath,
     raw: &RawShift,
@@ -525,6 +525,7 @@ fn shift(
     };
     let breaks = breaks(cx, &path.key("breaks"), &raw.breaks, &patterns)?;
     let plan = ShiftPlan {
+        fixed: Vec::new(),
         patterns,
         rotate_every_days,
         work_days,

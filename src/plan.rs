@@ -1,0 +1,905 @@
+//! Capacity planning (`kefusim plan`): how many agents on which shifts.
+//!
+//! 1. **Requirement per interval, by simulation.** The agents of one
+//!    `[[agents]]` entry (the *pool*) are replaced by a staffing vector: in
+//!    interval *i*, exactly `n[i]` pool agents are on duty (agent *k* works
+//!    the intervals where `n[i] > k`). The vector starts from a time-lagged
+//!    Erlang A estimate and is raised, interval by interval, wherever the
+//!    simulation over the whole horizon misses a target (the staffing
+//!    before an interval carries its backlog into it), then trimmed where
+//!    it has slack and a trim does not break a target. Targets are judged
+//!    per interval on the chats of the pool's groups (by arrival interval)
+//!    and the pool's occupancy, pooled over replications.
+//! 2. **Shifts from the requirement.** Heads needed = requirement ÷
+//!    (1 − shrinkage). Each shift template covers an interval by the share
+//!    of it an agent is on duty and not on a scheduled break. An LP (microlp)
+//!    gives the least agent-hours with fractional counts — a lower bound —
+//!    and its rounded-up solution, trimmed greedily, is the roster; the
+//!    optimality gap is the roster's cost over the bound.
+//! 3. **Verification.** The roster is simulated with the scenario's
+//!    replications. Intervals that still miss a target get one more head of
+//!    requirement and the roster is rebuilt (up to [`VERIFY_ROUNDS`]
+//!    times); the plan is accepted only when its own simulation meets every
+//!    target in every interval.
+
+use crate::analytic::erlang::ErlangA;
+use crate::metrics::focus_col;
+use crate::regress::{Op, Threshold};
+use crate::replicate::{self, Progress, RunError, Summary};
+use crate::scenario::{AgentEntry, AgentSpec, Focus, Scenario};
+use crate::shifts::{ShiftPlan, Stagger};
+use crate::time::HOUR_MS;
+
+/// Most search iterations before giving up.
+pub const MAX_ITERATIONS: u32 = 60;
+/// Most trimming passes after the search.
+pub const MAX_TRIM_PASSES: u32 = 12;
+/// Most verification rounds.
+pub const VERIFY_ROUNDS: u32 = 6;
+
+/// `[plan]`, validated.
+#[derive(Debug, Clone)]
+pub struct PlanSpec {
+    /// The `[[agents]]` entry the plan staffs: its groups, cap, weight,
+    /// speed and episodes make the planned agents.
+    pub entry: usize,
+    /// Entries left out of the planned scenario (`entry` among them).
+    pub replace: Vec<usize>,
+    /// Per-interval targets (monotone in staffing: see [`target_metric_ok`]).
+    pub targets: Vec<Threshold>,
+    /// Share of scheduled on-duty time lost to things the model does not
+    /// see (meetings, training, absence), in `[0, 0.9]`.
+    pub shrinkage: f64,
+    /// Shift templates to build the roster from.
+    pub shifts: Vec<ShiftTemplate>,
+    /// Most pool agents on duty in one interval.
+    pub max_agents: u32,
+}
+
+/// One `[[plan.shifts]]` template.
+#[derive(Debug, Clone)]
+pub struct ShiftTemplate {
+    /// Name (the roster entry is called `<entry>-<name>`).
+    pub name: String,
+    /// The duty pattern.
+    pub plan: ShiftPlan,
+    /// At most this many agents on it.
+    pub max: Option<u32>,
+    /// The `shift` table as written, for the roster fragment.
+    pub toml: String,
+}
+
+/// Whether `metric` can be a per-interval target, and which way it must go:
+/// answered-within rates up, abandonment and occupancy down.
+pub fn target_metric_ok(metric: &str, op: Op, thresholds_s: &[u32]) -> Result<(), String> {
+    let up = matches!(op, Op::AtLeast | Op::Above);
+    let within = thresholds_s
+        .iter()
+        .any(|t| metric == format!("answered_within_{t}s_over_offered"));
+    match metric {
+        _ if within && up => Ok(()),
+        "abandon_rate" | "occupancy" if !up => Ok(()),
+        _ if within || metric == "abandon_rate" || metric == "occupancy" => Err(format!(
+            "`{metric}` must be bounded the way more agents move it ({})",
+            if within { ">= or >" } else { "<= or <" }
+        )),
+        _ => Err(format!(
+            "`{metric}` cannot be a per-interval target; allowed: {}, abandon_rate, occupancy",
+            thresholds_s
+                .iter()
+                .map(|t| format!("answered_within_{t}s_over_offered"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// The pool's chats and occupancy in one interval, pooled over replications.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IntervalFigures {
+    /// Chats offered (mean per replication).
+    pub offered: f64,
+    /// Abandoned ÷ offered.
+    pub abandon_rate: f64,
+    /// Open chats ÷ caps of the pool's agents on shift.
+    pub occupancy: f64,
+}
+
+/// One interval's figures from a run's focus table.
+fn figures(s: &Summary, sc: &Scenario, i: usize) -> (IntervalFigures, Vec<f64>) {
+    let k = sc.sla.thresholds_s.len();
+    let w = focus_col::width(k);
+    let row = &s.focus[i * w..(i + 1) * w];
+    let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
+    let offered = row[focus_col::OFFERED];
+    let within = (0..k)
+        .map(|j| ratio(row[focus_col::WITHIN + j], offered))
+        .collect();
+    (
+        IntervalFigures {
+            offered: offered / f64::from(s.replications.max(1)),
+            abandon_rate: ratio(row[focus_col::ABANDONED], offered),
+            occupancy: ratio(row[focus_col::OPEN_MS], row[focus_col::CAP_MS]),
+        },
+        within,
+    )
+}
+
+/// Whether interval `i` of a run meets every target (an interval without
+/// chats meets the chat targets; without pool agents on duty, occupancy).
+fn interval_ok(s: &Summary, sc: &Scenario, spec: &PlanSpec, i: usize) -> bool {
+    let (f, within) = figures(s, sc, i);
+    spec.targets.iter().all(|t| {
+        let value = match t.metric.as_str() {
+            "abandon_rate" => f.abandon_rate,
+            "occupancy" => f.occupancy,
+            m => sc
+                .sla
+                .thresholds_s
+                .iter()
+                .position(|th| m == format!("answered_within_{th}s_over_offered"))
+                .map_or(f64::NAN, |j| within[j]),
+        };
+        // Undefined: nothing to judge (no chat, or nobody on duty).
+        !value.is_finite()
+            || match t.op {
+                Op::AtLeast => value >= t.limit,
+                Op::Above => value > t.limit,
+                Op::AtMost => value <= t.limit,
+                Op::Below => value < t.limit,
+            }
+    })
+}
+
+/// An `[[agents]]` entry to add to a scenario.
+struct Addition {
+    entry: AgentEntry,
+    template: AgentSpec,
+}
+
+/// `base` without the entries in `replace`, with `additions` appended and
+/// every group's members recomputed; following the additions' agents and
+/// `groups` per interval.
+fn restaffed(base: &Scenario, replace: &[usize], additions: Vec<Addition>) -> Scenario {
+    let mut sc = base.clone();
+    let kept: Vec<usize> = (0..base.entries.len())
+        .filter(|e| !replace.contains(e))
+        .collect();
+    sc.entries = kept.iter().map(|&e| base.entries[e].clone()).collect();
+    sc.agents = base
+        .agents
+        .iter()
+        .filter(|a| !replace.contains(&a.entry))
+        .map(|a| {
+            let mut a = a.clone();
+            a.entry = kept.iter().position(|&e| e == a.entry).unwrap_or(0);
+            a
+        })
+        .collect();
+    let first_new = sc.agents.len();
+    for add in additions {
+        let count = add.entry.count;
+        for k in 0..count {
+            let name = if count == 1 {
+                add.entry.name.clone()
+            } else {
+                let width = count.to_string().len().max(2);
+                format!("{}-{:0width$}", add.entry.name, k + 1)
+            };
+            let stagger = add
+                .entry
+                .shift
+                .as_ref()
+                .map_or(Stagger::default(), |s| s.stagger(k, count));
+            sc.agents.push(AgentSpec {
+                name,
+                entry: sc.entries.len(),
+                stagger,
+                main_account: false,
+                ..add.template.clone()
+            });
+        }
+        sc.entries.push(add.entry);
+    }
+    for (g, group) in sc.groups.iter_mut().enumerate() {
+        group.members = (0..sc.agents.len())
+            .filter(|&i| sc.agents[i].groups.contains(&g))
+            .collect();
+    }
+    let template = &base.agents[base
+        .agents
+        .iter()
+        .position(|a| replace.contains(&a.entry))
+        .unwrap_or(0)];
+    sc.focus = Some(Focus {
+        groups: (0..sc.groups.len())
+            .map(|g| template.groups.contains(&g))
+            .collect(),
+        agents: (0..sc.agents.len()).map(|i| i >= first_new).collect(),
+    });
+    sc.plan = None;
+    sc
+}
+
+/// The pool's agent template: the planned entry's first agent.
+fn template(base: &Scenario, spec: &PlanSpec) -> AgentSpec {
+    base.agents
+        .iter()
+        .find(|a| a.entry == spec.entry)
+        .cloned()
+        .expect("validated: the planned entry has agents")
+}
+
+/// `base` with the pool staffed by the vector `n` (agents on duty per interval).
+pub fn with_staffing(base: &Scenario, spec: &PlanSpec, n: &[u32]) -> Scenario {
+    let run = &base.run;
+    let top = n.iter().copied().max().unwrap_or(0).max(1);
+    let tpl = template(base, spec);
+    let episodes = base.entries[spec.entry].episodes.clone();
+    let name = &base.entries[spec.entry].name;
+    let additions = (0..top)
+        .map(|k| {
+            // Agent k works the intervals where n[i] > k, merged into windows.
+            let mut fixed: Vec<(i64, i64)> = Vec::new();
+            for (i, &need) in n.iter().enumerate() {
+                if need > k {
+                    let start = (run.measure_from() + i as u64 * run.interval) as i64;
+                    let end = (start as u64 + run.interval).min(run.measure_to()) as i64;
+                    match fixed.last_mut() {
+                        Some(last) if last.1 == start => last.1 = end,
+                        _ => fixed.push((start, end)),
+                    }
+                }
+            }
+            // Before the window (warm-up), staff as in the first interval.
+            if n.first().is_some_and(|&f| f > k) && run.measure_from() > 0 {
+                fixed[0].0 = 0;
+            }
+            if fixed.is_empty() {
+                // Never on duty.
+                fixed.push((i64::MAX - 1, i64::MAX));
+            }
+            Addition {
+                entry: AgentEntry {
+                    name: format!("{name}-plan-{:03}", k + 1),
+                    count: 1,
+                    shift: Some(ShiftPlan {
+                        patterns: vec![Vec::new()],
+                        rotate_every_days: 7,
+                        work_days: crate::shifts::WorkDays::Weekdays([true; 7]),
+                        breaks: Vec::new(),
+                        anchor_day: 0,
+                        fixed,
+                    }),
+                    episodes: episodes.clone(),
+                },
+                template: tpl.clone(),
+            }
+        })
+        .collect();
+    restaffed(base, &spec.replace, additions)
+}
+
+/// `base` with the pool staffed by `counts[t]` agents on shift template `t`.
+pub fn with_roster(base: &Scenario, spec: &PlanSpec, counts: &[u32]) -> Scenario {
+    let tpl = template(base, spec);
+    let episodes = base.entries[spec.entry].episodes.clone();
+    let name = &base.entries[spec.entry].name;
+    let additions = spec
+        .shifts
+        .iter()
+        .zip(counts)
+        .filter(|(_, c)| **c > 0)
+        .map(|(t, &count)| Addition {
+            entry: AgentEntry {
+                name: format!("{name}-{}", t.name),
+                count,
+                shift: Some(t.plan.clone()),
+                episodes: episodes.clone(),
+            },
+            template: tpl.clone(),
+        })
+        .collect();
+    restaffed(base, &spec.replace, additions)
+}
+
+/// Why planning failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// A simulation failed.
+    #[error(transparent)]
+    Run(#[from] RunError),
+    /// The targets cannot be met by staffing the pool.
+    #[error("{0}")]
+    Unreachable(String),
+}
+
+/// What planning found.
+#[derive(Debug, Clone)]
+pub struct PlanResult {
+    /// Local start of each interval.
+    pub interval_start: Vec<String>,
+    /// Pool chats offered per interval (mean per replication).
+    pub offered: Vec<f64>,
+    /// The time-lagged Erlang A estimate the search started from.
+    pub erlang: Vec<u32>,
+    /// Agents needed on duty per interval, found by simulation.
+    pub required: Vec<u32>,
+    /// Heads to schedule per interval: required ÷ (1 − shrinkage) (plus any
+    /// heads added by verification).
+    pub needed: Vec<f64>,
+    /// Heads the roster puts on duty and off break per interval.
+    pub scheduled: Vec<f64>,
+    /// Agents per shift template.
+    pub counts: Vec<u32>,
+    /// The roster's on-duty agent-hours in the measured window (breaks included).
+    pub agent_hours: f64,
+    /// The LP lower bound on agent-hours, if the LP solved.
+    pub lower_bound: Option<f64>,
+    /// Search iterations used.
+    pub iterations: u32,
+    /// Verification rounds used.
+    pub rounds: u32,
+    /// Per interval: the verification met every target.
+    pub verified: Vec<bool>,
+    /// The roster's own simulation.
+    pub verification: Summary,
+    /// Per interval golden rate (first target's metric) in the verification.
+    pub verified_figures: Vec<(IntervalFigures, Vec<f64>)>,
+    /// Every interval meets every target in the verification.
+    pub accepted: bool,
+}
+
+fn simulate(sc: &Scenario, threads: Option<usize>) -> Result<Summary, RunError> {
+    replicate::run_with_progress(sc, threads, &Progress::default())
+}
+
+/// Agents for `lambda_per_s` chats per second by Erlang A on chat slots
+/// (agents × cap), with `hold_s` the mean time a chat holds a slot.
+fn erlang_agents(
+    lambda_per_s: f64,
+    hold_s: f64,
+    patience_s: f64,
+    cap: u32,
+    spec: &PlanSpec,
+    thresholds_s: &[u32],
+) -> u32 {
+    if lambda_per_s <= 0.0 {
+        return 0;
+    }
+    let ok = |c: u32| -> bool {
+        let Some(q) = ErlangA::new(c, lambda_per_s, hold_s, patience_s) else {
+            return false;
+        };
+        let f = q.figures();
+        spec.targets.iter().all(|t| {
+            let v = match t.metric.as_str() {
+                "abandon_rate" => f.p_abandon,
+                "occupancy" => f.occupancy,
+                m => thresholds_s
+                    .iter()
+                    .find(|th| m == format!("answered_within_{th}s_over_offered"))
+                    .map_or(1.0, |&th| q.answered_within_over_offered(f64::from(th))),
+            };
+            match t.op {
+                Op::AtLeast => v >= t.limit,
+                Op::Above => v > t.limit,
+                Op::AtMost => v <= t.limit,
+                Op::Below => v < t.limit,
+            }
+        })
+    };
+    // Every target improves with more slots: the least that meets them all
+    // by bisection (with abandonment it may be below the offered load).
+    let (mut lo, mut hi) = (1u32, spec.max_agents.saturating_mul(cap).max(1));
+    if !ok(hi) {
+        return spec.max_agents;
+    }
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if ok(mid) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    lo.div_ceil(cap).min(spec.max_agents)
+}
+
+/// What a probe run with ample staff measures: the pool's chats per
+/// interval (mean per replication), the mean time a chat holds a slot, the
+/// mean patience and the pool's cap.
+struct Probe {
+    offered: Vec<f64>,
+    hold_s: f64,
+    patience_s: f64,
+    cap: u32,
+}
+
+fn probe(base: &Scenario, spec: &PlanSpec, threads: Option<usize>) -> Result<Probe, RunError> {
+    let n = base.run.intervals();
+    let sc = with_staffing(base, spec, &vec![spec.max_agents; n]);
+    let s = simulate(&sc, threads)?;
+    let offered = (0..n).map(|i| figures(&s, &sc, i).0.offered).collect();
+    let w = focus_col::width(base.sla.thresholds_s.len());
+    let open_ms: f64 = (0..n).map(|i| s.focus[i * w + focus_col::OPEN_MS]).sum();
+    let chats: f64 = (0..n).map(|i| s.focus[i * w + focus_col::OFFERED]).sum();
+    Ok(Probe {
+        offered,
+        hold_s: if chats > 0.0 {
+            open_ms / chats / 1e3
+        } else {
+            60.0
+        }
+        .max(1.0),
+        patience_s: base
+            .buyers
+            .patience
+            .as_ref()
+            .map_or(1e6, |p| p.mean_ms() / 1e3)
+            .max(1.0),
+        cap: template(base, spec).max_concurrent,
+    })
+}
+
+/// Erlang A staffing per interval from a probe. With `lag`, an interval's
+/// load is the arrival rate about half a holding time earlier (but at
+/// least half its own), a time-lagged offered load; without, each
+/// interval is treated as a stationary queue on its own arrivals.
+fn erlang_staffing(base: &Scenario, spec: &PlanSpec, p: &Probe, lag: bool) -> Vec<u32> {
+    let interval_s = base.run.interval as f64 / 1e3;
+    let shift = if lag {
+        ((p.hold_s / 2.0) / interval_s).round() as usize
+    } else {
+        0
+    };
+    (0..p.offered.len())
+        .map(|i| {
+            let here = p.offered[i];
+            if here <= 0.0 {
+                return 0;
+            }
+            let lambda = p.offered[i.saturating_sub(shift)].max(here * 0.5) / interval_s;
+            let lambda = if lag { lambda } else { here / interval_s };
+            erlang_agents(
+                lambda,
+                p.hold_s,
+                p.patience_s,
+                p.cap,
+                spec,
+                &base.sla.thresholds_s,
+            )
+            .max(1)
+        })
+        .collect()
+}
+
+/// Each template's coverage of each interval (share of the interval one
+/// agent is on duty and off its scheduled breaks, averaged over the
+/// template's stagger positions) and its on-duty hours in the window.
+fn coverage(base: &Scenario, spec: &PlanSpec) -> (Vec<Vec<f64>>, Vec<f64>) {
+    let run = &base.run;
+    let n = run.intervals();
+    let from = run.measure_from() as i64;
+    let to = run.measure_to() as i64;
+    let iv = run.interval as i64;
+    let mut cover = vec![vec![0.0; spec.shifts.len()]; n];
+    let mut hours = vec![0.0; spec.shifts.len()];
+    for (t, tpl) in spec.shifts.iter().enumerate() {
+        let positions = tpl.plan.cycle_days().clamp(1, 64) as u32;
+        for p in 0..positions {
+            let stagger = tpl.plan.stagger(p, positions);
+            let mut at = from;
+            while let Some(inst) = tpl.plan.next_instance(&run.clock, stagger, at) {
+                if inst.start >= to {
+                    break;
+                }
+                let mut add = |a: i64, b: i64, duty: bool| {
+                    let (a, b) = (a.max(from), b.min(to));
+                    let mut s = a;
+                    while s < b {
+                        let i = ((s - from) / iv) as usize;
+                        let e = (from + (i as i64 + 1) * iv).min(b);
+                        let share = (e - s) as f64 / iv as f64 / f64::from(positions);
+                        if duty {
+                            hours[t] += (e - s) as f64 / HOUR_MS as f64 / f64::from(positions);
+                        } else {
+                            cover[i][t] += share;
+                        }
+                        s = e;
+                    }
+                };
+                add(inst.start, inst.end, true);
+                // Available = on duty minus scheduled breaks.
+                let mut s = inst.start;
+                for b in &tpl.plan.breaks {
+                    let bs = inst.start + b.after as i64;
+                    let be = (bs + b.length as i64).min(inst.end);
+                    if bs > s {
+                        add(s, bs.min(inst.end), false);
+                    }
+                    s = s.max(be);
+                }
+                if s < inst.end {
+                    add(s, inst.end, false);
+                }
+                at = inst.end;
+            }
+        }
+    }
+    (cover, hours)
+}
+
+/// Least agent-hours covering `needed`: the LP bound and an integer roster
+/// (LP rounded up, then trimmed greedily; a greedy cover when the LP fails).
+fn roster(
+    spec: &PlanSpec,
+    cover: &[Vec<f64>],
+    hours: &[f64],
+    needed: &[f64],
+) -> Result<(Vec<u32>, Option<f64>), String> {
+    let m = spec.shifts.len();
+    let max = |t: usize| {
+        spec.shifts[t]
+            .max
+            .map_or(f64::from(u32::MAX / 2), f64::from)
+    };
+    // Intervals no template can cover.
+    let uncovered: Vec<usize> = (0..needed.len())
+        .filter(|&i| needed[i] > 1e-9 && cover[i].iter().all(|&c| c <= 0.0))
+        .collect();
+    if !uncovered.is_empty() {
+        return Err(format!(
+            "no shift template covers {} interval(s) that need agents (the first is interval {}); add a [[plan.shifts]] template for those hours",
+            uncovered.len(),
+            uncovered[0]
+        ));
+    }
+    let feasible = |x: &[u32]| {
+        (0..needed.len()).all(|i| {
+            let c: f64 = (0..m).map(|t| cover[i][t] * f64::from(x[t])).sum();
+            c + 1e-9 >= needed[i]
+        })
+    };
+    let lp = std::panic::catch_unwind(|| {
+        use microlp::{ComparisonOp, OptimizationDirection, Problem};
+        let mut p = Problem::new(OptimizationDirection::Minimize);
+        let vars: Vec<_> = (0..m)
+            .map(|t| p.add_var(hours[t].max(1e-6), (0.0, max(t))))
+            .collect();
+        for (i, &need) in needed.iter().enumerate() {
+            if need > 1e-9 {
+                let expr: Vec<_> = (0..m)
+                    .filter(|&t| cover[i][t] > 0.0)
+                    .map(|t| (vars[t], cover[i][t]))
+                    .collect();
+                p.add_constraint(expr.as_slice(), ComparisonOp::Ge, need);
+            }
+        }
+        p.solve().ok().map(|s| {
+            (
+                s.objective(),
+                vars.iter().map(|&v| s[v]).collect::<Vec<f64>>(),
+            )
+        })
+    })
+    .ok()
+    .flatten();
+    let (mut x, bound) = match lp {
+        Some((obj, xs)) => {
+            let x: Vec<u32> = xs
+                .iter()
+                .map(|v| (v - 1e-7).ceil().max(0.0) as u32)
+                .collect();
+            (x, Some(obj))
+        }
+        None => (vec![0; m], None),
+    };
+    // Greedy repair (covers what rounding or a failed LP left short).
+    let mut guard = 0;
+    while !feasible(&x) {
+        guard += 1;
+        if guard > 1_000_000 {
+            return Err("the shift templates' limits (max) cannot cover the requirement".into());
+        }
+        let best = (0..m)
+            .filter(|&t| f64::from(x[t]) + 1.0 <= max(t))
+            .map(|t| {
+                let gain: f64 = (0..needed.len())
+                    .map(|i| {
+                        let c: f64 = (0..m).map(|u| cover[i][u] * f64::from(x[u])).sum();
+                        (needed[i] - c).max(0.0).min(cover[i][t])
+                    })
+                    .sum();
+                (t, gain / hours[t].max(1e-6))
+            })
+            .filter(|&(_, g)| g > 1e-12)
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+        match best {
+            Some((t, _)) => x[t] += 1,
+            None => {
+                return Err(
+                    "the shift templates' limits (max) cannot cover the requirement".into(),
+                );
+            }
+        }
+    }
+    // Trim: drop agents from the costliest templates while still covering.
+    loop {
+        let mut order: Vec<usize> = (0..m).filter(|&t| x[t] > 0).collect();
+        order.sort_by(|&a, &b| hours[b].total_cmp(&hours[a]).then(a.cmp(&b)));
+        let Some(t) = order.into_iter().find(|&t| {
+            x[t] -= 1;
+            let ok = feasible(&x);
+            x[t] += 1;
+            ok
+        }) else {
+            break;
+        };
+        x[t] -= 1;
+    }
+    Ok((x, bound))
+}
+
+/// Plans the pool of `base` (which must have a `[plan]`), reporting
+/// progress lines through `log`.
+pub fn plan(
+    base: &Scenario,
+    threads: Option<usize>,
+    log: &mut dyn FnMut(&str),
+) -> Result<PlanResult, PlanError> {
+    let spec = base
+        .plan
+        .as_ref()
+        .expect("kefusim plan checks for [plan] first");
+    let run = &base.run;
+    let n = run.intervals();
+    // Probe: ample staff, to measure the pool's arrivals and holding time.
+    let p = probe(base, spec, threads)?;
+    let erlang = erlang_staffing(base, spec, &p, true);
+    let offered = p.offered.clone();
+    log(&format!(
+        "plan: Erlang A seed (time-lagged): {} agent-intervals, peak {}",
+        erlang.iter().map(|&v| u64::from(v)).sum::<u64>(),
+        erlang.iter().max().copied().unwrap_or(0)
+    ));
+
+    // Search: raise where targets are missed.
+    let mut req = erlang.clone();
+    let mut iterations = 0;
+    let mut last: Option<Summary> = None;
+    while iterations < MAX_ITERATIONS {
+        iterations += 1;
+        let sc = with_staffing(base, spec, &req);
+        let s = simulate(&sc, threads)?;
+        let failing: Vec<usize> = (0..n).filter(|&i| !interval_ok(&s, &sc, spec, i)).collect();
+        log(&format!(
+            "plan: search {iterations}: {} interval(s) below target, {} agent-intervals",
+            failing.len(),
+            req.iter().map(|&v| u64::from(v)).sum::<u64>()
+        ));
+        if failing.is_empty() {
+            last = Some(s);
+            break;
+        }
+        for &i in &failing {
+            if req[i] >= spec.max_agents {
+                return Err(PlanError::Unreachable(format!(
+                    "interval {} ({}) misses its targets even with max_agents = {} pool agents on duty; raise [plan] max_agents, or the targets cannot be met by this pool (e.g. another group's agents are short)",
+                    i,
+                    run.clock
+                        .format(run.measure_from() + i as u64 * run.interval),
+                    spec.max_agents
+                )));
+            }
+            req[i] = (req[i] + (req[i] / 20).max(1)).min(spec.max_agents);
+        }
+    }
+    if last.is_none() {
+        return Err(PlanError::Unreachable(format!(
+            "the requirement search did not settle in {MAX_ITERATIONS} iterations"
+        )));
+    }
+    // Trim where there is slack: one head less wherever that still holds
+    // (an interval that then fails gets its head back, and so does the one
+    // before it, whose backlog it carries), pass after pass.
+    let mut frozen = vec![false; n];
+    for pass in 1..=MAX_TRIM_PASSES {
+        let trial: Vec<u32> = (0..n)
+            .map(|i| {
+                if frozen[i] {
+                    req[i]
+                } else {
+                    req[i].saturating_sub(1)
+                }
+            })
+            .collect();
+        if trial == req {
+            break;
+        }
+        let sc = with_staffing(base, spec, &trial);
+        let s = simulate(&sc, threads)?;
+        let mut trimmed = trial.clone();
+        for i in 0..n {
+            if !interval_ok(&s, &sc, spec, i) {
+                for j in i.saturating_sub(1)..=i {
+                    trimmed[j] = req[j];
+                    frozen[j] = true;
+                }
+            }
+        }
+        if trimmed == req {
+            break;
+        }
+        let sc = with_staffing(base, spec, &trimmed);
+        let s = simulate(&sc, threads)?;
+        if !(0..n).all(|i| interval_ok(&s, &sc, spec, i)) {
+            break;
+        }
+        log(&format!(
+            "plan: trim {pass}: {} agent-intervals of slack removed",
+            req.iter()
+                .zip(&trimmed)
+                .map(|(a, b)| u64::from(a - b))
+                .sum::<u64>()
+        ));
+        req = trimmed;
+    }
+
+    // Shifts, then verification.
+    let (cover, hours) = coverage(base, spec);
+    let scale = 1.0 / (1.0 - spec.shrinkage);
+    let mut extra = vec![0u32; n];
+    let mut rounds = 0;
+    loop {
+        rounds += 1;
+        let needed: Vec<f64> = (0..n)
+            .map(|i| f64::from(req[i] + extra[i]) * scale)
+            .collect();
+        let (counts, lower_bound) =
+            roster(spec, &cover, &hours, &needed).map_err(PlanError::Unreachable)?;
+        let scheduled: Vec<f64> = (0..n)
+            .map(|i| {
+                (0..counts.len())
+                    .map(|t| cover[i][t] * f64::from(counts[t]))
+                    .sum()
+            })
+            .collect();
+        let agent_hours: f64 = (0..counts.len())
+            .map(|t| hours[t] * f64::from(counts[t]))
+            .sum();
+        let sc = with_roster(base, spec, &counts);
+        let verification = simulate(&sc, threads)?;
+        let verified: Vec<bool> = (0..n)
+            .map(|i| interval_ok(&verification, &sc, spec, i))
+            .collect();
+        let misses = verified.iter().filter(|v| !**v).count();
+        log(&format!(
+            "plan: roster {rounds}: {} agents, {agent_hours:.1} agent-hours; verification: {misses} interval(s) below target",
+            counts.iter().sum::<u32>()
+        ));
+        if misses == 0 || rounds >= VERIFY_ROUNDS {
+            let verified_figures = (0..n).map(|i| figures(&verification, &sc, i)).collect();
+            return Ok(PlanResult {
+                interval_start: verification.series.interval_start.clone(),
+                offered,
+                erlang,
+                required: req,
+                needed,
+                scheduled,
+                counts,
+                agent_hours,
+                lower_bound,
+                iterations,
+                rounds,
+                accepted: misses == 0,
+                verified,
+                verified_figures,
+                verification,
+            });
+        }
+        for (i, ok) in verified.iter().enumerate() {
+            if !ok {
+                extra[i] += 1;
+            }
+        }
+    }
+}
+
+/// Simulates `base`'s pool with the staffing vector `n` and says, per
+/// interval, whether every target holds (for tests and comparisons).
+pub fn check_staffing(
+    base: &Scenario,
+    n: &[u32],
+    threads: Option<usize>,
+) -> Result<Vec<bool>, RunError> {
+    let spec = base.plan.as_ref().expect("a scenario with [plan]");
+    let sc = with_staffing(base, spec, n);
+    let s = simulate(&sc, threads)?;
+    Ok((0..n.len())
+        .map(|i| interval_ok(&s, &sc, spec, i))
+        .collect())
+}
+
+/// The per-interval Erlang A staffing without simulation (each interval
+/// a stationary queue on its own arrivals: no lag, no backlog), for comparison.
+pub fn erlang_per_interval(base: &Scenario, threads: Option<usize>) -> Result<Vec<u32>, RunError> {
+    let spec = base.plan.as_ref().expect("a scenario with [plan]");
+    let p = probe(base, spec, threads)?;
+    Ok(erlang_staffing(base, spec, &p, false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(maxes: &[Option<u32>]) -> PlanSpec {
+        PlanSpec {
+            entry: 0,
+            replace: vec![0],
+            targets: Vec::new(),
+            shrinkage: 0.0,
+            shifts: maxes
+                .iter()
+                .enumerate()
+                .map(|(i, &max)| ShiftTemplate {
+                    name: format!("t{i}"),
+                    plan: ShiftPlan {
+                        patterns: vec![Vec::new()],
+                        rotate_every_days: 7,
+                        work_days: crate::shifts::WorkDays::Weekdays([true; 7]),
+                        breaks: Vec::new(),
+                        anchor_day: 0,
+                        fixed: Vec::new(),
+                    },
+                    max,
+                    toml: String::new(),
+                })
+                .collect(),
+            max_agents: 100,
+        }
+    }
+
+    #[test]
+    fn the_roster_is_the_cheapest_cover() {
+        // Template 0 covers every interval (4 h), template 1 the middle two (2 h).
+        let cover = vec![
+            vec![1.0, 0.0],
+            vec![1.0, 1.0],
+            vec![1.0, 1.0],
+            vec![1.0, 0.0],
+        ];
+        let hours = [4.0, 2.0];
+        let (x, bound) =
+            roster(&spec(&[None, None]), &cover, &hours, &[1.0, 3.0, 3.0, 1.0]).unwrap();
+        assert_eq!(x, [1, 2]);
+        assert!((bound.unwrap() - 8.0).abs() < 1e-6);
+        // A cap on the cheap template forces the expensive one.
+        let (x, _) = roster(
+            &spec(&[None, Some(1)]),
+            &cover,
+            &hours,
+            &[1.0, 3.0, 3.0, 1.0],
+        )
+        .unwrap();
+        assert_eq!(x, [2, 1]);
+        // Fractional needs (shrinkage) round up; breaks (partial cover) count partly.
+        let cover = vec![vec![0.5], vec![1.0]];
+        let (x, _) = roster(&spec(&[None]), &cover, &[2.0], &[1.2, 1.2]).unwrap();
+        assert_eq!(x, [3]);
+        // Nothing covers an interval that needs agents: a clear error.
+        let e = roster(&spec(&[None]), &[vec![0.0]], &[1.0], &[1.0]).unwrap_err();
+        assert!(e.contains("no shift template covers"), "{e}");
+    }
+
+    #[test]
+    fn targets_must_improve_with_staff() {
+        let th = [20, 120];
+        assert!(target_metric_ok("answered_within_120s_over_offered", Op::AtLeast, &th).is_ok());
+        assert!(target_metric_ok("abandon_rate", Op::AtMost, &th).is_ok());
+        assert!(target_metric_ok("occupancy", Op::Below, &th).is_ok());
+        assert!(target_metric_ok("occupancy", Op::AtLeast, &th).is_err());
+        assert!(target_metric_ok("answered_within_60s_over_offered", Op::AtLeast, &th).is_err());
+        assert!(target_metric_ok("frt_p90_s", Op::Below, &th).is_err());
+    }
+}

@@ -1,0 +1,413 @@
+//! A capacity plan's results: the per-interval table (`plan.csv` and the
+//! terminal), the roster as a scenario fragment (`roster.toml`), the
+//! headline (`plan.json`) and the plot of required vs scheduled agents.
+
+use std::fmt::Write;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::plots::{Figure, SIZE, err, render};
+use super::{csv_field, csv_number};
+use crate::plan::{PlanResult, PlanSpec};
+use crate::scenario::Scenario;
+
+/// A plan with its scenario, for writing.
+pub struct PlanReport<'a> {
+    /// The scenario planned.
+    pub scenario: &'a Scenario,
+    /// Its `[plan]`.
+    pub spec: &'a PlanSpec,
+    /// What planning found.
+    pub result: &'a PlanResult,
+}
+
+impl PlanReport<'_> {
+    /// The per-interval value of a target's metric in the verification.
+    fn verified(&self, i: usize, metric: &str) -> f64 {
+        let (f, within) = &self.result.verified_figures[i];
+        match metric {
+            "abandon_rate" => f.abandon_rate,
+            "occupancy" => f.occupancy,
+            m => self
+                .scenario
+                .sla
+                .thresholds_s
+                .iter()
+                .position(|t| m == format!("answered_within_{t}s_over_offered"))
+                .map_or(f64::NAN, |j| within[j]),
+        }
+    }
+
+    fn gap(&self) -> Option<f64> {
+        self.result
+            .lower_bound
+            .filter(|b| *b > 0.0)
+            .map(|b| ((self.result.agent_hours - b) / b).max(0.0))
+    }
+}
+
+/// `plan.csv`: one row per interval.
+pub fn plan_csv(r: &PlanReport) -> String {
+    let p = r.result;
+    let mut out = String::from("interval_start,offered,erlang_a,required,needed,scheduled");
+    for t in &r.spec.targets {
+        let _ = write!(out, ",{}", csv_field(&format!("verified_{}", t.metric)));
+    }
+    out.push_str(",targets_met\n");
+    for i in 0..p.interval_start.len() {
+        let _ = write!(
+            out,
+            "{},{},{},{},{},{}",
+            p.interval_start[i],
+            csv_number(p.offered[i]),
+            p.erlang[i],
+            p.required[i],
+            csv_number((p.needed[i] * 1000.0).round() / 1000.0),
+            csv_number((p.scheduled[i] * 1000.0).round() / 1000.0)
+        );
+        for t in &r.spec.targets {
+            let _ = write!(out, ",{}", csv_number(r.verified(i, &t.metric)));
+        }
+        let _ = writeln!(out, ",{}", if p.verified[i] { "yes" } else { "no" });
+    }
+    out
+}
+
+/// The roster as `[[agents]]` entries to paste into the scenario in place
+/// of the replaced entries.
+pub fn roster_toml(r: &PlanReport) -> String {
+    let sc = r.scenario;
+    let entry = &sc.entries[r.spec.entry];
+    let a = sc
+        .agents
+        .iter()
+        .find(|a| a.entry == r.spec.entry)
+        .expect("validated: the planned entry has agents");
+    let groups: Vec<String> = a
+        .groups
+        .iter()
+        .map(|&g| format!("{:?}", sc.groups[g].name))
+        .collect();
+    let replaced: Vec<&str> = r
+        .spec
+        .replace
+        .iter()
+        .map(|&e| sc.entries[e].name.as_str())
+        .collect();
+    let mut out = format!(
+        "# Roster from `kefusim plan` for scenario {}: replaces the [[agents]] entries {}.\n# {:.1} agent-hours in the measured window; {}.\n",
+        sc.name,
+        replaced.join(", "),
+        r.result.agent_hours,
+        if r.result.accepted {
+            "its own simulation meets every target in every interval"
+        } else {
+            "NOT accepted: its own simulation still misses a target somewhere"
+        }
+    );
+    if !entry.episodes.is_empty() {
+        let _ = writeln!(
+            out,
+            "# Add the [[agents.episodes]] of entry `{}` to each entry (they were simulated).",
+            entry.name
+        );
+    }
+    for (t, &count) in r.spec.shifts.iter().zip(&r.result.counts) {
+        if count == 0 {
+            continue;
+        }
+        let _ = write!(
+            out,
+            "\n[[agents]]\nname = {:?}\ncount = {count}\ngroups = [{}]\nmax_concurrent = {}\n",
+            format!("{}-{}", entry.name, t.name),
+            groups.join(", "),
+            a.max_concurrent
+        );
+        if a.weight != 1.0 {
+            let _ = writeln!(out, "weight = {}", a.weight);
+        }
+        if a.speed != 1.0 {
+            let _ = writeln!(out, "speed = {}", a.speed);
+        }
+        if let Some(s) = a.suspend_at {
+            let _ = writeln!(out, "suspend_at_open = {s}");
+        }
+        let _ = writeln!(out, "shift = {}", t.toml);
+    }
+    out
+}
+
+/// `plan.json`: the headline of a plan.
+pub fn plan_json(r: &PlanReport) -> String {
+    let p = r.result;
+    let v = &p.verification;
+    let metric = |name: &str| {
+        v.metric(name).map(|m| {
+            serde_json::json!({
+                "mean": if m.mean.is_finite() { Some(m.mean) } else { None },
+                "ci95": m.ci95,
+            })
+        })
+    };
+    let mut verified = serde_json::Map::new();
+    for (name, _) in [
+        ("answered_within_120s_over_offered", ()),
+        ("abandon_rate", ()),
+        ("occupancy", ()),
+        ("frt_p90_s", ()),
+    ] {
+        verified.insert(name.to_string(), metric(name).unwrap_or_default());
+    }
+    for g in r.scenario.agents[r
+        .scenario
+        .agents
+        .iter()
+        .position(|a| a.entry == r.spec.entry)
+        .unwrap_or(0)]
+    .groups
+    .iter()
+    {
+        let name = format!(
+            "group.{}.answered_within_120s_over_offered",
+            r.scenario.groups[*g].name
+        );
+        verified.insert(name.clone(), metric(&name).unwrap_or_default());
+    }
+    let doc = serde_json::json!({
+        "scenario": r.scenario.name,
+        "entry": r.scenario.entries[r.spec.entry].name,
+        "targets": r.spec.targets.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
+        "shrinkage": r.spec.shrinkage,
+        "accepted": p.accepted,
+        "intervals_missing_targets": p.verified.iter().filter(|x| !**x).count(),
+        "agent_hours": p.agent_hours,
+        "lp_lower_bound_agent_hours": p.lower_bound,
+        "optimality_gap": r.gap(),
+        "roster": r.spec.shifts.iter().zip(&p.counts).map(|(t, c)| serde_json::json!({ "template": t.name, "agents": c })).collect::<Vec<_>>(),
+        "search_iterations": p.iterations,
+        "verification_rounds": p.rounds,
+        "verification_replications": v.replications,
+        "verified": verified,
+    });
+    let mut text = serde_json::to_string_pretty(&doc).expect("plain JSON values");
+    text.push('\n');
+    text
+}
+
+/// The terminal account: per-interval table, roster, cost, verdict.
+pub fn plan_text(r: &PlanReport) -> String {
+    let p = r.result;
+    let first = r
+        .spec
+        .targets
+        .first()
+        .map(|t| t.metric.as_str())
+        .unwrap_or("");
+    let mut out = format!(
+        "kefusim plan · {} · pool `{}` · targets {}\n\n  {:<25} {:>8} {:>7} {:>8} {:>7} {:>9} {:>10}  met\n",
+        r.scenario.name,
+        r.scenario.entries[r.spec.entry].name,
+        r.spec
+            .targets
+            .iter()
+            .map(|t| t.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        "interval",
+        "offered",
+        "Erlang",
+        "required",
+        "needed",
+        "scheduled",
+        "verified",
+    );
+    for i in 0..p.interval_start.len() {
+        let _ = writeln!(
+            out,
+            "  {:<25} {:>8.1} {:>7} {:>8} {:>7.1} {:>9.1} {:>10}  {}",
+            p.interval_start[i],
+            p.offered[i],
+            p.erlang[i],
+            p.required[i],
+            p.needed[i],
+            p.scheduled[i],
+            match r.verified(i, first) {
+                v if v.is_finite() => format!("{:.3}", v),
+                _ => "—".to_string(),
+            },
+            if p.verified[i] { "yes" } else { "NO" }
+        );
+    }
+    let _ = writeln!(out, "\n  roster:");
+    for (t, c) in r.spec.shifts.iter().zip(&p.counts) {
+        let _ = writeln!(
+            out,
+            "    {:<20} {c:>5} agents  {}",
+            t.name,
+            t.plan.describe()
+        );
+    }
+    let gap = match (r.gap(), p.lower_bound) {
+        (Some(g), Some(b)) => format!("LP lower bound {b:.1}, gap ≤ {:.1}%", g * 100.0),
+        _ => "no LP bound (greedy cover)".to_string(),
+    };
+    let _ = writeln!(
+        out,
+        "  cost: {:.1} agent-hours in the window ({gap})",
+        p.agent_hours
+    );
+    let v = &p.verification;
+    let show = |name: &str| match v.metric(name) {
+        Some(m) if m.mean.is_finite() => match m.ci95 {
+            Some(h) => format!("{:.4} ± {:.4}", m.mean, h),
+            None => format!("{:.4}", m.mean),
+        },
+        _ => "—".to_string(),
+    };
+    let _ = writeln!(
+        out,
+        "  verification ({} replications): golden rate {}, abandonment {}, occupancy {}",
+        v.replications,
+        show("answered_within_120s_over_offered"),
+        show("abandon_rate"),
+        show("occupancy")
+    );
+    let misses = p.verified.iter().filter(|x| !**x).count();
+    let _ = writeln!(
+        out,
+        "  {}",
+        if p.accepted {
+            format!(
+                "ACCEPTED: every interval meets every target in the roster's own simulation ({} search iterations, {} roster round(s))",
+                p.iterations, p.rounds
+            )
+        } else {
+            format!(
+                "NOT ACCEPTED: {misses} interval(s) still miss a target after {} roster rounds",
+                p.rounds
+            )
+        }
+    );
+    out
+}
+
+/// Every file of a plan: `plan.csv`, `plan.json`, `roster.toml` and the plot.
+pub fn plan_files(r: &PlanReport) -> Vec<(String, Vec<u8>)> {
+    let mut files = vec![
+        ("plan.csv".to_string(), plan_csv(r).into_bytes()),
+        ("plan.json".to_string(), plan_json(r).into_bytes()),
+        ("roster.toml".to_string(), roster_toml(r).into_bytes()),
+        ("plan.txt".to_string(), plan_text(r).into_bytes()),
+    ];
+    if let Some((svg, png)) = render(r, SIZE) {
+        files.push(("plan.svg".into(), svg));
+        files.push(("plan.png".into(), png));
+    }
+    files
+}
+
+impl Figure for PlanReport<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let p = self.result;
+        let n = p.interval_start.len();
+        if n == 0 {
+            return Err("no interval".into());
+        }
+        root.fill(&WHITE).map_err(err)?;
+        let top = p
+            .scheduled
+            .iter()
+            .chain(&p.needed)
+            .copied()
+            .chain(p.required.iter().chain(&p.erlang).map(|&v| f64::from(v)))
+            .fold(1.0, f64::max)
+            * 1.15;
+        let labels = &p.interval_start;
+        let x_label = |x: &f64| {
+            let i = (x.round().max(0.0) as usize).min(n - 1);
+            labels[i].get(5..16).unwrap_or("").replace('T', " ")
+        };
+        let mut chart = ChartBuilder::on(root)
+            .caption(
+                format!(
+                    "{}: agents required vs scheduled (pool {})",
+                    self.scenario.name, self.scenario.entries[self.spec.entry].name
+                ),
+                ("sans-serif", 22),
+            )
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0f64..n as f64, 0f64..top)
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_labels(12)
+            .x_label_formatter(&x_label)
+            .x_desc("local time (start of interval)")
+            .y_desc("agents on duty")
+            .draw()
+            .map_err(err)?;
+        // Steps: each interval's value held across it.
+        let step = |vals: Vec<f64>| -> Vec<(f64, f64)> {
+            vals.iter()
+                .enumerate()
+                .flat_map(|(i, &v)| [(i as f64, v), (i as f64 + 1.0, v)])
+                .collect()
+        };
+        let lines: [(Vec<f64>, RGBColor, &str); 4] = [
+            (
+                p.erlang.iter().map(|&v| f64::from(v)).collect(),
+                RGBColor(150, 150, 150),
+                "Erlang A per interval (time-lagged seed)",
+            ),
+            (
+                p.required.iter().map(|&v| f64::from(v)).collect(),
+                BLUE,
+                "required on duty (simulation)",
+            ),
+            (
+                p.needed.clone(),
+                MAGENTA,
+                "needed: required ÷ (1 − shrinkage)",
+            ),
+            (
+                p.scheduled.clone(),
+                GREEN,
+                "scheduled: roster on duty, off break",
+            ),
+        ];
+        for (vals, colour, name) in lines {
+            chart
+                .draw_series(LineSeries::new(step(vals), colour.stroke_width(2)))
+                .map_err(err)?
+                .label(name)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour));
+        }
+        chart
+            .draw_series(
+                p.verified
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, ok)| !**ok)
+                    .map(|(i, _)| {
+                        Rectangle::new(
+                            [(i as f64, 0.0), (i as f64 + 1.0, top * 0.02)],
+                            RED.filled(),
+                        )
+                    }),
+            )
+            .map_err(err)?
+            .label("interval missing a target in verification")
+            .legend(|(x, y)| Rectangle::new([(x, y - 4), (x + 15, y + 4)], RED.filled()));
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .border_style(BLACK)
+            .background_style(WHITE.mix(0.85))
+            .draw()
+            .map_err(err)?;
+        root.present().map_err(err)
+    }
+}

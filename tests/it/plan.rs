@@ -1,0 +1,68 @@
+//! Capacity planning: the simulated requirement agrees with Erlang A on a
+//! stationary queue, and on a sharp peak the plan meets its targets in its
+//! own verification where per-interval Erlang staffing does not.
+
+use kefusim::analytic::erlang::ErlangA;
+use kefusim::plan::{check_staffing, erlang_per_interval, plan};
+
+use crate::support::load;
+
+/// Smallest number of agents (one chat each) whose Erlang A golden rate is at least `target`.
+fn erlang_a_minimum(lambda_per_s: f64, service_s: f64, patience_s: f64, target: f64) -> u32 {
+    (1..1000)
+        .find(|&c| {
+            ErlangA::new(c, lambda_per_s, service_s, patience_s)
+                .is_some_and(|q| q.answered_within_over_offered(120.0) >= target)
+        })
+        .unwrap()
+}
+
+#[test]
+fn stationary_requirement_matches_erlang_a_within_one_agent() {
+    let sc = load("tests/plan_stationary.toml");
+    let exact = erlang_a_minimum(600.0 / 3600.0, 300.0, 300.0, 0.80);
+    let result = plan(&sc, None, &mut |_| {}).unwrap();
+    let mut req = result.required.clone();
+    req.sort_unstable();
+    let median = req[req.len() / 2];
+    assert!(
+        median.abs_diff(exact) <= 1,
+        "median requirement {median} vs Erlang A {exact} ({:?})",
+        result.required
+    );
+    assert!(result.accepted);
+    // The roster covers the requirement at least, in every interval.
+    for (s, n) in result.scheduled.iter().zip(&result.needed) {
+        assert!(s + 1e-9 >= *n);
+    }
+}
+
+#[test]
+fn on_a_sharp_peak_the_plan_holds_where_per_interval_erlang_does_not() {
+    let sc = load("tests/plan_peak.toml");
+    let erlang = erlang_per_interval(&sc, None).unwrap();
+    let erlang_ok = check_staffing(&sc, &erlang, None).unwrap();
+    assert!(
+        erlang_ok.iter().any(|ok| !ok),
+        "per-interval Erlang A staffing {erlang:?} met every target"
+    );
+    let result = plan(&sc, None, &mut |_| {}).unwrap();
+    assert!(result.accepted, "{:?}", result.verified);
+    assert!(result.verified.iter().all(|ok| *ok));
+    // Right after the peak, the backlog needs more than Erlang's estimate.
+    let after = result
+        .interval_start
+        .iter()
+        .position(|t| t.contains("T12:00"))
+        .unwrap(); // the first interval after the peak
+    assert!(
+        result.required[after] > erlang[after],
+        "after the peak: required {} vs Erlang {}",
+        result.required[after],
+        erlang[after]
+    );
+    // The roster uses the peak template, and its cost is within the stated gap.
+    assert!(result.counts[1] > 0);
+    let bound = result.lower_bound.unwrap();
+    assert!(result.agent_hours >= bound - 1e-6);
+}
