@@ -534,6 +534,7 @@ fn coverage(base: &Scenario, spec: &PlanSpec) -> (Vec<Vec<f64>>, Vec<f64>) {
 /// (LP rounded up, then trimmed greedily; a greedy cover when the LP fails).
 fn roster(
     spec: &PlanSpec,
+    starts: &[String],
     cover: &[Vec<f64>],
     hours: &[f64],
     needed: &[f64],
@@ -548,11 +549,11 @@ fn roster(
     let uncovered: Vec<usize> = (0..needed.len())
         .filter(|&i| needed[i] > 1e-9 && cover[i].iter().all(|&c| c <= 0.0))
         .collect();
-    if !uncovered.is_empty() {
+    if let Some(&first) = uncovered.first() {
         return Err(format!(
-            "no shift template covers {} interval(s) that need agents (the first is interval {}); add a [[plan.shifts]] template for those hours",
+            "no shift template has agents on duty and off break in {} interval(s) that need agents, the first starting {}; add a [[plan.shifts]] template for those hours or move its breaks",
             uncovered.len(),
-            uncovered[0]
+            starts[first]
         ));
     }
     let feasible = |x: &[u32]| {
@@ -748,6 +749,12 @@ pub fn plan(
 
     // Shifts, then verification.
     let (cover, hours) = coverage(base, spec);
+    let starts: Vec<String> = (0..n)
+        .map(|i| {
+            run.clock
+                .format(run.measure_from() + i as u64 * run.interval)
+        })
+        .collect();
     let scale = 1.0 / (1.0 - spec.shrinkage);
     let mut extra = vec![0u32; n];
     let mut rounds = 0;
@@ -757,7 +764,7 @@ pub fn plan(
             .map(|i| f64::from(req[i] + extra[i]) * scale)
             .collect();
         let (counts, lower_bound) =
-            roster(spec, &cover, &hours, &needed).map_err(PlanError::Unreachable)?;
+            roster(spec, &starts, &cover, &hours, &needed).map_err(PlanError::Unreachable)?;
         let scheduled: Vec<f64> = (0..n)
             .map(|i| {
                 (0..counts.len())
@@ -860,6 +867,10 @@ mod tests {
         }
     }
 
+    fn starts(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("interval {i}")).collect()
+    }
+
     #[test]
     fn the_roster_is_the_cheapest_cover() {
         // Template 0 covers every interval (4 h), template 1 the middle two (2 h).
@@ -870,13 +881,20 @@ mod tests {
             vec![1.0, 0.0],
         ];
         let hours = [4.0, 2.0];
-        let (x, bound) =
-            roster(&spec(&[None, None]), &cover, &hours, &[1.0, 3.0, 3.0, 1.0]).unwrap();
+        let (x, bound) = roster(
+            &spec(&[None, None]),
+            &starts(4),
+            &cover,
+            &hours,
+            &[1.0, 3.0, 3.0, 1.0],
+        )
+        .unwrap();
         assert_eq!(x, [1, 2]);
         assert!((bound.unwrap() - 8.0).abs() < 1e-6);
         // A cap on the cheap template forces the expensive one.
         let (x, _) = roster(
             &spec(&[None, Some(1)]),
+            &starts(4),
             &cover,
             &hours,
             &[1.0, 3.0, 3.0, 1.0],
@@ -885,11 +903,11 @@ mod tests {
         assert_eq!(x, [2, 1]);
         // Fractional needs (shrinkage) round up; breaks (partial cover) count partly.
         let cover = vec![vec![0.5], vec![1.0]];
-        let (x, _) = roster(&spec(&[None]), &cover, &[2.0], &[1.2, 1.2]).unwrap();
+        let (x, _) = roster(&spec(&[None]), &starts(2), &cover, &[2.0], &[1.2, 1.2]).unwrap();
         assert_eq!(x, [3]);
         // Nothing covers an interval that needs agents: a clear error.
-        let e = roster(&spec(&[None]), &[vec![0.0]], &[1.0], &[1.0]).unwrap_err();
-        assert!(e.contains("no shift template covers"), "{e}");
+        let e = roster(&spec(&[None]), &starts(1), &[vec![0.0]], &[1.0], &[1.0]).unwrap_err();
+        assert!(e.contains("no shift template has agents on duty"), "{e}");
     }
 
     #[test]

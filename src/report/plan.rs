@@ -138,6 +138,10 @@ pub fn roster_toml(r: &PlanReport) -> String {
     out
 }
 
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
 /// `plan.json`: the headline of a plan.
 pub fn plan_json(r: &PlanReport) -> String {
     let p = r.result;
@@ -181,9 +185,9 @@ pub fn plan_json(r: &PlanReport) -> String {
         "shrinkage": r.spec.shrinkage,
         "accepted": p.accepted,
         "intervals_missing_targets": p.verified.iter().filter(|x| !**x).count(),
-        "agent_hours": p.agent_hours,
-        "lp_lower_bound_agent_hours": p.lower_bound,
-        "optimality_gap": r.gap(),
+        "agent_hours": round3(p.agent_hours),
+        "lp_lower_bound_agent_hours": p.lower_bound.map(round3),
+        "optimality_gap": r.gap().map(round3),
         "roster": r.spec.shifts.iter().zip(&p.counts).map(|(t, c)| serde_json::json!({ "template": t.name, "agents": c })).collect::<Vec<_>>(),
         "search_iterations": p.iterations,
         "verification_rounds": p.rounds,

@@ -19,6 +19,31 @@ impl Scenario {
                 "{label:<16} {t} (judged on the mean; exit code 5 if missed)"
             );
         }
+        if let Some(p) = &self.plan {
+            let replaced: Vec<&str> = p
+                .replace
+                .iter()
+                .map(|&e| self.entries[e].name.as_str())
+                .collect();
+            let _ = writeln!(o, "plan");
+            let _ = writeln!(
+                o,
+                "  pool           agents like `{}`, replacing {}",
+                self.entries[p.entry].name,
+                replaced.join(", ")
+            );
+            let targets: Vec<String> = p.targets.iter().map(ToString::to_string).collect();
+            let _ = writeln!(o, "  targets        {} (per interval)", targets.join(", "));
+            let _ = writeln!(
+                o,
+                "  shrinkage      {}, at most {} pool agents on duty",
+                p.shrinkage, p.max_agents
+            );
+            for t in &p.shifts {
+                let max = t.max.map_or(String::new(), |m| format!(" (max {m})"));
+                let _ = writeln!(o, "  shift          {}: {}{max}", t.name, t.plan.describe());
+            }
+        }
         o
     }
 

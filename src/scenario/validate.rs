@@ -417,10 +417,8 @@ fn plan(
             );
         }
         let plan = staff::shift(cx, &p.key("shift"), &s.shift, Some(&sc.run), 1);
-        let toml = toml::to_string(&s.shift)
-            .ok()
-            .and_then(|t| t.parse::<toml::Table>().ok())
-            .map(|t| toml::Value::Table(t).to_string())
+        let toml = toml::Value::try_from(&s.shift)
+            .map(|v| v.to_string())
             .unwrap_or_default();
         if let (Some(plan), Some(max)) = (plan, max) {
             shifts.push(crate::plan::ShiftTemplate {

@@ -696,3 +696,102 @@ fn sweep_writes_the_grid_csv_and_plot() {
     assert_eq!(out.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `kefusim plan scenarios/double11.toml --out DIR`: accepted, the table,
+/// the files, a roster that pastes into the scenario in place of the
+/// replaced entries; errors for a scenario without or with a bad [plan].
+#[test]
+fn plan_double11_proposes_a_verified_roster_that_pastes_back() {
+    let dir = std::env::temp_dir().join(format!("kefusim-plan-{}", std::process::id()));
+    let out = kefusim(&[
+        "plan",
+        "scenarios/double11.toml",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    assert!(
+        table.contains("ACCEPTED") && table.contains("agent-hours"),
+        "{table}"
+    );
+    assert!(text(&out.stderr).contains("plan: search 1"));
+    for f in [
+        "plan.csv",
+        "plan.json",
+        "roster.toml",
+        "plan.svg",
+        "plan.png",
+        "report.html",
+        "summary.json",
+    ] {
+        assert!(dir.join(f).exists(), "{f}");
+    }
+    let csv = std::fs::read_to_string(dir.join("plan.csv")).unwrap();
+    assert_eq!(
+        csv.lines().count(),
+        1 + 124,
+        "one row per 15-minute interval"
+    );
+    assert!(csv.lines().skip(1).all(|l| l.ends_with(",yes")));
+    let plan: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("plan.json")).unwrap()).unwrap();
+    assert_eq!(plan["accepted"], true);
+    assert!(plan["optimality_gap"].as_f64().unwrap() < 0.1);
+    let png = image::open(dir.join("plan.png")).unwrap().to_rgb8();
+    assert_eq!(png.dimensions(), (1100, 480));
+
+    // Paste the roster in place of the replaced entries: a valid scenario
+    // whose run meets the golden target.
+    let mut doc: toml::Table = std::fs::read_to_string("scenarios/double11.toml")
+        .unwrap()
+        .parse()
+        .unwrap();
+    doc.remove("plan");
+    let roster: toml::Table = std::fs::read_to_string(dir.join("roster.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let agents = doc["agents"].as_array_mut().unwrap();
+    agents.retain(|a| !["presale", "temp-evening"].contains(&a["name"].as_str().unwrap()));
+    agents.extend(roster["agents"].as_array().unwrap().iter().cloned());
+    let pasted = dir.join("pasted.toml");
+    std::fs::write(&pasted, toml::to_string(&doc).unwrap()).unwrap();
+    let out = kefusim(&[
+        "run",
+        pasted.to_str().unwrap(),
+        "--format",
+        "json",
+        "--progress",
+        "never",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let golden = summary["metrics"]["group.presale.answered_within_120s_over_offered"]["mean"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        golden >= 0.9,
+        "presale golden rate with the pasted roster: {golden}"
+    );
+
+    let out = kefusim(&["plan", "scenarios/quickstart.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("has no [plan] section"));
+    let bad = dir.join("bad.toml");
+    let base = std::fs::read_to_string("scenarios/double11.toml").unwrap();
+    std::fs::write(
+        &bad,
+        base.replace("entry = \"presale\"", "entry = \"presales\"")
+            .replace("\"occupancy <= 85%\"", "\"occupancy >= 85%\""),
+    )
+    .unwrap();
+    let out = kefusim(&["check", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("plan.entry: no [[agents]] entry named `presales`"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
