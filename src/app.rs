@@ -312,11 +312,10 @@ fn plan(args: crate::cli::PlanArgs) -> Result<(), AppError> {
         spec: &spec,
         result: &result,
     };
-    let written = args.out.as_ref().map(|dir| {
-        let mut files = report::plan_files(&r);
-        files.extend(report::all_output_files(&result.verification, true));
-        report::write_atomically(dir, &files)
-    });
+    let written = args
+        .out
+        .as_ref()
+        .map(|dir| report::write_atomically(dir, &report::plan_output_files(&r)));
     if let Some(Ok(paths)) = &written {
         for path in paths {
             eprintln!("wrote {}", path.display());

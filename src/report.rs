@@ -23,7 +23,7 @@ use crate::replicate::{MetricSummary, Summary};
 
 pub use files::{StagedFile, WriteError, write_atomically};
 pub use load::{LoadError, load_metrics, load_summary};
-pub use plan::{PlanReport, plan_files, plan_text};
+pub use plan::{PlanReport, plan_files, plan_html, plan_text};
 pub use sweep::{SweepResults, sweep_csv, sweep_files};
 pub use table::terminal_summary;
 
@@ -266,9 +266,37 @@ pub fn report_files(summary: &Summary, html: bool) -> Vec<(String, Vec<u8>)> {
     if html {
         files.push((
             "report.html".to_string(),
-            html::report_html(summary, &plots).into_bytes(),
+            html::report_html(summary, &plots, &[]).into_bytes(),
         ));
     }
+    files.extend(plots);
+    files
+}
+
+/// Everything `kefusim plan --out DIR` writes: the plan's files, then the
+/// verification run's data files, plots and `report.html` with the plan in it.
+pub fn plan_output_files(r: &PlanReport) -> Vec<(String, Vec<u8>)> {
+    let summary = &r.result.verification;
+    let mut files = plan_files(r);
+    let plan_svg = files
+        .iter()
+        .find(|(n, _)| n == "plan.svg")
+        .map(|(_, b)| String::from_utf8_lossy(b).to_string());
+    files.extend(
+        output_files(summary)
+            .into_iter()
+            .map(|(n, t)| (n.to_string(), t.into_bytes())),
+    );
+    let plots = plots::plots(summary);
+    let section = html::Section {
+        id: "plan",
+        title: "Capacity plan".to_string(),
+        body: plan::plan_html(r, plan_svg.as_deref()),
+    };
+    files.push((
+        "report.html".to_string(),
+        html::report_html(summary, &plots, &[section]).into_bytes(),
+    ));
     files.extend(plots);
     files
 }

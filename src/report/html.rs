@@ -15,8 +15,19 @@ fn esc(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// The page for `summary`, with `plots` as `(file name, bytes)` (the SVGs are inlined).
-pub fn report_html(summary: &Summary, plots: &[(String, Vec<u8>)]) -> String {
+/// A section a command adds to the page (e.g. the capacity plan), after the headline.
+pub struct Section {
+    /// Its `id`.
+    pub id: &'static str,
+    /// Its heading.
+    pub title: String,
+    /// Its body, HTML (already escaped).
+    pub body: String,
+}
+
+/// The page for `summary`, with `plots` as `(file name, bytes)` (the SVGs
+/// are inlined) and `extra` sections after the headline.
+pub fn report_html(summary: &Summary, plots: &[(String, Vec<u8>)], extra: &[Section]) -> String {
     let s = summary;
     let mut o = String::new();
     let _ = write!(
@@ -66,6 +77,15 @@ pub fn report_html(summary: &Summary, plots: &[(String, Vec<u8>)]) -> String {
         );
     }
     o.push_str("</table>\n</section>\n");
+    for x in extra {
+        let _ = writeln!(
+            o,
+            "<section id=\"{}\">\n<h2>{}</h2>\n{}\n</section>",
+            x.id,
+            esc(&x.title),
+            x.body
+        );
+    }
     if !s.thresholds.is_empty() {
         o.push_str("<section id=\"thresholds\">\n<h2>Thresholds</h2>\n<table>\n");
         for v in &s.thresholds {

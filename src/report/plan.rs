@@ -296,6 +296,55 @@ pub fn plan_text(r: &PlanReport) -> String {
     out
 }
 
+/// The plan as an HTML section body: verdict, roster, the plot and the
+/// per-interval table (text escaped).
+pub fn plan_html(r: &PlanReport, svg: Option<&str>) -> String {
+    let esc = |t: &str| {
+        t.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let p = r.result;
+    let mut o = String::new();
+    let text = plan_text(r);
+    // The verdict and cost lines (the last lines of the terminal account).
+    let tail: Vec<&str> = text.lines().rev().take(3).collect();
+    for line in tail.iter().rev() {
+        let _ = writeln!(o, "<p>{}</p>", esc(line.trim()));
+    }
+    o.push_str("<table>\n<tr><th>template</th><th>agents</th><th>shift</th></tr>\n");
+    for (t, c) in r.spec.shifts.iter().zip(&p.counts) {
+        let _ = writeln!(
+            o,
+            "<tr><td>{}</td><td class=\"num\">{c}</td><td>{}</td></tr>",
+            esc(&t.name),
+            esc(&t.plan.describe())
+        );
+    }
+    o.push_str("</table>\n");
+    if let Some(svg) = svg {
+        let start = svg.find("<svg").unwrap_or(0);
+        let _ = writeln!(o, "<figure id=\"plot-plan\">\n{}\n</figure>", &svg[start..]);
+    }
+    o.push_str("<table>\n<tr><th>interval</th><th>offered</th><th>Erlang A</th><th>required</th><th>needed</th><th>scheduled</th><th>targets met</th></tr>\n");
+    for i in 0..p.interval_start.len() {
+        let _ = writeln!(
+            o,
+            "<tr><td>{}</td><td class=\"num\">{:.1}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}</td><td class=\"num\">{:.1}</td><td class=\"{}\">{}</td></tr>",
+            esc(&p.interval_start[i]),
+            p.offered[i],
+            p.erlang[i],
+            p.required[i],
+            p.needed[i],
+            p.scheduled[i],
+            if p.verified[i] { "pass" } else { "fail" },
+            if p.verified[i] { "yes" } else { "no" }
+        );
+    }
+    o.push_str("</table>\n<p class=\"def\">The rest of this page is the roster's own simulation (the verification run).</p>");
+    o
+}
+
 /// Every file of a plan: `plan.csv`, `plan.json`, `roster.toml` and the plot.
 pub fn plan_files(r: &PlanReport) -> Vec<(String, Vec<u8>)> {
     let mut files = vec![

@@ -740,6 +740,12 @@ fn plan_double11_proposes_a_verified_roster_that_pastes_back() {
     assert!(plan["optimality_gap"].as_f64().unwrap() < 0.1);
     let png = image::open(dir.join("plan.png")).unwrap().to_rgb8();
     assert_eq!(png.dimensions(), (1100, 480));
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(
+        html.contains("id=\"plan\"")
+            && html.contains("id=\"plot-plan\"")
+            && html.contains("id=\"headline\"")
+    );
 
     // Paste the roster in place of the replaced entries: a valid scenario
     // whose run meets the golden target.
