@@ -385,15 +385,16 @@ fn sweep(args: crate::cli::SweepArgs) -> Result<(), AppError> {
     }
     let n = points.len();
     let started = WallClock::now();
+    let finished = std::sync::atomic::AtomicUsize::new(0);
     let results = sweep::run(
         &scenarios,
         points,
         args.threads.map(|t| t as usize),
         |i, s| {
             let m = s.metric(&metrics[0]).map_or(f64::NAN, |m| m.mean);
+            let done = finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             eprintln!(
-                "sweep: point {}/{n} done ({:.1} s): {} = {m:.4}",
-                i + 1,
+                "sweep: {done}/{n} points done ({:.1} s); point {i}: {} = {m:.4}",
                 started.elapsed().as_secs_f64(),
                 metrics[0]
             );

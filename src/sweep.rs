@@ -267,21 +267,47 @@ pub fn label(axes: &[Axis], values: &[Value]) -> String {
         .join(", ")
 }
 
-/// Runs every point in grid order (each point's replications in parallel),
-/// calling `each` after each point.
+/// Runs every point: points in parallel, and each point's replications in
+/// parallel too (rayon shares the threads); results come back in grid order
+/// and each depends only on its own scenario, so the output is the same
+/// with any number of threads. `each` is called as points finish (from the
+/// worker threads, in completion order).
 pub fn run(
     scenarios: &[Scenario],
     points: Vec<Vec<Value>>,
     threads: Option<usize>,
-    mut each: impl FnMut(usize, &Summary),
+    each: impl Fn(usize, &Summary) + Sync,
 ) -> Result<Vec<Point>, SweepError> {
-    let mut out = Vec::with_capacity(points.len());
-    for (i, (sc, values)) in scenarios.iter().zip(points).enumerate() {
-        let summary = replicate::run_with_progress(sc, threads, &Progress::default())?;
-        each(i, &summary);
-        out.push(Point { values, summary });
-    }
-    Ok(out)
+    use rayon::prelude::*;
+    let work = || -> Vec<Result<Summary, RunError>> {
+        scenarios
+            .par_iter()
+            .enumerate()
+            .map(|(i, sc)| {
+                let s = replicate::run_with_progress(sc, None, &Progress::default())?;
+                each(i, &s);
+                Ok(s)
+            })
+            .collect()
+    };
+    let results = match threads {
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map_err(|source| RunError::Threads { threads: n, source })?
+            .install(work),
+        None => work(),
+    };
+    points
+        .into_iter()
+        .zip(results)
+        .map(|(values, s)| {
+            Ok(Point {
+                values,
+                summary: s?,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
