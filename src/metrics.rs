@@ -436,10 +436,50 @@ impl Recorder {
 
     #[inline]
     fn focus_add(&mut self, iv: u32, group: usize, col: usize) {
+        if self.focus.is_some() {
+            self.focus_count(iv, group, col);
+        }
+    }
+
+    /// Capacity planning only: kept out of line so the common path stays small.
+    #[cold]
+    #[inline(never)]
+    fn focus_count(&mut self, iv: u32, group: usize, col: usize) {
         if let Some(f) = &mut self.focus
             && f.groups[group]
         {
             f.table[iv as usize * f.width + col] += 1.0;
+        }
+    }
+
+    /// Capacity planning only: an answered chat's first reply against each threshold.
+    #[cold]
+    #[inline(never)]
+    fn focus_answered(&mut self, iv: u32, group: usize, frt_ms: Millis) {
+        for k in 0..self.thresholds_ms.len() {
+            if frt_ms <= self.thresholds_ms[k] {
+                self.focus_count(iv, group, focus_col::WITHIN + k);
+            }
+        }
+    }
+
+    /// Capacity planning only: a followed agent's open chats and cap over `[t, end)`, split by interval.
+    #[cold]
+    #[inline(never)]
+    fn focus_agent(&mut self, agent: usize, t: SimTime, end: SimTime, open: u32) {
+        let (from, interval) = (self.from, self.interval);
+        if let Some(f) = &mut self.focus
+            && f.caps[agent] > 0
+        {
+            let mut s = t;
+            while s < end {
+                let i = ((s - from) / interval) as usize;
+                let seg_end = (from + (i as u64 + 1) * interval).min(end);
+                let d = (seg_end - s) as f64;
+                f.table[i * f.width + focus_col::OPEN_MS] += f64::from(open) * d;
+                f.table[i * f.width + focus_col::CAP_MS] += f64::from(f.caps[agent]) * d;
+                s = seg_end;
+            }
         }
     }
 
@@ -494,20 +534,6 @@ impl Recorder {
             acc.overtime_open_ms += f64::from(open) * dt;
             return;
         }
-        if let Some(f) = &mut self.focus
-            && f.caps[agent] > 0
-        {
-            // Split at interval boundaries.
-            let mut s = t;
-            while s < end {
-                let i = ((s - self.from) / self.interval) as usize;
-                let seg_end = (self.from + (i as u64 + 1) * self.interval).min(end);
-                let d = (seg_end - s) as f64;
-                f.table[i * f.width + focus_col::OPEN_MS] += f64::from(open) * d;
-                f.table[i * f.width + focus_col::CAP_MS] += f64::from(f.caps[agent]) * d;
-                s = seg_end;
-            }
-        }
         acc.on_shift_ms += dt;
         acc.open_ms += f64::from(open) * dt;
         match presence {
@@ -515,6 +541,9 @@ impl Recorder {
             Presence::Busy => acc.busy_ms += dt,
             Presence::Suspended => acc.suspended_ms += dt,
             Presence::Online | Presence::Offline => {}
+        }
+        if self.focus.is_some() {
+            self.focus_agent(agent, t, end, open);
         }
     }
 
@@ -564,8 +593,10 @@ impl Recorder {
         for k in 0..self.thresholds_ms.len() {
             if frt_ms <= self.thresholds_ms[k] {
                 self.add(iv, chat_col::WITHIN + k, 1.0);
-                self.focus_add(iv, group, focus_col::WITHIN + k);
             }
+        }
+        if self.focus.is_some() {
+            self.focus_answered(iv, group, frt_ms);
         }
         let golden = u64::from(frt_ms <= GOLDEN_MS);
         let count = |tally: &mut ClassTally| {
