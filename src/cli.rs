@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
     version,
     about,
     long_about = None,
-    after_help = "Examples:\n  kefusim run scenarios/quickstart.toml\n  kefusim run scenarios/feige_shop.toml --out reports/feige --replications 30\n  kefusim check scenarios/taobao_shop.toml\n  kefusim trace scenarios/taobao_shop.toml --until 2h\n\nExit codes: 0 ok, 1 run failed, 2 usage, 3 invalid scenario, 4 cannot write results."
+    after_help = "Examples:\n  kefusim run scenarios/quickstart.toml\n  kefusim run scenarios/feige_shop.toml --out reports/feige --replications 30\n  kefusim check scenarios/taobao_shop.toml\n  kefusim trace scenarios/taobao_shop.toml --until 2h\n  kefusim plan scenarios/double11.toml --out plans/double11\n  kefusim sweep scenarios/quickstart.toml --set agents.presale.count=16..28:4\n  kefusim compare results/new baselines/quickstart.summary.json\n\nExit codes: 0 ok, 1 run failed, 2 usage, 3 invalid scenario, 4 cannot write results, 5 thresholds or plan targets missed, 6 regression against a baseline."
 )]
 pub struct Cli {
     /// What to do.
@@ -50,7 +50,7 @@ pub enum Command {
     /// buyers). Prints one CSV row per point (swept keys, then each metric's
     /// mean and 95% half-width, then whether the scenario's thresholds are met).
     #[command(
-        after_help = "Examples:\n  kefusim sweep scenarios/quickstart.toml --set agents.presale.count=16..28:4\n  kefusim sweep scenarios/quickstart.toml --set routing.policy=least_active,round_robin,random --set agents.*.max_concurrent=3,5 --out sweeps/policy\n  kefusim sweep scenarios/feige_shop.toml --set arrivals.rate_per_hour=0.8..1.2:0.1 --metric reply_rate_3min_rounds.assessed\n\nKeys: a dotted path into the scenario file; [[agents]] and [[groups]] entries by name, by index from 0, or * for all."
+        after_help = "Examples:\n  kefusim sweep scenarios/quickstart.toml --set agents.presale.count=16..28:4\n  kefusim sweep scenarios/quickstart.toml --set routing.policy=least_active,round_robin,random --set agents.*.max_concurrent=3,5 --out sweeps/policy\n  kefusim sweep scenarios/feige_shop.toml --set arrivals.rate_per_hour=70..130:15 --metric reply_rate_3min_rounds.assessed\n\nKeys: a dotted path into the scenario file; [[agents]] and [[groups]] entries by name, by index from 0, or * for all."
     )]
     Sweep(SweepArgs),
     /// Compare results with a baseline, metric by metric; exit code 6 on a regression.
