@@ -367,7 +367,9 @@ fn sweep(args: crate::cli::SweepArgs) -> Result<(), AppError> {
     let mut scenarios =
         sweep::scenarios(&text, &file, stem, &axes, &points).map_err(sweep_error)?;
     for sc in &mut scenarios {
-        sc.run.seed = args.seed.unwrap_or(base.run.seed);
+        if let Some(seed) = args.seed {
+            sc.run.seed = seed;
+        }
         if let Some(r) = args.replications {
             sc.run.replications = r;
         }
