@@ -69,13 +69,36 @@ pub struct ShiftTemplate {
     pub toml: String,
 }
 
+/// The metric name of "first reply within `t` seconds ÷ offered".
+pub fn within_name(t: u32) -> String {
+    format!("answered_within_{t}s_over_offered")
+}
+
+/// The value of target metric `metric` from the figures a target can use:
+/// abandonment, occupancy, and the answered-within rate at each SLA
+/// threshold (`within(k)` for `thresholds_s[k]`).
+fn target_value(
+    metric: &str,
+    thresholds_s: &[u32],
+    abandon: f64,
+    occupancy: f64,
+    within: impl Fn(usize) -> f64,
+) -> f64 {
+    match metric {
+        "abandon_rate" => abandon,
+        "occupancy" => occupancy,
+        m => thresholds_s
+            .iter()
+            .position(|&t| m == within_name(t))
+            .map_or(f64::NAN, within),
+    }
+}
+
 /// Whether `metric` can be a per-interval target, and which way it must go:
 /// answered-within rates up, abandonment and occupancy down.
 pub fn target_metric_ok(metric: &str, op: Op, thresholds_s: &[u32]) -> Result<(), String> {
     let up = matches!(op, Op::AtLeast | Op::Above);
-    let within = thresholds_s
-        .iter()
-        .any(|t| metric == format!("answered_within_{t}s_over_offered"));
+    let within = thresholds_s.iter().any(|&t| metric == within_name(t));
     match metric {
         _ if within && up => Ok(()),
         "abandon_rate" | "occupancy" if !up => Ok(()),
@@ -87,7 +110,7 @@ pub fn target_metric_ok(metric: &str, op: Op, thresholds_s: &[u32]) -> Result<()
             "`{metric}` cannot be a per-interval target; allowed: {}, abandon_rate, occupancy",
             thresholds_s
                 .iter()
-                .map(|t| format!("answered_within_{t}s_over_offered"))
+                .map(|&t| within_name(t))
                 .collect::<Vec<_>>()
                 .join(", ")
         )),
@@ -95,7 +118,7 @@ pub fn target_metric_ok(metric: &str, op: Op, thresholds_s: &[u32]) -> Result<()
 }
 
 /// The pool's chats and occupancy in one interval, pooled over replications.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct IntervalFigures {
     /// Chats offered (mean per replication).
     pub offered: f64,
@@ -103,10 +126,25 @@ pub struct IntervalFigures {
     pub abandon_rate: f64,
     /// Open chats ÷ caps of the pool's agents on shift.
     pub occupancy: f64,
+    /// First reply within each SLA threshold ÷ offered.
+    pub within: Vec<f64>,
+}
+
+impl IntervalFigures {
+    /// The value of a target's metric (`NaN` if undefined here).
+    pub fn value(&self, metric: &str, thresholds_s: &[u32]) -> f64 {
+        target_value(
+            metric,
+            thresholds_s,
+            self.abandon_rate,
+            self.occupancy,
+            |k| self.within[k],
+        )
+    }
 }
 
 /// One interval's figures from a run's focus table.
-fn figures(s: &Summary, sc: &Scenario, i: usize) -> (IntervalFigures, Vec<f64>) {
+fn figures(s: &Summary, sc: &Scenario, i: usize) -> IntervalFigures {
     let k = sc.sla.thresholds_s.len();
     let w = focus_col::width(k);
     let row = &s.focus[i * w..(i + 1) * w];
@@ -115,39 +153,22 @@ fn figures(s: &Summary, sc: &Scenario, i: usize) -> (IntervalFigures, Vec<f64>) 
     let within = (0..k)
         .map(|j| ratio(row[focus_col::WITHIN + j], offered))
         .collect();
-    (
-        IntervalFigures {
-            offered: offered / f64::from(s.replications.max(1)),
-            abandon_rate: ratio(row[focus_col::ABANDONED], offered),
-            occupancy: ratio(row[focus_col::OPEN_MS], row[focus_col::CAP_MS]),
-        },
+    IntervalFigures {
+        offered: offered / f64::from(s.replications.max(1)),
+        abandon_rate: ratio(row[focus_col::ABANDONED], offered),
+        occupancy: ratio(row[focus_col::OPEN_MS], row[focus_col::CAP_MS]),
         within,
-    )
+    }
 }
 
 /// Whether interval `i` of a run meets every target (an interval without
 /// chats meets the chat targets; without pool agents on duty, occupancy).
 fn interval_ok(s: &Summary, sc: &Scenario, spec: &PlanSpec, i: usize) -> bool {
-    let (f, within) = figures(s, sc, i);
+    let f = figures(s, sc, i);
     spec.targets.iter().all(|t| {
-        let value = match t.metric.as_str() {
-            "abandon_rate" => f.abandon_rate,
-            "occupancy" => f.occupancy,
-            m => sc
-                .sla
-                .thresholds_s
-                .iter()
-                .position(|th| m == format!("answered_within_{th}s_over_offered"))
-                .map_or(f64::NAN, |j| within[j]),
-        };
+        let value = f.value(&t.metric, &sc.sla.thresholds_s);
         // Undefined: nothing to judge (no chat, or nobody on duty).
-        !value.is_finite()
-            || match t.op {
-                Op::AtLeast => value >= t.limit,
-                Op::Above => value > t.limit,
-                Op::AtMost => value <= t.limit,
-                Op::Below => value < t.limit,
-            }
+        !value.is_finite() || t.op.holds(value, t.limit)
     })
 }
 
@@ -344,8 +365,8 @@ pub struct PlanResult {
     pub verified: Vec<bool>,
     /// The roster's own simulation.
     pub verification: Summary,
-    /// Per interval golden rate (first target's metric) in the verification.
-    pub verified_figures: Vec<(IntervalFigures, Vec<f64>)>,
+    /// Per interval: the pool's figures in the verification.
+    pub verified_figures: Vec<IntervalFigures>,
     /// Every interval meets every target in the verification.
     pub accepted: bool,
 }
@@ -373,20 +394,10 @@ fn erlang_agents(
         };
         let f = q.figures();
         spec.targets.iter().all(|t| {
-            let v = match t.metric.as_str() {
-                "abandon_rate" => f.p_abandon,
-                "occupancy" => f.occupancy,
-                m => thresholds_s
-                    .iter()
-                    .find(|th| m == format!("answered_within_{th}s_over_offered"))
-                    .map_or(1.0, |&th| q.answered_within_over_offered(f64::from(th))),
-            };
-            match t.op {
-                Op::AtLeast => v >= t.limit,
-                Op::Above => v > t.limit,
-                Op::AtMost => v <= t.limit,
-                Op::Below => v < t.limit,
-            }
+            let v = target_value(&t.metric, thresholds_s, f.p_abandon, f.occupancy, |k| {
+                q.answered_within_over_offered(f64::from(thresholds_s[k]))
+            });
+            t.op.holds(v, t.limit)
         })
     };
     // Every target improves with more slots: the least that meets them all
@@ -420,7 +431,7 @@ fn probe(base: &Scenario, spec: &PlanSpec, threads: Option<usize>) -> Result<Pro
     let n = base.run.intervals();
     let sc = with_staffing(base, spec, &vec![spec.max_agents; n]);
     let s = simulate(&sc, threads)?;
-    let offered = (0..n).map(|i| figures(&s, &sc, i).0.offered).collect();
+    let offered = (0..n).map(|i| figures(&s, &sc, i).offered).collect();
     let w = focus_col::width(base.sla.thresholds_s.len());
     let open_ms: f64 = (0..n).map(|i| s.focus[i * w + focus_col::OPEN_MS]).sum();
     let chats: f64 = (0..n).map(|i| s.focus[i * w + focus_col::OFFERED]).sum();

@@ -30,7 +30,8 @@ impl Op {
         }
     }
 
-    fn holds(self, value: f64, limit: f64) -> bool {
+    /// Whether `value OP limit`.
+    pub fn holds(self, value: f64, limit: f64) -> bool {
         match self {
             Op::AtLeast => value >= limit,
             Op::Above => value > limit,

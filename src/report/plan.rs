@@ -25,18 +25,7 @@ pub struct PlanReport<'a> {
 impl PlanReport<'_> {
     /// The per-interval value of a target's metric in the verification.
     fn verified(&self, i: usize, metric: &str) -> f64 {
-        let (f, within) = &self.result.verified_figures[i];
-        match metric {
-            "abandon_rate" => f.abandon_rate,
-            "occupancy" => f.occupancy,
-            m => self
-                .scenario
-                .sla
-                .thresholds_s
-                .iter()
-                .position(|t| m == format!("answered_within_{t}s_over_offered"))
-                .map_or(f64::NAN, |j| within[j]),
-        }
+        self.result.verified_figures[i].value(metric, &self.scenario.sla.thresholds_s)
     }
 
     fn gap(&self) -> Option<f64> {
