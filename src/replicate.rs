@@ -205,6 +205,15 @@ pub fn run_with_progress(
         }
         merge.finish()
     };
+    in_pool(threads, work)
+}
+
+/// Runs `work` on `threads` worker threads (a pool of its own), or on
+/// rayon's default pool.
+pub fn in_pool<T: Send>(
+    threads: Option<usize>,
+    work: impl FnOnce() -> T + Send,
+) -> Result<T, RunError> {
     match threads {
         Some(n) => Ok(rayon::ThreadPoolBuilder::new()
             .num_threads(n)

@@ -290,14 +290,7 @@ pub fn run(
             })
             .collect()
     };
-    let results = match threads {
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build()
-            .map_err(|source| RunError::Threads { threads: n, source })?
-            .install(work),
-        None => work(),
-    };
+    let results = replicate::in_pool(threads, work)?;
     points
         .into_iter()
         .zip(results)
