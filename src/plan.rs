@@ -33,7 +33,7 @@ use crate::time::HOUR_MS;
 /// Most search iterations before giving up.
 pub const MAX_ITERATIONS: u32 = 60;
 /// Most trimming passes after the search.
-pub const MAX_TRIM_PASSES: u32 = 12;
+pub const MAX_TRIM_PASSES: u32 = 20;
 /// Most verification rounds.
 pub const VERIFY_ROUNDS: u32 = 6;
 
@@ -178,10 +178,24 @@ struct Addition {
     template: AgentSpec,
 }
 
-/// `base` without the entries in `replace`, with `additions` appended and
-/// every group's members recomputed; following the additions' agents and
-/// `groups` per interval.
-fn restaffed(base: &Scenario, replace: &[usize], additions: Vec<Addition>) -> Scenario {
+/// `base` without the entries `spec.replace`, with `additions` appended
+/// and every group's members recomputed; following the additions' agents
+/// and the pool's groups per interval. With no addition at all, one pool
+/// agent that is never on duty keeps the pool's groups from being empty.
+fn restaffed(base: &Scenario, spec: &PlanSpec, mut additions: Vec<Addition>) -> Scenario {
+    let replace = &spec.replace;
+    let pool = template(base, spec);
+    if additions.iter().all(|a| a.entry.count == 0) {
+        additions = vec![Addition {
+            entry: AgentEntry {
+                name: format!("{}-none", base.entries[spec.entry].name),
+                count: 1,
+                shift: Some(fixed_plan(vec![(i64::MAX - 1, i64::MAX)])),
+                episodes: Vec::new(),
+            },
+            template: pool.clone(),
+        }];
+    }
     let mut sc = base.clone();
     let kept: Vec<usize> = (0..base.entries.len())
         .filter(|e| !replace.contains(e))
@@ -227,14 +241,9 @@ fn restaffed(base: &Scenario, replace: &[usize], additions: Vec<Addition>) -> Sc
             .filter(|&i| sc.agents[i].groups.contains(&g))
             .collect();
     }
-    let template = &base.agents[base
-        .agents
-        .iter()
-        .position(|a| replace.contains(&a.entry))
-        .unwrap_or(0)];
     sc.focus = Some(Focus {
         groups: (0..sc.groups.len())
-            .map(|g| template.groups.contains(&g))
+            .map(|g| pool.groups.contains(&g))
             .collect(),
         agents: (0..sc.agents.len()).map(|i| i >= first_new).collect(),
     });
@@ -284,21 +293,26 @@ pub fn with_staffing(base: &Scenario, spec: &PlanSpec, n: &[u32]) -> Scenario {
                 entry: AgentEntry {
                     name: format!("{name}-plan-{:03}", k + 1),
                     count: 1,
-                    shift: Some(ShiftPlan {
-                        patterns: vec![Vec::new()],
-                        rotate_every_days: 7,
-                        work_days: crate::shifts::WorkDays::Weekdays([true; 7]),
-                        breaks: Vec::new(),
-                        anchor_day: 0,
-                        fixed,
-                    }),
+                    shift: Some(fixed_plan(fixed)),
                     episodes: episodes.clone(),
                 },
                 template: tpl.clone(),
             }
         })
         .collect();
-    restaffed(base, &spec.replace, additions)
+    restaffed(base, spec, additions)
+}
+
+/// A shift plan of fixed duty windows only.
+fn fixed_plan(fixed: Vec<(i64, i64)>) -> ShiftPlan {
+    ShiftPlan {
+        patterns: vec![Vec::new()],
+        rotate_every_days: 7,
+        work_days: crate::shifts::WorkDays::Weekdays([true; 7]),
+        breaks: Vec::new(),
+        anchor_day: 0,
+        fixed,
+    }
 }
 
 /// `base` with the pool staffed by `counts[t]` agents on shift template `t`.
@@ -321,7 +335,7 @@ pub fn with_roster(base: &Scenario, spec: &PlanSpec, counts: &[u32]) -> Scenario
             template: tpl.clone(),
         })
         .collect();
-    restaffed(base, &spec.replace, additions)
+    restaffed(base, spec, additions)
 }
 
 /// Why planning failed.
@@ -712,12 +726,14 @@ pub fn plan(
             "the requirement search did not settle in {MAX_ITERATIONS} iterations"
         )));
     }
-    // Trim where there is slack: one head less wherever that still holds
-    // (an interval that then fails gets its head back, and so does the one
-    // before it, whose backlog it carries), pass after pass.
+    // Trim where there is slack: one agent less wherever that still holds,
+    // pass after pass. An interval that fails with the trial gets its agent
+    // back, and so do its neighbours (the one before carries backlog into
+    // it, the one after answers its late chats); all three are then left
+    // alone, and the trial is simulated again.
     let mut frozen = vec![false; n];
     for pass in 1..=MAX_TRIM_PASSES {
-        let trial: Vec<u32> = (0..n)
+        let mut trial: Vec<u32> = (0..n)
             .map(|i| {
                 if frozen[i] {
                     req[i]
@@ -726,36 +742,50 @@ pub fn plan(
                 }
             })
             .collect();
-        if trial == req {
-            break;
-        }
-        let sc = with_staffing(base, spec, &trial);
-        let s = simulate(&sc, threads)?;
-        let mut trimmed = trial.clone();
-        for i in 0..n {
-            if !interval_ok(&s, &sc, spec, i) {
-                for j in i.saturating_sub(1)..=i {
-                    trimmed[j] = req[j];
+        let mut accepted = false;
+        while trial != req {
+            let sc = with_staffing(base, spec, &trial);
+            let s = simulate(&sc, threads)?;
+            let failing: Vec<usize> = (0..n).filter(|&i| !interval_ok(&s, &sc, spec, i)).collect();
+            if failing.is_empty() {
+                accepted = true;
+                break;
+            }
+            let before = trial.clone();
+            // A chat arriving late in interval i may be answered in i + 1,
+            // and backlog from i − 1 reaches i: restore all three.
+            for &i in &failing {
+                for j in i.saturating_sub(1)..=(i + 1).min(n - 1) {
+                    trial[j] = req[j];
                     frozen[j] = true;
                 }
             }
+            if trial == before {
+                // The failures come from trims further back: restore
+                // everything up to the last failing interval.
+                let last = failing.last().map_or(0, |&l| (l + 1).min(n - 1));
+                for j in 0..=last {
+                    trial[j] = req[j];
+                    frozen[j] = true;
+                }
+                if trial == before {
+                    // Failing at the searched staffing itself (noise
+                    // between runs cannot happen: same seed); stop trimming.
+                    break;
+                }
+            }
         }
-        if trimmed == req {
-            break;
-        }
-        let sc = with_staffing(base, spec, &trimmed);
-        let s = simulate(&sc, threads)?;
-        if !(0..n).all(|i| interval_ok(&s, &sc, spec, i)) {
+        if !accepted {
             break;
         }
         log(&format!(
             "plan: trim {pass}: {} agent-intervals of slack removed",
             req.iter()
-                .zip(&trimmed)
+                .zip(&trial)
                 .map(|(a, b)| u64::from(a - b))
                 .sum::<u64>()
         ));
-        req = trimmed;
+        req = trial;
     }
 
     // Shifts, then verification.

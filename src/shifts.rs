@@ -206,7 +206,11 @@ impl ShiftPlan {
                     format!(
                         "{}-{}",
                         format_clock(w.start),
-                        format_clock((w.start + w.len) % DAY_MS)
+                        match (w.start + w.len) % DAY_MS {
+                            // A window ending at midnight reads as 24:00.
+                            0 => "24:00".to_string(),
+                            end => format_clock(end),
+                        }
                     )
                 })
                 .collect::<Vec<_>>()

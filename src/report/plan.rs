@@ -29,10 +29,12 @@ impl PlanReport<'_> {
     }
 
     fn gap(&self) -> Option<f64> {
-        self.result
-            .lower_bound
-            .filter(|b| *b > 0.0)
-            .map(|b| ((self.result.agent_hours - b) / b).max(0.0))
+        let cost = self.result.agent_hours;
+        match self.result.lower_bound? {
+            b if b > 0.0 => Some(((cost - b) / b).max(0.0)),
+            _ if cost <= 1e-9 => Some(0.0),
+            _ => None,
+        }
     }
 }
 
@@ -243,7 +245,8 @@ pub fn plan_text(r: &PlanReport) -> String {
     }
     let gap = match (r.gap(), p.lower_bound) {
         (Some(g), Some(b)) => format!("LP lower bound {b:.1}, gap ≤ {:.1}%", g * 100.0),
-        _ => "no LP bound (greedy cover)".to_string(),
+        (None, Some(b)) => format!("LP lower bound {b:.1}"),
+        (_, None) => "no LP bound: the LP failed, greedy cover".to_string(),
     };
     let _ = writeln!(
         out,

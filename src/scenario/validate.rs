@@ -358,6 +358,42 @@ fn plan(
                 );
             }
         }
+        for (i, &r) in replace.iter().enumerate() {
+            if sc.agents.iter().any(|a| a.entry == r && a.main_account) {
+                cx.issue(
+                    &path.key(if raw.replace.as_ref().is_some_and(|v| i < v.len()) { "replace" } else { "entry" }),
+                    format!(
+                        "entry `{}` is the main account, which private contacts and the main-account fallback need; it cannot be replaced",
+                        sc.entries[r].name
+                    ),
+                );
+            }
+        }
+        // Targets are judged on the chats that arrive in the pool's groups.
+        let arrives = |g: usize| {
+            sc.entry_group.iter().any(|&eg| eg == Some(g))
+                || sc
+                    .menus
+                    .iter()
+                    .flatten()
+                    .any(|m| m.iter().any(|&(mg, _)| mg == g))
+        };
+        if let Some(a) = spec
+            && !a.groups.iter().any(|&g| arrives(g))
+        {
+            let names: Vec<&str> = a
+                .groups
+                .iter()
+                .map(|&g| sc.groups[g].name.as_str())
+                .collect();
+            cx.issue(
+                &path.key("entry"),
+                format!(
+                    "no chats arrive in the planned entry's groups ({}): they are reached only by transfers or overflow, and planning judges its targets on the chats that arrive in the pool's groups",
+                    names.join(", ")
+                ),
+            );
+        }
         if spec.is_some_and(|a| a.main_account || !a.routable) {
             cx.issue(
                 &path.key("entry"),
