@@ -371,7 +371,7 @@ fn plan(
         }
         // Targets are judged on the chats that arrive in the pool's groups.
         let arrives = |g: usize| {
-            sc.entry_group.iter().any(|&eg| eg == Some(g))
+            sc.entry_group.contains(&Some(g))
                 || sc
                     .menus
                     .iter()
