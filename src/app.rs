@@ -359,9 +359,9 @@ fn sweep(args: crate::cli::SweepArgs) -> Result<(), AppError> {
     let base = Scenario::from_toml(&text, &file, stem)?;
     let sweep_error = |e: sweep::SweepError| match e {
         sweep::SweepError::Key(m) => AppError::Usage(format!("--set {m}")),
-        sweep::SweepError::Invalid { point, source } => AppError::Usage(format!(
-            "--set: the scenario is invalid with {point}:\n{source}"
-        )),
+        e @ sweep::SweepError::Invalid { .. } => {
+            AppError::Usage(format!("--set: the scenario is invalid {e}"))
+        }
         sweep::SweepError::Run(r) => AppError::Run(r),
     };
     let mut scenarios =

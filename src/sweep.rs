@@ -78,11 +78,11 @@ pub fn parse_axis(text: &str) -> Result<Axis, String> {
 fn range(from: &str, to: &str, step: &str) -> Result<Vec<Value>, String> {
     match (scalar(from), scalar(to), scalar(step)) {
         (Value::Integer(a), Value::Integer(b), Value::Integer(s)) if s > 0 && a <= b => {
-            let n = (b - a) / s + 1;
-            if n as usize > MAX_POINTS {
+            let n = (i128::from(b) - i128::from(a)) / i128::from(s) + 1;
+            if n > MAX_POINTS as i128 {
                 return Err(format!("{n} values is too many (at most {MAX_POINTS})"));
             }
-            Ok((0..n).map(|i| Value::Integer(a + i * s)).collect())
+            Ok((0..n as i64).map(|i| Value::Integer(a + i * s)).collect())
         }
         (a, b, s) => {
             let num = |v: &Value| v.as_float().or(v.as_integer().map(|i| i as f64));
@@ -92,10 +92,12 @@ fn range(from: &str, to: &str, step: &str) -> Result<Vec<Value>, String> {
             if !(s > 0.0 && a <= b && a.is_finite() && b.is_finite()) {
                 return Err("a range needs from ≤ to and a step > 0".into());
             }
-            let n = ((b - a) / s + 1e-9).floor() as usize + 1;
-            if n > MAX_POINTS {
-                return Err(format!("{n} values is too many (at most {MAX_POINTS})"));
+            let count = ((b - a) / s + 1e-9).floor() + 1.0;
+            // (`count` may be infinite or NaN for absurd ranges.)
+            if count.is_nan() || count > MAX_POINTS as f64 {
+                return Err(format!("{count} values is too many (at most {MAX_POINTS})"));
             }
+            let n = count as usize;
             // Rounded to 12 significant digits so that 0.1 steps read as written.
             let round = |x: f64| format!("{x:.12}").parse::<f64>().unwrap_or(x);
             Ok((0..n)
@@ -138,6 +140,11 @@ fn set_in(
         .or_insert_with(|| Value::Table(Table::new()));
     match entry {
         Value::Table(t) => set_in(t, segments, at + 1, key, value),
+        Value::Array(items) if !items.iter().all(Value::is_table) => Err(format!(
+            "{key}: `{}` is a list of values; sweep the whole value (e.g. --set {}=…), not a part of it",
+            here(),
+            here()
+        )),
         Value::Array(items) => {
             // An array of tables: the next segment picks entries.
             let pick = segments[at + 1];
@@ -175,13 +182,24 @@ fn set_in(
                 ))
             }
         }
-        _ => Err(format!("{key}: `{}` is a value, not a table", here())),
+        _ => Err(format!(
+            "{key}: `{}` is a value, not a table (a whole value can be swept, not a part of it)",
+            here()
+        )),
     }
 }
 
 /// The grid: every combination of the axes' values, the first axis
-/// varying slowest.
+/// varying slowest. A key swept twice is refused.
 pub fn grid(axes: &[Axis]) -> Result<Vec<Vec<Value>>, String> {
+    for (i, a) in axes.iter().enumerate() {
+        if axes[..i].iter().any(|b| b.key == a.key) {
+            return Err(format!(
+                "--set {} is given twice; list all its values in one --set",
+                a.key
+            ));
+        }
+    }
     let total = axes
         .iter()
         .try_fold(1usize, |n, a| n.checked_mul(a.values.len()))
@@ -206,7 +224,7 @@ pub enum SweepError {
     #[error("{0}")]
     Key(String),
     /// A grid point makes the scenario invalid.
-    #[error("with {point}:\n{source}")]
+    #[error("with {point}: {}", problems(source))]
     Invalid {
         /// The point, as `key=value, …`.
         point: String,
@@ -216,6 +234,21 @@ pub enum SweepError {
     /// A run failed.
     #[error(transparent)]
     Run(#[from] RunError),
+}
+
+/// The problems of a point's scenario as `key: message` lines: positions
+/// would point into the edited text, not the user's file.
+fn problems(e: &ScenarioError) -> String {
+    match e {
+        ScenarioError::Invalid { diagnostics } => diagnostics
+            .iter()
+            .map(|d| match &d.key {
+                Some(k) => format!("\n  {k}: {}", d.message),
+                None => format!("\n  {}", d.message),
+            })
+            .collect(),
+        other => format!("\n  {other}"),
+    }
 }
 
 /// One grid point's results.

@@ -38,20 +38,21 @@ impl Better {
     }
 }
 
-/// Which way `metric` should move (by its name without a `group.X.` or
-/// `vip.X.` prefix).
+/// Which way `metric` should move (by its name without a `group.<name>.`,
+/// `vip.` or `vip.<tier>.` prefix).
 pub fn better(metric: &str) -> Better {
     let base = match metric.split('.').collect::<Vec<_>>().as_slice() {
-        ["group" | "vip", _, rest @ ..] if !rest.is_empty() => rest.join("."),
+        ["group", _, rest @ ..] if !rest.is_empty() => rest.join("."),
+        ["vip", rest] => rest.to_string(),
+        ["vip", _, rest @ ..] if !rest.is_empty() => rest.join("."),
         _ => metric.to_string(),
     };
     let base = base.trim_end_matches(".assessed");
-    const HIGHER: [&str; 5] = [
+    const HIGHER: [&str; 4] = [
         "answered_within_",
         "reply_rate_3min",
         "jain_",
         "fair_share_ratio_min",
-        "offline_answered",
     ];
     const LOWER: [&str; 16] = [
         "p_wait",
@@ -225,10 +226,14 @@ fn judge(
         let lost = b.is_nan() && direction != Better::Neither;
         return (if lost { Status::Worse } else { Status::Changed }, allowed);
     }
-    let noise = match (baseline.ci95, current.ci95) {
-        _ if deterministic => 0.0,
-        (Some(h1), Some(h2)) => (h1 * h1 + h2 * h2).sqrt(),
-        _ => 0.0,
+    // With one side's interval missing (one replication), that side
+    // counts as exact; with both missing, any difference counts (the
+    // comparison's notes say so).
+    let noise = if deterministic {
+        0.0
+    } else {
+        let (h1, h2) = (baseline.ci95.unwrap_or(0.0), current.ci95.unwrap_or(0.0));
+        (h1 * h1 + h2 * h2).sqrt()
     };
     let diff = b - a;
     if diff.abs() <= noise {
@@ -262,6 +267,13 @@ pub fn compare(
         notes.push(format!(
             "different scenarios: {} (current) vs {} (baseline)",
             current.scenario, baseline.scenario
+        ));
+    }
+    if !deterministic && (baseline.replications < 2 || current.replications < 2) {
+        notes.push(format!(
+            "{} one replication: its results carry no confidence interval, so only the other side's noise is allowed for{}",
+            if baseline.replications < 2 && current.replications < 2 { "both sides have" } else if baseline.replications < 2 { "the baseline has" } else { "the current results have" },
+            if baseline.replications < 2 && current.replications < 2 { " (here: none, every difference counts)" } else { "" }
         ));
     }
     notes.push(if deterministic {
@@ -443,6 +455,12 @@ mod tests {
         );
         assert_eq!(better("abandon_rate"), Better::Lower);
         assert_eq!(better("vip.gold.p_wait"), Better::Lower);
+        assert_eq!(better("vip.p_wait"), Better::Lower);
+        assert_eq!(
+            better("vip.answered_within_120s_over_offered"),
+            Better::Higher
+        );
+        assert_eq!(better("offline_answered"), Better::Neither);
         assert_eq!(better("round_response_mean_s.assessed"), Better::Lower);
         assert_eq!(better("offered"), Better::Neither);
         assert_eq!(better("occupancy"), Better::Neither);
@@ -504,6 +522,9 @@ mod tests {
         assert_eq!(judge(&a, &b, false, None).0, Status::Same);
         let b = golden(0.87, Some(0.01));
         assert_eq!(judge(&a, &b, false, None).0, Status::Worse);
+        // One side without an interval: the other side's noise still counts.
+        let (a, b) = (golden(0.90, Some(0.01)), golden(0.895, None));
+        assert_eq!(judge(&a, &b, false, None).0, Status::Same);
         // Undefined now: worse for a directional metric.
         assert_eq!(
             judge(&golden(0.9, None), &golden(f64::NAN, None), true, None).0,

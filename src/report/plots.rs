@@ -107,17 +107,20 @@ pub(super) fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("{e:?}")
 }
 
-/// Interval length in hours, from the first two interval starts (1 if unknown).
-fn interval_hours(s: &Summary) -> f64 {
-    let n = s.series.rows.len() as f64;
-    let window = (
-        crate::time::parse_instant(&s.window_to),
-        crate::time::parse_instant(&s.window_from),
-    );
-    match window {
-        (Ok(to), Ok(from)) if n > 0.0 => (to.local_ms() - from.local_ms()) as f64 / 3_600_000.0 / n,
-        _ => 1.0,
-    }
+/// Each interval's length in hours: to the next interval's start, the
+/// last one to the end of the window (it may be shorter); 1 where unknown.
+fn row_hours(s: &Summary) -> Vec<f64> {
+    let at = |t: &str| crate::time::parse_instant(t).ok().map(|i| i.local_ms());
+    let starts = &s.series.interval_start;
+    (0..starts.len())
+        .map(|i| {
+            let end = starts.get(i + 1).unwrap_or(&s.window_to);
+            match (at(&starts[i]), at(end)) {
+                (Some(a), Some(b)) if b > a => (b - a) as f64 / 3_600_000.0,
+                _ => 1.0,
+            }
+        })
+        .collect()
 }
 
 /// One line of a chart: values per interval (NaN = gap), the 95%
@@ -138,9 +141,16 @@ fn line(values: Vec<f64>, colour: RGBColor, name: &str) -> Line {
     }
 }
 
-/// A time-series column with its confidence band, both scaled by `scale`.
-fn banded(s: &Summary, name: &str, scale: f64, colour: RGBColor, label: &str) -> Line {
-    let scaled = |c: &str| column(s, c).iter().map(|v| v * scale).collect();
+/// A time-series column with its confidence band, each row divided by
+/// `per[row]` when given (e.g. the interval's hours, for a rate per hour).
+fn banded(s: &Summary, name: &str, per: Option<&[f64]>, colour: RGBColor, label: &str) -> Line {
+    let scaled = |c: &str| {
+        column(s, c)
+            .iter()
+            .enumerate()
+            .map(|(i, v)| v / per.map_or(1.0, |p| p[i]))
+            .collect()
+    };
     Line {
         ci: scaled(&format!("{name}_ci95")),
         ..line(scaled(name), colour, label)
@@ -168,7 +178,8 @@ fn chart(plot: Plot, s: &Summary) -> Option<Vec<Chart>> {
     } else {
         format!(", mean of {} replications, bands 95% CI", s.replications)
     };
-    let per_hour = 1.0 / interval_hours(s);
+    let hours = row_hours(s);
+    let per_hour = Some(hours.as_slice());
     let title = |what: &str| format!("{}: {what}{reps}", s.scenario);
     let n = s.series.rows.len();
     let flat = |value: f64, name: &str| line(vec![value; n], BLACK, name);
@@ -185,14 +196,14 @@ fn chart(plot: Plot, s: &Summary) -> Option<Vec<Chart>> {
                 banded(
                     s,
                     "capacity_on_shift_mean",
-                    1.0,
+                    None,
                     GREEN,
                     "capacity: Σ max_concurrent of agents on shift, slots",
                 ),
                 banded(
                     s,
                     "sessions_in_service_mean",
-                    1.0,
+                    None,
                     RED,
                     "sessions in service, chats",
                 ),
@@ -211,14 +222,14 @@ fn chart(plot: Plot, s: &Summary) -> Option<Vec<Chart>> {
                     banded(
                         s,
                         "answered_within_120s_over_offered",
-                        1.0,
+                        None,
                         BLUE,
                         "first reply ≤ 120 s ÷ offered (golden 2 minutes)",
                     ),
                     banded(
                         s,
                         "reply_rate_3min_rounds",
-                        1.0,
+                        None,
                         MAGENTA,
                         "rounds answered within 3 min ÷ rounds",
                     ),
@@ -237,9 +248,9 @@ fn chart(plot: Plot, s: &Summary) -> Option<Vec<Chart>> {
                 y_max: None,
                 percent: false,
                 lines: vec![
-                    banded(s, "frt_p50_s", 1.0, GREEN, "p50"),
-                    banded(s, "frt_p90_s", 1.0, BLUE, "p90"),
-                    banded(s, "frt_p99_s", 1.0, RED, "p99"),
+                    banded(s, "frt_p50_s", None, GREEN, "p50"),
+                    banded(s, "frt_p90_s", None, BLUE, "p90"),
+                    banded(s, "frt_p99_s", None, RED, "p99"),
                     flat(120.0, "120 s (golden 2 minutes)"),
                 ],
                 legend: SeriesLabelPosition::UpperRight,
@@ -256,7 +267,7 @@ fn chart(plot: Plot, s: &Summary) -> Option<Vec<Chart>> {
                 banded(
                     s,
                     "queue_len_mean",
-                    1.0,
+                    None,
                     BLUE,
                     "chats waiting (time average)",
                 ),
@@ -478,7 +489,7 @@ fn mark_spans(s: &Summary) -> Vec<(f64, f64, &crate::replicate::Mark)> {
     let Ok(origin) = crate::time::parse_instant(&s.window_from) else {
         return Vec::new();
     };
-    let interval_ms = interval_hours(s) * 3_600_000.0;
+    let interval_ms = row_hours(s).first().copied().unwrap_or(1.0) * 3_600_000.0;
     let at = |text: &str| {
         crate::time::parse_instant(text)
             .ok()

@@ -686,7 +686,23 @@ fn sweep_writes_the_grid_csv_and_plot() {
         "agents.presale.max_concurrent=80",
     ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("max_concurrent must be 1..=50, got 80"));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("agents[0].max_concurrent: max_concurrent must be 1..=50, got 80"),
+        "{err}"
+    );
+    // No line numbers: they would point into the edited text, not the file.
+    assert!(!err.contains(":4:"), "{err}");
+    let out = kefusim(&[
+        "sweep",
+        "scenarios/quickstart.toml",
+        "--set",
+        "agents.presale.count=10,30",
+        "--set",
+        "agents.presale.count=20",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("given twice"));
     let out = kefusim(&[
         "sweep",
         "scenarios/quickstart.toml",
