@@ -263,12 +263,29 @@ pub fn plan_text(r: &PlanReport) -> String {
     };
     let _ = writeln!(
         out,
-        "  verification ({} replications): golden rate {}, abandonment {}, occupancy {}",
+        "  verification ({} replications), shop-wide: golden rate {}, abandonment {}, occupancy {}",
         v.replications,
         show("answered_within_120s_over_offered"),
         show("abandon_rate"),
         show("occupancy")
     );
+    let pool = r
+        .scenario
+        .agents
+        .iter()
+        .find(|a| a.entry == r.spec.entry)
+        .map(|a| a.groups.clone())
+        .unwrap_or_default();
+    for g in pool {
+        let name = &r.scenario.groups[g].name;
+        let _ = writeln!(
+            out,
+            "  verification, group {name}: golden rate {}, P(wait) {}, occupancy {}",
+            show(&format!("group.{name}.answered_within_120s_over_offered")),
+            show(&format!("group.{name}.p_wait")),
+            show(&format!("group.{name}.occupancy"))
+        );
+    }
     let misses = p.verified.iter().filter(|x| !**x).count();
     let _ = writeln!(
         out,
@@ -299,9 +316,9 @@ pub fn plan_html(r: &PlanReport, svg: Option<&str>) -> String {
     let p = r.result;
     let mut o = String::new();
     let text = plan_text(r);
-    // The verdict and cost lines (the last lines of the terminal account).
-    let tail: Vec<&str> = text.lines().rev().take(3).collect();
-    for line in tail.iter().rev() {
+    // The cost, verification and verdict lines of the terminal account.
+    let from = text.find("  cost:").unwrap_or(text.len());
+    for line in text[from..].lines() {
         let _ = writeln!(o, "<p>{}</p>", esc(line.trim()));
     }
     o.push_str("<table>\n<tr><th>template</th><th>agents</th><th>shift</th></tr>\n");
