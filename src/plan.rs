@@ -587,6 +587,11 @@ fn roster(
             c + 1e-9 >= needed[i]
         })
     };
+    // microlp may panic on a numerically hard problem: that only costs the
+    // bound (the greedy cover below still gives a roster), and its message
+    // is kept off the terminal.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
     let lp = std::panic::catch_unwind(|| {
         use microlp::{ComparisonOp, OptimizationDirection, Problem};
         let mut p = Problem::new(OptimizationDirection::Minimize);
@@ -611,6 +616,7 @@ fn roster(
     })
     .ok()
     .flatten();
+    std::panic::set_hook(hook);
     let (mut x, bound) = match lp {
         Some((obj, xs)) => {
             let x: Vec<u32> = xs

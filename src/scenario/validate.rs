@@ -452,7 +452,22 @@ fn plan(
                 format!("two templates are named `{}`", s.name),
             );
         }
-        let plan = staff::shift(cx, &p.key("shift"), &s.shift, Some(&sc.run), 1);
+        // Checked for overlaps at every stagger a roster of up to 64 agents uses.
+        let plan = staff::shift(cx, &p.key("shift"), &s.shift, Some(&sc.run), 64);
+        if let Some(e) = entry {
+            let name = format!("{}-{}", sc.entries[e].name, s.name);
+            if sc
+                .entries
+                .iter()
+                .enumerate()
+                .any(|(k, x)| x.name == name && !replace.contains(&k))
+            {
+                cx.issue(
+                    &p.key("name"),
+                    format!("the roster entry would be named `{name}`, like an entry the plan keeps; rename the template"),
+                );
+            }
+        }
         let toml = toml::Value::try_from(&s.shift)
             .map(|v| v.to_string())
             .unwrap_or_default();
