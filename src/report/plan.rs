@@ -7,7 +7,7 @@ use std::fmt::Write;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::plots::{Figure, SIZE, err, render};
+use super::plots::{Figure, SIZE, err, legend, render};
 use super::{csv_field, csv_number};
 use crate::plan::{PlanResult, PlanSpec};
 use crate::scenario::Scenario;
@@ -463,13 +463,7 @@ impl Figure for PlanReport<'_> {
             .map_err(err)?
             .label("interval missing a target in verification")
             .legend(|(x, y)| Rectangle::new([(x, y - 4), (x + 15, y + 4)], RED.filled()));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.85))
-            .draw()
-            .map_err(err)?;
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
         root.present().map_err(err)
     }
 }

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::plots::{Figure, SIZE, err, render};
+use super::plots::{Figure, SIZE, err, legend, render};
 use super::{csv_field, csv_number};
 use crate::sweep::{Axis, Point, show};
 
@@ -213,12 +213,7 @@ impl Figure for SweepResults<'_> {
                 .label(format!("threshold {l}"))
                 .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
         }
-        chart
-            .configure_series_labels()
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.85))
-            .draw()
-            .map_err(err)?;
+        legend(&mut chart, SeriesLabelPosition::MiddleRight)?;
         root.present().map_err(err)
     }
 }
