@@ -219,7 +219,7 @@ fn check(args: CheckArgs) -> Result<(), AppError> {
 }
 
 fn run(args: RunArgs) -> Result<(), AppError> {
-    let mut scenario = Scenario::load(&args.scenario)?;
+    let scenario = overridden(Scenario::load(&args.scenario)?, &args.overrides);
     // Read before the run, so a bad path fails fast.
     let baseline = match &args.baseline {
         Some(path) => {
@@ -229,14 +229,8 @@ fn run(args: RunArgs) -> Result<(), AppError> {
         }
         None => None,
     };
-    if let Some(seed) = args.seed {
-        scenario = scenario.with_seed(seed);
-    }
-    if let Some(r) = args.replications {
-        scenario = scenario.with_replications(r);
-    }
     let started = WallClock::now();
-    let threads = args.threads.map(|t| t as usize);
+    let threads = args.overrides.threads.map(|t| t as usize);
     let summary = progress::with_progress(args.progress, &scenario, |p| {
         replicate::run_with_progress(&scenario, threads, p)
     })?;
@@ -283,13 +277,7 @@ fn run(args: RunArgs) -> Result<(), AppError> {
 }
 
 fn plan(args: crate::cli::PlanArgs) -> Result<(), AppError> {
-    let mut scenario = Scenario::load(&args.scenario)?;
-    if let Some(seed) = args.seed {
-        scenario = scenario.with_seed(seed);
-    }
-    if let Some(r) = args.replications {
-        scenario = scenario.with_replications(r);
-    }
+    let scenario = overridden(Scenario::load(&args.scenario)?, &args.overrides);
     let Some(spec) = scenario.plan.clone() else {
         return Err(AppError::Usage(format!(
             "{} has no [plan] section; add one naming the pool to staff and the shift templates, e.g.\n\n[plan]\nentry = \"presale\"\ntargets = [\"answered_within_120s_over_offered >= 90%\", \"abandon_rate <= 3%\"]\nshrinkage = 0.1\n[[plan.shifts]]\nname = \"day\"\nshift = {{ start = \"09:00\", end = \"18:00\" }}\n\n(see README \"Capacity planning\")",
@@ -298,15 +286,15 @@ fn plan(args: crate::cli::PlanArgs) -> Result<(), AppError> {
     };
     let started = WallClock::now();
     let mut log = |line: &str| eprintln!("{line} [{:.1} s]", started.elapsed().as_secs_f64());
-    let result =
-        crate::plan::plan(&scenario, args.threads.map(|t| t as usize), &mut log).map_err(|e| {
-            match e {
-                crate::plan::PlanError::Run(r) => AppError::Run(r),
-                crate::plan::PlanError::Unreachable(m) => {
-                    AppError::Thresholds(format!("no plan: {m}"))
-                }
-            }
-        })?;
+    let result = crate::plan::plan(
+        &scenario,
+        args.overrides.threads.map(|t| t as usize),
+        &mut log,
+    )
+    .map_err(|e| match e {
+        crate::plan::PlanError::Run(r) => AppError::Run(r),
+        crate::plan::PlanError::Unreachable(m) => AppError::Thresholds(format!("no plan: {m}")),
+    })?;
     let r = report::PlanReport {
         scenario: &scenario,
         spec: &spec,
@@ -364,16 +352,11 @@ fn sweep(args: crate::cli::SweepArgs) -> Result<(), AppError> {
         }
         sweep::SweepError::Run(r) => AppError::Run(r),
     };
-    let mut scenarios =
-        sweep::scenarios(&text, &file, stem, &axes, &points).map_err(sweep_error)?;
-    for sc in &mut scenarios {
-        if let Some(seed) = args.seed {
-            sc.run.seed = seed;
-        }
-        if let Some(r) = args.replications {
-            sc.run.replications = r;
-        }
-    }
+    let scenarios = sweep::scenarios(&text, &file, stem, &axes, &points).map_err(sweep_error)?;
+    let scenarios: Vec<Scenario> = scenarios
+        .into_iter()
+        .map(|sc| overridden(sc, &args.overrides))
+        .collect();
     let metrics: Vec<String> = if args.metrics.is_empty() {
         sweep::DEFAULT_METRICS.map(String::from).to_vec()
     } else {
@@ -391,7 +374,7 @@ fn sweep(args: crate::cli::SweepArgs) -> Result<(), AppError> {
     let results = sweep::run(
         &scenarios,
         points,
-        args.threads.map(|t| t as usize),
+        args.overrides.threads.map(|t| t as usize),
         |i, s| {
             let m = s.metric(&metrics[0]).map_or(f64::NAN, |m| m.mean);
             let done = finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
@@ -423,6 +406,17 @@ fn sweep(args: crate::cli::SweepArgs) -> Result<(), AppError> {
         Some(Err(e)) => Err(e.into()),
         _ => Ok(()),
     }
+}
+
+/// `sc` with `--seed` and `--replications` applied.
+fn overridden(mut sc: Scenario, o: &crate::cli::RunOverrides) -> Scenario {
+    if let Some(seed) = o.seed {
+        sc = sc.with_seed(seed);
+    }
+    if let Some(r) = o.replications {
+        sc = sc.with_replications(r);
+    }
+    sc
 }
 
 fn load_results(path: &std::path::Path) -> Result<replicate::Summary, AppError> {

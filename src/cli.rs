@@ -122,6 +122,20 @@ pub struct JudgeArgs {
     pub strict: bool,
 }
 
+/// `--seed`, `--replications` and `--threads`, shared by the commands that run simulations.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct RunOverrides {
+    /// Override run.seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override run.replications.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub replications: Option<u32>,
+    /// Worker threads for replications (default: one per core).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
+}
+
 /// `kefusim plan`.
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
@@ -131,15 +145,9 @@ pub struct PlanArgs {
     /// the verification run's results (summary.json, …, report.html) here.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Override run.seed.
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Override run.replications (used by the search and the verification).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
-    pub replications: Option<u32>,
-    /// Worker threads for replications (default: one per core).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
-    pub threads: Option<u32>,
+    /// Seed, replications and threads.
+    #[command(flatten)]
+    pub overrides: RunOverrides,
 }
 
 /// `kefusim sweep`.
@@ -157,15 +165,9 @@ pub struct SweepArgs {
     /// Also write sweep.csv and the plot (sweep.svg, sweep.png) into this directory.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Override run.seed (the same at every point).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Override run.replications.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
-    pub replications: Option<u32>,
-    /// Worker threads for replications (default: one per core).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
-    pub threads: Option<u32>,
+    /// Seed, replications and threads.
+    #[command(flatten)]
+    pub overrides: RunOverrides,
 }
 
 /// `kefusim compare`.
@@ -198,15 +200,9 @@ pub struct RunArgs {
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Override run.seed.
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Override run.replications.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
-    pub replications: Option<u32>,
-    /// Worker threads for replications (default: one per core).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
-    pub threads: Option<u32>,
+    /// Seed, replications and threads.
+    #[command(flatten)]
+    pub overrides: RunOverrides,
     /// Progress on stderr: a live line on a terminal; otherwise status lines
     /// (every 10 s with auto, every 2 s and at the end with always).
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
