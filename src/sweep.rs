@@ -317,8 +317,14 @@ pub fn run(
             .par_iter()
             .enumerate()
             .map(|(i, sc)| {
-                let s = replicate::run_with_progress(sc, None, &Progress::default())?;
+                let mut s = replicate::run_with_progress(sc, None, &Progress::default())?;
                 each(i, &s);
+                // A sweep reports metrics and thresholds only: drop the time
+                // series and agent table so memory stays small on big grids.
+                s.series.rows = Vec::new();
+                s.series.interval_start = Vec::new();
+                s.agents = Vec::new();
+                s.focus = Vec::new();
                 Ok(s)
             })
             .collect()
