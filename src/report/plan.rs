@@ -7,7 +7,7 @@ use std::fmt::Write;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::plots::{Figure, SIZE, err, legend, render};
+use super::plots::{Figure, SIZE, err, frame, legend, render, time_label};
 use super::{csv_field, csv_number};
 use crate::plan::{PlanResult, PlanSpec};
 use crate::scenario::Scenario;
@@ -385,24 +385,12 @@ impl Figure for PlanReport<'_> {
             .chain(p.required.iter().chain(&p.erlang).map(|&v| f64::from(v)))
             .fold(1.0, f64::max)
             * 1.15;
-        let labels = &p.interval_start;
-        let x_label = |x: &f64| {
-            let i = (x.round().max(0.0) as usize).min(n - 1);
-            labels[i].get(5..16).unwrap_or("").replace('T', " ")
-        };
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                format!(
-                    "{}: agents required vs scheduled (pool {})",
-                    self.scenario.name, self.scenario.entries[self.spec.entry].name
-                ),
-                ("sans-serif", 22),
-            )
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(70)
-            .build_cartesian_2d(0f64..n as f64, 0f64..top)
-            .map_err(err)?;
+        let x_label = |x: &f64| time_label(&p.interval_start, *x);
+        let title = format!(
+            "{}: agents required vs scheduled (pool {})",
+            self.scenario.name, self.scenario.entries[self.spec.entry].name
+        );
+        let mut chart = frame(root, &title, 70, 0.0..n as f64, 0.0..top)?;
         chart
             .configure_mesh()
             .x_labels(12)

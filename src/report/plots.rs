@@ -114,6 +114,34 @@ pub(super) type Chart2d<'a, DB> = ChartContext<
     Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
 >;
 
+/// A chart with a title on `area` over `x × y`, with room for y labels
+/// `y_label_width` pixels wide (the common frame of every plot).
+pub(super) fn frame<'a, DB: DrawingBackend + 'a>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    y_label_width: u32,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+) -> Result<Chart2d<'a, DB>, String> {
+    ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(y_label_width)
+        .build_cartesian_2d(x, y)
+        .map_err(err)
+}
+
+/// The x-axis label of interval index `x`: its local date and time (`MM-DD hh:mm`).
+pub(super) fn time_label(starts: &[String], x: f64) -> String {
+    let i = (x.round().max(0.0) as usize).min(starts.len().saturating_sub(1));
+    starts
+        .get(i)
+        .and_then(|t| t.get(5..16))
+        .unwrap_or("")
+        .replace('T', " ")
+}
+
 /// Draws the chart's legend at `position` (boxed, on a light background).
 pub(super) fn legend<'a, DB: DrawingBackend + 'a>(
     chart: &mut Chart2d<'a, DB>,
@@ -325,16 +353,8 @@ fn frt<DB: DrawingBackend>(s: &Summary, root: &DrawingArea<DB, Shift>) -> Result
     } else {
         format!(", mean of {} replications", s.replications)
     };
-    let mut chart = ChartBuilder::on(root)
-        .caption(
-            format!("{}: first response time by percentile{reps}", s.scenario),
-            ("sans-serif", 22),
-        )
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0f64..1f64, 0f64..top)
-        .map_err(err)?;
+    let title = format!("{}: first response time by percentile{reps}", s.scenario);
+    let mut chart = frame(root, &title, 70, 0.0..1.0, 0.0..top)?;
     chart
         .configure_mesh()
         .x_label_formatter(&|q| format!("p{:.0}", q * 100.0))
@@ -400,19 +420,11 @@ fn agents<DB: DrawingBackend>(s: &Summary, root: &DrawingArea<DB, Shift>) -> Res
         .metric("jain_occupancy")
         .map_or("—".to_string(), |m| format!("{:.3}", m.mean));
     let n = rows.len();
-    let mut chart = ChartBuilder::on(root)
-        .caption(
-            format!(
-                "{}: chats per on-shift hour by agent (Jain's index of occupancy {jain})",
-                s.scenario
-            ),
-            ("sans-serif", 22),
-        )
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0f64..n as f64, 0f64..top)
-        .map_err(err)?;
+    let title = format!(
+        "{}: chats per on-shift hour by agent (Jain's index of occupancy {jain})",
+        s.scenario
+    );
+    let mut chart = frame(root, &title, 70, 0.0..n as f64, 0.0..top)?;
     let names: Vec<&str> = rows.iter().map(|a| a.agent.as_str()).collect();
     let x_label = |x: &f64| {
         names
@@ -523,10 +535,7 @@ fn panel<DB: DrawingBackend>(
     let n = s.series.rows.len();
     let labels = &s.series.interval_start;
     // x axis: interval index, labelled with the local date and time.
-    let x_label = |x: &f64| {
-        let i = (x.round().max(0.0) as usize).min(n - 1);
-        labels[i].get(5..16).unwrap_or("").replace('T', " ")
-    };
+    let x_label = |x: &f64| time_label(labels, *x);
     let y_label = |v: &f64| {
         if c.percent {
             format!("{:.0}%", v * 100.0)
@@ -542,13 +551,7 @@ fn panel<DB: DrawingBackend>(
             .fold(1.0, f64::max)
             * 1.1
     });
-    let mut chart = ChartBuilder::on(area)
-        .caption(&c.title, ("sans-serif", 22))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0f64..(n as f64 - 1.0).max(1.0), 0f64..top)
-        .map_err(err)?;
+    let mut chart = frame(area, &c.title, 70, 0.0..(n as f64 - 1.0).max(1.0), 0.0..top)?;
     chart
         .configure_mesh()
         .x_labels(12)

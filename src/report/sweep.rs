@@ -6,7 +6,7 @@ use std::fmt::Write;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::plots::{Figure, SIZE, err, legend, render};
+use super::plots::{Figure, SIZE, err, frame, legend, render};
 use super::{csv_field, csv_number};
 use crate::sweep::{Axis, Point, show};
 
@@ -143,16 +143,8 @@ impl Figure for SweepResults<'_> {
             None => (-0.5, axis.values.len() as f64 - 0.5),
         };
         root.fill(&WHITE).map_err(err)?;
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                format!("{}: {metric} against {}", self.scenario, axis.key),
-                ("sans-serif", 22),
-            )
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(80)
-            .build_cartesian_2d(x0..x1, (lo - pad)..(hi + pad))
-            .map_err(err)?;
+        let title = format!("{}: {metric} against {}", self.scenario, axis.key);
+        let mut chart = frame(root, &title, 80, x0..x1, (lo - pad)..(hi + pad))?;
         let names: Vec<String> = axis.values.iter().map(show).collect();
         let x_label = |x: &f64| match &numeric {
             Some(_) => format!("{x}"),
