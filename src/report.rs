@@ -23,7 +23,7 @@ use crate::replicate::{MetricSummary, Summary};
 
 pub use files::{StagedFile, WriteError, write_atomically};
 pub use load::{LoadError, load_metrics, load_summary};
-pub use plan::{PlanReport, plan_files, plan_html, plan_text};
+pub use plan::{PlanReport, plan_files, plan_text};
 pub use sweep::{SweepResults, sweep_csv, sweep_files};
 pub use table::terminal_summary;
 

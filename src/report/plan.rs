@@ -307,7 +307,7 @@ pub fn plan_text(r: &PlanReport) -> String {
 
 /// The plan as an HTML section body: verdict, roster, the plot and the
 /// per-interval table (text escaped).
-pub fn plan_html(r: &PlanReport, svg: Option<&str>) -> String {
+pub(super) fn plan_html(r: &PlanReport, svg: Option<&str>) -> String {
     let esc = |t: &str| {
         t.replace('&', "&amp;")
             .replace('<', "&lt;")
