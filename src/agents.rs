@@ -52,9 +52,11 @@ impl Presence {
     }
 }
 
-/// One agent's run-time state.
-#[derive(Debug, Clone)]
-pub struct Agent {
+/// What routing may know about an agent: its state, load and the times
+/// the policies order by. Plain data; the engine's pool keeps one per agent
+/// and reports every change (see [`crate::routing::Ctx::changes`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentStatus {
     /// Concurrent chat cap.
     pub cap: u32,
     /// Routing weight.
@@ -65,8 +67,6 @@ pub struct Agent {
     pub main: bool,
     /// Chats assigned since the agent last came on shift.
     pub shift_assigned: u32,
-    /// Work is frozen (chats stuck while off shift, `shift_end = "stuck"`).
-    pub frozen: bool,
     /// Presence.
     pub presence: Presence,
     /// Open chats.
@@ -79,19 +79,9 @@ pub struct Agent {
     pub idle_since: SimTime,
     /// Last assignment or chat end.
     pub last_activity: SimTime,
-    /// Work done per chat so far (virtual clock, ms of work).
-    pub vclock: f64,
-    /// Simulated time `vclock` refers to.
-    pub vclock_at: SimTime,
-    /// Current per-chat work speed.
-    pub chat_speed: f64,
-    /// Open chats as a min-heap on virtual end: `(v_end, conversation)`.
-    pub ends: Vec<(f64, u32)>,
-    /// Timer of the earliest chat end, with its time.
-    pub end_timer: Option<(TimerId, SimTime)>,
 }
 
-impl Agent {
+impl AgentStatus {
     /// Whether routing may give this agent a new chat.
     #[inline]
     pub fn accepts_new(&self) -> bool {
@@ -113,14 +103,32 @@ impl Agent {
     }
 }
 
+/// The session model's work bookkeeping of one agent (engine only).
+#[derive(Debug, Clone)]
+pub(crate) struct AgentWork {
+    /// Work is frozen (chats stuck while off shift, `shift_end = "stuck"`).
+    pub frozen: bool,
+    /// Work done per chat so far (virtual clock, ms of work).
+    pub vclock: f64,
+    /// Simulated time `vclock` refers to.
+    pub vclock_at: SimTime,
+    /// Current per-chat work speed.
+    pub chat_speed: f64,
+    /// Open chats as a min-heap on virtual end: `(v_end, conversation)`.
+    pub ends: Vec<(f64, u32)>,
+    /// Timer of the earliest chat end, with its time.
+    pub end_timer: Option<(TimerId, SimTime)>,
+}
+
 /// All agents plus the speed table they share.
 ///
 /// Invariant: every change that can affect routing (presence, open chats,
 /// assignment and idle times) goes through a method that marks the agent
-/// dirty; the router re-keys dirty agents before it selects
+/// changed; routing reads the changed agents once before selecting
 /// ([`AgentPool::drain_dirty`]).
-pub struct AgentPool {
-    agents: Vec<Agent>,
+pub(crate) struct AgentPool {
+    status: Vec<AgentStatus>,
+    work: Vec<AgentWork>,
     dirty: Vec<AgentId>,
     is_dirty: Vec<bool>,
     /// Per-chat speed at 1, 2, … open chats before the agent's own factor
@@ -143,22 +151,28 @@ impl AgentPool {
                     .unwrap_or(1.0)
             })
             .collect();
-        let agents = scenario
+        let status = scenario
             .agents
             .iter()
-            .map(|spec| Agent {
+            .map(|spec| AgentStatus {
                 cap: spec.max_concurrent,
                 weight: spec.weight,
                 routable: spec.routable,
                 main: spec.main_account,
                 shift_assigned: 0,
-                frozen: false,
                 presence: Presence::Offline,
                 open: 0,
                 reserved: 0,
                 last_assigned_at: None,
                 idle_since: 0,
                 last_activity: 0,
+            })
+            .collect();
+        let work = scenario
+            .agents
+            .iter()
+            .map(|spec| AgentWork {
+                frozen: false,
                 vclock: 0.0,
                 vclock_at: 0,
                 chat_speed: spec.speed,
@@ -169,7 +183,8 @@ impl AgentPool {
         let agent_speed = scenario.agents.iter().map(|a| a.speed).collect();
         let n = scenario.agents.len();
         Self {
-            agents,
+            status,
+            work,
             dirty: (0..n as AgentId).collect(),
             is_dirty: vec![true; n],
             speed_at,
@@ -179,20 +194,26 @@ impl AgentPool {
 
     /// The agent `id`.
     #[inline]
-    pub fn get(&self, id: AgentId) -> &Agent {
-        &self.agents[id as usize]
+    pub fn get(&self, id: AgentId) -> &AgentStatus {
+        &self.status[id as usize]
+    }
+
+    /// The agent's work bookkeeping.
+    #[inline]
+    pub fn work(&self, id: AgentId) -> &AgentWork {
+        &self.work[id as usize]
     }
 
     /// Every agent, by id.
-    pub fn all(&self) -> &[Agent] {
-        &self.agents
+    pub fn all(&self) -> &[AgentStatus] {
+        &self.status
     }
 
     /// The agent `id`, to change; marks it for re-keying by routing.
     #[inline]
-    pub fn agent_mut(&mut self, id: AgentId) -> &mut Agent {
+    pub fn agent_mut(&mut self, id: AgentId) -> &mut AgentStatus {
         self.mark(id);
-        &mut self.agents[id as usize]
+        &mut self.status[id as usize]
     }
 
     #[inline]
@@ -205,10 +226,10 @@ impl AgentPool {
 
     /// Calls `f` once for every agent changed since the last call.
     #[inline(always)]
-    pub fn drain_dirty(&mut self, mut f: impl FnMut(AgentId, &Agent)) {
+    pub fn drain_dirty(&mut self, mut f: impl FnMut(AgentId, &AgentStatus)) {
         for &id in &self.dirty {
             self.is_dirty[id as usize] = false;
-            f(id, &self.agents[id as usize]);
+            f(id, &self.status[id as usize]);
         }
         self.dirty.clear();
     }
@@ -229,7 +250,7 @@ impl AgentPool {
     /// Freezes or thaws the agent's work at `now` (stuck chats make no progress).
     pub fn set_frozen(&mut self, id: AgentId, frozen: bool, now: SimTime) {
         self.advance_clock(id, now);
-        self.agents[id as usize].frozen = frozen;
+        self.work[id as usize].frozen = frozen;
     }
 
     /// Ends every open chat of the agent at `now`; returns each conversation
@@ -237,13 +258,14 @@ impl AgentPool {
     pub fn take_all(&mut self, id: AgentId, now: SimTime) -> Vec<(u32, f64)> {
         self.mark(id);
         self.advance_clock(id, now);
-        let a = &mut self.agents[id as usize];
-        let mut out: Vec<(u32, f64)> = a
+        let w = &mut self.work[id as usize];
+        let mut out: Vec<(u32, f64)> = w
             .ends
             .drain(..)
-            .map(|(v_end, conv)| (conv, (v_end - a.vclock).max(0.0)))
+            .map(|(v_end, conv)| (conv, (v_end - w.vclock).max(0.0)))
             .collect();
         out.sort_unstable_by_key(|&(conv, _)| conv);
+        let a = &mut self.status[id as usize];
         a.open = 0;
         a.last_activity = now;
         a.idle_since = now;
@@ -253,50 +275,64 @@ impl AgentPool {
     /// Records the timer of the agent's earliest chat end (not a routing change).
     #[inline]
     pub fn set_end_timer(&mut self, id: AgentId, timer: Option<(TimerId, SimTime)>) {
-        self.agents[id as usize].end_timer = timer;
+        self.work[id as usize].end_timer = timer;
     }
 
     /// Number of agents.
     pub fn len(&self) -> usize {
-        self.agents.len()
-    }
-
-    /// Whether there are no agents.
-    pub fn is_empty(&self) -> bool {
-        self.agents.is_empty()
+        self.status.len()
     }
 
     /// Brings the agent's virtual clock to `now`.
     #[inline]
     fn advance_clock(&mut self, id: AgentId, now: SimTime) {
-        let a = &mut self.agents[id as usize];
-        if a.open > 0 && !a.frozen {
-            a.vclock += (now - a.vclock_at) as f64 * a.chat_speed;
+        let open = self.status[id as usize].open;
+        let w = &mut self.work[id as usize];
+        if open > 0 && !w.frozen {
+            w.vclock += (now - w.vclock_at) as f64 * w.chat_speed;
         }
-        a.vclock_at = now;
+        w.vclock_at = now;
     }
 
     #[inline]
     fn set_speed(&mut self, id: AgentId) {
-        let a = &mut self.agents[id as usize];
-        if a.open > 0 {
+        let open = self.status[id as usize].open;
+        if open > 0 {
             // Above the cap (addressed or transferred chats), the last entry holds.
-            let k = (a.open as usize).min(self.speed_at.len());
-            a.chat_speed = self.agent_speed[id as usize] * self.speed_at[k - 1];
+            let k = (open as usize).min(self.speed_at.len());
+            self.work[id as usize].chat_speed =
+                self.agent_speed[id as usize] * self.speed_at[k - 1];
+        }
+    }
+
+    /// Counts a new chat of the agent at `now`.
+    #[inline]
+    fn opened(&mut self, id: AgentId, now: SimTime) {
+        let a = self.agent_mut(id);
+        a.open += 1;
+        a.shift_assigned += 1;
+        a.last_assigned_at = Some(now);
+        a.last_activity = now;
+    }
+
+    /// Counts a chat of the agent gone at `now`.
+    #[inline]
+    fn closed(&mut self, id: AgentId, now: SimTime) {
+        let a = self.agent_mut(id);
+        a.open -= 1;
+        a.last_activity = now;
+        if a.open == 0 {
+            a.idle_since = now;
         }
     }
 
     /// Gives the agent a chat with `work_ms` of work at `now`.
     #[inline]
     pub fn start_chat(&mut self, id: AgentId, conv: u32, work_ms: f64, now: SimTime) {
-        self.mark(id);
         self.advance_clock(id, now);
-        let a = &mut self.agents[id as usize];
-        heap_push(&mut a.ends, (a.vclock + work_ms, conv));
-        a.open += 1;
-        a.shift_assigned += 1;
-        a.last_assigned_at = Some(now);
-        a.last_activity = now;
+        let w = &mut self.work[id as usize];
+        heap_push(&mut w.ends, (w.vclock + work_ms, conv));
+        self.opened(id, now);
         self.set_speed(id);
     }
 
@@ -311,40 +347,27 @@ impl AgentPool {
     pub fn take_chat(&mut self, id: AgentId, conv: u32, now: SimTime) -> Option<f64> {
         self.mark(id);
         self.advance_clock(id, now);
-        let a = &mut self.agents[id as usize];
-        let i = a.ends.iter().position(|&(_, c)| c == conv)?;
-        let (v_end, _) = a.ends.swap_remove(i);
-        let rest = std::mem::take(&mut a.ends);
+        let w = &mut self.work[id as usize];
+        let i = w.ends.iter().position(|&(_, c)| c == conv)?;
+        let (v_end, _) = w.ends.swap_remove(i);
+        let rest = std::mem::take(&mut w.ends);
         for item in rest {
-            heap_push(&mut a.ends, item);
+            heap_push(&mut w.ends, item);
         }
-        a.open -= 1;
-        a.last_activity = now;
-        if a.open == 0 {
-            a.idle_since = now;
-        }
-        let remaining = (v_end - a.vclock).max(0.0);
+        let remaining = (v_end - w.vclock).max(0.0);
+        self.closed(id, now);
         self.set_speed(id);
         Some(remaining)
     }
 
     /// Dialogue model: the agent takes a chat at `now` (no work clock).
     pub fn open_chat(&mut self, id: AgentId, now: SimTime) {
-        let a = self.agent_mut(id);
-        a.open += 1;
-        a.shift_assigned += 1;
-        a.last_assigned_at = Some(now);
-        a.last_activity = now;
+        self.opened(id, now);
     }
 
     /// Dialogue model: one of the agent's chats closes at `now`.
     pub fn close_chat(&mut self, id: AgentId, now: SimTime) {
-        let a = self.agent_mut(id);
-        a.open -= 1;
-        a.last_activity = now;
-        if a.open == 0 {
-            a.idle_since = now;
-        }
+        self.closed(id, now);
     }
 
     /// Ends the agent's earliest chat at `now` and returns its conversation.
@@ -352,13 +375,8 @@ impl AgentPool {
     pub fn end_earliest(&mut self, id: AgentId, now: SimTime) -> Option<u32> {
         self.mark(id);
         self.advance_clock(id, now);
-        let a = &mut self.agents[id as usize];
-        let (_, conv) = heap_pop(&mut a.ends)?;
-        a.open -= 1;
-        a.last_activity = now;
-        if a.open == 0 {
-            a.idle_since = now;
-        }
+        let (_, conv) = heap_pop(&mut self.work[id as usize].ends)?;
+        self.closed(id, now);
         self.set_speed(id);
         Some(conv)
     }
@@ -366,14 +384,14 @@ impl AgentPool {
     /// When the agent's earliest chat ends at the current speed, if it holds any.
     #[inline]
     pub fn next_end(&self, id: AgentId) -> Option<SimTime> {
-        let a = &self.agents[id as usize];
-        if a.frozen {
+        let w = &self.work[id as usize];
+        if w.frozen {
             return None;
         }
-        let &(v_end, _) = a.ends.first()?;
-        let remaining = ((v_end - a.vclock) / a.chat_speed).max(0.0);
+        let &(v_end, _) = w.ends.first()?;
+        let remaining = ((v_end - w.vclock) / w.chat_speed).max(0.0);
         // Saturating: a chat that would end after the end of time simply never ends.
-        Some(a.vclock_at.saturating_add(remaining.ceil() as SimTime))
+        Some(w.vclock_at.saturating_add(remaining.ceil() as SimTime))
     }
 }
 

@@ -2,20 +2,25 @@
 //! memory follows the number of open chats rather than the run length.
 
 use crate::agents::AgentId;
-use crate::arrivals::EntryPoint;
 use crate::kernel::TimerId;
 use crate::routing::{BuyerKind, Class, Reason};
 use crate::time::{Millis, SimTime};
 
 /// Where a conversation is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConvState {
+pub(crate) enum ConvState {
+    /// Being routed (on arrival, or again after its agent's shift ended):
+    /// the dispatcher has not placed it yet.
+    New {
+        /// The buyer's patience, if it will wait live.
+        patience_ms: Option<SimTime>,
+    },
     /// Waiting for an agent, with its patience timer if the buyer is impatient.
     Queued {
         /// Abandonment timer.
         patience: Option<TimerId>,
-        /// Overflow timer.
-        overflow: Option<TimerId>,
+        /// The dispatcher's timer about this chat (e.g. overflow).
+        wake: Option<TimerId>,
         /// Class it waits in.
         class: Class,
     },
@@ -45,13 +50,11 @@ pub enum ConvState {
 
 /// One chat, from 转人工 (arrival) to its end.
 #[derive(Debug, Clone)]
-pub struct Conversation {
+pub(crate) struct Conversation {
     /// Arrival number: unique and increasing within a replication.
     pub token: u64,
     /// Arrival (转人工) time.
     pub arrived_at: SimTime,
-    /// Entry point.
-    pub entry: EntryPoint,
     /// Group the entry maps to (the group it is counted in).
     pub group: usize,
     /// Queue it is routed in: its group, the group it overflowed to, or the
@@ -67,9 +70,7 @@ pub struct Conversation {
     pub transfer: bool,
     /// Timer of a time-based transfer.
     pub transfer_timer: Option<TimerId>,
-    /// Offer variants: agents that declined it or let the offer time out (Omni-Channel never re-offers to them).
-    pub excluded: Vec<AgentId>,
-    /// Chatwoot v1 variant: left unassigned, in no queue.
+    /// Waits outside any queue (Chatwoot v1's unassigned chats, or a chat a dispatcher left unplaced).
     pub parked: bool,
     /// VIP tier (1 = highest; 0 = not VIP).
     pub tier: u8,
@@ -86,7 +87,7 @@ pub struct Conversation {
 
 /// Conversations by slot.
 #[derive(Default)]
-pub struct Conversations {
+pub(crate) struct Conversations {
     slots: Vec<Conversation>,
     free: Vec<u32>,
 }
@@ -126,14 +127,10 @@ impl Conversations {
         &mut self.slots[slot as usize]
     }
 
-    /// Whether `slot` still holds the conversation with arrival number
-    /// `token`, waiting in queue `queue` in class `class`.
+    /// The conversation in `slot`, if the slot exists.
     #[inline]
-    pub fn is_queued(&self, slot: u32, token: u64, queue: usize, class: Class) -> bool {
-        let c = &self.slots[slot as usize];
-        c.token == token
-            && c.queue == queue
-            && matches!(c.state, ConvState::Queued { class: k, .. } if k == class)
+    pub fn try_get(&self, slot: u32) -> Option<&Conversation> {
+        self.slots.get(slot as usize)
     }
 
     /// Live conversations with their slots, in slot order.
@@ -143,10 +140,5 @@ impl Conversations {
             .enumerate()
             .filter(|(_, c)| c.state != ConvState::Done)
             .map(|(i, c)| (i as u32, c))
-    }
-
-    /// Live conversations (queued or in service), in slot order.
-    pub fn live(&self) -> impl Iterator<Item = &Conversation> {
-        self.slots.iter().filter(|c| c.state != ConvState::Done)
     }
 }

@@ -19,6 +19,7 @@ pub mod platform;
 use hdrhistogram::Histogram;
 
 use crate::agents::{AgentPool, Presence};
+use crate::routing::OfferOutcome;
 use crate::scenario::Scenario;
 use crate::time::{DAY_MS, HOUR_MS, LocalClock, Millis, SimTime};
 
@@ -223,7 +224,7 @@ pub fn metric_names(sc: &Scenario) -> Vec<String> {
 }
 
 /// Collects the observations of one replication.
-pub struct Recorder {
+pub(crate) struct Recorder {
     from: SimTime,
     to: SimTime,
     interval: Millis,
@@ -718,9 +719,9 @@ impl Recorder {
         self.absorb(iv, arrived_at, &d, agent);
     }
 
-    /// Offer variants: an offer of a counted chat ended (0 accepted, 1 declined, 2 timed out).
-    pub fn on_offer(&mut self, outcome: u8) {
-        self.offers[usize::from(outcome.min(2))] += 1;
+    /// Offer variants: an offer of a counted chat ended.
+    pub fn on_offer(&mut self, outcome: OfferOutcome) {
+        self.offers[outcome as usize] += 1;
     }
 
     /// Chatwoot v1 variant: a counted chat was left unassigned.
@@ -1035,10 +1036,11 @@ impl Recorder {
             "counted chats in service ended at their agent's shift end and routed again (shift_end = \"reroute\")",
         );
         if sc.routing.variant.offer().is_some() {
-            for (k, what) in ["accepted", "declined", "timed_out"].iter().enumerate() {
+            for outcome in OfferOutcome::ALL {
+                let what = outcome.name();
                 put(
                     &format!("offers_{what}"),
-                    self.offers[k] as f64,
+                    self.offers[outcome as usize] as f64,
                     &format!(
                         "offers of counted chats to agents that were {} (offer variant; an accepted offer whose agent went off shift or on a break meanwhile counts as accepted but is routed again)",
                         what.replace('_', " ")

@@ -6,10 +6,11 @@
 //! and merging walks them in that order. Hence: same scenario and seed →
 //! byte-identical output with 1 thread or many.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use rayon::prelude::*;
 
+pub use crate::engine::Progress;
 use crate::engine::{LoopStats, run_replication_with};
 use crate::metrics::{
     AgentAccount, AgentRow, FRT_QUANTILES, RepResult, STATE_FIELDS, add_into, agent_rows, buckets,
@@ -158,18 +159,6 @@ pub enum RunError {
 /// Runs every replication of `scenario` (on `threads` threads, or rayon's default) and merges them.
 pub fn run(scenario: &Scenario, threads: Option<usize>) -> Result<Summary, RunError> {
     run_with_progress(scenario, threads, &Progress::default())
-}
-
-/// How far a run has got, updated by the worker threads as they go (read
-/// by a progress display; never part of the results).
-#[derive(Debug, Default)]
-pub struct Progress {
-    /// Replications finished.
-    pub replications_done: AtomicU32,
-    /// Events handled, all replications.
-    pub events: AtomicU64,
-    /// Simulated time covered, summed over replications (ms, up to the end of each run).
-    pub simulated_ms: AtomicU64,
 }
 
 /// Like [`run`], reporting into `progress` as it goes.

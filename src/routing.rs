@@ -1,38 +1,58 @@
-//! Routing (分流): which agent gets a new chat, and the shop-wide waiting queue.
+//! Routing (分流) as a service: everything that decides where a chat goes,
+//! or when a waiting chat is taken, behind one interface, [`Dispatcher`].
 //!
-//! [`Router::route`] follows the decision order of DOMAIN.md §4:
+//! The engine tells the dispatcher what happened ([`Notice`]: a chat
+//! arrived or must be routed again, a buyer left, an offer failed, a slot
+//! freed, an agent came on shift or changed state, a timer it asked for is
+//! due, a transfer is due) and applies the [`Command`]s it returns (assign,
+//! offer, wait in a queue and class, leave an offline message, overflow,
+//! transfer, leave unassigned, wake me at T). Both are plain data: no
+//! references into engine memory, so the same exchange can be carried over
+//! HTTP. Agent state and load reach the dispatcher as the pool's change
+//! list ([`Ctx::changes`]): an in-process dispatcher reads it by reference
+//! for speed; a remote one would receive each change as data.
 //!
-//! 1. a private contact (私密联系人) goes to the main account only — held for
-//!    it while it is at its cap, an offline message while it is offline;
-//! 2. a buyer who addresses an agent directly reaches it if it is online or
-//!    suspended (and under its cap, `direct_respects_cap`);
-//! 3. a returning buyer reaches the agent who served them within the
-//!    recency window if it is routable, online or suspended (and under its
-//!    cap, `sticky_respects_cap`);
-//! 4. otherwise the chat's group (from its entry point) and 5. the group's
-//!    [`PolicyKind`] among eligible agents (online, routable, under cap, not
-//!    held back by the fairness limiter);
-//! 6. nobody eligible: the chat waits in the [`WaitingQueue`];
-//! 7. nobody of the group online at all: by `nobody_online`, still the queue,
-//!    an offline message, or the main account even if suspended (spread
-//!    evenly over suspended accounts when sub-accounts are suspended too).
+//! The exchange for one notice: the engine calls [`Dispatcher::on`], then
+//! applies the commands in order. If `on` returned `true`, the engine calls
+//! it again with [`Notice::Continue`] once they are applied (the built-in
+//! router drains a queue one chat at a time this way, so that every choice
+//! sees the agents as the previous assignment left them). Applying a
+//! command may produce notices of its own (an agent suspends itself at
+//! `suspend_at_open`); they are delivered at once, in order.
 //!
-//! Invariant: every choice is deterministic given the state and the routing
-//! random stream; ties always fall back to the lower agent id.
+//! [`Router`] is the built-in implementation: the decision order of
+//! DOMAIN.md §4 ([`Router`]'s module docs), the waiting queue, overflow,
+//! the fairness limiter, transfers' targets and the offer variants.
+//!
+//! Invariant: every choice of the built-in router is deterministic given
+//! the notices, the agents' states and the routing random stream; ties
+//! always fall back to the lower agent id.
 
+mod builtin;
 mod index;
 mod policy;
 mod queue;
+mod select;
+#[cfg(test)]
+mod tests;
 
+pub use builtin::Router;
 pub use policy::PolicyKind;
-pub use queue::{Class, Head, Waiting, WaitingQueue};
+pub use queue::Class;
 
-use std::collections::VecDeque;
-
-use crate::agents::{AgentId, AgentPool, Presence};
-use crate::kernel::StreamRng;
-use crate::scenario::{Fairness, NobodyOnline, Scenario};
+use crate::agents::{AgentId, AgentPool, AgentStatus, Presence};
+use crate::metrics::OfflineCause;
 use crate::time::SimTime;
+
+/// A chat as routing refers to it: its slot in the engine (reused once the
+/// chat is over) and its arrival number (unique within a replication).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChatRef {
+    /// Slot (small, reused).
+    pub slot: u32,
+    /// Arrival number, from 0.
+    pub id: u64,
+}
 
 /// Who the buyer of a new chat is, for routing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,13 +67,24 @@ pub enum BuyerKind {
     Private,
 }
 
-/// What routing needs to know about a new chat.
-#[derive(Debug, Clone, Copy)]
-pub struct ChatRequest {
-    /// Group from the entry point.
+/// What routing is told about a chat that needs an agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChatInfo {
+    /// The chat.
+    pub chat: ChatRef,
+    /// Arrival (转人工) time.
+    pub arrived_at: SimTime,
+    /// Group of its entry point (the group it is counted in).
     pub group: usize,
+    /// Queue to route it in: its group on arrival; for a chat routed again,
+    /// the queue it was last served from (a group, or [`Router`]'s main-account queue).
+    pub queue: usize,
     /// Who the buyer is.
     pub kind: BuyerKind,
+    /// VIP tier (1 = highest; 0 = not VIP).
+    pub tier: u8,
+    /// It is an offline message (a chat routed again may be one).
+    pub offline: bool,
 }
 
 /// Why a chat went where it did.
@@ -85,408 +116,274 @@ impl Reason {
             Reason::SuspendedSpread => "suspended_spread",
         }
     }
+
+    /// Whether the decision came from push routing (policy, sticky,
+    /// fallbacks), which the offer variants turn into offers; private and
+    /// directly addressed buyers reach their agent without one.
+    pub fn is_routed(self) -> bool {
+        !matches!(self, Reason::Private | Reason::Direct)
+    }
 }
 
-/// The outcome of routing a new chat.
+/// How an offer (offer variants) ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    /// Give it to this agent now.
+pub enum OfferOutcome {
+    /// The agent accepted in time.
+    Accepted,
+    /// The agent declined in time.
+    Declined,
+    /// The agent did not answer before the offer lapsed.
+    TimedOut,
+}
+
+impl OfferOutcome {
+    /// Every outcome, in counting order.
+    pub const ALL: [OfferOutcome; 3] = [Self::Accepted, Self::Declined, Self::TimedOut];
+
+    /// Name used in metrics (`offers_<name>`).
+    pub fn name(self) -> &'static str {
+        match self {
+            OfferOutcome::Accepted => "accepted",
+            OfferOutcome::Declined => "declined",
+            OfferOutcome::TimedOut => "timed_out",
+        }
+    }
+}
+
+/// What the engine tells the dispatcher, at the current simulated instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// A new chat needs an agent. Expected: one of assign, offer, wait,
+    /// offline message or unassigned for it (a chat left unplaced waits
+    /// with its patience running until a later command places it).
+    Arrived(ChatInfo),
+    /// A chat in service lost its agent (the agent's shift ended with
+    /// `shift_end = "reroute"`): route it again; the buyer is
+    /// mid-conversation and does not abandon.
+    Rerouted(ChatInfo),
+    /// The buyer of a waiting chat left (its patience ran out);
+    /// `offered_to`: the agent it was being offered to, whose reserved
+    /// slot is released. Unless the dispatcher makes it an offline message
+    /// now, the chat is gone.
+    Abandoned {
+        /// The chat.
+        chat: ChatRef,
+        /// The agent it was offered to, if any.
+        offered_to: Option<AgentId>,
+    },
+    /// An offer ended without the chat starting: the agent declined, let
+    /// it lapse, or accepted when it could no longer take the chat (off
+    /// shift or on a break). The chat waits again in its queue and class.
+    OfferFailed {
+        /// The chat.
+        chat: ChatRef,
+        /// The agent.
+        agent: AgentId,
+        /// The agent's answer.
+        outcome: OfferOutcome,
+    },
+    /// The agent accepted an offer and now holds the chat.
+    OfferAccepted {
+        /// The chat.
+        chat: ChatRef,
+        /// The agent.
+        agent: AgentId,
+    },
+    /// A slot of the agent freed (a chat ended or was transferred away),
+    /// after the engine settled the agent's state. Sent while chats wait
+    /// (in a queue, or as offline messages): a cue to drain.
+    SlotFreed {
+        /// The agent.
+        agent: AgentId,
+    },
+    /// The agent is back from a break or a random state change. Sent
+    /// while chats wait, like [`Notice::SlotFreed`].
+    Returned {
+        /// The agent.
+        agent: AgentId,
+    },
+    /// The agent came on shift (a batch of agents may come at one instant).
+    OnShift {
+        /// The agent.
+        agent: AgentId,
+    },
+    /// The agent's presence was set (possibly to the same value).
+    Presence {
+        /// The agent.
+        agent: AgentId,
+        /// Before.
+        from: Presence,
+        /// After.
+        to: Presence,
+    },
+    /// A chat in service is due to move to an agent of `group` (转接).
+    TransferDue {
+        /// The chat.
+        chat: ChatRef,
+        /// Its agent now.
+        from: AgentId,
+        /// The target group.
+        group: usize,
+    },
+    /// A timer asked for with [`Command::ChatTimer`] is due (the chat still waits).
+    ChatTimer {
+        /// The chat.
+        chat: ChatRef,
+    },
+    /// A timer asked for with [`Command::Wake`] is due.
+    Wake {
+        /// The tag given with the request.
+        tag: u32,
+    },
+    /// The commands of the previous answer were applied; go on.
+    Continue,
+}
+
+/// What the dispatcher asks the engine to do, at the current instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// Give the chat to the agent now (the first human reply follows).
     Assign {
+        /// The chat.
+        chat: ChatRef,
         /// The agent.
         agent: AgentId,
         /// Why.
         reason: Reason,
     },
-    /// Nobody eligible: wait in the group's queue.
-    Queue,
-    /// Nobody of the group online: an offline message in the group's pool.
-    Offline,
-    /// A private contact the main account cannot take now: held for it, as
-    /// an offline message if `offline` (main is off shift).
-    ForMain {
-        /// Main is offline.
-        offline: bool,
+    /// Offer the chat to the agent (offer variants): one of the agent's
+    /// slots is reserved until it answers; the chat waits meanwhile.
+    Offer {
+        /// The chat.
+        chat: ChatRef,
+        /// The agent.
+        agent: AgentId,
+        /// Why.
+        reason: Reason,
+    },
+    /// The chat waits in `queue`, in `class` (its patience runs).
+    Wait {
+        /// The chat.
+        chat: ChatRef,
+        /// The queue (a group index, or the main account's queue).
+        queue: usize,
+        /// The class.
+        class: Class,
+    },
+    /// The chat is left unassigned for good, in no queue (Chatwoot v1's
+    /// known failure); its patience runs.
+    Unassigned {
+        /// The chat.
+        chat: ChatRef,
+    },
+    /// The chat becomes an offline message (离线留言) in `queue`.
+    OfflineMessage {
+        /// The chat.
+        chat: ChatRef,
+        /// The queue.
+        queue: usize,
+        /// Why.
+        cause: OfflineCause,
+    },
+    /// The waiting chat moves to group `to`'s queue (overflow).
+    Overflow {
+        /// The chat.
+        chat: ChatRef,
+        /// The group.
+        to: usize,
+    },
+    /// The chat in service moves, with its history, to agent `to` of
+    /// `group`; `to = None`: nobody can take it and it stays.
+    Transfer {
+        /// The chat.
+        chat: ChatRef,
+        /// The target agent.
+        to: Option<AgentId>,
+        /// The target group.
+        group: usize,
+    },
+    /// Send [`Notice::ChatTimer`] about this waiting chat at `at`; replaces
+    /// the chat's previous timer; void once the chat stops waiting.
+    ChatTimer {
+        /// The chat.
+        chat: ChatRef,
+        /// When.
+        at: SimTime,
+    },
+    /// Send [`Notice::Wake`] with `tag` at `at` (not before now).
+    Wake {
+        /// When.
+        at: SimTime,
+        /// Returned with the notice.
+        tag: u32,
     },
 }
 
-struct GroupRouting {
-    policy: PolicyKind,
-    members: Vec<AgentId>,
-    /// Members by the policy's key, for policies that order agents by a key.
-    index: Option<index::MinTree>,
-    /// Round-robin cursor: position in `members` of the last choice.
-    cursor: usize,
-    /// Smooth weighted round-robin credits, aligned with `members`.
-    credits: Vec<f64>,
-    /// Taobao's ordered list (main account first, then id order, initially).
-    order: Vec<AgentId>,
-    /// Members that are online and routable.
-    online: u32,
-}
-
-/// The routing engine of one replication.
-pub struct Router {
-    groups: Vec<GroupRouting>,
-    /// For each agent: `(group, position in the group's members)` for every group it serves.
-    memberships: Vec<Vec<(usize, usize)>>,
-    /// For each agent: whether it counted as online and routable at the last sync.
-    counted_online: Vec<bool>,
-    main: Option<AgentId>,
-    nobody_online: NobodyOnline,
-    direct_cap: bool,
-    sticky_cap: bool,
-    fairness: Option<Fairness>,
-    /// Per agent, the times of its last `fairness.max` assignments.
-    recent: Vec<VecDeque<SimTime>>,
-    rng: StreamRng,
-}
-
-impl Router {
-    /// A router for the scenario's groups, drawing random choices from `rng`.
-    pub fn new(scenario: &Scenario, rng: StreamRng) -> Self {
-        let fairness = scenario.routing.fairness;
-        let groups = scenario
-            .groups
-            .iter()
-            .map(|group| {
-                let members: Vec<AgentId> = group.members.iter().map(|&i| i as AgentId).collect();
-                let credits = vec![0.0; members.len()];
-                // The limiter makes eligibility depend on time: keyed policies scan instead.
-                let index = (policy::is_keyed(group.policy) && fairness.is_none())
-                    .then(|| index::MinTree::new(members.len()));
-                let mut order = members.clone();
-                order.sort_by_key(|&id| (!scenario.agents[id as usize].main_account, id));
-                GroupRouting {
-                    policy: group.policy,
-                    members,
-                    index,
-                    cursor: usize::MAX,
-                    credits,
-                    order,
-                    online: 0,
-                }
-            })
-            .collect::<Vec<_>>();
-        let mut memberships = vec![Vec::new(); scenario.agents.len()];
-        for (g, group) in groups.iter().enumerate() {
-            for (pos, &id) in group.members.iter().enumerate() {
-                memberships[id as usize].push((g, pos));
-            }
-        }
-        let recent = match fairness {
-            Some(f) => vec![VecDeque::with_capacity(f.max as usize); scenario.agents.len()],
-            None => Vec::new(),
-        };
-        Self {
-            groups,
-            memberships,
-            counted_online: vec![false; scenario.agents.len()],
-            main: scenario.main_account().map(|m| m as AgentId),
-            nobody_online: scenario.routing.nobody_online,
-            direct_cap: scenario.routing.direct_respects_cap,
-            sticky_cap: scenario.routing.sticky_respects_cap,
-            fairness,
-            recent,
-            rng,
-        }
-    }
-
-    /// Re-keys the agents that changed since the last selection and keeps
-    /// the per-group count of online agents.
-    #[inline(always)]
-    fn sync(&mut self, agents: &mut AgentPool) {
-        let (groups, memberships, counted) = (
-            &mut self.groups,
-            &self.memberships,
-            &mut self.counted_online,
-        );
-        agents.drain_dirty(|id, agent| {
-            let ms = &memberships[id as usize];
-            for &(g, pos) in ms {
-                let group = &mut groups[g];
-                if let Some(index) = &mut group.index {
-                    index.set(pos, policy::key(group.policy, agent));
-                }
-            }
-            let online = agent.presence == Presence::Online && agent.routable;
-            if online != counted[id as usize] {
-                counted[id as usize] = online;
-                for &(g, _) in ms {
-                    if online {
-                        groups[g].online += 1;
-                    } else {
-                        groups[g].online -= 1;
-                    }
-                }
-            }
-        });
-    }
-
-    /// Decides where a new chat goes (steps 1–7).
-    #[inline]
-    pub fn route(&mut self, chat: &ChatRequest, agents: &mut AgentPool, now: SimTime) -> Decision {
-        self.sync(agents);
-        let assign = |agent, reason| Decision::Assign { agent, reason };
-        match chat.kind {
-            BuyerKind::Private => {
-                let main = self
-                    .main
-                    .expect("validated: private contacts need a main account");
-                let a = agents.get(main);
-                return if !a.presence.on_shift() {
-                    Decision::ForMain { offline: true }
-                } else if a.load() < a.cap {
-                    assign(main, Reason::Private)
-                } else {
-                    Decision::ForMain { offline: false }
-                };
-            }
-            BuyerKind::Direct(id) if agents.get(id).takes_addressed(self.direct_cap) => {
-                return assign(id, Reason::Direct);
-            }
-            BuyerKind::Returning(id) => {
-                let a = agents.get(id);
-                if a.routable && a.takes_addressed(self.sticky_cap) {
-                    return assign(id, Reason::Sticky);
-                }
-            }
-            _ => {}
-        }
-        match self.route_group(chat.group, agents, now) {
-            Some((agent, reason)) => assign(agent, reason),
-            None => self.no_agent(chat.group, agents),
-        }
-    }
-
-    /// Where a chat of `group` goes when no agent takes it now.
-    #[inline]
-    pub fn no_agent(&mut self, group: usize, agents: &mut AgentPool) -> Decision {
-        self.sync(agents);
-        if self.nobody_online == NobodyOnline::OfflineMessage && self.groups[group].online == 0 {
-            Decision::Offline
-        } else {
-            Decision::Queue
-        }
-    }
-
-    /// Steps 5 and 7 for a chat of `group`: an agent by the group's policy,
-    /// else (Taobao) the main-account fallback.
-    #[inline]
-    pub fn route_group(
-        &mut self,
-        group: usize,
-        agents: &mut AgentPool,
-        now: SimTime,
-    ) -> Option<(AgentId, Reason)> {
-        if let Some(agent) = self.select(group, agents, now) {
-            return Some((agent, Reason::Policy(self.groups[group].policy)));
-        }
-        if self.nobody_online == NobodyOnline::MainAccount && self.groups[group].online == 0 {
-            return self.main_fallback(group, agents);
-        }
-        None
-    }
-
-    /// Taobao, when no agent of the group is online and routable: the main
-    /// account if it is online (even if 不参与分流); if it is suspended and
-    /// no sub-account of the group is (all others offline, busy or on a
-    /// break), still the main account; if sub-accounts are suspended too —
-    /// every account on shift suspended — spread evenly over the suspended
-    /// accounts, main included: fewest open chats, then least recently
-    /// assigned, then lower id. Caps always apply.
-    fn main_fallback(&self, group: usize, agents: &AgentPool) -> Option<(AgentId, Reason)> {
-        let main = self.main?;
-        let m = agents.get(main);
-        let main_free = m.load() < m.cap;
-        if m.presence == Presence::Online && main_free {
-            return Some((main, Reason::MainFallback));
-        }
-        let suspended = |id: AgentId| agents.get(id).presence == Presence::Suspended;
-        let members = &self.groups[group].members;
-        let sub = |id: AgentId| id != main && agents.get(id).routable;
-        if !members.iter().any(|&id| sub(id) && suspended(id)) {
-            return (suspended(main) && main_free).then_some((main, Reason::MainFallback));
-        }
-        members
-            .iter()
-            .copied()
-            .filter(|&id| sub(id))
-            .chain(std::iter::once(main))
-            .filter(|&id| suspended(id) && agents.get(id).load() < agents.get(id).cap)
-            .min_by_key(|&id| {
-                let a = agents.get(id);
-                (a.load(), a.last_assigned_at.map_or(0, |t| t + 1), id)
-            })
-            .map(|id| (id, Reason::SuspendedSpread))
-    }
-
-    /// Like [`Router::route_group`], skipping `excluded` agents (offer
-    /// variants: agents that declined the chat). The main-account fallback
-    /// does not apply to such chats.
-    pub fn route_group_excluding(
-        &mut self,
-        group: usize,
-        agents: &mut AgentPool,
-        now: SimTime,
-        excluded: &[AgentId],
-    ) -> Option<(AgentId, Reason)> {
-        if excluded.is_empty() {
-            return self.route_group(group, agents, now);
-        }
-        self.sync(agents);
-        let policy = self.groups[group].policy;
-        self.select_among(group, agents, now, excluded)
-            .map(|a| (a, Reason::Policy(policy)))
-    }
-
-    /// Records an assignment (every route counts toward the fairness limiter).
-    #[inline]
-    pub fn on_assigned(&mut self, agent: AgentId, now: SimTime) {
-        if let Some(f) = self.fairness {
-            let r = &mut self.recent[agent as usize];
-            if r.len() == f.max as usize {
-                r.pop_front();
-            }
-            r.push_back(now);
-        }
-    }
-
-    /// When the fairness limiter next releases an agent of `group` that
-    /// could otherwise take a chat, if it holds any back at `now`.
-    pub fn next_release(&self, group: usize, agents: &AgentPool, now: SimTime) -> Option<SimTime> {
-        let f = self.fairness?;
-        self.groups[group]
-            .members
-            .iter()
-            .filter(|&&id| {
-                agents.get(id).accepts_new() && limited(self.fairness, &self.recent, id, now)
-            })
-            .filter_map(|&id| self.recent[id as usize].front().map(|&t| t + f.window))
-            .min()
-    }
-
-    /// Picks an eligible agent of `group` by the group's policy, if any.
-    #[inline]
-    pub fn select(
-        &mut self,
-        group: usize,
-        agents: &mut AgentPool,
-        now: SimTime,
-    ) -> Option<AgentId> {
-        self.sync(agents);
-        self.select_among(group, agents, now, &[])
-    }
-
-    /// The group's policy over its eligible members other than `excluded`
-    /// (the index is in sync). The tournament tree answers when nothing is
-    /// excluded; otherwise, and for the policies without a key, a scan.
-    #[inline(always)]
-    fn select_among(
-        &mut self,
-        group: usize,
-        agents: &AgentPool,
-        now: SimTime,
-        excluded: &[AgentId],
-    ) -> Option<AgentId> {
-        let g = &mut self.groups[group];
-        if let (Some(index), true) = (&g.index, excluded.is_empty()) {
-            return index.min().map(|pos| g.members[pos]);
-        }
-        let (fairness, recent) = (self.fairness, &self.recent);
-        let allowed = |id: AgentId| !excluded.contains(&id) && !limited(fairness, recent, id, now);
-        let mut state = policy::UnkeyedState {
-            members: &g.members,
-            cursor: &mut g.cursor,
-            credits: &mut g.credits,
-            order: &mut g.order,
-        };
-        policy::select_unkeyed(g.policy, &mut state, agents, allowed, &mut self.rng)
-    }
-
-    /// Agents serving `group`, in id order.
-    pub fn members(&self, group: usize) -> &[AgentId] {
-        &self.groups[group].members
-    }
-
-    /// Members of `group` online and routable (as of the last sync).
-    pub fn online(&self, group: usize) -> u32 {
-        self.groups[group].online
-    }
-}
-
-/// Whether the fairness limiter holds `agent` back at `now`: it had `max`
-/// assignments within the last `window`.
-#[inline]
-fn limited(
-    fairness: Option<Fairness>,
-    recent: &[VecDeque<SimTime>],
-    agent: AgentId,
+/// What a dispatcher sees of the engine while it handles a notice: the
+/// time and the agents (read-only), with the list of agents changed since
+/// it last looked.
+pub struct Ctx<'a> {
     now: SimTime,
-) -> bool {
-    let Some(f) = fairness else { return false };
-    let r = &recent[agent as usize];
-    r.len() >= f.max as usize && r.front().is_some_and(|&t| now < t + f.window)
+    agents: &'a mut AgentPool,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::agents::Presence;
-    use crate::kernel::{Stream, stream_rng};
-    use rand::RngExt;
-
-    /// The keyed index, fed only through the pool's change tracking, picks
-    /// exactly what a scan of the current state picks.
-    #[test]
-    fn index_matches_a_scan_under_random_changes() {
-        for policy in [
-            "least_active",
-            "longest_idle",
-            "feige_even",
-            "feige_priority",
-            "most_available",
-            "percent_available",
-        ] {
-            let sc = Scenario::from_toml(
-                &format!(
-                    "[run]\nstart = \"2026-11-11T00:00:00+08:00\"\nduration = \"1h\"\n[arrivals]\nrate_per_hour = 1\n\
-                     [service]\nduration = {{ dist = \"constant\", value = \"1m\" }}\n[routing]\npolicy = \"{policy}\"\n\
-                     [[agents]]\ncount = 9\nmax_concurrent = 3\n"
-                ),
-                "t.toml",
-                "t",
-            )
-            .unwrap();
-            let mut pool = AgentPool::new(&sc);
-            let mut router = Router::new(&sc, stream_rng(1, 0, Stream::Routing));
-            let mut rng = stream_rng(2, 0, Stream::Service);
-            let mut conv = 0;
-            for now in 0..3_000u64 {
-                let id = rng.random_range(0..9u32);
-                match rng.random_range(0..4) {
-                    0 => {
-                        pool.agent_mut(id).presence =
-                            [Presence::Online, Presence::Break, Presence::Offline]
-                                [rng.random_range(0..3)]
-                    }
-                    1 if pool.get(id).open < 3 => {
-                        conv += 1;
-                        pool.start_chat(id, conv, 1.0 + rng.random_range(0.0..100.0), now);
-                    }
-                    2 => {
-                        pool.end_earliest(id, now);
-                    }
-                    _ => {}
-                }
-                let g = &router.groups[0];
-                let (members, kind) = (g.members.clone(), g.policy);
-                let scan = policy::scan_keyed(kind, &members, &pool, |_| true);
-                assert_eq!(
-                    router.select(0, &mut pool, now),
-                    scan,
-                    "{policy} at step {now}"
-                );
-            }
-        }
+impl<'a> Ctx<'a> {
+    pub(crate) fn new(now: SimTime, agents: &'a mut AgentPool) -> Self {
+        Self { now, agents }
     }
+
+    /// The current simulated time.
+    #[inline]
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// Agent `id` as it is now.
+    #[inline]
+    pub fn agent(&self, id: AgentId) -> &AgentStatus {
+        self.agents.get(id)
+    }
+
+    /// Every agent, by id.
+    pub fn agents(&self) -> &[AgentStatus] {
+        self.agents.all()
+    }
+
+    /// Calls `f` once for every agent whose status changed since the last
+    /// call (any dispatcher's), with its status now.
+    #[inline(always)]
+    pub fn changes(&mut self, f: impl FnMut(AgentId, &AgentStatus)) {
+        self.agents.drain_dirty(f);
+    }
+}
+
+/// Where a dispatcher writes its answer: commands in the order they are to
+/// be applied.
+pub struct Commands<'a> {
+    buf: &'a mut Vec<Command>,
+}
+
+impl<'a> Commands<'a> {
+    pub(crate) fn new(buf: &'a mut Vec<Command>) -> Self {
+        Self { buf }
+    }
+
+    /// Appends a command.
+    #[inline]
+    pub fn push(&mut self, command: Command) {
+        self.buf.push(command);
+    }
+}
+
+/// A routing service: told what happens, answers with commands.
+pub trait Dispatcher {
+    /// Whether the engine may apply this dispatcher's commands unchecked
+    /// (the built-in router); others' commands are checked and refused
+    /// when they cannot apply.
+    const TRUSTED: bool = false;
+
+    /// Handles `notice` at `ctx.now()`, appending commands to `out`.
+    /// Returns `true` to be called again with [`Notice::Continue`] after
+    /// the commands are applied.
+    fn on(&mut self, notice: Notice, ctx: &mut Ctx<'_>, out: &mut Commands<'_>) -> bool;
 }

@@ -22,6 +22,9 @@ use crate::time::{Instant, LocalClock, Millis, SimTime};
 
 pub use locate::Diagnostic;
 
+/// How long after the measured window a run keeps following counted chats.
+pub const DRAIN_LIMIT_MS: SimTime = 7 * crate::time::DAY_MS;
+
 /// Largest `max_concurrent` the platforms allow (接待上限 1..=50).
 pub const MAX_CONCURRENT_LIMIT: u32 = 50;
 

@@ -7,7 +7,7 @@
 use crate::agents::{AgentId, Presence};
 use crate::arrivals::EntryPoint;
 use crate::metrics::OfflineCause;
-use crate::routing::{BuyerKind, Class, Reason};
+use crate::routing::{BuyerKind, Class, OfferOutcome, Reason};
 use crate::time::SimTime;
 
 /// Which events to keep.
@@ -139,8 +139,8 @@ pub enum TraceEvent {
         conv: u64,
         /// Agent.
         agent: AgentId,
-        /// 0 accepted, 1 declined, 2 timed out.
-        outcome: u8,
+        /// The agent's answer.
+        outcome: OfferOutcome,
     },
     /// The buyer left the queue.
     Abandon {

@@ -119,6 +119,22 @@ impl<E> EventQueue<E> {
         }
     }
 
+    /// The time of the next live event, without popping it (cancelled
+    /// timers at the top are dropped on the way).
+    #[inline]
+    pub fn peek_time(&mut self) -> Option<SimTime> {
+        while let Some(entry) = self.heap.peek() {
+            if entry.slot != NOT_A_TIMER
+                && self.generations[entry.slot as usize] != entry.generation
+            {
+                self.heap.pop();
+                continue;
+            }
+            return Some(entry.time());
+        }
+        None
+    }
+
     /// Pops the next live event and advances `now` to its time.
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {

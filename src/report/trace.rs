@@ -140,7 +140,7 @@ impl<'a> TraceFormat<'a> {
                 agent,
                 outcome,
             } => {
-                let answer = ["accepted", "declined", "timed out"][usize::from((*outcome).min(2))];
+                let answer = outcome.name().replace('_', " ");
                 json!({
                     "t": self.time(*t), "event": "offer_answer", "conversation": conv,
                     "agent": self.agent(*agent), "answer": answer,

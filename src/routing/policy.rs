@@ -3,7 +3,7 @@
 use rand::RngExt;
 
 use super::index::INELIGIBLE;
-use crate::agents::{Agent, AgentId, AgentPool};
+use crate::agents::{AgentId, AgentStatus};
 use crate::kernel::StreamRng;
 
 /// A group's selection policy (closed set; chosen in the scenario).
@@ -89,14 +89,14 @@ pub(super) fn is_keyed(policy: PolicyKind) -> bool {
 /// The ordering key of a keyed policy: the eligible agent with the smallest
 /// key is chosen, ties to the lower id; [`INELIGIBLE`] if it cannot take a chat.
 #[inline]
-pub(super) fn key(policy: PolicyKind, a: &Agent) -> u64 {
+pub(super) fn key(policy: PolicyKind, a: &AgentStatus) -> u64 {
     if !a.accepts_new() {
         return INELIGIBLE;
     }
     // Times are < 2^42 ms (139 years; runs are at most 366 days plus a
     // 7-day drain); open chats of an eligible agent are < cap ≤ 50 < 2^6.
     const TIME: u64 = (1 << 42) - 1;
-    let assigned = a.last_assigned_at.map_or(0, |t| (t + 1).min(TIME));
+    let assigned = assigned_rank(a).min(TIME);
     let open = u64::from(a.load());
     match policy {
         // Fewest open chats, then longest since the last assignment (never = longest ago).
@@ -123,18 +123,19 @@ pub(super) fn key(policy: PolicyKind, a: &Agent) -> u64 {
 pub(super) fn select_unkeyed(
     policy: PolicyKind,
     state: &mut UnkeyedState<'_>,
-    agents: &AgentPool,
+    agents: &[AgentStatus],
     allowed: impl Fn(AgentId) -> bool,
     rng: &mut StreamRng,
 ) -> Option<AgentId> {
     let members: &[AgentId] = state.members;
     let (cursor, credits, order) = (&mut *state.cursor, &mut *state.credits, &mut *state.order);
-    let eligible = |id: AgentId| agents.get(id).accepts_new() && allowed(id);
+    let get = |id: AgentId| &agents[id as usize];
+    let eligible = |id: AgentId| get(id).accepts_new() && allowed(id);
     match policy {
         PolicyKind::TaobaoQueue => {
             // Stable: equal loads keep their previous order, main account first.
             order.sort_by_key(|&id| {
-                let a = agents.get(id);
+                let a = get(id);
                 (a.load(), !a.main)
             });
             order.iter().copied().find(|&id| eligible(id))
@@ -156,7 +157,7 @@ pub(super) fn select_unkeyed(
             let mut total = 0.0;
             let mut best: Option<usize> = None;
             for (p, &id) in members.iter().enumerate() {
-                let a = agents.get(id);
+                let a = get(id);
                 if eligible(id) {
                     credits[p] += a.weight;
                     total += a.weight;
@@ -199,13 +200,30 @@ pub(super) struct UnkeyedState<'a> {
 pub(super) fn scan_keyed(
     policy: PolicyKind,
     members: &[AgentId],
-    agents: &AgentPool,
+    agents: &[AgentStatus],
     allowed: impl Fn(AgentId) -> bool,
 ) -> Option<AgentId> {
+    let get = |id: AgentId| &agents[id as usize];
     let best = members
         .iter()
         .copied()
         .filter(|&id| allowed(id))
-        .min_by_key(|&id| (key(policy, agents.get(id)), id))?;
-    (key(policy, agents.get(best)) != INELIGIBLE).then_some(best)
+        .min_by_key(|&id| (key(policy, get(id)), id))?;
+    (key(policy, get(best)) != INELIGIBLE).then_some(best)
+}
+
+/// "Least loaded, then longest since the last assignment, then lower id"
+/// as a sort key (smallest first): open and offered chats, the time of the
+/// last assignment (never = longest ago), the id. The order of
+/// `least_active` (whose index key [`key`] packs the same first two fields)
+/// and of the suspended spread.
+#[inline]
+pub(super) fn least_loaded(id: AgentId, a: &AgentStatus) -> (u32, u64, AgentId) {
+    (a.load(), assigned_rank(a), id)
+}
+
+/// The last assignment as a rank: 0 = never (longest ago), else time + 1.
+#[inline]
+fn assigned_rank(a: &AgentStatus) -> u64 {
+    a.last_assigned_at.map_or(0, |t| t + 1)
 }

@@ -9,7 +9,7 @@ use crate::time::SimTime;
 /// A queued chat: conversation slot, its arrival number (the token that
 /// tells a live entry from a stale one after it left) and its arrival time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Waiting {
+pub(crate) struct Waiting {
     /// Conversation slot.
     pub conv: u32,
     /// Arrival number of the conversation (unique, increasing).
@@ -25,9 +25,34 @@ pub struct Waiting {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Class(pub u8);
 
+impl Class {
+    /// With `tiers` VIP tiers: the class of live buyers of VIP tier `tier`
+    /// (1 = highest; 0 = not VIP).
+    #[inline]
+    pub fn of_tier(tier: u8, tiers: u8) -> Class {
+        if tier == 0 {
+            Class::normal(tiers)
+        } else {
+            Class(tier - 1)
+        }
+    }
+
+    /// With `tiers` VIP tiers: the class of buyers who are not VIP.
+    #[inline]
+    pub fn normal(tiers: u8) -> Class {
+        Class(tiers)
+    }
+
+    /// With `tiers` VIP tiers: the class of offline messages.
+    #[inline]
+    pub fn offline(tiers: u8) -> Class {
+        Class(tiers + 1)
+    }
+}
+
 /// Which end of a class's deque an entry was taken from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum End {
+pub(crate) enum End {
     /// The oldest.
     Front,
     /// The newest.
@@ -37,7 +62,7 @@ pub enum End {
 /// The next chat a queue would serve, with the key that orders it against
 /// other groups' candidates (smaller first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Head {
+pub(crate) struct Head {
     /// Shop-wide order: `(rank, tie-break)`.
     pub key: (u8, u64),
     /// Its class.
@@ -59,7 +84,7 @@ struct GroupQueue {
 /// Entries that left (abandoned, overflowed) are removed lazily: the caller
 /// decrements the count with [`WaitingQueue::forget`] and the stale entry is
 /// dropped when it reaches either end (`is_live` tells).
-pub struct WaitingQueue {
+pub(crate) struct WaitingQueue {
     groups: Vec<GroupQueue>,
     /// Live buyers waiting (VIP and normal), all queues.
     buyers: usize,
@@ -91,23 +116,19 @@ impl WaitingQueue {
     /// The class of live buyers of VIP tier `tier` (1 = highest; 0 = not VIP).
     #[inline]
     pub fn class_of(&self, tier: u8) -> Class {
-        if tier == 0 {
-            self.normal()
-        } else {
-            Class(tier - 1)
-        }
+        Class::of_tier(tier, self.tiers)
     }
 
     /// The class of buyers who are not VIP.
-    #[inline]
+    #[cfg(test)]
     pub fn normal(&self) -> Class {
-        Class(self.tiers)
+        Class::normal(self.tiers)
     }
 
     /// The class of offline messages.
     #[inline]
     pub fn offline_class(&self) -> Class {
-        Class(self.tiers + 1)
+        Class::offline(self.tiers)
     }
 
     /// Whether nothing waits at all (no buyer, no offline message).
@@ -120,12 +141,6 @@ impl WaitingQueue {
     #[inline]
     pub fn buyers(&self) -> usize {
         self.buyers
-    }
-
-    /// Offline messages pending in all queues.
-    #[inline]
-    pub fn offline(&self) -> usize {
-        self.offline
     }
 
     /// Live buyers waiting in queue `q`.

@@ -7,7 +7,6 @@ mod engine;
 mod errors;
 mod plan;
 mod platform;
-mod routing;
 mod scenarios;
 mod support;
 mod validation;

@@ -93,7 +93,7 @@ pub(super) fn arrivals(
         clock,
     };
     // Over the run and the 7 days the engine may follow chats after it.
-    let peak = model.max_rate_per_hour(0, run.duration + crate::engine::DRAIN_LIMIT_MS);
+    let peak = model.max_rate_per_hour(0, run.duration + crate::scenario::DRAIN_LIMIT_MS);
     if peak > MAX_TOTAL_RATE_PER_HOUR {
         cx.issue(path, format!("the arrival rate reaches {peak:.3e}/h with every factor applied; at most {MAX_TOTAL_RATE_PER_HOUR:e}/h is supported"));
         return None;

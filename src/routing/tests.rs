@@ -1,10 +1,108 @@
 //! Each routing rule with a small hand-built state and the exact expected choice.
 
-use kefusim::agents::{AgentPool, Presence};
-use kefusim::kernel::{Stream, stream_rng};
-use kefusim::routing::{BuyerKind, ChatRequest, Decision, PolicyKind, Reason, Router};
+use rand::RngExt;
 
-use crate::support::parse;
+use super::select::{Decision, Selector};
+use super::*;
+use crate::agents::{AgentId, AgentPool, Presence};
+use crate::kernel::{Stream, StreamRng, stream_rng};
+use crate::scenario::Scenario;
+use crate::time::SimTime;
+
+fn parse(toml: &str) -> Scenario {
+    Scenario::from_toml(toml, "test.toml", "test").unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// What routing needs to know about a new chat.
+struct ChatRequest {
+    group: usize,
+    kind: BuyerKind,
+}
+
+/// The selector with the engine's side of the calls (a context at `now`).
+struct Router {
+    sel: Selector,
+}
+
+impl Router {
+    fn new(sc: &Scenario, rng: StreamRng) -> Self {
+        Self {
+            sel: Selector::new(sc, rng),
+        }
+    }
+
+    fn select(&mut self, group: usize, pool: &mut AgentPool, now: SimTime) -> Option<AgentId> {
+        self.sel.select(group, &mut Ctx::new(now, pool))
+    }
+
+    fn route(&mut self, req: &ChatRequest, pool: &mut AgentPool, now: SimTime) -> Decision {
+        self.sel
+            .route(req.group, req.kind, &mut Ctx::new(now, pool))
+    }
+
+    fn members(&self, group: usize) -> &[AgentId] {
+        self.sel.members(group)
+    }
+
+    fn on_assigned(&mut self, agent: AgentId, now: SimTime) {
+        self.sel.on_assigned(agent, now);
+    }
+
+    fn next_release(&self, group: usize, pool: &mut AgentPool, now: SimTime) -> Option<SimTime> {
+        self.sel.next_release(group, &Ctx::new(now, pool))
+    }
+}
+
+/// The keyed index, fed only through the pool's change tracking, picks
+/// exactly what a scan of the current state picks.
+#[test]
+fn index_matches_a_scan_under_random_changes() {
+    for policy in [
+        "least_active",
+        "longest_idle",
+        "feige_even",
+        "feige_priority",
+        "most_available",
+        "percent_available",
+    ] {
+        let sc = Scenario::from_toml(
+            &format!(
+                "[run]\nstart = \"2026-11-11T00:00:00+08:00\"\nduration = \"1h\"\n[arrivals]\nrate_per_hour = 1\n\
+                 [service]\nduration = {{ dist = \"constant\", value = \"1m\" }}\n[routing]\npolicy = \"{policy}\"\n\
+                 [[agents]]\ncount = 9\nmax_concurrent = 3\n"
+            ),
+            "t.toml",
+            "t",
+        )
+        .unwrap();
+        let mut pool = AgentPool::new(&sc);
+        let mut sel = Selector::new(&sc, stream_rng(1, 0, Stream::Routing));
+        let mut rng = stream_rng(2, 0, Stream::Service);
+        let mut conv = 0;
+        for now in 0..3_000u64 {
+            let id = rng.random_range(0..9u32);
+            match rng.random_range(0..4) {
+                0 => {
+                    pool.agent_mut(id).presence =
+                        [Presence::Online, Presence::Break, Presence::Offline]
+                            [rng.random_range(0..3)]
+                }
+                1 if pool.get(id).open < 3 => {
+                    conv += 1;
+                    pool.start_chat(id, conv, 1.0 + rng.random_range(0.0..100.0), now);
+                }
+                2 => {
+                    pool.end_earliest(id, now);
+                }
+                _ => {}
+            }
+            let (members, kind) = (sel.members(0).to_vec(), sel.policy(0));
+            let scan = policy::scan_keyed(kind, &members, pool.all(), |_| true);
+            let mut ctx = Ctx::new(now, &mut pool);
+            assert_eq!(sel.select(0, &mut ctx), scan, "{policy} at step {now}");
+        }
+    }
+}
 
 fn setup(policy: &str, agents: &str) -> (Router, AgentPool) {
     let sc = parse(&format!(
@@ -394,7 +492,7 @@ fn the_fairness_limiter_holds_an_agent_back_for_its_window() {
         Some(1),
         "two in the last 10 min"
     );
-    assert_eq!(r.next_release(0, &pool, 120_000), Some(600_000));
+    assert_eq!(r.next_release(0, &mut pool, 120_000), Some(600_000));
     assert_eq!(
         r.select(0, &mut pool, 600_000),
         Some(0),

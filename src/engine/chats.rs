@@ -1,0 +1,780 @@
+//! A chat's life in the engine: arrival, waiting (patience), the routing
+//! commands applied to it (assign, offer, wait, offline message, overflow,
+//! transfer), the session model's end, and the books at the end of a run.
+
+use rand_distr::{Distribution as _, Open01};
+
+use super::{Engine, Event};
+use crate::agents::{AgentId, Presence};
+use crate::arrivals::EntryPoint;
+use crate::conversation::{ConvState, Conversation};
+use crate::metrics::OfflineCause;
+use crate::routing::{ChatInfo, ChatRef, Class, Dispatcher, Notice, OfferOutcome, Reason};
+use crate::scenario::TransferAfter;
+use crate::time::SimTime;
+use crate::trace::{Outcome, TraceEvent};
+
+use super::buyers::vip_tier;
+use super::dialogue::Talk;
+
+impl<D: Dispatcher> Engine<'_, D> {
+    pub(super) fn on_arrival(&mut self, entry: EntryPoint, now: SimTime) {
+        self.stats.arrivals += 1;
+        let sc = self.sc;
+        // The pre-routing menu choice, if the entry has a menu (population stream).
+        let u_menu: f64 = if self.menus {
+            Open01.sample(&mut self.rng.population)
+        } else {
+            0.5
+        };
+        let group = sc
+            .group_of(entry, u_menu)
+            .expect("validated: every entry with a positive share has a group or a menu");
+        // Drawn even when the share is 0, so that the buyer stream stays aligned
+        // across scenarios that differ only in their VIP share.
+        let u_vip: f64 = Open01.sample(&mut self.rng.buyers);
+        let tier = vip_tier(&sc.buyers.vip_tiers, u_vip);
+
+        // Session model: the chat's work; dialogue model: its number of rounds
+        // (both from the service stream, drawn at arrival).
+        let (work_ms, rounds) = match sc.service.duration() {
+            Some(d) => (d.sample_ms(&mut self.rng.service), 0),
+            None => (
+                0.0,
+                self.dialogue
+                    .map_or(1, |d| d.rounds.sample(&mut self.rng.service)),
+            ),
+        };
+        let patience_ms = sc
+            .buyers
+            .patience
+            .as_ref()
+            .map(|d| d.sample_ms(&mut self.rng.patience).round() as SimTime);
+        let first_reply_ms = sc.service.first_reply.as_ref().map_or(0, |d| {
+            d.sample_ms(&mut self.rng.first_reply).round() as SimTime
+        });
+        let kind = self.draw_kind(group, now);
+        let iv = self.rec.interval_of(now);
+        let token = self.next_token;
+        self.next_token += 1;
+        let conv = self.convs.insert(Conversation {
+            token,
+            arrived_at: now,
+            group,
+            queue: group,
+            kind,
+            offline: false,
+            served: false,
+            transfer: false,
+            transfer_timer: None,
+            parked: false,
+            tier,
+            interval: iv,
+            work_ms,
+            first_reply_ms,
+            state: ConvState::New { patience_ms },
+        });
+        if let Some(iv) = iv {
+            self.counted_open += 1;
+            self.rec.on_offered(iv, group, tier);
+        }
+        self.trace(Some(token), &[], |_| TraceEvent::Arrival {
+            t: now,
+            conv: token,
+            entry,
+            group,
+            vip: tier > 0,
+            kind,
+            counted: iv.is_some(),
+        });
+        if self.dialogue.is_some() {
+            let slot = conv as usize;
+            if self.talks.len() <= slot {
+                self.talks.resize_with(slot + 1, Talk::default);
+            }
+            self.talks[slot] = Talk {
+                rounds_left: rounds,
+                ..Talk::default()
+            };
+            self.on_buyer_message(conv, now);
+        }
+        let info = ChatInfo {
+            chat: ChatRef {
+                slot: conv,
+                id: token,
+            },
+            arrived_at: now,
+            group,
+            queue: group,
+            kind,
+            tier,
+            offline: false,
+        };
+        self.dispatch(Notice::Arrived(info), now);
+        self.keep_unplaced_waiting(conv, now);
+        self.schedule_next_arrival();
+    }
+
+    /// What routing is told about the chat in `conv`.
+    pub(super) fn chat_info(&self, conv: u32) -> ChatInfo {
+        let c = self.convs.get(conv);
+        ChatInfo {
+            chat: self.chat_ref(conv),
+            arrived_at: c.arrived_at,
+            group: c.group,
+            queue: c.queue,
+            kind: c.kind,
+            tier: c.tier,
+            offline: c.offline,
+        }
+    }
+
+    /// A chat the dispatcher left unplaced waits outside any queue, its
+    /// patience running, until a later command places it.
+    pub(super) fn keep_unplaced_waiting(&mut self, conv: u32, now: SimTime) {
+        if D::TRUSTED {
+            return;
+        }
+        let c = self.convs.get(conv);
+        if let ConvState::New { patience_ms } = c.state {
+            let (q, class) = (c.queue, Class::of_tier(c.tier, self.tiers));
+            self.start_waiting(conv, q, class, patience_ms, now);
+            self.convs.get_mut(conv).parked = true;
+        }
+    }
+
+    /// A chat being routed starts waiting live for queue `q` in `class`: its
+    /// patience timer runs (without counting it in a queue).
+    pub(super) fn start_waiting(
+        &mut self,
+        conv: u32,
+        q: usize,
+        class: Class,
+        patience_ms: Option<SimTime>,
+        now: SimTime,
+    ) {
+        let c = self.convs.get(conv);
+        let (tier, counted) = (c.tier, c.interval);
+        // p_wait is about arrival: a chat served before and routed again is not counted twice.
+        if let (Some(iv), false) = (counted, c.served) {
+            self.rec.on_queued(iv, c.group, tier);
+        }
+        let patience = patience_ms.map(|p| {
+            self.queue
+                .schedule_timer(now.saturating_add(p), Event::Patience { conv })
+        });
+        let c = self.convs.get_mut(conv);
+        c.queue = q;
+        c.state = ConvState::Queued {
+            patience,
+            wake: None,
+            class,
+        };
+    }
+
+    /// Counts a chat of `class` into (`delta` = 1) or out of (−1) the waiting chats.
+    #[inline]
+    fn count_queued(&mut self, class: Class, delta: i64) {
+        let n = if class == Class::offline(self.tiers) {
+            &mut self.state.offline_pending
+        } else {
+            &mut self.state.queue_len
+        };
+        *n = n.wrapping_add_signed(delta);
+    }
+
+    /// The chat leaves its queue (to an agent): its timers stop and it no
+    /// longer counts as waiting.
+    pub(super) fn unqueue(&mut self, conv: u32) {
+        let c = self.convs.get(conv);
+        let ConvState::Queued {
+            patience,
+            wake,
+            class,
+        } = c.state
+        else {
+            return;
+        };
+        for timer in [patience, wake].into_iter().flatten() {
+            self.queue.cancel(timer);
+        }
+        if !c.parked {
+            self.count_queued(class, -1);
+        }
+    }
+
+    /// The chat leaves its queue to be offered: it no longer counts as
+    /// waiting in a queue (its patience keeps running).
+    pub(super) fn leave_queue_count(&mut self, conv: u32) {
+        if let ConvState::Queued { class, .. } = self.convs.get(conv).state {
+            self.count_queued(class, -1);
+        }
+    }
+
+    /// [`crate::routing::Command::Wait`]: the chat waits in queue `q`, class `class`.
+    pub(super) fn enqueue(&mut self, conv: u32, q: usize, class: Class, now: SimTime) {
+        let ConvState::New { patience_ms } = self.convs.get(conv).state else {
+            return;
+        };
+        self.start_waiting(conv, q, class, patience_ms, now);
+        self.count_queued(class, 1);
+        self.trace_route(conv, Outcome::Queued { queue: q, class }, now);
+    }
+
+    /// [`crate::routing::Command::Unassigned`]: the chat waits in no queue, for good.
+    pub(super) fn leave_unassigned(&mut self, conv: u32, now: SimTime) {
+        let c = self.convs.get(conv);
+        let ConvState::New { patience_ms } = c.state else {
+            return;
+        };
+        let (q, class, counted) = (
+            c.queue,
+            Class::of_tier(c.tier, self.tiers),
+            c.interval.is_some(),
+        );
+        self.start_waiting(conv, q, class, patience_ms, now);
+        self.convs.get_mut(conv).parked = true;
+        if counted {
+            self.rec.on_left_unassigned();
+        }
+    }
+
+    /// Makes the chat an offline message in queue `q` (no timers: nobody waits live).
+    pub(super) fn leave_offline_message(
+        &mut self,
+        conv: u32,
+        q: usize,
+        cause: OfflineCause,
+        now: SimTime,
+    ) {
+        let offline = Class::offline(self.tiers);
+        let c = self.convs.get_mut(conv);
+        c.offline = true;
+        c.parked = false;
+        c.queue = q;
+        c.state = ConvState::Queued {
+            patience: None,
+            wake: None,
+            class: offline,
+        };
+        let (interval, arrived_at) = (c.interval, c.arrived_at);
+        if let Some(iv) = interval {
+            self.rec.on_offline(iv, cause);
+        }
+        self.count_queued(offline, 1);
+        if self.dialogue.is_some() {
+            // The buyer left a message and is gone: one reply is owed, nothing more comes.
+            let t = &mut self.talks[conv as usize];
+            if let Some(timer) = t.timer.take() {
+                self.queue.cancel(timer);
+            }
+            t.rounds_left = 0;
+            t.msgs_left = 0;
+            if t.pending.since().is_none() {
+                t.pending.message(arrived_at);
+            }
+        }
+        self.trace_route(conv, Outcome::Offline { cause }, now);
+    }
+
+    pub(super) fn assign(&mut self, conv: u32, agent: AgentId, reason: Reason, now: SimTime) {
+        self.trace_route(conv, Outcome::Assigned { agent, reason }, now);
+        let c = self.convs.get_mut(conv);
+        c.state = ConvState::InService { agent, since: now };
+        let first_time = !std::mem::replace(&mut c.served, true);
+        let (group, tier, work_ms, interval, arrived_at, first_reply_ms, offline) = (
+            c.group,
+            c.tier,
+            c.work_ms,
+            c.interval,
+            c.arrived_at,
+            c.first_reply_ms,
+            c.offline,
+        );
+        let frt = (now - arrived_at).saturating_add(first_reply_ms);
+        // Session model: the first reply follows assignment after `first_reply`;
+        // dialogue model: it is typed (recorded in `on_reply_done`).
+        let session = self.dialogue.is_none();
+        if let (Some(iv), true, true) = (interval, first_time, session) {
+            if offline {
+                self.rec.on_offline_answered(frt);
+            } else {
+                self.rec.on_answered(iv, group, tier, now - arrived_at, frt);
+                self.rec
+                    .on_single_round(iv, arrived_at, Some(frt), Some(agent as usize));
+            }
+        }
+        if first_time && session {
+            let token = self.convs.get(conv).token;
+            self.trace(Some(token), &[agent], |_| TraceEvent::FirstReply {
+                t: now.saturating_add(first_reply_ms),
+                conv: token,
+                agent,
+                frt_ms: frt,
+            });
+        }
+        let a = self.agents.get(agent);
+        self.rec
+            .agent_advance(agent as usize, now, a.open, a.presence);
+        // Counted toward the group the chat is served in if the agent serves
+        // it (fair shares are per group), else apart (fallbacks, private, direct).
+        let served_in = self.convs.get(conv).queue;
+        let agent_groups = &self.sc.agents[agent as usize].groups;
+        let group_pos = agent_groups
+            .iter()
+            .position(|&g| g == served_in)
+            .or_else(|| agent_groups.iter().position(|&g| g == group));
+        self.rec.on_assigned(agent as usize, group_pos, now);
+        self.state.sessions += 1;
+        if a.presence.on_shift() {
+            self.state.sessions_on_shift += 1;
+        }
+        self.remember_contact(agent, now);
+        if first_time
+            && self.transfers
+            && let Some(tr) = self.sc.groups.get(served_in).and_then(|g| g.transfer)
+        {
+            let u: f64 = Open01.sample(&mut self.rng.transfers);
+            if u < tr.share {
+                self.convs.get_mut(conv).transfer = true;
+                if let TransferAfter::Time(after) = tr.after {
+                    let timer = self
+                        .queue
+                        .schedule_timer(now.saturating_add(after), Event::Transfer { conv });
+                    self.convs.get_mut(conv).transfer_timer = Some(timer);
+                }
+            }
+        }
+        if session {
+            self.agents.start_chat(agent, conv, work_ms, now);
+            self.retime(agent);
+        } else {
+            self.agents.open_chat(agent, now);
+            self.talk_open[agent as usize].push(conv);
+        }
+        let a = self.agents.get(agent);
+        let limit = self.sc.agents[agent as usize].suspend_at;
+        if a.presence == Presence::Online && limit.is_some_and(|n| a.open >= n) {
+            self.duty[agent as usize].auto_suspended = true;
+            self.set_presence(agent, Presence::Suspended, now);
+        }
+        if !session {
+            self.maybe_type(agent, now);
+        }
+    }
+
+    // ---- Offer variants (Omni-Channel, TaskRouter) ----
+
+    /// Offers a waiting chat to `agent`, reserving one of its slots; the
+    /// answer (accept, decline) or the timeout is drawn now and delivered later.
+    pub(super) fn offer(&mut self, conv: u32, agent: AgentId, reason: Reason, now: SimTime) {
+        let o = self
+            .sc
+            .routing
+            .variant
+            .offer()
+            .expect("checked: offer variants only");
+        let ConvState::Queued {
+            patience,
+            wake,
+            class,
+        } = self.convs.get(conv).state
+        else {
+            return;
+        };
+        if let Some(timer) = wake {
+            self.queue.cancel(timer);
+        }
+        let response = o.response.sample_ms(&mut self.rng.offers);
+        let u: f64 = Open01.sample(&mut self.rng.offers);
+        let (delay, outcome) = if response <= o.timeout as f64 {
+            let answer = if u >= o.accept {
+                OfferOutcome::Declined
+            } else {
+                OfferOutcome::Accepted
+            };
+            (response.round() as SimTime, answer)
+        } else {
+            (o.timeout, OfferOutcome::TimedOut)
+        };
+        let timer = self
+            .queue
+            .schedule_timer(now.saturating_add(delay), Event::OfferEnd { conv, outcome });
+        self.agents.reserve(agent, 1);
+        self.trace_route(conv, Outcome::Offered { agent, reason }, now);
+        self.convs.get_mut(conv).state = ConvState::Offered {
+            agent,
+            patience,
+            offer: timer,
+            class,
+            reason,
+        };
+    }
+
+    pub(super) fn on_offer_end(&mut self, conv: u32, outcome: OfferOutcome, now: SimTime) {
+        let c = self.convs.get(conv);
+        let ConvState::Offered {
+            agent,
+            patience,
+            class,
+            reason,
+            ..
+        } = c.state
+        else {
+            unreachable!("offer timers are cancelled when the buyer leaves");
+        };
+        let (token, counted) = (c.token, c.interval.is_some());
+        self.agents.reserve(agent, -1);
+        let a = self.agents.get(agent);
+        // An agent who went off shift or on a break meanwhile cannot take it.
+        let can_take =
+            matches!(a.presence, Presence::Online | Presence::Suspended) && a.load() < a.cap;
+        if counted {
+            self.rec.on_offer(outcome);
+        }
+        self.trace(Some(token), &[agent], |_| TraceEvent::OfferAnswer {
+            t: now,
+            conv: token,
+            agent,
+            outcome,
+        });
+        let chat = self.chat_ref(conv);
+        if outcome == OfferOutcome::Accepted && can_take {
+            if let Some(timer) = patience {
+                self.queue.cancel(timer);
+            }
+            self.assign(conv, agent, reason, now);
+            self.dispatch(Notice::OfferAccepted { chat, agent }, now);
+            return;
+        }
+        // Back in its queue; the dispatcher puts it at the front.
+        self.convs.get_mut(conv).state = ConvState::Queued {
+            patience,
+            wake: None,
+            class,
+        };
+        self.count_queued(class, 1);
+        self.dispatch(
+            Notice::OfferFailed {
+                chat,
+                agent,
+                outcome,
+            },
+            now,
+        );
+    }
+
+    // ---- Waiting: patience and the dispatcher's timers ----
+
+    pub(super) fn on_patience(&mut self, conv: u32, now: SimTime) {
+        let c = self.convs.get_mut(conv);
+        let (interval, arrived_at, token, group) = (c.interval, c.arrived_at, c.token, c.group);
+        let mut released = None;
+        match &mut c.state {
+            ConvState::Queued { patience, .. } => {
+                // It fired: nothing to cancel.
+                *patience = None;
+                self.unqueue(conv);
+            }
+            &mut ConvState::Offered { agent, offer, .. } => {
+                self.queue.cancel(offer);
+                self.agents.reserve(agent, -1);
+                released = Some(agent);
+            }
+            ConvState::New { .. } | ConvState::InService { .. } | ConvState::Done => {
+                unreachable!("patience timers are cancelled at assignment")
+            }
+        }
+        self.trace(Some(token), &[], |_| TraceEvent::Abandon {
+            t: now,
+            conv: token,
+            waited_ms: now - arrived_at,
+        });
+        if let Some(iv) = interval {
+            self.rec.on_abandoned(iv, group, now - arrived_at);
+        }
+        self.unanswered_round(conv, now);
+        if self.dialogue.is_some() {
+            // The buyer is gone: no further messages.
+            let t = &mut self.talks[conv as usize];
+            if let Some(timer) = t.timer.take() {
+                self.queue.cancel(timer);
+            }
+            t.msgs_left = 0;
+        }
+        // The dispatcher may keep it as an offline message (Feige); otherwise it is gone.
+        let chat = self.chat_ref(conv);
+        self.convs.get_mut(conv).state = ConvState::New { patience_ms: None };
+        self.dispatch(
+            Notice::Abandoned {
+                chat,
+                offered_to: released,
+            },
+            now,
+        );
+        if let ConvState::New { .. } = self.convs.get(conv).state {
+            if interval.is_some() {
+                self.counted_open -= 1;
+            }
+            self.convs.remove(conv);
+        }
+    }
+
+    /// A timer the dispatcher set for a waiting chat is due.
+    pub(super) fn on_chat_wake(&mut self, conv: u32, now: SimTime) {
+        if let ConvState::Queued { wake, .. } = &mut self.convs.get_mut(conv).state {
+            *wake = None;
+        }
+        let chat = self.chat_ref(conv);
+        self.dispatch(Notice::ChatTimer { chat }, now);
+    }
+
+    /// [`crate::routing::Command::Overflow`]: the waiting chat moves to group `to`.
+    pub(super) fn overflow(&mut self, conv: u32, to: usize, now: SimTime) {
+        let c = self.convs.get_mut(conv);
+        let (from, token, counted) = (c.queue, c.token, c.interval.is_some());
+        c.queue = to;
+        if counted {
+            self.rec.on_overflowed();
+        }
+        self.trace(Some(token), &[], |_| TraceEvent::Overflow {
+            t: now,
+            conv: token,
+            from,
+            to,
+        });
+    }
+
+    // ---- Transfers ----
+
+    pub(super) fn cancel_transfer(&mut self, conv: u32) {
+        let c = self.convs.get_mut(conv);
+        c.transfer = false;
+        if let Some(timer) = c.transfer_timer.take() {
+            self.queue.cancel(timer);
+        }
+    }
+
+    /// A time-based transfer is due. In the dialogue model, a reply being
+    /// typed for this chat is finished first.
+    pub(super) fn on_transfer_due(&mut self, conv: u32, now: SimTime) {
+        self.convs.get_mut(conv).transfer_timer = None;
+        let ConvState::InService { agent, .. } = self.convs.get(conv).state else {
+            unreachable!("transfer timers are cancelled when the chat ends");
+        };
+        if self.dialogue.is_some() && self.typing[agent as usize].is_some_and(|(c, _)| c == conv) {
+            self.talks[conv as usize].transfer_after_reply = true;
+            return;
+        }
+        self.request_transfer(conv, now);
+    }
+
+    /// Asks the dispatcher where the chat, due for a transfer, goes.
+    pub(super) fn request_transfer(&mut self, conv: u32, now: SimTime) {
+        let c = self.convs.get(conv);
+        let ConvState::InService { agent: from, .. } = c.state else {
+            return;
+        };
+        let Some(tr) = self.sc.groups.get(c.queue).and_then(|g| g.transfer) else {
+            return;
+        };
+        self.convs.get_mut(conv).transfer = false;
+        let chat = self.chat_ref(conv);
+        self.dispatch(
+            Notice::TransferDue {
+                chat,
+                from,
+                group: tr.to,
+            },
+            now,
+        );
+    }
+
+    /// [`crate::routing::Command::Transfer`]: moves the chat, with its
+    /// history, to agent `to` of `group`; an unanswered round at that
+    /// moment is charged to the source.
+    pub(super) fn transfer_to(
+        &mut self,
+        conv: u32,
+        target: Option<AgentId>,
+        group: usize,
+        now: SimTime,
+    ) {
+        let c = self.convs.get(conv);
+        let ConvState::InService { agent: from, since } = c.state else {
+            return;
+        };
+        let (token, iv, arrived_at) = (c.token, c.interval, c.arrived_at);
+        if iv.is_some() {
+            self.rec
+                .on_transfer(from as usize, target.map(|t| t as usize));
+        }
+        self.trace(Some(token), &[from], |_| TraceEvent::Transfer {
+            t: now,
+            conv: token,
+            from,
+            to: target,
+            group,
+        });
+        let Some(to) = target else { return };
+        for id in [from, to] {
+            let a = self.agents.get(id);
+            self.rec.agent_advance(id as usize, now, a.open, a.presence);
+        }
+        if self.agents.get(from).presence.on_shift() {
+            self.state.sessions_on_shift -= 1;
+        }
+        if self.agents.get(to).presence.on_shift() {
+            self.state.sessions_on_shift += 1;
+        }
+        match self.dialogue {
+            None => {
+                let remaining = self
+                    .agents
+                    .take_chat(from, conv, now)
+                    .expect("the source holds the chat");
+                self.retime(from);
+                self.agents.start_chat(to, conv, remaining, now);
+                self.retime(to);
+            }
+            Some(_) => {
+                let t = &mut self.talks[conv as usize];
+                let offline = self.convs.get(conv).offline;
+                if let (Some(iv), Some(_), false) = (iv, t.pending.since(), offline) {
+                    // Transferred without a reply: the round counts against the source,
+                    // and the question waits anew for the target.
+                    self.rec
+                        .on_unanswered(iv, arrived_at, &mut t.pending, Some(from as usize));
+                    t.pending.message(now);
+                }
+                let open = &mut self.talk_open[from as usize];
+                if let Some(i) = open.iter().position(|&c| c == conv) {
+                    open.swap_remove(i);
+                }
+                self.agents.close_chat(from, now);
+                self.agents.open_chat(to, now);
+                self.talk_open[to as usize].push(conv);
+            }
+        }
+        let c = self.convs.get_mut(conv);
+        c.queue = group;
+        c.state = ConvState::InService { agent: to, since };
+        self.maybe_type(to, now);
+        self.after_slot_freed(from, now);
+    }
+
+    // ---- Session ends ----
+
+    /// Keeps the agent's chat-end timer on its earliest end at the current speed.
+    pub(super) fn retime(&mut self, agent: AgentId) {
+        let next = self.agents.next_end(agent);
+        let current = self.agents.work(agent).end_timer;
+        if current.map(|(_, t)| t) == next {
+            return;
+        }
+        if let Some((timer, _)) = current {
+            self.queue.cancel(timer);
+        }
+        let timer = next.map(|t| (self.queue.schedule_timer(t, Event::ChatEnd { agent }), t));
+        self.agents.set_end_timer(agent, timer);
+    }
+
+    pub(super) fn on_chat_end(&mut self, agent: AgentId, now: SimTime) {
+        let a = self.agents.get(agent);
+        self.rec
+            .agent_advance(agent as usize, now, a.open, a.presence);
+        let on_shift = a.presence.on_shift();
+        self.agents.set_end_timer(agent, None);
+        let Some(conv) = self.agents.end_earliest(agent, now) else {
+            return;
+        };
+        self.close_conversation(conv, agent, on_shift, now);
+        self.retime(agent);
+        self.after_slot_freed(agent, now);
+    }
+
+    /// The books when a chat held by `agent` ends (it was on shift if
+    /// `on_shift`): sessions, the chat's length, the counted-open count,
+    /// its pending transfer, the slot, the log.
+    pub(super) fn close_conversation(
+        &mut self,
+        conv: u32,
+        agent: AgentId,
+        on_shift: bool,
+        now: SimTime,
+    ) {
+        self.state.sessions -= 1;
+        if on_shift {
+            self.state.sessions_on_shift -= 1;
+        }
+        self.cancel_transfer(conv);
+        let c = self.convs.get(conv);
+        let token = c.token;
+        if c.interval.is_some() {
+            if let ConvState::InService { since, .. } = c.state {
+                self.rec.on_completed(now - since);
+            }
+            self.counted_open -= 1;
+        }
+        self.convs.remove(conv);
+        self.trace(Some(token), &[agent], |_| TraceEvent::ChatEnd {
+            t: now,
+            conv: token,
+            agent,
+        });
+    }
+
+    /// A slot of `agent` freed: it may leave its automatic suspension, and
+    /// it may take waiting chats.
+    pub(super) fn after_slot_freed(&mut self, agent: AgentId, now: SimTime) {
+        let a = self.agents.get(agent);
+        let limit = self.sc.agents[agent as usize].suspend_at;
+        if self.duty[agent as usize].auto_suspended
+            && a.presence == Presence::Suspended
+            && limit.is_none_or(|n| a.open < n)
+        {
+            self.settle_online(agent, now);
+        }
+        if self.chats_wait() {
+            self.dispatch(Notice::SlotFreed { agent }, now);
+        }
+    }
+
+    /// At the end of a run: what is still open is unfinished, never answered.
+    pub(super) fn close_open_chats(&mut self, stop: SimTime) {
+        let mut open_rounds = Vec::new();
+        for (slot, c) in self.convs.live_slots() {
+            let waiting = matches!(
+                c.state,
+                ConvState::New { .. } | ConvState::Queued { .. } | ConvState::Offered { .. }
+            );
+            match (c.interval, c.state) {
+                // Served once, then routed again (shift end): mid-conversation, not unanswered.
+                (Some(_), _) if waiting && c.served => self.rec.on_session_unfinished(),
+                (Some(_), _) if waiting && c.offline => self.rec.on_offline_unanswered(),
+                (Some(iv), _) if waiting => {
+                    self.rec.on_unfinished(iv, stop - c.arrived_at);
+                    open_rounds.push(slot);
+                }
+                (Some(iv), ConvState::InService { .. }) => {
+                    self.rec.on_session_unfinished();
+                    if self.dialogue.is_some() {
+                        // Dialogue model: with an agent but never replied to yet.
+                        if !self.talks[slot as usize].replied {
+                            if c.offline {
+                                self.rec.on_offline_unanswered();
+                            } else {
+                                self.rec.on_unfinished(iv, stop - c.arrived_at);
+                            }
+                        }
+                        open_rounds.push(slot);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for slot in open_rounds {
+            self.unanswered_round(slot, stop);
+        }
+    }
+}

@@ -1,0 +1,389 @@
+//! The decision order of DOMAIN.md §4 for one chat:
+//!
+//! 1. a private contact (私密联系人) goes to the main account only — held for
+//!    it while it is at its cap, an offline message while it is offline;
+//! 2. a buyer who addresses an agent directly reaches it if it is online or
+//!    suspended (and under its cap, `direct_respects_cap`);
+//! 3. a returning buyer reaches the agent who served them within the
+//!    recency window if it is routable, online or suspended (and under its
+//!    cap, `sticky_respects_cap`);
+//! 4. otherwise the chat's group (from its entry point) and 5. the group's
+//!    [`PolicyKind`] among eligible agents (online, routable, under cap, not
+//!    held back by the fairness limiter);
+//! 6. nobody eligible: the chat waits in the queue;
+//! 7. nobody of the group online at all: by `nobody_online`, still the queue,
+//!    an offline message, or the main account even if suspended (spread
+//!    evenly over suspended accounts when sub-accounts are suspended too).
+//!
+//! Keyed policies are answered by a tournament tree per group, kept in step
+//! with the agents through the pool's change list ([`Ctx::changes`]).
+
+use std::collections::VecDeque;
+
+use super::index::MinTree;
+use super::policy::{self, least_loaded};
+use super::{BuyerKind, Ctx, PolicyKind, Reason};
+use crate::agents::{AgentId, Presence};
+use crate::kernel::StreamRng;
+use crate::scenario::{Fairness, NobodyOnline, Scenario};
+use crate::time::SimTime;
+
+/// The outcome of routing a new chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Decision {
+    /// Give it to this agent now.
+    Assign {
+        /// The agent.
+        agent: AgentId,
+        /// Why.
+        reason: Reason,
+    },
+    /// Nobody eligible: wait in the group's queue.
+    Queue,
+    /// Nobody of the group online: an offline message in the group's pool.
+    Offline,
+    /// A private contact the main account cannot take now: held for it, as
+    /// an offline message if `offline` (main is off shift).
+    ForMain {
+        /// Main is offline.
+        offline: bool,
+    },
+}
+
+struct GroupRouting {
+    policy: PolicyKind,
+    members: Vec<AgentId>,
+    /// Members by the policy's key, for policies that order agents by a key.
+    index: Option<MinTree>,
+    /// Round-robin cursor: position in `members` of the last choice.
+    cursor: usize,
+    /// Smooth weighted round-robin credits, aligned with `members`.
+    credits: Vec<f64>,
+    /// Taobao's ordered list (main account first, then id order, initially).
+    order: Vec<AgentId>,
+    /// Members that are online and routable.
+    online: u32,
+}
+
+/// Chooses agents: the decision order, the policies and the fairness limiter.
+pub(crate) struct Selector {
+    groups: Vec<GroupRouting>,
+    /// For each agent: `(group, position in the group's members)` for every group it serves.
+    memberships: Vec<Vec<(usize, usize)>>,
+    /// For each agent: whether it counted as online and routable at the last sync.
+    counted_online: Vec<bool>,
+    main: Option<AgentId>,
+    nobody_online: NobodyOnline,
+    direct_cap: bool,
+    sticky_cap: bool,
+    fairness: Option<Fairness>,
+    /// Per agent, the times of its last `fairness.max` assignments.
+    recent: Vec<VecDeque<SimTime>>,
+    rng: StreamRng,
+}
+
+impl Selector {
+    /// A selector for the scenario's groups, drawing random choices from `rng`.
+    pub fn new(scenario: &Scenario, rng: StreamRng) -> Self {
+        let fairness = scenario.routing.fairness;
+        let groups = scenario
+            .groups
+            .iter()
+            .map(|group| {
+                let members: Vec<AgentId> = group.members.iter().map(|&i| i as AgentId).collect();
+                let credits = vec![0.0; members.len()];
+                // The limiter makes eligibility depend on time: keyed policies scan instead.
+                let index = (policy::is_keyed(group.policy) && fairness.is_none())
+                    .then(|| MinTree::new(members.len()));
+                let mut order = members.clone();
+                order.sort_by_key(|&id| (!scenario.agents[id as usize].main_account, id));
+                GroupRouting {
+                    policy: group.policy,
+                    members,
+                    index,
+                    cursor: usize::MAX,
+                    credits,
+                    order,
+                    online: 0,
+                }
+            })
+            .collect::<Vec<_>>();
+        let mut memberships = vec![Vec::new(); scenario.agents.len()];
+        for (g, group) in groups.iter().enumerate() {
+            for (pos, &id) in group.members.iter().enumerate() {
+                memberships[id as usize].push((g, pos));
+            }
+        }
+        let recent = match fairness {
+            Some(f) => vec![VecDeque::with_capacity(f.max as usize); scenario.agents.len()],
+            None => Vec::new(),
+        };
+        Self {
+            groups,
+            memberships,
+            counted_online: vec![false; scenario.agents.len()],
+            main: scenario.main_account().map(|m| m as AgentId),
+            nobody_online: scenario.routing.nobody_online,
+            direct_cap: scenario.routing.direct_respects_cap,
+            sticky_cap: scenario.routing.sticky_respects_cap,
+            fairness,
+            recent,
+            rng,
+        }
+    }
+
+    /// Re-keys the agents that changed since the last selection and keeps
+    /// the per-group count of online agents.
+    #[inline(always)]
+    fn sync(&mut self, ctx: &mut Ctx<'_>) {
+        let (groups, memberships, counted) = (
+            &mut self.groups,
+            &self.memberships,
+            &mut self.counted_online,
+        );
+        ctx.changes(|id, agent| {
+            let ms = &memberships[id as usize];
+            for &(g, pos) in ms {
+                let group = &mut groups[g];
+                if let Some(index) = &mut group.index {
+                    index.set(pos, policy::key(group.policy, agent));
+                }
+            }
+            let online = agent.presence == Presence::Online && agent.routable;
+            if online != counted[id as usize] {
+                counted[id as usize] = online;
+                for &(g, _) in ms {
+                    if online {
+                        groups[g].online += 1;
+                    } else {
+                        groups[g].online -= 1;
+                    }
+                }
+            }
+        });
+    }
+
+    /// Decides where a new chat of `group` goes (steps 1–7).
+    #[inline]
+    pub fn route(&mut self, group: usize, kind: BuyerKind, ctx: &mut Ctx<'_>) -> Decision {
+        self.sync(ctx);
+        let assign = |agent, reason| Decision::Assign { agent, reason };
+        match kind {
+            BuyerKind::Private => {
+                let main = self
+                    .main
+                    .expect("validated: private contacts need a main account");
+                let a = ctx.agent(main);
+                return if !a.presence.on_shift() {
+                    Decision::ForMain { offline: true }
+                } else if a.load() < a.cap {
+                    assign(main, Reason::Private)
+                } else {
+                    Decision::ForMain { offline: false }
+                };
+            }
+            BuyerKind::Direct(id) if ctx.agent(id).takes_addressed(self.direct_cap) => {
+                return assign(id, Reason::Direct);
+            }
+            BuyerKind::Returning(id) => {
+                let a = ctx.agent(id);
+                if a.routable && a.takes_addressed(self.sticky_cap) {
+                    return assign(id, Reason::Sticky);
+                }
+            }
+            _ => {}
+        }
+        match self.route_group(group, ctx) {
+            Some((agent, reason)) => assign(agent, reason),
+            None => self.no_agent(group, ctx),
+        }
+    }
+
+    /// Where a chat of `group` goes when no agent takes it now.
+    #[inline]
+    pub fn no_agent(&mut self, group: usize, ctx: &mut Ctx<'_>) -> Decision {
+        self.sync(ctx);
+        if self.nobody_online == NobodyOnline::OfflineMessage && self.groups[group].online == 0 {
+            Decision::Offline
+        } else {
+            Decision::Queue
+        }
+    }
+
+    /// Steps 5 and 7 for a chat of `group`: an agent by the group's policy,
+    /// else (Taobao) the main-account fallback.
+    #[inline]
+    pub fn route_group(&mut self, group: usize, ctx: &mut Ctx<'_>) -> Option<(AgentId, Reason)> {
+        if let Some(agent) = self.select(group, ctx) {
+            return Some((agent, Reason::Policy(self.groups[group].policy)));
+        }
+        if self.nobody_online == NobodyOnline::MainAccount && self.groups[group].online == 0 {
+            return self.main_fallback(group, ctx);
+        }
+        None
+    }
+
+    /// Taobao, when no agent of the group is online and routable: the main
+    /// account if it is online (even if 不参与分流); if it is suspended and
+    /// no sub-account of the group is (all others offline, busy or on a
+    /// break), still the main account; if sub-accounts are suspended too —
+    /// every account on shift suspended — spread evenly over the suspended
+    /// accounts, main included ([`least_loaded`] first). Caps always apply.
+    fn main_fallback(&self, group: usize, ctx: &Ctx<'_>) -> Option<(AgentId, Reason)> {
+        let main = self.main?;
+        let m = ctx.agent(main);
+        let main_free = m.load() < m.cap;
+        if m.presence == Presence::Online && main_free {
+            return Some((main, Reason::MainFallback));
+        }
+        let suspended = |id: AgentId| ctx.agent(id).presence == Presence::Suspended;
+        let members = &self.groups[group].members;
+        let sub = |id: AgentId| id != main && ctx.agent(id).routable;
+        if !members.iter().any(|&id| sub(id) && suspended(id)) {
+            return (suspended(main) && main_free).then_some((main, Reason::MainFallback));
+        }
+        members
+            .iter()
+            .copied()
+            .filter(|&id| sub(id))
+            .chain(std::iter::once(main))
+            .filter(|&id| suspended(id) && ctx.agent(id).load() < ctx.agent(id).cap)
+            .min_by_key(|&id| least_loaded(id, ctx.agent(id)))
+            .map(|id| (id, Reason::SuspendedSpread))
+    }
+
+    /// Like [`Selector::route_group`], skipping `excluded` agents (offer
+    /// variants: agents that declined the chat). The main-account fallback
+    /// does not apply to such chats.
+    pub fn route_group_excluding(
+        &mut self,
+        group: usize,
+        ctx: &mut Ctx<'_>,
+        excluded: &[AgentId],
+    ) -> Option<(AgentId, Reason)> {
+        if excluded.is_empty() {
+            return self.route_group(group, ctx);
+        }
+        self.sync(ctx);
+        let policy = self.groups[group].policy;
+        self.select_among(group, ctx, excluded)
+            .map(|a| (a, Reason::Policy(policy)))
+    }
+
+    /// The agent of `group` a transfer goes to: online (or on a break if
+    /// `to_break`), never suspended, under its cap unless `exceed_cap`;
+    /// [`least_loaded`] first.
+    pub fn transfer_target(
+        &self,
+        group: usize,
+        from: AgentId,
+        to_break: bool,
+        exceed_cap: bool,
+        ctx: &Ctx<'_>,
+    ) -> Option<AgentId> {
+        self.groups[group]
+            .members
+            .iter()
+            .copied()
+            .filter(|&id| id != from)
+            .filter(|&id| {
+                let a = ctx.agent(id);
+                let state_ok = match a.presence {
+                    Presence::Online => true,
+                    Presence::Break => to_break,
+                    Presence::Busy | Presence::Suspended | Presence::Offline => false,
+                };
+                state_ok && (exceed_cap || a.load() < a.cap)
+            })
+            .min_by_key(|&id| {
+                let a = ctx.agent(id);
+                (a.open, a.last_assigned_at.map_or(0, |t| t + 1), id)
+            })
+    }
+
+    /// Records an assignment (every route counts toward the fairness limiter).
+    #[inline]
+    pub fn on_assigned(&mut self, agent: AgentId, now: SimTime) {
+        if let Some(f) = self.fairness {
+            let r = &mut self.recent[agent as usize];
+            if r.len() == f.max as usize {
+                r.pop_front();
+            }
+            r.push_back(now);
+        }
+    }
+
+    /// When the fairness limiter next releases an agent of `group` that
+    /// could otherwise take a chat, if it holds any back at `now`.
+    pub fn next_release(&self, group: usize, ctx: &Ctx<'_>) -> Option<SimTime> {
+        let f = self.fairness?;
+        let now = ctx.now();
+        self.groups[group]
+            .members
+            .iter()
+            .filter(|&&id| {
+                ctx.agent(id).accepts_new() && limited(self.fairness, &self.recent, id, now)
+            })
+            .filter_map(|&id| self.recent[id as usize].front().map(|&t| t + f.window))
+            .min()
+    }
+
+    /// Picks an eligible agent of `group` by the group's policy, if any.
+    #[inline]
+    pub fn select(&mut self, group: usize, ctx: &mut Ctx<'_>) -> Option<AgentId> {
+        self.sync(ctx);
+        self.select_among(group, ctx, &[])
+    }
+
+    /// The group's policy over its eligible members other than `excluded`
+    /// (the index is in sync). The tournament tree answers when nothing is
+    /// excluded; otherwise, and for the policies without a key, a scan.
+    #[inline(always)]
+    fn select_among(
+        &mut self,
+        group: usize,
+        ctx: &Ctx<'_>,
+        excluded: &[AgentId],
+    ) -> Option<AgentId> {
+        let g = &mut self.groups[group];
+        if let (Some(index), true) = (&g.index, excluded.is_empty()) {
+            return index.min().map(|pos| g.members[pos]);
+        }
+        let now = ctx.now();
+        let (fairness, recent) = (self.fairness, &self.recent);
+        let allowed = |id: AgentId| !excluded.contains(&id) && !limited(fairness, recent, id, now);
+        let mut state = policy::UnkeyedState {
+            members: &g.members,
+            cursor: &mut g.cursor,
+            credits: &mut g.credits,
+            order: &mut g.order,
+        };
+        policy::select_unkeyed(g.policy, &mut state, ctx.agents(), allowed, &mut self.rng)
+    }
+
+    /// Agents serving `group`, in id order.
+    #[cfg(test)]
+    pub fn members(&self, group: usize) -> &[AgentId] {
+        &self.groups[group].members
+    }
+
+    /// The group's policy.
+    #[cfg(test)]
+    pub fn policy(&self, group: usize) -> PolicyKind {
+        self.groups[group].policy
+    }
+}
+
+/// Whether the fairness limiter holds `agent` back at `now`: it had `max`
+/// assignments within the last `window`.
+#[inline]
+fn limited(
+    fairness: Option<Fairness>,
+    recent: &[VecDeque<SimTime>],
+    agent: AgentId,
+    now: SimTime,
+) -> bool {
+    let Some(f) = fairness else { return false };
+    let r = &recent[agent as usize];
+    r.len() >= f.max as usize && r.front().is_some_and(|&t| now < t + f.window)
+}
