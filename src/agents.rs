@@ -286,54 +286,38 @@ impl AgentPool {
     /// Brings the agent's virtual clock to `now`.
     #[inline]
     fn advance_clock(&mut self, id: AgentId, now: SimTime) {
-        let open = self.status[id as usize].open;
-        let w = &mut self.work[id as usize];
-        if open > 0 && !w.frozen {
-            w.vclock += (now - w.vclock_at) as f64 * w.chat_speed;
-        }
-        w.vclock_at = now;
+        let i = id as usize;
+        advance(&self.status[i], &mut self.work[i], now);
     }
 
+    /// Sets the per-chat speed for the agent's open chats.
     #[inline]
     fn set_speed(&mut self, id: AgentId) {
-        let open = self.status[id as usize].open;
-        if open > 0 {
-            // Above the cap (addressed or transferred chats), the last entry holds.
-            let k = (open as usize).min(self.speed_at.len());
-            self.work[id as usize].chat_speed =
-                self.agent_speed[id as usize] * self.speed_at[k - 1];
+        let i = id as usize;
+        let k = self.status[i].open as usize;
+        if k > 0 {
+            self.work[i].chat_speed = self.speed(i, k);
         }
     }
 
-    /// Counts a new chat of the agent at `now`.
+    /// The per-chat speed of agent `i` holding `k` ≥ 1 chats (above the
+    /// cap — addressed or transferred chats — the last entry holds).
     #[inline]
-    fn opened(&mut self, id: AgentId, now: SimTime) {
-        let a = self.agent_mut(id);
-        a.open += 1;
-        a.shift_assigned += 1;
-        a.last_assigned_at = Some(now);
-        a.last_activity = now;
-    }
-
-    /// Counts a chat of the agent gone at `now`.
-    #[inline]
-    fn closed(&mut self, id: AgentId, now: SimTime) {
-        let a = self.agent_mut(id);
-        a.open -= 1;
-        a.last_activity = now;
-        if a.open == 0 {
-            a.idle_since = now;
-        }
+    fn speed(&self, i: usize, k: usize) -> f64 {
+        self.agent_speed[i] * self.speed_at[k.min(self.speed_at.len()) - 1]
     }
 
     /// Gives the agent a chat with `work_ms` of work at `now`.
     #[inline]
     pub fn start_chat(&mut self, id: AgentId, conv: u32, work_ms: f64, now: SimTime) {
-        self.advance_clock(id, now);
-        let w = &mut self.work[id as usize];
+        self.mark(id);
+        let i = id as usize;
+        let (a, w) = (&mut self.status[i], &mut self.work[i]);
+        advance(a, w, now);
         heap_push(&mut w.ends, (w.vclock + work_ms, conv));
-        self.opened(id, now);
-        self.set_speed(id);
+        opened(a, now);
+        let k = a.open as usize;
+        self.work[i].chat_speed = self.speed(i, k);
     }
 
     /// Offer variants: reserves (or releases) a slot for an offered chat.
@@ -355,29 +339,34 @@ impl AgentPool {
             heap_push(&mut w.ends, item);
         }
         let remaining = (v_end - w.vclock).max(0.0);
-        self.closed(id, now);
+        closed(&mut self.status[id as usize], now);
         self.set_speed(id);
         Some(remaining)
     }
 
     /// Dialogue model: the agent takes a chat at `now` (no work clock).
     pub fn open_chat(&mut self, id: AgentId, now: SimTime) {
-        self.opened(id, now);
+        opened(self.agent_mut(id), now);
     }
 
     /// Dialogue model: one of the agent's chats closes at `now`.
     pub fn close_chat(&mut self, id: AgentId, now: SimTime) {
-        self.closed(id, now);
+        closed(self.agent_mut(id), now);
     }
 
     /// Ends the agent's earliest chat at `now` and returns its conversation.
     #[inline]
     pub fn end_earliest(&mut self, id: AgentId, now: SimTime) -> Option<u32> {
         self.mark(id);
-        self.advance_clock(id, now);
-        let (_, conv) = heap_pop(&mut self.work[id as usize].ends)?;
-        self.closed(id, now);
-        self.set_speed(id);
+        let i = id as usize;
+        let (a, w) = (&mut self.status[i], &mut self.work[i]);
+        advance(a, w, now);
+        let (_, conv) = heap_pop(&mut w.ends)?;
+        closed(a, now);
+        let k = a.open as usize;
+        if k > 0 {
+            self.work[i].chat_speed = self.speed(i, k);
+        }
         Some(conv)
     }
 
@@ -392,6 +381,34 @@ impl AgentPool {
         let remaining = ((v_end - w.vclock) / w.chat_speed).max(0.0);
         // Saturating: a chat that would end after the end of time simply never ends.
         Some(w.vclock_at.saturating_add(remaining.ceil() as SimTime))
+    }
+}
+
+/// Brings an agent's virtual clock to `now` (work progresses while it holds chats, unless frozen).
+#[inline]
+fn advance(a: &AgentStatus, w: &mut AgentWork, now: SimTime) {
+    if a.open > 0 && !w.frozen {
+        w.vclock += (now - w.vclock_at) as f64 * w.chat_speed;
+    }
+    w.vclock_at = now;
+}
+
+/// Counts a new chat of the agent at `now`.
+#[inline]
+fn opened(a: &mut AgentStatus, now: SimTime) {
+    a.open += 1;
+    a.shift_assigned += 1;
+    a.last_assigned_at = Some(now);
+    a.last_activity = now;
+}
+
+/// Counts a chat of the agent gone at `now`.
+#[inline]
+fn closed(a: &mut AgentStatus, now: SimTime) {
+    a.open -= 1;
+    a.last_activity = now;
+    if a.open == 0 {
+        a.idle_since = now;
     }
 }
 

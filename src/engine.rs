@@ -200,6 +200,8 @@ pub struct Engine<'s, D: Dispatcher = Router> {
     window_end: SimTime,
     until: SimTime,
     hard_stop: SimTime,
+    /// Before this time the run cannot stop (the earlier of `window_end` and `until`).
+    no_stop_before: SimTime,
 }
 
 /// Runs replication `replication` of `scenario` and returns its results.
@@ -287,6 +289,7 @@ impl<'s, D: Dispatcher> Engine<'s, D> {
             window_end: sc.run.measure_to(),
             until: SimTime::MAX,
             hard_stop: sc.run.measure_to() + DRAIN_LIMIT_MS,
+            no_stop_before: sc.run.measure_to(),
         };
         for agent in 0..sc.agents.len() as AgentId {
             engine.plan_first_shift(agent);
@@ -299,6 +302,7 @@ impl<'s, D: Dispatcher> Engine<'s, D> {
     /// before running (events of time 0 set up in [`Engine::new`] are not logged).
     pub fn with_tracer(mut self, tracer: Tracer<'s>) -> Self {
         self.until = tracer.until;
+        self.no_stop_before = self.window_end.min(self.until);
         self.tracer = Some(tracer);
         self
     }
@@ -332,6 +336,9 @@ impl<'s, D: Dispatcher> Engine<'s, D> {
     /// Whether the run stops instead of handling an event at `t`, and when.
     #[inline]
     fn stop_at(&self, t: SimTime) -> Option<SimTime> {
+        if t < self.no_stop_before {
+            return None;
+        }
         if (t >= self.window_end && self.counted_open == 0) || t >= self.until {
             return Some(t);
         }

@@ -38,7 +38,7 @@ impl<D: Dispatcher> Engine<'_, D> {
     /// ones it received (above where the stack stood when it began), and a
     /// nested exchange (a notice raised while applying them) works above
     /// those and leaves the stack as it found it.
-    #[inline]
+    #[inline(always)]
     pub(super) fn dispatch(&mut self, notice: Notice, now: SimTime) {
         let base = self.commands.len();
         let mut notice = notice;
@@ -73,6 +73,7 @@ impl<D: Dispatcher> Engine<'_, D> {
     }
 
     /// Applies a command that passed [`Engine::check`] (or came from a trusted dispatcher).
+    #[inline(always)]
     pub(super) fn apply(&mut self, command: Command, now: SimTime) {
         match command {
             Command::Assign {

@@ -224,6 +224,7 @@ impl Router {
     }
 
     /// A new chat: the decision order, then what the decision means here.
+    #[inline(always)]
     fn arrived(&mut self, info: ChatInfo, ctx: &mut Ctx<'_>, out: &mut Commands<'_>) {
         let ChatInfo {
             chat,
@@ -385,6 +386,7 @@ impl Router {
         });
     }
 
+    #[inline(always)]
     fn assign(
         &mut self,
         chat: ChatRef,
@@ -404,6 +406,7 @@ impl Router {
 
     /// Gives a chat taken from a queue to `agent`: at once, or as an offer in
     /// the offer variants (offline messages are picked up, never offered).
+    #[inline(always)]
     fn give(
         &mut self,
         chat: ChatRef,
@@ -546,6 +549,7 @@ impl Router {
 
     /// Starts a drain if anything waits (and, for an agent's drain, if the
     /// agent is on shift with room).
+    #[inline(always)]
     fn start(&mut self, job: Job, ctx: &Ctx<'_>) {
         if self.waiting.is_empty() {
             return;
@@ -566,6 +570,7 @@ impl Router {
     }
 
     /// The next chat of the drain's queues in the shop-wide order, with its queue.
+    #[inline(always)]
     fn best_head(&mut self, job: &Job, overdue_at: Option<SimTime>) -> Option<(Head, usize)> {
         let Self {
             all_queues,
@@ -672,7 +677,7 @@ impl Router {
 impl Dispatcher for Router {
     const TRUSTED: bool = true;
 
-    #[inline]
+    #[inline(always)]
     fn on(&mut self, notice: Notice, ctx: &mut Ctx<'_>, out: &mut Commands<'_>) -> bool {
         let now = ctx.now();
         match notice {
