@@ -8,5 +8,6 @@ mod errors;
 mod plan;
 mod platform;
 mod scenarios;
+mod stepping;
 mod support;
 mod validation;
