@@ -214,9 +214,9 @@ pub(super) fn scan_keyed(
 
 /// "Least loaded, then longest since the last assignment, then lower id"
 /// as a sort key (smallest first): open and offered chats, the time of the
-/// last assignment (never = longest ago), the id. The order of
-/// `least_active` (whose index key [`key`] packs the same first two fields)
-/// and of the suspended spread.
+/// last assignment (never = longest ago), the id. The one order of
+/// `least_active` (whose index key [`key`] packs the same first two
+/// fields), the suspended spread and transfer targets.
 #[inline]
 pub(super) fn least_loaded(id: AgentId, a: &AgentStatus) -> (u32, u64, AgentId) {
     (a.load(), assigned_rank(a), id)

@@ -295,10 +295,7 @@ impl Selector {
                 };
                 state_ok && (exceed_cap || a.load() < a.cap)
             })
-            .min_by_key(|&id| {
-                let a = ctx.agent(id);
-                (a.open, a.last_assigned_at.map_or(0, |t| t + 1), id)
-            })
+            .min_by_key(|&id| least_loaded(id, ctx.agent(id)))
     }
 
     /// Records an assignment (every route counts toward the fairness limiter).
