@@ -362,7 +362,7 @@ fn sweep(args: crate::cli::SweepArgs) -> Result<(), AppError> {
     } else {
         args.metrics.clone()
     };
-    let known = crate::metrics::metric_names(&scenarios[0]);
+    let known = crate::catalog::names(&scenarios[0].shape());
     if let Some(bad) = metrics.iter().find(|m| !known.contains(m)) {
         return Err(AppError::Usage(format!(
             "--metric: no metric `{bad}` (see `definitions` in summary.json)"

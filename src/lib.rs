@@ -41,6 +41,7 @@ pub mod agents;
 pub mod analytic;
 pub mod app;
 pub mod arrivals;
+pub mod catalog;
 pub mod cli;
 pub mod conversation;
 pub mod dist;

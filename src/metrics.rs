@@ -19,13 +19,14 @@ pub mod platform;
 use hdrhistogram::Histogram;
 
 use crate::agents::{AgentPool, Presence};
+use crate::catalog;
 use crate::routing::OfferOutcome;
 use crate::scenario::Scenario;
 use crate::time::{DAY_MS, HOUR_MS, LocalClock, Millis, SimTime};
 
 use platform::{Pending, ReplyTally};
 
-pub use load::{AgentRow, agent_rows, empty_accounts, load_balance, pool_accounts};
+pub use load::{AgentRow, Balance, Cell, agent_rows, empty_accounts, load_balance, pool_accounts};
 
 /// Shop-wide state the engine keeps and the recorder integrates over time.
 #[derive(Debug, Clone, Copy, Default)]
@@ -214,15 +215,6 @@ pub const FRT_QUANTILES: [f64; 17] = [
     0.995, 0.999,
 ];
 
-/// The name of every metric a run of `sc` reports, in `summary.json` order.
-pub fn metric_names(sc: &Scenario) -> Vec<String> {
-    Recorder::new(sc)
-        .scalars(sc)
-        .into_iter()
-        .map(|s| s.name)
-        .collect()
-}
-
 /// Collects the observations of one replication.
 pub(crate) struct Recorder {
     from: SimTime,
@@ -265,7 +257,6 @@ pub(crate) struct Recorder {
     replies_assessed: ReplyTally,
     silent_abandons: u64,
     closed_by_inactivity: u64,
-    dialogue: bool,
     /// Per group.
     groups: Vec<ClassTally>,
     /// VIP buyers, all tiers.
@@ -313,32 +304,6 @@ struct ClassTally {
     answered: u64,
     golden: u64,
     sum_wait_answered_ms: f64,
-}
-
-impl ClassTally {
-    /// The class's figures as `(suffix, value, definition)`.
-    fn figures(&self, who: &str) -> [(&'static str, f64, String); 4] {
-        let div = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
-        let off = self.offered as f64;
-        [
-            ("offered", off, format!("offered chats of {who}")),
-            (
-                "p_wait",
-                div(self.waited as f64, off),
-                format!("fraction of {who}'s offered chats that queued"),
-            ),
-            (
-                "answered_within_120s_over_offered",
-                div(self.golden as f64, off),
-                format!("golden 2-minute rate of {who}: first reply within 120 s ÷ offered"),
-            ),
-            (
-                "asa_answered_s",
-                div(self.sum_wait_answered_ms, self.answered as f64) / 1e3,
-                format!("mean queue wait of {who}'s answered chats, seconds"),
-            ),
-        ]
-    }
 }
 
 /// The golden 2-minute rule (黄金2分钟), ms.
@@ -409,7 +374,6 @@ impl Recorder {
             replies_assessed: ReplyTally::default(),
             silent_abandons: 0,
             closed_by_inactivity: 0,
-            dialogue: scenario.service.dialogue().is_some(),
             groups: vec![ClassTally::default(); scenario.groups.len()],
             vip: ClassTally::default(),
             tiers: if scenario.buyers.vip_tiers.len() > 1 {
@@ -852,67 +816,24 @@ impl Recorder {
     }
 
     fn scalars(&self, sc: &Scenario) -> Vec<Scalar> {
-        let mut out = Vec::new();
-        let mut put = |name: &str, value: f64, definition: &str| {
-            out.push(Scalar {
-                name: name.to_string(),
-                value,
-                definition: definition.to_string(),
-            });
-        };
         let t = column_sums(&self.chat, self.chat_stride);
-        let offered = t[chat_col::OFFERED];
-        let answered = t[chat_col::ANSWERED];
-        let abandoned = t[chat_col::ABANDONED];
-        let unfinished = t[chat_col::UNFINISHED];
+        let state_totals = column_sums(&self.state, STATE_FIELDS);
+        let balance = load_balance(sc, &self.agents);
+        catalog::scalars(&sc.shape())
+            .into_iter()
+            .map(|m| Scalar {
+                value: self.value(&m, &t, &state_totals, &balance),
+                name: m.name,
+                definition: m.definition,
+            })
+            .collect()
+    }
+
+    /// The value of catalogue metric `m` (`t`: the chat columns summed over
+    /// intervals; `states`: the state integrals summed; `balance`: load balance).
+    fn value(&self, m: &catalog::Scalar, t: &[f64], states: &[f64], balance: &Balance) -> f64 {
+        use catalog::{Arg, Id};
         let div = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
-        put(
-            "offered",
-            offered,
-            "chats arriving (转人工) in the measured window",
-        );
-        put(
-            "answered",
-            answered,
-            "offered chats taken by an agent (first human reply follows at assignment + first_reply delay)",
-        );
-        put(
-            "abandoned",
-            abandoned,
-            "offered chats whose buyer left the queue before an agent took them",
-        );
-        put(
-            "unfinished",
-            unfinished,
-            "offered chats still waiting for their first human reply when the simulation stopped (in the queue, or — dialogue model — with an agent who had not replied yet); neither answered nor abandoned",
-        );
-        put(
-            "p_wait",
-            div(t[chat_col::WAITED], offered),
-            "fraction of offered chats not taken by an agent on arrival (they queued)",
-        );
-        put(
-            "abandon_rate",
-            div(abandoned, offered),
-            "abandoned / offered",
-        );
-        put(
-            "asa_answered_s",
-            div(t[chat_col::SUM_WAIT_ANSWERED_MS], answered) / 1e3,
-            "mean queue wait of answered chats, seconds",
-        );
-        let all_waits = t[chat_col::SUM_WAIT_ANSWERED_MS]
-            + self.sum_wait_abandoned_ms
-            + self.sum_wait_unfinished_ms;
-        let left_message_at_once = (self.offline_by_cause[OfflineCause::NobodyOnline as usize]
-            + self.offline_by_cause[OfflineCause::QueueFull as usize]
-            + self.offline_by_cause[OfflineCause::MainOffline as usize])
-            as f64;
-        put(
-            "mean_wait_all_s",
-            div(all_waits, offered - left_message_at_once) / 1e3,
-            "mean over offered chats of the time spent waiting live, min(wait, patience); unfinished chats count the time they had waited; chats that became offline messages on arrival (nobody waited) are left out; seconds",
-        );
         let q = |h: &Histogram<u64>, p: f64| {
             if h.is_empty() {
                 f64::NAN
@@ -920,270 +841,116 @@ impl Recorder {
                 h.value_at_quantile(p) as f64 / 1e3
             }
         };
-        put(
-            "frt_mean_s",
-            div(self.sum_frt_ms, answered) / 1e3,
-            "mean first response time (first human reply − arrival, queue included) of answered chats, seconds",
-        );
-        for (name, p) in [("frt_p50_s", 0.5), ("frt_p90_s", 0.9), ("frt_p99_s", 0.99)] {
-            put(
-                name,
-                q(&self.frt_ms, p),
-                &format!(
-                    "{}th percentile of first response time over answered chats, seconds (3 significant digits)",
-                    (p * 100.0) as u32
-                ),
-            );
-        }
-        put(
-            "wait_answered_p90_s",
-            q(&self.wait_answered_ms, 0.9),
-            "90th percentile of the queue wait of answered chats, seconds",
-        );
-        for (k, &s) in sc.sla.thresholds_s.iter().enumerate() {
-            let within = t[chat_col::WITHIN + k];
-            let golden = if s == 120 {
-                " (golden 2-minute rule, 黄金2分钟: the headline)"
-            } else {
-                ""
-            };
-            put(
-                &format!("answered_within_{s}s_over_offered"),
-                div(within, offered),
-                &format!(
-                    "chats whose first human reply came within {s} s of arrival ÷ offered chats; abandoned and unfinished count as misses{golden}"
-                ),
-            );
-            put(
-                &format!("answered_within_{s}s_over_answered"),
-                div(within, answered),
-                &format!("chats whose first human reply came within {s} s ÷ answered chats"),
-            );
-            put(
-                &format!("answered_within_{s}s_over_offered_minus_short_abandons"),
-                div(within, offered - self.short_abandons[k] as f64),
-                &format!(
-                    "chats whose first human reply came within {s} s ÷ (offered − chats abandoned within {s} s)"
-                ),
-            );
-        }
-        put(
-            "mean_session_s",
-            div(self.sum_session_ms, self.completed as f64) / 1e3,
-            "mean time from assignment to session end of counted chats that ended, seconds",
-        );
-        put(
-            "sessions_unfinished",
-            self.sessions_unfinished as f64,
-            "counted chats still with an agent when the simulation stopped",
-        );
-        put(
-            "offline_messages",
-            t[chat_col::OFFLINE],
-            "offered chats that became offline messages (离线留言): nobody of the group online, queue full, abandoned in the queue with abandon_to_offline, or a private contact while the main account was offline; never counted as answered",
-        );
-        for (cause, name, what) in [
-            (
-                OfflineCause::NobodyOnline,
-                "nobody_online",
-                "because nobody of the group was online",
-            ),
-            (
-                OfflineCause::QueueFull,
-                "queue_full",
-                "because the queue was at max_queue",
-            ),
-            (
-                OfflineCause::Abandoned,
-                "abandoned",
-                "after the buyer abandoned the queue (also counted in abandoned)",
-            ),
-            (
-                OfflineCause::MainOffline,
-                "main_offline",
-                "as private contacts while the main account was offline",
-            ),
-        ] {
-            put(
-                &format!("offline_messages.{name}"),
-                self.offline_by_cause[cause as usize] as f64,
-                &format!("offered chats that became offline messages {what}"),
-            );
-        }
-        put(
-            "offline_answered",
-            self.offline_answered as f64,
-            "offline messages of counted chats picked up by an agent",
-        );
-        put(
-            "offline_unanswered",
-            self.offline_unanswered as f64,
-            "offline messages of counted chats still pending when the simulation stopped",
-        );
-        put(
-            "offline_answer_delay_mean_s",
-            div(self.sum_offline_delay_ms, self.offline_answered as f64) / 1e3,
-            "mean time from the buyer's message (arrival) to the first human reply of answered offline messages, seconds",
-        );
-        put(
-            "offline_answer_delay_p90_s",
-            q(&self.offline_delay_ms, 0.9),
-            "90th percentile of the answer delay of answered offline messages, seconds",
-        );
-        put(
-            "rerouted",
-            self.rerouted as f64,
-            "counted chats in service ended at their agent's shift end and routed again (shift_end = \"reroute\")",
-        );
-        if sc.routing.variant.offer().is_some() {
-            for outcome in OfferOutcome::ALL {
-                let what = outcome.name();
-                put(
-                    &format!("offers_{what}"),
-                    self.offers[outcome as usize] as f64,
-                    &format!(
-                        "offers of counted chats to agents that were {} (offer variant; an accepted offer whose agent went off shift or on a break meanwhile counts as accepted but is routed again)",
-                        what.replace('_', " ")
-                    ),
-                );
-            }
-        }
-        if matches!(sc.routing.variant, crate::scenario::Variant::ChatwootV1) {
-            put(
-                "left_unassigned",
-                self.left_unassigned as f64,
-                "counted chats left unassigned because every agent was full (Chatwoot v1 variant, a known-bad baseline); they abandon or stay unfinished",
-            );
-        }
-        put(
-            "transfers",
-            self.transfers as f64,
-            "counted chats transferred (转接) to an agent of another group, with their history",
-        );
-        put(
-            "transfers_failed",
-            self.transfers_failed as f64,
-            "counted chats due for a transfer that no agent of the target group could take (online, or on a break if allowed, not suspended, under its cap unless allowed); they stayed",
-        );
-        put(
-            "overflowed",
-            self.overflowed as f64,
-            "counted chats that moved to their group's overflow group after waiting overflow_after",
-        );
-        for (suffix, tally, scope) in [
-            ("", &self.replies_all, "all day"),
-            (
-                ".assessed",
-                &self.replies_assessed,
-                "chats arriving in the platforms' assessment window 08:00:00–22:59:59",
-            ),
-        ] {
-            let unit = if self.dialogue {
-                "a round runs from the buyer's first unanswered message to the next human reply"
-            } else {
-                "session model: one round per chat, from arrival to the first human reply"
-            };
-            put(
-                &format!("round_response_mean_s{suffix}"),
-                div(tally.sum_round_capped_ms, tally.rounds as f64) / 1e3,
-                &format!(
-                    "Taobao 平均响应时长 ({scope}): mean round response time, each round capped at 600 s, unanswered rounds (abandoned, unfinished) counted as 600 s; {unit}; offline messages excluded; seconds"
-                ),
-            );
-            put(
-                &format!("reply_rate_3min_rounds{suffix}"),
-                div(tally.rounds_within_3min as f64, tally.rounds as f64),
-                &format!(
-                    "3分钟人工回复率, round variant ({scope}): rounds answered by a human within 180 s ÷ rounds; {unit}"
-                ),
-            );
-            put(
-                &format!("reply_rate_3min_messages{suffix}"),
-                div(tally.messages_within_3min as f64, tally.messages as f64),
-                &format!(
-                    "3分钟人工回复率, per-message variant ({scope}): buyer messages whose next human reply came within 180 s ÷ buyer messages"
-                ),
-            );
-            put(
-                &format!("rounds{suffix}"),
-                tally.rounds as f64,
-                &format!("reply rounds of counted chats ({scope})"),
-            );
-        }
-        if self.dialogue {
-            put(
-                "silent_abandons",
-                self.silent_abandons as f64,
-                "counted chats whose buyer left silently during the conversation (dialogue model; also answered)",
-            );
-            put(
-                "closed_by_inactivity",
-                self.closed_by_inactivity as f64,
-                "counted chats closed by the inactivity timeout before their last round: the buyer thought longer than inactivity_timeout",
-            );
-            let typing: f64 = self.agents.iter().map(|a| a.typing_ms).sum();
-            let on_shift: f64 = self.agents.iter().map(|a| a.on_shift_ms).sum();
-            put(
-                "utilisation",
-                div(typing, on_shift),
-                "fraction of agents' on-shift time spent typing replies (dialogue model)",
-            );
-        }
-        if let Some(t) = self.processing_after {
-            put(
-                "processing_messages",
-                self.processing_messages as f64,
-                &format!(
-                    "counted chats still without a human reply {} after arrival, which got the automatic \"正在为您处理中…\" message (not a response)",
-                    crate::time::format_duration(t)
-                ),
-            );
-        }
-        let state_totals = column_sums(&self.state, STATE_FIELDS);
+        let offered = t[chat_col::OFFERED];
+        let answered = t[chat_col::ANSWERED];
+        let abandoned = t[chat_col::ABANDONED];
+        let k = match m.arg {
+            Arg::Threshold { k, .. } => k,
+            _ => 0,
+        };
+        let within = || t[chat_col::WITHIN + k];
+        let replies = match m.arg {
+            Arg::Window { assessed: true } => &self.replies_assessed,
+            _ => &self.replies_all,
+        };
+        let class = || match m.arg {
+            Arg::Group(g) => &self.groups[g],
+            Arg::Tier(tier) => &self.tiers[tier],
+            _ => &self.vip,
+        };
+        let group = || match m.arg {
+            Arg::Group(g) => &balance.groups[g],
+            _ => unreachable!("group metrics have a group"),
+        };
+        let cause = |c: OfflineCause| self.offline_by_cause[c as usize] as f64;
         let window_ms = (self.to - self.from) as f64;
-        put(
-            "occupancy",
-            div(
-                state_totals[state_col::SESSIONS_ON_SHIFT],
-                state_totals[state_col::CAP_ON_SHIFT],
+        match m.def.id {
+            Id::Offered => offered,
+            Id::Answered => answered,
+            Id::Abandoned => abandoned,
+            Id::Unfinished => t[chat_col::UNFINISHED],
+            Id::PWait => div(t[chat_col::WAITED], offered),
+            Id::AbandonRate => div(abandoned, offered),
+            Id::AsaAnsweredS => div(t[chat_col::SUM_WAIT_ANSWERED_MS], answered) / 1e3,
+            Id::MeanWaitAllS => {
+                let all_waits = t[chat_col::SUM_WAIT_ANSWERED_MS]
+                    + self.sum_wait_abandoned_ms
+                    + self.sum_wait_unfinished_ms;
+                let left_message_at_once = (self.offline_by_cause
+                    [OfflineCause::NobodyOnline as usize]
+                    + self.offline_by_cause[OfflineCause::QueueFull as usize]
+                    + self.offline_by_cause[OfflineCause::MainOffline as usize])
+                    as f64;
+                div(all_waits, offered - left_message_at_once) / 1e3
+            }
+            Id::FrtMeanS => div(self.sum_frt_ms, answered) / 1e3,
+            Id::FrtP50S => q(&self.frt_ms, 0.5),
+            Id::FrtP90S => q(&self.frt_ms, 0.9),
+            Id::FrtP99S => q(&self.frt_ms, 0.99),
+            Id::WaitAnsweredP90S => q(&self.wait_answered_ms, 0.9),
+            Id::WithinOverOffered => div(within(), offered),
+            Id::WithinOverAnswered => div(within(), answered),
+            Id::WithinOverOfferedMinusShortAbandons => {
+                div(within(), offered - self.short_abandons[k] as f64)
+            }
+            Id::MeanSessionS => div(self.sum_session_ms, self.completed as f64) / 1e3,
+            Id::SessionsUnfinished => self.sessions_unfinished as f64,
+            Id::OfflineMessages => t[chat_col::OFFLINE],
+            Id::OfflineNobodyOnline => cause(OfflineCause::NobodyOnline),
+            Id::OfflineQueueFull => cause(OfflineCause::QueueFull),
+            Id::OfflineAbandoned => cause(OfflineCause::Abandoned),
+            Id::OfflineMainOffline => cause(OfflineCause::MainOffline),
+            Id::OfflineAnswered => self.offline_answered as f64,
+            Id::OfflineUnanswered => self.offline_unanswered as f64,
+            Id::OfflineAnswerDelayMeanS => {
+                div(self.sum_offline_delay_ms, self.offline_answered as f64) / 1e3
+            }
+            Id::OfflineAnswerDelayP90S => q(&self.offline_delay_ms, 0.9),
+            Id::Rerouted => self.rerouted as f64,
+            Id::OffersAccepted => self.offers[OfferOutcome::Accepted as usize] as f64,
+            Id::OffersDeclined => self.offers[OfferOutcome::Declined as usize] as f64,
+            Id::OffersTimedOut => self.offers[OfferOutcome::TimedOut as usize] as f64,
+            Id::LeftUnassigned => self.left_unassigned as f64,
+            Id::Transfers => self.transfers as f64,
+            Id::TransfersFailed => self.transfers_failed as f64,
+            Id::Overflowed => self.overflowed as f64,
+            Id::RoundResponseMeanS => div(replies.sum_round_capped_ms, replies.rounds as f64) / 1e3,
+            Id::ReplyRate3minRounds => {
+                div(replies.rounds_within_3min as f64, replies.rounds as f64)
+            }
+            Id::ReplyRate3minMessages => {
+                div(replies.messages_within_3min as f64, replies.messages as f64)
+            }
+            Id::Rounds => replies.rounds as f64,
+            Id::SilentAbandons => self.silent_abandons as f64,
+            Id::ClosedByInactivity => self.closed_by_inactivity as f64,
+            Id::Utilisation => {
+                let typing: f64 = self.agents.iter().map(|a| a.typing_ms).sum();
+                let on_shift: f64 = self.agents.iter().map(|a| a.on_shift_ms).sum();
+                div(typing, on_shift)
+            }
+            Id::ProcessingMessages => self.processing_messages as f64,
+            Id::Occupancy => div(
+                states[state_col::SESSIONS_ON_SHIFT],
+                states[state_col::CAP_ON_SHIFT],
             ),
-            "∫ open chats of on-shift agents dt ÷ ∫ max_concurrent of on-shift agents dt over the window",
-        );
-        put(
-            "queue_len_mean",
-            state_totals[state_col::QUEUE_LEN] / window_ms,
-            "time-averaged number of chats waiting in the queue",
-        );
-        put(
-            "sessions_in_service_mean",
-            state_totals[state_col::SESSIONS] / window_ms,
-            "time-averaged number of chats held by agents",
-        );
-        put(
-            "agents_on_shift_mean",
-            state_totals[state_col::AGENTS_ON_SHIFT] / window_ms,
-            "time-averaged number of agents on shift (breaks included)",
-        );
-        let (shop_balance, group_balance) = load_balance(sc, &self.agents);
-        for (name, value, def) in shop_balance {
-            put(&name, value, &def);
-        }
-        for ((g, group), balance) in sc.groups.iter().enumerate().zip(group_balance) {
-            for (suffix, value, def) in self.groups[g].figures(&format!("group {}", group.name)) {
-                put(&format!("group.{}.{suffix}", group.name), value, &def);
+            Id::QueueLenMean => states[state_col::QUEUE_LEN] / window_ms,
+            Id::SessionsInServiceMean => states[state_col::SESSIONS] / window_ms,
+            Id::AgentsOnShiftMean => states[state_col::AGENTS_ON_SHIFT] / window_ms,
+            Id::JainOccupancy => balance.jain_occupancy,
+            Id::OccupancyCv => balance.occupancy_cv,
+            Id::OccupancyMaxOverMean => balance.occupancy_max_over_mean,
+            Id::ChatsPerHourCv => balance.chats_per_hour_cv,
+            Id::FairShareRatioMin => balance.fair_share_ratio_min,
+            Id::FairShareRatioMax => balance.fair_share_ratio_max,
+            Id::ClassOffered => class().offered as f64,
+            Id::ClassPWait => div(class().waited as f64, class().offered as f64),
+            Id::ClassGolden => div(class().golden as f64, class().offered as f64),
+            Id::ClassAsaAnsweredS => {
+                div(class().sum_wait_answered_ms, class().answered as f64) / 1e3
             }
-            for (name, value, def) in balance {
-                put(&name, value, &def);
-            }
+            Id::GroupOccupancy => group().occupancy,
+            Id::GroupJainOccupancy => group().jain_occupancy,
         }
-        for (suffix, value, def) in self.vip.figures("VIP buyers") {
-            put(&format!("vip.{suffix}"), value, &def);
-        }
-        for (tally, tier) in self.tiers.iter().zip(&sc.buyers.vip_tiers) {
-            for (suffix, value, def) in tally.figures(&format!("VIP tier {}", tier.name)) {
-                put(&format!("vip.{}.{suffix}", tier.name), value, &def);
-            }
-        }
-        out
     }
 }

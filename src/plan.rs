@@ -23,8 +23,8 @@
 //!    target in every interval.
 
 use crate::analytic::erlang::ErlangA;
+use crate::catalog::{self, Threshold};
 use crate::metrics::focus_col;
-use crate::regress::{Op, Threshold};
 use crate::replicate::{self, Progress, RunError, Summary};
 use crate::scenario::{AgentEntry, AgentSpec, Focus, Scenario};
 use crate::shifts::{ShiftPlan, Stagger};
@@ -45,7 +45,7 @@ pub struct PlanSpec {
     pub entry: usize,
     /// Entries left out of the planned scenario (`entry` among them).
     pub replace: Vec<usize>,
-    /// Per-interval targets (monotone in staffing: see [`target_metric_ok`]).
+    /// Per-interval targets (monotone in staffing: see [`catalog::check_target`]).
     pub targets: Vec<Threshold>,
     /// Share of scheduled on-duty time lost to things the model does not
     /// see (meetings, training, absence), in `[0, 0.9]`.
@@ -69,11 +69,6 @@ pub struct ShiftTemplate {
     pub toml: String,
 }
 
-/// The metric name of "first reply within `t` seconds ÷ offered".
-pub fn within_name(t: u32) -> String {
-    format!("answered_within_{t}s_over_offered")
-}
-
 /// The value of target metric `metric` from the figures a target can use:
 /// abandonment, occupancy, and the answered-within rate at each SLA
 /// threshold (`within(k)` for `thresholds_s[k]`).
@@ -85,35 +80,12 @@ fn target_value(
     within: impl Fn(usize) -> f64,
 ) -> f64 {
     match metric {
-        "abandon_rate" => abandon,
-        "occupancy" => occupancy,
+        catalog::ABANDON_RATE => abandon,
+        catalog::OCCUPANCY => occupancy,
         m => thresholds_s
             .iter()
-            .position(|&t| m == within_name(t))
+            .position(|&t| m == catalog::within_name(t))
             .map_or(f64::NAN, within),
-    }
-}
-
-/// Whether `metric` can be a per-interval target, and which way it must go:
-/// answered-within rates up, abandonment and occupancy down.
-pub fn target_metric_ok(metric: &str, op: Op, thresholds_s: &[u32]) -> Result<(), String> {
-    let up = matches!(op, Op::AtLeast | Op::Above);
-    let within = thresholds_s.iter().any(|&t| metric == within_name(t));
-    match metric {
-        _ if within && up => Ok(()),
-        "abandon_rate" | "occupancy" if !up => Ok(()),
-        _ if within || metric == "abandon_rate" || metric == "occupancy" => Err(format!(
-            "`{metric}` must be bounded the way more agents move it ({})",
-            if within { ">= or >" } else { "<= or <" }
-        )),
-        _ => Err(format!(
-            "`{metric}` cannot be a per-interval target; allowed: {}, abandon_rate, occupancy",
-            thresholds_s
-                .iter()
-                .map(|&t| within_name(t))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
     }
 }
 
@@ -955,16 +927,5 @@ mod tests {
         // Nothing covers an interval that needs agents: a clear error.
         let e = roster(&spec(&[None]), &starts(1), &[vec![0.0]], &[1.0], &[1.0]).unwrap_err();
         assert!(e.contains("no shift template has agents on duty"), "{e}");
-    }
-
-    #[test]
-    fn targets_must_improve_with_staff() {
-        let th = [20, 120];
-        assert!(target_metric_ok("answered_within_120s_over_offered", Op::AtLeast, &th).is_ok());
-        assert!(target_metric_ok("abandon_rate", Op::AtMost, &th).is_ok());
-        assert!(target_metric_ok("occupancy", Op::Below, &th).is_ok());
-        assert!(target_metric_ok("occupancy", Op::AtLeast, &th).is_err());
-        assert!(target_metric_ok("answered_within_60s_over_offered", Op::AtLeast, &th).is_err());
-        assert!(target_metric_ok("frt_p90_s", Op::Below, &th).is_err());
     }
 }

@@ -10,6 +10,7 @@ use std::sync::atomic::Ordering;
 
 use rayon::prelude::*;
 
+use crate::catalog;
 pub use crate::engine::Progress;
 use crate::engine::{LoopStats, run_replication_with};
 use crate::metrics::{
@@ -229,7 +230,7 @@ pub struct Merge<'s> {
     /// Each time-series cell over replications, `intervals × columns`.
     cells: Vec<Welford>,
     focus: Vec<f64>,
-    columns: Vec<String>,
+    columns: Vec<catalog::SeriesColumn>,
 }
 
 impl<'s> Merge<'s> {
@@ -237,7 +238,7 @@ impl<'s> Merge<'s> {
     pub fn new(sc: &'s Scenario) -> Self {
         let n = sc.run.intervals();
         let stride = chat_stride(sc.sla.thresholds_s.len());
-        let columns = series_columns(&sc.sla.thresholds_s);
+        let columns = catalog::series_columns(&sc.sla.thresholds_s);
         Self {
             sc,
             names: Vec::new(),
@@ -300,6 +301,7 @@ impl<'s> Merge<'s> {
             }
             let row = series_row(
                 self.sc,
+                &self.columns,
                 i,
                 &result.chat[i * stride..(i + 1) * stride],
                 &result.state[i * STATE_FIELDS..(i + 1) * STATE_FIELDS],
@@ -364,12 +366,13 @@ impl<'s> Merge<'s> {
         let stride = chat_stride(sc.sla.thresholds_s.len());
         let width = self.columns.len();
         let r = f64::from(self.replications.max(1));
-        let mut columns = self.columns.clone();
-        columns.extend(self.columns.iter().map(|c| format!("{c}_ci95")));
+        let mut columns: Vec<String> = self.columns.iter().map(|c| c.name.clone()).collect();
+        columns.extend(self.columns.iter().map(|c| format!("{}_ci95", c.name)));
         let rows = (0..run.intervals())
             .map(|i| {
                 let mut row = series_row(
                     sc,
+                    &self.columns,
                     i,
                     &self.chat[i * stride..(i + 1) * stride],
                     &self.state[i * STATE_FIELDS..(i + 1) * STATE_FIELDS],
@@ -397,84 +400,60 @@ impl<'s> Merge<'s> {
     }
 }
 
-/// The time-series columns, in order (each later gets a `_ci95` twin).
-fn series_columns(thresholds: &[u32]) -> Vec<String> {
-    let mut columns: Vec<String> = ["offered", "answered", "abandoned", "unfinished", "p_wait"]
-        .map(String::from)
-        .to_vec();
-    columns.extend(
-        thresholds
-            .iter()
-            .map(|t| format!("answered_within_{t}s_over_offered")),
-    );
-    columns.extend(
-        [
-            "asa_answered_s",
-            "queue_len_mean",
-            "agents_on_shift",
-            "agents_on_break",
-            "sessions_in_service_mean",
-            "occupancy",
-            "offline_messages",
-            "offline_pending_mean",
-            "round_response_mean_s",
-            "reply_rate_3min_rounds",
-            "capacity_on_shift_mean",
-            "frt_p50_s",
-            "frt_p90_s",
-            "frt_p99_s",
-        ]
-        .map(String::from),
-    );
-    columns
-}
-
-/// Interval `i`'s row from its sums over `r` replications: `chat` and
-/// `state` are the interval's counters, `frt` its FRT bucket counts.
+/// One interval's row of the time series: every column of the catalogue
+/// from the interval's chat counters, state integrals and FRT buckets,
+/// summed over `r` replications.
 fn series_row(
     sc: &Scenario,
+    columns: &[catalog::SeriesColumn],
     i: usize,
     chat: &[f64],
     state: &[f64],
     frt: &[u64],
     r: f64,
 ) -> Vec<f64> {
+    use catalog::Column;
     let run = &sc.run;
-    let thresholds = sc.sla.thresholds_s.len();
     let start = run.measure_from() + i as u64 * run.interval;
     let len = (run.measure_to() - start).min(run.interval) as f64;
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
     let offered = chat[chat_col::OFFERED];
-    let mut row = vec![
-        offered / r,
-        chat[chat_col::ANSWERED] / r,
-        chat[chat_col::ABANDONED] / r,
-        chat[chat_col::UNFINISHED] / r,
-        ratio(chat[chat_col::WAITED], offered),
-    ];
-    row.extend((0..thresholds).map(|k| ratio(chat[chat_col::WITHIN + k], offered)));
-    row.push(
-        ratio(
-            chat[chat_col::SUM_WAIT_ANSWERED_MS],
-            chat[chat_col::ANSWERED],
-        ) / 1e3,
-    );
     let time = r * len;
-    row.extend([
-        state[state_col::QUEUE_LEN] / time,
-        state[state_col::AGENTS_ON_SHIFT] / time,
-        state[state_col::AGENTS_ON_BREAK] / time,
-        state[state_col::SESSIONS] / time,
-        ratio(
-            state[state_col::SESSIONS_ON_SHIFT],
-            state[state_col::CAP_ON_SHIFT],
-        ),
-        chat[chat_col::OFFLINE] / r,
-        state[state_col::OFFLINE_PENDING] / time,
-        ratio(chat[chat_col::ROUND_SUM_MS], chat[chat_col::ROUNDS]) / 1e3,
-        ratio(chat[chat_col::ROUNDS_3MIN], chat[chat_col::ROUNDS]),
-        state[state_col::CAP_ON_SHIFT] / time,
-    ]);
-    row.extend([0.5, 0.9, 0.99].map(|q| buckets::quantile_s(frt, q)));
-    row
+    columns
+        .iter()
+        .map(|c| match c.def.id {
+            Column::Offered => offered / r,
+            Column::Answered => chat[chat_col::ANSWERED] / r,
+            Column::Abandoned => chat[chat_col::ABANDONED] / r,
+            Column::Unfinished => chat[chat_col::UNFINISHED] / r,
+            Column::PWait => ratio(chat[chat_col::WAITED], offered),
+            Column::WithinOverOffered => ratio(chat[chat_col::WITHIN + c.k], offered),
+            Column::AsaAnsweredS => {
+                ratio(
+                    chat[chat_col::SUM_WAIT_ANSWERED_MS],
+                    chat[chat_col::ANSWERED],
+                ) / 1e3
+            }
+            Column::QueueLenMean => state[state_col::QUEUE_LEN] / time,
+            Column::AgentsOnShift => state[state_col::AGENTS_ON_SHIFT] / time,
+            Column::AgentsOnBreak => state[state_col::AGENTS_ON_BREAK] / time,
+            Column::SessionsInServiceMean => state[state_col::SESSIONS] / time,
+            Column::Occupancy => ratio(
+                state[state_col::SESSIONS_ON_SHIFT],
+                state[state_col::CAP_ON_SHIFT],
+            ),
+            Column::OfflineMessages => chat[chat_col::OFFLINE] / r,
+            Column::OfflinePendingMean => state[state_col::OFFLINE_PENDING] / time,
+            Column::RoundResponseMeanS => {
+                ratio(chat[chat_col::ROUND_SUM_MS], chat[chat_col::ROUNDS]) / 1e3
+            }
+            Column::ReplyRate3minRounds => {
+                ratio(chat[chat_col::ROUNDS_3MIN], chat[chat_col::ROUNDS])
+            }
+            Column::CapacityOnShiftMean => state[state_col::CAP_ON_SHIFT] / time,
+            Column::FrtP50S => buckets::quantile_s(frt, 0.5),
+            Column::FrtP90S => buckets::quantile_s(frt, 0.9),
+            Column::FrtP99S => buckets::quantile_s(frt, 0.99),
+        })
+        .collect()
 }

@@ -19,6 +19,7 @@ pub use trace::TraceFormat;
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
+use crate::metrics::Cell;
 use crate::replicate::{MetricSummary, Summary};
 
 pub use files::{StagedFile, WriteError, write_atomically};
@@ -31,7 +32,7 @@ pub use table::terminal_summary;
 pub const SUMMARY_SCHEMA: u32 = 1;
 
 /// The metric reported as the headline.
-pub const HEADLINE: &str = "answered_within_120s_over_offered";
+pub const HEADLINE: &str = crate::catalog::GOLDEN;
 
 #[derive(Serialize)]
 struct SummaryJson<'a> {
@@ -217,32 +218,18 @@ pub fn timeseries_csv(summary: &Summary) -> String {
 
 /// `agents.csv`: one row per agent, pooled over replications.
 pub fn agents_csv(summary: &Summary) -> String {
-    let mut out = String::from(
-        "agent,entry,groups,weight,max_concurrent,assigned,on_shift_hours,break_hours,occupancy,chats_per_on_shift_hour,fair_share_ratio,overtime_chat_hours,busy_hours,suspended_hours,utilisation,rounds,reply_rate_3min_rounds,round_response_mean_s,transfers_in,transfers_out\n",
-    );
+    let columns = &crate::catalog::AGENT_COLUMNS;
+    let mut out = columns.iter().map(|c| c.name).collect::<Vec<_>>().join(",");
+    out.push('\n');
     for a in &summary.agents {
-        let fields = [
-            csv_field(&a.agent),
-            csv_field(&a.entry),
-            csv_field(&a.groups),
-            csv_number(a.weight),
-            a.max_concurrent.to_string(),
-            csv_number(a.assigned),
-            csv_number(a.on_shift_hours),
-            csv_number(a.break_hours),
-            csv_number(a.occupancy),
-            csv_number(a.chats_per_on_shift_hour),
-            csv_number(a.fair_share_ratio),
-            csv_number(a.overtime_chat_hours),
-            csv_number(a.busy_hours),
-            csv_number(a.suspended_hours),
-            csv_number(a.utilisation),
-            csv_number(a.rounds),
-            csv_number(a.reply_rate_3min_rounds),
-            csv_number(a.round_response_mean_s),
-            csv_number(a.transfers_in),
-            csv_number(a.transfers_out),
-        ];
+        let fields: Vec<String> = columns
+            .iter()
+            .map(|c| match a.cell(c.id) {
+                Cell::Text(t) => csv_field(t),
+                Cell::Count(n) => n.to_string(),
+                Cell::Number(x) => csv_number(x),
+            })
+            .collect();
         out.push_str(&fields.join(","));
         out.push('\n');
     }

@@ -533,6 +533,27 @@ impl Scenario {
         self.agents.iter().position(|a| a.main_account)
     }
 
+    /// The facts that decide which metrics a run reports and their names.
+    pub fn shape(&self) -> crate::catalog::Shape {
+        crate::catalog::Shape {
+            thresholds_s: self.sla.thresholds_s.clone(),
+            groups: self.groups.iter().map(|g| g.name.clone()).collect(),
+            tiers: self
+                .buyers
+                .vip_tiers
+                .iter()
+                .map(|t| t.name.clone())
+                .collect(),
+            offers: self.routing.variant.offer().is_some(),
+            chatwoot: matches!(self.routing.variant, Variant::ChatwootV1),
+            dialogue: self.service.dialogue().is_some(),
+            processing_after: self
+                .routing
+                .processing_message_after
+                .map(crate::time::format_duration),
+        }
+    }
+
     /// Largest `max_concurrent` of any agent.
     pub fn max_cap(&self) -> u32 {
         self.agents

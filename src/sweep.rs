@@ -11,6 +11,7 @@
 
 use toml::{Table, Value};
 
+use crate::catalog;
 use crate::replicate::{self, Progress, RunError, Summary};
 use crate::scenario::{Scenario, ScenarioError};
 
@@ -28,11 +29,11 @@ pub struct Axis {
 
 /// The metrics a sweep reports unless told otherwise.
 pub const DEFAULT_METRICS: [&str; 5] = [
-    "answered_within_120s_over_offered",
-    "abandon_rate",
-    "frt_p90_s",
-    "occupancy",
-    "jain_occupancy",
+    catalog::GOLDEN,
+    catalog::ABANDON_RATE,
+    catalog::FRT_P90_S,
+    catalog::OCCUPANCY,
+    catalog::JAIN_OCCUPANCY,
 ];
 
 /// A scalar as a TOML value: integer, float, boolean, else a string.

@@ -2,6 +2,7 @@
 //! max/mean) and chats per on-shift hour against the weight-fair share.
 
 use super::AgentAccount;
+use crate::catalog::AgentColumn;
 use crate::scenario::Scenario;
 use crate::time::HOUR_MS;
 
@@ -85,11 +86,36 @@ fn on_shift_occupancies(
     (agents, occ)
 }
 
-/// Named values with their definitions: `(name, value, definition)`.
-pub type Figures = Vec<(String, f64, String)>;
+/// Load balance of one replication (see the catalogue's definitions).
+#[derive(Debug, Clone)]
+pub struct Balance {
+    /// Jain's index of per-agent occupancy.
+    pub jain_occupancy: f64,
+    /// Coefficient of variation of per-agent occupancy.
+    pub occupancy_cv: f64,
+    /// Highest ÷ mean per-agent occupancy.
+    pub occupancy_max_over_mean: f64,
+    /// CV of chats per on-shift hour per unit of weight.
+    pub chats_per_hour_cv: f64,
+    /// Lowest assigned ÷ weight-fair share.
+    pub fair_share_ratio_min: f64,
+    /// Highest assigned ÷ weight-fair share.
+    pub fair_share_ratio_max: f64,
+    /// Per group, by group index.
+    pub groups: Vec<GroupBalance>,
+}
 
-/// Load-balance scalars of one replication: shop-wide, and per group (by group index).
-pub fn load_balance(sc: &Scenario, accounts: &[AgentAccount]) -> (Figures, Vec<Figures>) {
+/// One group's load balance.
+#[derive(Debug, Clone)]
+pub struct GroupBalance {
+    /// Occupancy of its agents.
+    pub occupancy: f64,
+    /// Jain's index of its agents' occupancy.
+    pub jain_occupancy: f64,
+}
+
+/// Load balance of one replication: shop-wide, and per group.
+pub fn load_balance(sc: &Scenario, accounts: &[AgentAccount]) -> Balance {
     let (on_shift, occ) = on_shift_occupancies(sc, accounts, 0..accounts.len());
     let per_hour_weight: Vec<f64> = on_shift
         .iter()
@@ -105,39 +131,31 @@ pub fn load_balance(sc: &Scenario, accounts: &[AgentAccount]) -> (Figures, Vec<F
         .filter(|&&i| fair[i] > 0.0)
         .map(|&i| accounts[i].assigned_in_groups() / fair[i])
         .collect();
-    let min = ratios.iter().copied().fold(f64::NAN, f64::min);
-    let max = ratios.iter().copied().fold(f64::NAN, f64::max);
-    let out = vec![
-        ("jain_occupancy".to_string(), jain(&occ), "Jain's fairness index of per-agent occupancy over agents that were on shift (1 = perfectly even)".to_string()),
-        ("occupancy_cv".to_string(), cv(&occ), "coefficient of variation of per-agent occupancy".to_string()),
-        ("occupancy_max_over_mean".to_string(), max_over_mean(&occ), "highest per-agent occupancy ÷ mean per-agent occupancy".to_string()),
-        ("chats_per_hour_cv".to_string(), cv(&per_hour_weight), "coefficient of variation of chats assigned per on-shift hour per unit of weight".to_string()),
-        ("fair_share_ratio_min".to_string(), min, "lowest ratio of an agent's assigned chats to its weight-fair share (per group: the group's chats split by weight × on-shift hours)".to_string()),
-        ("fair_share_ratio_max".to_string(), max, "highest ratio of an agent's assigned chats to its weight-fair share".to_string()),
-    ];
-    let mut per_group = Vec::with_capacity(sc.groups.len());
-    for group in &sc.groups {
-        let (members, occ) = on_shift_occupancies(sc, accounts, group.members.iter().copied());
-        let open: f64 = members.iter().map(|&i| accounts[i].open_ms).sum();
-        let cap: f64 = members
-            .iter()
-            .map(|&i| f64::from(sc.agents[i].max_concurrent) * accounts[i].on_shift_ms)
-            .sum();
-        let name = &group.name;
-        let mut figures = Vec::new();
-        figures.push((
-            format!("group.{name}.occupancy"),
-            open / cap,
-            "occupancy of this group's agents (agents in several groups count in each)".to_string(),
-        ));
-        figures.push((
-            format!("group.{name}.jain_occupancy"),
-            jain(&occ),
-            "Jain's index of per-agent occupancy within this group".to_string(),
-        ));
-        per_group.push(figures);
+    let groups = sc
+        .groups
+        .iter()
+        .map(|group| {
+            let (members, occ) = on_shift_occupancies(sc, accounts, group.members.iter().copied());
+            let open: f64 = members.iter().map(|&i| accounts[i].open_ms).sum();
+            let cap: f64 = members
+                .iter()
+                .map(|&i| f64::from(sc.agents[i].max_concurrent) * accounts[i].on_shift_ms)
+                .sum();
+            GroupBalance {
+                occupancy: open / cap,
+                jain_occupancy: jain(&occ),
+            }
+        })
+        .collect();
+    Balance {
+        jain_occupancy: jain(&occ),
+        occupancy_cv: cv(&occ),
+        occupancy_max_over_mean: max_over_mean(&occ),
+        chats_per_hour_cv: cv(&per_hour_weight),
+        fair_share_ratio_min: ratios.iter().copied().fold(f64::NAN, f64::min),
+        fair_share_ratio_max: ratios.iter().copied().fold(f64::NAN, f64::max),
+        groups,
     }
-    (out, per_group)
 }
 
 /// Zeroed accounts, one per agent of the scenario.
@@ -171,8 +189,9 @@ pub fn pool_accounts(pooled: &mut [AgentAccount], rep: &[AgentAccount]) {
     }
 }
 
-/// One line of `agents.csv`: an agent's figures pooled over replications.
-#[derive(Debug, Clone)]
+/// One line of `agents.csv`: an agent's figures pooled over replications
+/// (the columns are defined in [`catalog::AGENT_COLUMNS`]).
+#[derive(Debug, Clone, Default)]
 pub struct AgentRow {
     /// Agent name.
     pub agent: String,
@@ -214,6 +233,73 @@ pub struct AgentRow {
     pub transfers_in: f64,
     /// See `transfers_in`.
     pub transfers_out: f64,
+}
+
+/// One cell of an [`AgentRow`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell<'a> {
+    /// Text.
+    Text(&'a str),
+    /// A whole number.
+    Count(u32),
+    /// A number.
+    Number(f64),
+}
+
+impl AgentRow {
+    /// The cell of column `c`.
+    pub fn cell(&self, c: AgentColumn) -> Cell<'_> {
+        use Cell::{Count, Number, Text};
+        match c {
+            AgentColumn::Agent => Text(&self.agent),
+            AgentColumn::Entry => Text(&self.entry),
+            AgentColumn::Groups => Text(&self.groups),
+            AgentColumn::Weight => Number(self.weight),
+            AgentColumn::MaxConcurrent => Count(self.max_concurrent),
+            AgentColumn::Assigned => Number(self.assigned),
+            AgentColumn::OnShiftHours => Number(self.on_shift_hours),
+            AgentColumn::BreakHours => Number(self.break_hours),
+            AgentColumn::Occupancy => Number(self.occupancy),
+            AgentColumn::ChatsPerOnShiftHour => Number(self.chats_per_on_shift_hour),
+            AgentColumn::FairShareRatio => Number(self.fair_share_ratio),
+            AgentColumn::OvertimeChatHours => Number(self.overtime_chat_hours),
+            AgentColumn::BusyHours => Number(self.busy_hours),
+            AgentColumn::SuspendedHours => Number(self.suspended_hours),
+            AgentColumn::Utilisation => Number(self.utilisation),
+            AgentColumn::Rounds => Number(self.rounds),
+            AgentColumn::ReplyRate3minRounds => Number(self.reply_rate_3min_rounds),
+            AgentColumn::RoundResponseMeanS => Number(self.round_response_mean_s),
+            AgentColumn::TransfersIn => Number(self.transfers_in),
+            AgentColumn::TransfersOut => Number(self.transfers_out),
+        }
+    }
+
+    /// Sets column `c` from its text (`number` parses a number cell).
+    pub fn set(&mut self, c: AgentColumn, text: &str, number: impl Fn(&str) -> f64) {
+        let n = number(text);
+        match c {
+            AgentColumn::Agent => self.agent = text.to_string(),
+            AgentColumn::Entry => self.entry = text.to_string(),
+            AgentColumn::Groups => self.groups = text.to_string(),
+            AgentColumn::Weight => self.weight = n,
+            AgentColumn::MaxConcurrent => self.max_concurrent = text.parse().unwrap_or(0),
+            AgentColumn::Assigned => self.assigned = n,
+            AgentColumn::OnShiftHours => self.on_shift_hours = n,
+            AgentColumn::BreakHours => self.break_hours = n,
+            AgentColumn::Occupancy => self.occupancy = n,
+            AgentColumn::ChatsPerOnShiftHour => self.chats_per_on_shift_hour = n,
+            AgentColumn::FairShareRatio => self.fair_share_ratio = n,
+            AgentColumn::OvertimeChatHours => self.overtime_chat_hours = n,
+            AgentColumn::BusyHours => self.busy_hours = n,
+            AgentColumn::SuspendedHours => self.suspended_hours = n,
+            AgentColumn::Utilisation => self.utilisation = n,
+            AgentColumn::Rounds => self.rounds = n,
+            AgentColumn::ReplyRate3minRounds => self.reply_rate_3min_rounds = n,
+            AgentColumn::RoundResponseMeanS => self.round_response_mean_s = n,
+            AgentColumn::TransfersIn => self.transfers_in = n,
+            AgentColumn::TransfersOut => self.transfers_out = n,
+        }
+    }
 }
 
 /// Pools per-agent accounts over replications into rows.

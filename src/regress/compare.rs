@@ -10,75 +10,20 @@
 //!   half-widths combined (√(h₁² + h₂²)), and then as a regression when in
 //!   the bad direction beyond its tolerance.
 //!
-//! Which direction is bad is known for the service metrics (waits, FRT,
-//! abandonment: lower is better; answered-within rates, 3-minute rates,
-//! fairness: higher is better); counts and occupancy have none, so they
-//! are listed but never regress. `--strict` makes any listed change fail.
+//! Which direction is bad comes from the metric catalogue ([`crate::catalog`]):
+//! waits, FRT and abandonment lower is better; answered-within rates,
+//! 3-minute rates and fairness higher is better; counts and occupancy have
+//! none, so they are listed but never regress. `--strict` makes any listed
+//! change fail.
 
 use crate::replicate::{MetricSummary, Summary};
 
-/// Which way a metric should move.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Better {
-    /// Higher is better.
-    Higher,
-    /// Lower is better.
-    Lower,
-    /// Neither (counts, occupancy): changes are listed, never regressions.
-    Neither,
-}
+pub use crate::catalog::Better;
 
-impl Better {
-    fn word(self) -> &'static str {
-        match self {
-            Better::Higher => "higher is better",
-            Better::Lower => "lower is better",
-            Better::Neither => "no direction",
-        }
-    }
-}
-
-/// Which way `metric` should move (by its name without a `group.<name>.`,
-/// `vip.` or `vip.<tier>.` prefix).
+/// Which way `metric` should move: its catalogue entry's direction; a name
+/// the catalogue does not know (from another kefusim's results) has none.
 pub fn better(metric: &str) -> Better {
-    let base = match metric.split('.').collect::<Vec<_>>().as_slice() {
-        ["group", _, rest @ ..] if !rest.is_empty() => rest.join("."),
-        ["vip", rest] => rest.to_string(),
-        ["vip", _, rest @ ..] if !rest.is_empty() => rest.join("."),
-        _ => metric.to_string(),
-    };
-    let base = base.trim_end_matches(".assessed");
-    const HIGHER: [&str; 4] = [
-        "answered_within_",
-        "reply_rate_3min",
-        "jain_",
-        "fair_share_ratio_min",
-    ];
-    const LOWER: [&str; 16] = [
-        "p_wait",
-        "abandon_rate",
-        "asa_",
-        "mean_wait",
-        "frt_",
-        "wait_answered",
-        "round_response",
-        "offline_answer_delay",
-        "offline_unanswered",
-        "queue_len",
-        "occupancy_cv",
-        "occupancy_max_over_mean",
-        "chats_per_hour_cv",
-        "fair_share_ratio_max",
-        "transfers_failed",
-        "processing_messages",
-    ];
-    if HIGHER.iter().any(|p| base.starts_with(p)) {
-        Better::Higher
-    } else if LOWER.iter().any(|p| base.starts_with(p)) {
-        Better::Lower
-    } else {
-        Better::Neither
-    }
+    crate::catalog::lookup(metric).map_or(Better::Neither, |d| d.better)
 }
 
 /// How much worse a metric may get before it is a regression.

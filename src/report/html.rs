@@ -112,15 +112,25 @@ pub fn report_html(summary: &Summary, plots: &[(String, Vec<u8>)], extra: &[Sect
     }
     o.push_str("</section>\n");
     o.push_str(
-        "<section id=\"metrics\">\n<h2>Every metric</h2>\n<table>\n<tr><th>metric</th><th>mean</th><th>±95%</th><th>what it measures</th></tr>\n",
+        "<section id=\"metrics\">\n<h2>Every metric</h2>\n<table>\n<tr><th>metric</th><th>mean</th><th>±95%</th><th>unit</th><th>better</th><th>what it measures</th></tr>\n",
     );
     for m in &s.metrics {
+        // Unit and direction from the metric catalogue (saved results of
+        // another kefusim may name metrics it does not know).
+        let def = crate::catalog::lookup(&m.name);
+        let better = match def.map(|d| d.better) {
+            Some(crate::catalog::Better::Higher) => "higher",
+            Some(crate::catalog::Better::Lower) => "lower",
+            _ => "",
+        };
         let _ = writeln!(
             o,
-            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"def\">{}</td></tr>",
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td class=\"def\">{}</td></tr>",
             esc(&m.name),
             number(m.mean),
             m.ci95.map_or("—".to_string(), number),
+            def.map_or("", |d| d.unit.label()),
+            better,
             esc(&m.definition)
         );
     }

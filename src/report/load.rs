@@ -198,29 +198,11 @@ pub fn load_summary(dir: &Path) -> Result<Summary, LoadError> {
     let agents = rows
         .iter()
         .map(|r| {
-            let f = |name: &str| number(&col(r, name));
-            AgentRow {
-                agent: col(r, "agent"),
-                entry: col(r, "entry"),
-                groups: col(r, "groups"),
-                weight: f("weight"),
-                max_concurrent: col(r, "max_concurrent").parse().unwrap_or(0),
-                assigned: f("assigned"),
-                on_shift_hours: f("on_shift_hours"),
-                break_hours: f("break_hours"),
-                occupancy: f("occupancy"),
-                chats_per_on_shift_hour: f("chats_per_on_shift_hour"),
-                fair_share_ratio: f("fair_share_ratio"),
-                overtime_chat_hours: f("overtime_chat_hours"),
-                busy_hours: f("busy_hours"),
-                suspended_hours: f("suspended_hours"),
-                utilisation: f("utilisation"),
-                rounds: f("rounds"),
-                reply_rate_3min_rounds: f("reply_rate_3min_rounds"),
-                round_response_mean_s: f("round_response_mean_s"),
-                transfers_in: f("transfers_in"),
-                transfers_out: f("transfers_out"),
+            let mut row = AgentRow::default();
+            for c in &crate::catalog::AGENT_COLUMNS {
+                row.set(c.id, &col(r, c.name), number);
             }
+            row
         })
         .collect();
     summary.series = series;

@@ -9,6 +9,7 @@ use plotters::prelude::*;
 
 use super::plots::{Figure, SIZE, err, frame, legend, render, time_label};
 use super::{csv_field, csv_number};
+use crate::catalog;
 use crate::plan::{PlanResult, PlanSpec};
 use crate::scenario::Scenario;
 
@@ -147,10 +148,10 @@ pub fn plan_json(r: &PlanReport) -> String {
     };
     let mut verified = serde_json::Map::new();
     for (name, _) in [
-        ("answered_within_120s_over_offered", ()),
-        ("abandon_rate", ()),
-        ("occupancy", ()),
-        ("frt_p90_s", ()),
+        (catalog::GOLDEN, ()),
+        (catalog::ABANDON_RATE, ()),
+        (catalog::OCCUPANCY, ()),
+        (catalog::FRT_P90_S, ()),
     ] {
         verified.insert(name.to_string(), metric(name).unwrap_or_default());
     }
@@ -265,9 +266,9 @@ pub fn plan_text(r: &PlanReport) -> String {
         out,
         "  verification ({} replications), shop-wide: golden rate {}, abandonment {}, occupancy {}",
         v.replications,
-        show("answered_within_120s_over_offered"),
-        show("abandon_rate"),
-        show("occupancy")
+        show(catalog::GOLDEN),
+        show(catalog::ABANDON_RATE),
+        show(catalog::OCCUPANCY)
     );
     let pool = r
         .scenario

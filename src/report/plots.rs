@@ -2,6 +2,7 @@
 //! and PNG (text drawn with the WenQuanYi Micro Hei font shipped in
 //! `assets/fonts`, which covers Chinese group and agent names).
 
+use crate::catalog::{self, Column};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -241,17 +242,23 @@ fn chart(plot: Plot, s: &Summary) -> Option<Vec<Chart>> {
             y_max: None,
             percent: false,
             lines: vec![
-                banded(s, "offered", per_hour, BLUE, "offered, chats per hour"),
                 banded(
                     s,
-                    "capacity_on_shift_mean",
+                    Column::Offered.name(),
+                    per_hour,
+                    BLUE,
+                    "offered, chats per hour",
+                ),
+                banded(
+                    s,
+                    Column::CapacityOnShiftMean.name(),
                     None,
                     GREEN,
                     "capacity: Σ max_concurrent of agents on shift, slots",
                 ),
                 banded(
                     s,
-                    "sessions_in_service_mean",
+                    Column::SessionsInServiceMean.name(),
                     None,
                     RED,
                     "sessions in service, chats",
@@ -270,14 +277,14 @@ fn chart(plot: Plot, s: &Summary) -> Option<Vec<Chart>> {
                 lines: vec![
                     banded(
                         s,
-                        "answered_within_120s_over_offered",
+                        catalog::GOLDEN,
                         None,
                         BLUE,
                         "first reply ≤ 120 s ÷ offered (golden 2 minutes)",
                     ),
                     banded(
                         s,
-                        "reply_rate_3min_rounds",
+                        Column::ReplyRate3minRounds.name(),
                         None,
                         MAGENTA,
                         "rounds answered within 3 min ÷ rounds",
@@ -297,9 +304,9 @@ fn chart(plot: Plot, s: &Summary) -> Option<Vec<Chart>> {
                 y_max: None,
                 percent: false,
                 lines: vec![
-                    banded(s, "frt_p50_s", None, GREEN, "p50"),
-                    banded(s, "frt_p90_s", None, BLUE, "p90"),
-                    banded(s, "frt_p99_s", None, RED, "p99"),
+                    banded(s, Column::FrtP50S.name(), None, GREEN, "p50"),
+                    banded(s, Column::FrtP90S.name(), None, BLUE, "p90"),
+                    banded(s, Column::FrtP99S.name(), None, RED, "p99"),
                     flat(120.0, "120 s (golden 2 minutes)"),
                 ],
                 legend: SeriesLabelPosition::UpperRight,
@@ -315,14 +322,14 @@ fn chart(plot: Plot, s: &Summary) -> Option<Vec<Chart>> {
             lines: vec![
                 banded(
                     s,
-                    "queue_len_mean",
+                    Column::QueueLenMean.name(),
                     None,
                     BLUE,
                     "chats waiting (time average)",
                 ),
                 banded(
                     s,
-                    "abandoned",
+                    Column::Abandoned.name(),
                     per_hour,
                     RED,
                     "abandoned, per hour (by arrival interval)",
@@ -417,7 +424,7 @@ fn agents<DB: DrawingBackend>(s: &Summary, root: &DrawingArea<DB, Shift>) -> Res
         .fold(1.0, f64::max)
         * 1.15;
     let jain = s
-        .metric("jain_occupancy")
+        .metric(catalog::JAIN_OCCUPANCY)
         .map_or("—".to_string(), |m| format!("{:.3}", m.mean));
     let n = rows.len();
     let title = format!(

@@ -1,5 +1,6 @@
 //! The readable terminal summary.
 
+use crate::catalog;
 use std::fmt::Write;
 
 use super::HEADLINE;
@@ -44,14 +45,14 @@ fn seconds(m: Option<&MetricSummary>) -> String {
 /// The headline figures as `(label, value with its interval)`.
 pub(super) fn headline(s: &Summary) -> Vec<(&'static str, String)> {
     let m = |name: &str| s.metric(name);
-    let jain = with_ci(m("jain_occupancy"), number, "");
+    let jain = with_ci(m(catalog::JAIN_OCCUPANCY), number, "");
     let frt = format!(
         "{} / {} / {}",
-        seconds(m("frt_p50_s")),
-        seconds(m("frt_p90_s")),
-        seconds(m("frt_p99_s"))
+        seconds(m(catalog::FRT_P50_S)),
+        seconds(m(catalog::FRT_P90_S)),
+        seconds(m(catalog::FRT_P99_S))
     );
-    let offered = m("offered").map_or("—".to_string(), |o| number(o.mean));
+    let offered = m(catalog::OFFERED).map_or("—".to_string(), |o| number(o.mean));
     vec![
         (
             "golden 2-minute rate (first reply ≤ 120 s ÷ offered)",
@@ -59,12 +60,12 @@ pub(super) fn headline(s: &Summary) -> Vec<(&'static str, String)> {
         ),
         (
             "abandonment (abandoned ÷ offered)",
-            percent(m("abandon_rate")),
+            percent(m(catalog::ABANDON_RATE)),
         ),
         ("first response p50 / p90 / p99 (answered chats)", frt),
         (
             "occupancy (open chats ÷ caps, on shift)",
-            percent(m("occupancy")),
+            percent(m(catalog::OCCUPANCY)),
         ),
         ("load balance (Jain's index of agent occupancy)", jain),
         ("offered chats per replication", offered),

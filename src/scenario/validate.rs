@@ -412,7 +412,7 @@ fn plan(
             && cx
                 .check(
                     &p,
-                    crate::plan::target_metric_ok(&t.metric, t.op, &sc.sla.thresholds_s),
+                    crate::catalog::check_target(&t.metric, t.op, &sc.sla.thresholds_s),
                 )
                 .is_some()
         {
@@ -502,7 +502,7 @@ fn thresholds(
     parsed: &[(KeyPath, Option<crate::regress::Threshold>)],
     sc: &Scenario,
 ) -> Vec<crate::regress::Threshold> {
-    let names = crate::metrics::metric_names(sc);
+    let names = crate::catalog::names(&sc.shape());
     let mut out = Vec::new();
     for (path, t) in parsed {
         let Some(t) = t else { continue };
