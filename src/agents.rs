@@ -54,7 +54,7 @@ impl Presence {
 
 /// What routing may know about an agent: its state, load and the times
 /// the policies order by. Plain data; the engine's pool keeps one per agent
-/// and reports every change (see [`crate::routing::Ctx::changes`]).
+/// and reports every change to routing (the pool's change list).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AgentStatus {
     /// Concurrent chat cap.

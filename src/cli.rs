@@ -1,4 +1,4 @@
-//! Command-line types (clap derive only; the work is in [`crate::app`]).
+//! Command-line types (clap derive only; the work is in the `app` module).
 
 use std::path::PathBuf;
 

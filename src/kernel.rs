@@ -2,7 +2,7 @@
 //! event queue with cancellable timers, and named random-number streams.
 //!
 //! The kernel knows nothing about chats or agents; the engine
-//! ([`crate::engine`]) defines the event type and drives the loop. The kernel
+//! (the `engine` module) defines the event type and drives the loop. The kernel
 //! never reads the wall clock and never uses a thread-local RNG.
 
 mod queue;

@@ -7,7 +7,7 @@
 //! counted; they are followed to their end even past the window. State
 //! metrics are time averages over the window. [`Recorder::finish`] produces a
 //! [`RepResult`]: named scalars (each with its definition), raw per-interval
-//! sums and raw per-agent accounts, which [`crate::replicate`] merges.
+//! sums and raw per-agent accounts, which the `replicate` module merges.
 //!
 //! Invariant: abandoned and unfinished chats are never counted as answered;
 //! their waits are recorded as the time they actually waited (censored), not 0.
@@ -20,7 +20,8 @@ use hdrhistogram::Histogram;
 
 use crate::agents::{AgentPool, Presence};
 use crate::catalog;
-use crate::routing::OfferOutcome;
+pub use crate::catalog::GOLDEN_MS;
+use crate::routing::{OfferOutcome, OfflineCause};
 use crate::scenario::Scenario;
 use crate::time::{DAY_MS, HOUR_MS, LocalClock, Millis, SimTime};
 
@@ -304,22 +305,6 @@ struct ClassTally {
     answered: u64,
     golden: u64,
     sum_wait_answered_ms: f64,
-}
-
-/// The golden 2-minute rule (黄金2分钟), ms.
-pub const GOLDEN_MS: Millis = 120_000;
-
-/// Why a chat became an offline message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OfflineCause {
-    /// Nobody of its group was online (Feige).
-    NobodyOnline = 0,
-    /// The queue was at `max_queue`.
-    QueueFull = 1,
-    /// The buyer left the queue (Feige keeps the chat as an offline message).
-    Abandoned = 2,
-    /// A private contact while the main account was offline.
-    MainOffline = 3,
 }
 
 impl Recorder {

@@ -23,10 +23,11 @@
 //!    target in every interval.
 
 use crate::analytic::erlang::ErlangA;
-use crate::catalog::{self, Threshold};
+use crate::catalog;
 use crate::metrics::focus_col;
 use crate::replicate::{self, Progress, RunError, Summary};
 use crate::scenario::{AgentEntry, AgentSpec, Focus, Scenario};
+pub use crate::scenario::{PlanSpec, ShiftTemplate};
 use crate::shifts::{ShiftPlan, Stagger};
 use crate::time::HOUR_MS;
 
@@ -36,38 +37,6 @@ pub const MAX_ITERATIONS: u32 = 60;
 pub const MAX_TRIM_PASSES: u32 = 20;
 /// Most verification rounds.
 pub const VERIFY_ROUNDS: u32 = 6;
-
-/// `[plan]`, validated.
-#[derive(Debug, Clone)]
-pub struct PlanSpec {
-    /// The `[[agents]]` entry the plan staffs: its groups, cap, weight,
-    /// speed and episodes make the planned agents.
-    pub entry: usize,
-    /// Entries left out of the planned scenario (`entry` among them).
-    pub replace: Vec<usize>,
-    /// Per-interval targets (monotone in staffing: see [`catalog::check_target`]).
-    pub targets: Vec<Threshold>,
-    /// Share of scheduled on-duty time lost to things the model does not
-    /// see (meetings, training, absence), in `[0, 0.9]`.
-    pub shrinkage: f64,
-    /// Shift templates to build the roster from.
-    pub shifts: Vec<ShiftTemplate>,
-    /// Most pool agents on duty in one interval.
-    pub max_agents: u32,
-}
-
-/// One `[[plan.shifts]]` template.
-#[derive(Debug, Clone)]
-pub struct ShiftTemplate {
-    /// Name (the roster entry is called `<entry>-<name>`).
-    pub name: String,
-    /// The duty pattern.
-    pub plan: ShiftPlan,
-    /// At most this many agents on it.
-    pub max: Option<u32>,
-    /// The `shift` table as written, for the roster fragment.
-    pub toml: String,
-}
 
 /// The value of target metric `metric` from the figures a target can use:
 /// abandonment, occupancy, and the answered-within rate at each SLA

@@ -41,7 +41,6 @@ pub use policy::PolicyKind;
 pub use queue::Class;
 
 use crate::agents::{AgentId, AgentPool, AgentStatus, Presence};
-use crate::metrics::OfflineCause;
 use crate::time::SimTime;
 
 /// A chat as routing refers to it: its slot in the engine (reused once the
@@ -123,6 +122,19 @@ impl Reason {
     pub fn is_routed(self) -> bool {
         !matches!(self, Reason::Private | Reason::Direct)
     }
+}
+
+/// Why a chat became an offline message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OfflineCause {
+    /// Nobody of its group was online (Feige).
+    NobodyOnline = 0,
+    /// The queue was at `max_queue`.
+    QueueFull = 1,
+    /// The buyer left the queue (Feige keeps the chat as an offline message).
+    Abandoned = 2,
+    /// A private contact while the main account was offline.
+    MainOffline = 3,
 }
 
 /// How an offer (offer variants) ended.

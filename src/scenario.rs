@@ -8,6 +8,8 @@
 
 mod describe;
 mod locate;
+mod plan_spec;
+mod policy;
 mod raw;
 mod validate;
 
@@ -16,11 +18,12 @@ use std::path::{Path, PathBuf};
 
 use crate::arrivals::{ArrivalModel, EntryPoint};
 use crate::dist::{Count, Distribution};
-use crate::routing::PolicyKind;
 use crate::shifts::{ShiftPlan, Stagger};
 use crate::time::{Instant, LocalClock, Millis, SimTime};
 
 pub use locate::Diagnostic;
+pub use plan_spec::{PlanSpec, ShiftTemplate};
+pub use policy::PolicyKind;
 
 /// How long after the measured window a run keeps following counted chats.
 pub const DRAIN_LIMIT_MS: SimTime = 7 * crate::time::DAY_MS;
@@ -58,16 +61,16 @@ pub struct Scenario {
     /// Shop-wide routing rules (DOMAIN.md §4).
     pub routing: Routing,
     /// `[thresholds] require`: judged on the merged results of a run.
-    pub thresholds: Vec<crate::regress::Threshold>,
+    pub thresholds: Vec<crate::catalog::Threshold>,
     /// `[plan]`: capacity planning settings (`kefusim plan`).
-    pub plan: Option<crate::plan::PlanSpec>,
+    pub plan: Option<PlanSpec>,
     /// Set by capacity planning only (never from a file): the chats and
     /// agents to follow interval by interval.
     pub focus: Option<Focus>,
 }
 
 /// Which chats (by group) and agents a run follows per interval for
-/// capacity planning (see [`crate::metrics::FocusSeries`]).
+/// capacity planning (`kefusim plan`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Focus {
     /// Chats counted in these groups.

@@ -6,8 +6,7 @@
 
 use crate::agents::{AgentId, Presence};
 use crate::arrivals::EntryPoint;
-use crate::metrics::OfflineCause;
-use crate::routing::{BuyerKind, Class, OfferOutcome, Reason};
+use crate::routing::{BuyerKind, Class, OfferOutcome, OfflineCause, Reason};
 use crate::time::SimTime;
 
 /// Which events to keep.

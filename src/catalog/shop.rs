@@ -199,6 +199,10 @@ pub const GROUP_BALANCE: [Def<Id>; 2] = [
     scoped(Scope::Group, shop(Id::GroupJainOccupancy, "jain_occupancy", Unit::Ratio, Higher, "Jain's index of per-agent occupancy within this group")),
 ];
 
+/// The golden 2-minute rule (黄金2分钟), ms: the headline's limit, and the
+/// wait after which golden priority serves a chat first.
+pub const GOLDEN_MS: u64 = 120_000;
+
 /// The headline: the golden 2-minute rate (黄金2分钟).
 pub const GOLDEN: &str = "answered_within_120s_over_offered";
 /// `abandon_rate`.

@@ -8,8 +8,9 @@ use super::{Engine, Event};
 use crate::agents::{AgentId, Presence};
 use crate::arrivals::EntryPoint;
 use crate::conversation::{ConvState, Conversation};
-use crate::metrics::OfflineCause;
-use crate::routing::{ChatInfo, ChatRef, Class, Dispatcher, Notice, OfferOutcome, Reason};
+use crate::routing::{
+    ChatInfo, ChatRef, Class, Dispatcher, Notice, OfferOutcome, OfflineCause, Reason,
+};
 use crate::scenario::TransferAfter;
 use crate::time::SimTime;
 use crate::trace::{Outcome, TraceEvent};

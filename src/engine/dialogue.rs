@@ -7,9 +7,9 @@ use rand_distr::{Distribution as _, Open01};
 
 use super::{Engine, Event};
 use crate::agents::{AgentId, Presence};
+use crate::catalog::GOLDEN_MS;
 use crate::conversation::ConvState;
 use crate::kernel::TimerId;
-use crate::metrics::GOLDEN_MS;
 use crate::metrics::platform::Pending;
 use crate::routing::Dispatcher;
 use crate::scenario::TransferAfter;

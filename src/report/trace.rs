@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::agents::AgentId;
-use crate::metrics::OfflineCause;
+use crate::routing::OfflineCause;
 use crate::routing::{BuyerKind, Class};
 use crate::scenario::Scenario;
 use crate::time::SimTime;

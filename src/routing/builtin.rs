@@ -23,6 +23,7 @@
 
 use std::collections::VecDeque;
 
+use super::OfflineCause;
 use super::queue::{Head, Waiting, WaitingQueue};
 use super::select::{Decision, Selector};
 use super::{
@@ -30,8 +31,8 @@ use super::{
     Reason,
 };
 use crate::agents::AgentId;
+use crate::catalog::GOLDEN_MS;
 use crate::kernel::StreamRng;
-use crate::metrics::{GOLDEN_MS, OfflineCause};
 use crate::scenario::{NobodyOnline, Scenario, Variant};
 use crate::time::{Millis, SimTime};
 

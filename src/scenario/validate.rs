@@ -8,6 +8,7 @@ mod staff;
 use demand::{arrivals, buyers, entry_names, entry_shares, service};
 use staff::{Staff, staff};
 
+use super::PolicyKind;
 use super::locate::{Issue, KeyPath};
 use super::raw::*;
 use super::{
@@ -17,7 +18,6 @@ use super::{
 };
 use crate::arrivals::{ArrivalModel, Base, EntryPoint, Holiday, Peak, Profile};
 use crate::dist::{Count, Distribution, Spec};
-use crate::routing::PolicyKind;
 use crate::shifts::{Break, ShiftPlan, Window, WorkDays};
 use crate::time::{
     DAY_MS, HOUR_MS, Instant, LocalClock, MINUTE_MS, Millis, SECOND_MS, WEEKDAYS, format_duration,
@@ -211,7 +211,7 @@ pub fn scenario(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Is
         .enumerate()
         .map(|(i, text)| {
             let path = root.key("thresholds").key("require").index(i);
-            let t = cx.check(&path, crate::regress::parse_threshold(text));
+            let t = cx.check(&path, crate::catalog::parse_threshold(text));
             (path, t)
         })
         .collect();
@@ -305,12 +305,7 @@ pub fn scenario(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Is
 }
 
 /// `[plan]` against the built scenario.
-fn plan(
-    cx: &mut Cx,
-    path: &KeyPath,
-    raw: &RawPlan,
-    sc: &Scenario,
-) -> Option<crate::plan::PlanSpec> {
+fn plan(cx: &mut Cx, path: &KeyPath, raw: &RawPlan, sc: &Scenario) -> Option<super::PlanSpec> {
     let before = cx.issues.len();
     let entry_named = |cx: &mut Cx, p: &KeyPath, name: &str| -> Option<usize> {
         let found = sc.entries.iter().position(|e| e.name == name);
@@ -408,7 +403,7 @@ fn plan(
     let mut targets = Vec::new();
     for (i, text) in texts.iter().enumerate() {
         let p = path.key("targets").index(i);
-        if let Some(t) = cx.check(&p, crate::regress::parse_threshold(text))
+        if let Some(t) = cx.check(&p, crate::catalog::parse_threshold(text))
             && cx
                 .check(
                     &p,
@@ -445,7 +440,7 @@ fn plan(
         };
         if shifts
             .iter()
-            .any(|t: &crate::plan::ShiftTemplate| t.name == s.name)
+            .any(|t: &super::ShiftTemplate| t.name == s.name)
         {
             cx.issue(
                 &p.key("name"),
@@ -472,7 +467,7 @@ fn plan(
             .map(|v| v.to_string())
             .unwrap_or_default();
         if let (Some(plan), Some(max)) = (plan, max) {
-            shifts.push(crate::plan::ShiftTemplate {
+            shifts.push(super::ShiftTemplate {
                 name: s.name.clone(),
                 plan,
                 max,
@@ -482,7 +477,7 @@ fn plan(
     }
     match (entry, shrinkage, max_agents) {
         (Some(entry), Some(shrinkage), Some(max_agents)) if cx.issues.len() == before => {
-            Some(crate::plan::PlanSpec {
+            Some(super::PlanSpec {
                 entry,
                 replace,
                 targets,
@@ -499,9 +494,9 @@ fn plan(
 /// not parse) and its metric looked up among the metrics `sc` reports.
 fn thresholds(
     cx: &mut Cx,
-    parsed: &[(KeyPath, Option<crate::regress::Threshold>)],
+    parsed: &[(KeyPath, Option<crate::catalog::Threshold>)],
     sc: &Scenario,
-) -> Vec<crate::regress::Threshold> {
+) -> Vec<crate::catalog::Threshold> {
     let names = crate::catalog::names(&sc.shape());
     let mut out = Vec::new();
     for (path, t) in parsed {
