@@ -10,4 +10,5 @@ mod platform;
 mod scenarios;
 mod stepping;
 mod support;
+mod tidy;
 mod validation;
