@@ -14,7 +14,7 @@ use crate::kernel::TimerId;
 use crate::scenario::Scenario;
 use crate::time::SimTime;
 
-/// Index of an agent in [`AgentPool`].
+/// Index of an agent (its position in the scenario's `[[agents]]`, expanded).
 pub type AgentId = u32;
 
 /// Where an agent stands for routing (DOMAIN.md §2, §4). Invisible (隐身)

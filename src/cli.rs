@@ -1,5 +1,9 @@
 //! Command-line types (clap derive only; the work is in the `app` module).
 
+// The help texts name scenario sections as `[plan]`, which rustdoc would
+// read as links.
+#![allow(rustdoc::broken_intra_doc_links)]
+
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};

@@ -8,5 +8,5 @@
 mod queue;
 mod rng;
 
-pub use queue::{EventQueue, TimerId};
+pub(crate) use queue::{EventQueue, TimerId};
 pub use rng::{Stream, StreamRng, stream_rng};

@@ -3,18 +3,22 @@
 //! and the tool measures first response, the golden 2-minute rule,
 //! abandonment, occupancy and load balance.
 //!
+//! The crate is five layers; each uses only its own and lower ones
+//! (enforced by `tests/it/tidy.rs`):
+//!
 //! ```text
-//! scenario.toml ─▶ scenario (raw → validated Scenario)
-//!                     │
-//!                     ▼
-//!   replicate (rayon, one replication per task, merged in order)
-//!                     │  per replication:
-//!                     ▼
-//!   engine ── kernel (EventQueue, timers, RNG streams)
-//!     ├── arrivals (NHPP thinning)     ├── shifts (rosters, breaks)
-//!     ├── routing (policies, queue)    ├── agents (presence, session work)
-//!     └── metrics (Recorder) ─▶ RepResult ─▶ Summary ─▶ report (JSON, CSV, terminal)
+//! app       app, cli                          the commands, exit codes
+//! report    report                            the only code that writes files
+//! tools     replicate, plan, sweep, regress   many replications, planning, grids, gates
+//! simulation engine, routing, agents, metrics, trace, kernel, conversation
+//! model     scenario, catalog, time, dist, stats, analytic, arrivals, shifts
 //! ```
+//!
+//! One replication is an [`engine::Engine`]: a single-threaded event loop
+//! that can be stepped (`next_time`, `step`, `step_until`, `inject`,
+//! `finish`) and whose routing service is a [`routing::Dispatcher`] — the
+//! built-in [`routing::Router`], or anything that answers notices with
+//! commands. Every metric is defined once, in [`catalog`].
 //!
 //! ```
 //! use kefusim::scenario::Scenario;
@@ -43,7 +47,7 @@ pub mod app;
 pub mod arrivals;
 pub mod catalog;
 pub mod cli;
-pub mod conversation;
+pub(crate) mod conversation;
 pub mod dist;
 pub mod engine;
 pub mod kernel;

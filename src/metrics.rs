@@ -1,37 +1,37 @@
 //! Recording what happens in one replication, and turning it into numbers.
 //!
-//! The engine reports observations to a [`Recorder`]: chat outcomes (by the
+//! The engine reports observations to a `Recorder`: chat outcomes (by the
 //! interval the chat *arrived* in) and, once per event, the state it is about
 //! to change (integrated exactly over time, split at interval boundaries).
 //! Only chats arriving in the measured window `[warmup, duration)` are
 //! counted; they are followed to their end even past the window. State
-//! metrics are time averages over the window. [`Recorder::finish`] produces a
+//! metrics are time averages over the window. `Recorder::finish` produces a
 //! [`RepResult`]: named scalars (each with its definition), raw per-interval
 //! sums and raw per-agent accounts, which the `replicate` module merges.
 //!
 //! Invariant: abandoned and unfinished chats are never counted as answered;
 //! their waits are recorded as the time they actually waited (censored), not 0.
 
-pub mod buckets;
+pub(crate) mod buckets;
 mod load;
 pub mod platform;
 
 use hdrhistogram::Histogram;
 
 use crate::agents::{AgentPool, Presence};
-use crate::catalog;
-pub use crate::catalog::GOLDEN_MS;
+use crate::catalog::{self, GOLDEN_MS};
 use crate::routing::{OfferOutcome, OfflineCause};
 use crate::scenario::Scenario;
 use crate::time::{DAY_MS, HOUR_MS, LocalClock, Millis, SimTime};
 
 use platform::{Pending, ReplyTally};
 
-pub use load::{AgentRow, Balance, Cell, agent_rows, empty_accounts, load_balance, pool_accounts};
+pub use load::{AgentRow, Cell};
+pub(crate) use load::{Balance, agent_rows, empty_accounts, load_balance, pool_accounts};
 
 /// Shop-wide state the engine keeps and the recorder integrates over time.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct StateCounters {
+pub(crate) struct StateCounters {
     /// Chats waiting in the queue.
     pub queue_len: u64,
     /// Chats held by agents (on shift or finishing after it).
@@ -63,7 +63,7 @@ impl StateCounters {
     }
 }
 
-/// Number of state integrals per interval (the fields of [`StateCounters`]).
+/// Number of state integrals per interval (the fields of the engine's state counters).
 pub const STATE_FIELDS: usize = 7;
 
 /// Per-interval state integrals (offsets into a row of value·ms).
@@ -90,7 +90,7 @@ pub fn chat_stride(thresholds: usize) -> usize {
 }
 
 /// Sums the rows (of `width` values) of a flat row-major table.
-pub fn column_sums(table: &[f64], width: usize) -> Vec<f64> {
+pub(crate) fn column_sums(table: &[f64], width: usize) -> Vec<f64> {
     let mut sums = vec![0.0; width];
     for row in table.chunks_exact(width) {
         for (acc, v) in sums.iter_mut().zip(row) {
@@ -101,7 +101,7 @@ pub fn column_sums(table: &[f64], width: usize) -> Vec<f64> {
 }
 
 /// Adds `b` into `a`, element by element.
-pub fn add_into(a: &mut [f64], b: &[f64]) {
+pub(crate) fn add_into(a: &mut [f64], b: &[f64]) {
     for (x, y) in a.iter_mut().zip(b) {
         *x += y;
     }
@@ -203,7 +203,7 @@ pub struct RepResult {
     /// (answered chats; `NaN` if none).
     pub frt_quantiles: Vec<f64>,
     /// First response times of answered chats by arrival interval,
-    /// `intervals × buckets::COUNT` counts (see [`buckets`]).
+    /// `intervals × buckets::COUNT` counts (see `metrics/buckets.rs`).
     pub frt_buckets: Vec<u32>,
     /// Capacity planning's per-interval counts (empty unless
     /// [`Scenario::focus`] is set), `intervals × focus_col::width`.

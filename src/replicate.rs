@@ -228,7 +228,7 @@ pub fn run(scenario: &Scenario, threads: Option<usize>) -> Result<Summary, RunEr
 /// Like [`run`], reporting into `progress` as it goes.
 ///
 /// Replications run in chunks of twice the thread count; each chunk's
-/// results are folded into the running [`Merge`] in replication order and
+/// results are folded into the running merge in replication order and
 /// dropped, so memory does not grow with the number of replications.
 pub fn run_with_progress(
     scenario: &Scenario,
@@ -263,7 +263,7 @@ pub fn run_with_progress(
 
 /// Runs `work` on `threads` worker threads (a pool of its own), or on
 /// rayon's default pool.
-pub fn in_pool<T: Send>(
+pub(crate) fn in_pool<T: Send>(
     threads: Option<usize>,
     work: impl FnOnce() -> T + Send,
 ) -> Result<T, RunError> {
@@ -278,7 +278,7 @@ pub fn in_pool<T: Send>(
 }
 
 /// Replication results folded together in replication order.
-pub struct Merge<'s> {
+pub(crate) struct Merge<'s> {
     sc: &'s Scenario,
     names: Vec<(String, String)>,
     scalars: Vec<Welford>,

@@ -7,7 +7,7 @@ use crate::time::SimTime;
 
 /// Handle of a cancellable timer returned by [`EventQueue::schedule_timer`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TimerId {
+pub(crate) struct TimerId {
     slot: u32,
     generation: u32,
 }
@@ -56,7 +56,7 @@ impl<E> Ord for Entry<E> {
 /// Invariant: a cancelled timer never pops; cancelling is O(1) (the entry is
 /// dropped when it reaches the top), and timer slots are reused, so memory is
 /// bounded by the number of timers alive at once plus stale entries.
-pub struct EventQueue<E> {
+pub(crate) struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
     next_seq: u64,
     now: SimTime,
@@ -151,16 +151,6 @@ impl<E> EventQueue<E> {
             return Some((self.now, entry.event));
         }
         None
-    }
-
-    /// Number of entries held, cancelled timers included.
-    pub fn len(&self) -> usize {
-        self.heap.len()
-    }
-
-    /// Whether nothing is scheduled.
-    pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
     }
 
     #[inline]

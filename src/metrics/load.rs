@@ -7,7 +7,7 @@ use crate::scenario::Scenario;
 use crate::time::HOUR_MS;
 
 /// Jain's fairness index `(Σx)² / (n Σx²)`; 1 = perfectly even. All-zero counts as even.
-pub fn jain(xs: &[f64]) -> f64 {
+pub(crate) fn jain(xs: &[f64]) -> f64 {
     let sum: f64 = xs.iter().sum();
     let sum_sq: f64 = xs.iter().map(|x| x * x).sum();
     if xs.is_empty() {
@@ -20,7 +20,7 @@ pub fn jain(xs: &[f64]) -> f64 {
 }
 
 /// Coefficient of variation (population standard deviation ÷ mean); 0 when the mean is 0.
-pub fn cv(xs: &[f64]) -> f64 {
+pub(crate) fn cv(xs: &[f64]) -> f64 {
     if xs.is_empty() {
         return f64::NAN;
     }
@@ -88,7 +88,7 @@ fn on_shift_occupancies(
 
 /// Load balance of one replication (see the catalogue's definitions).
 #[derive(Debug, Clone)]
-pub struct Balance {
+pub(crate) struct Balance {
     /// Jain's index of per-agent occupancy.
     pub jain_occupancy: f64,
     /// Coefficient of variation of per-agent occupancy.
@@ -107,7 +107,7 @@ pub struct Balance {
 
 /// One group's load balance.
 #[derive(Debug, Clone)]
-pub struct GroupBalance {
+pub(crate) struct GroupBalance {
     /// Occupancy of its agents.
     pub occupancy: f64,
     /// Jain's index of its agents' occupancy.
@@ -115,7 +115,7 @@ pub struct GroupBalance {
 }
 
 /// Load balance of one replication: shop-wide, and per group.
-pub fn load_balance(sc: &Scenario, accounts: &[AgentAccount]) -> Balance {
+pub(crate) fn load_balance(sc: &Scenario, accounts: &[AgentAccount]) -> Balance {
     let (on_shift, occ) = on_shift_occupancies(sc, accounts, 0..accounts.len());
     let per_hour_weight: Vec<f64> = on_shift
         .iter()
@@ -159,7 +159,7 @@ pub fn load_balance(sc: &Scenario, accounts: &[AgentAccount]) -> Balance {
 }
 
 /// Zeroed accounts, one per agent of the scenario.
-pub fn empty_accounts(sc: &Scenario) -> Vec<AgentAccount> {
+pub(crate) fn empty_accounts(sc: &Scenario) -> Vec<AgentAccount> {
     sc.agents
         .iter()
         .map(|a| AgentAccount {
@@ -170,7 +170,7 @@ pub fn empty_accounts(sc: &Scenario) -> Vec<AgentAccount> {
 }
 
 /// Adds one replication's accounts into `pooled`.
-pub fn pool_accounts(pooled: &mut [AgentAccount], rep: &[AgentAccount]) {
+pub(crate) fn pool_accounts(pooled: &mut [AgentAccount], rep: &[AgentAccount]) {
     for (p, acc) in pooled.iter_mut().zip(rep) {
         p.on_shift_ms += acc.on_shift_ms;
         p.break_ms += acc.break_ms;
@@ -190,7 +190,7 @@ pub fn pool_accounts(pooled: &mut [AgentAccount], rep: &[AgentAccount]) {
 }
 
 /// One line of `agents.csv`: an agent's figures pooled over replications
-/// (the columns are defined in [`catalog::AGENT_COLUMNS`]).
+/// (the columns are defined in [`crate::catalog::AGENT_COLUMNS`]).
 #[derive(Debug, Clone, Default)]
 pub struct AgentRow {
     /// Agent name.
@@ -303,7 +303,11 @@ impl AgentRow {
 }
 
 /// Pools per-agent accounts over replications into rows.
-pub fn agent_rows(sc: &Scenario, pooled: &[AgentAccount], replications: u32) -> Vec<AgentRow> {
+pub(crate) fn agent_rows(
+    sc: &Scenario,
+    pooled: &[AgentAccount],
+    replications: u32,
+) -> Vec<AgentRow> {
     let n = f64::from(replications.max(1));
     let fair = fair_shares(sc, pooled);
     sc.agents

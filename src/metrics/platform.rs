@@ -65,7 +65,7 @@ impl ReplyTally {
 /// One conversation's buyer messages not yet answered: a round runs from
 /// the first of them to the next human reply.
 #[derive(Debug, Clone, Default)]
-pub struct Pending {
+pub(crate) struct Pending {
     messages: Vec<SimTime>,
 }
 

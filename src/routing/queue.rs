@@ -20,7 +20,7 @@ pub(crate) struct Waiting {
 
 /// The class a chat waits in, served in index order unless golden priority
 /// applies: VIP tiers first (会员分级, 0 = highest), then other live buyers
-/// ([`WaitingQueue::normal`]), then offline messages ([`WaitingQueue::offline`]:
+/// ([`Class::normal`]), then offline messages ([`Class::offline`]:
 /// nobody waits for them live; oldest first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Class(pub u8);
