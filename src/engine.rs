@@ -36,6 +36,8 @@ mod chats;
 mod dialogue;
 mod duty;
 mod exchange;
+mod offers;
+mod transfers;
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU32, AtomicU64};

@@ -8,9 +8,7 @@ use super::{Engine, Event};
 use crate::agents::{AgentId, Presence};
 use crate::arrivals::EntryPoint;
 use crate::conversation::{ConvState, Conversation};
-use crate::routing::{
-    ChatInfo, ChatRef, Class, Dispatcher, Notice, OfferOutcome, OfflineCause, Reason,
-};
+use crate::routing::{ChatInfo, ChatRef, Class, Dispatcher, Notice, OfflineCause, Reason};
 use crate::scenario::TransferAfter;
 use crate::time::SimTime;
 use crate::trace::{Outcome, TraceEvent};
@@ -175,7 +173,7 @@ impl<D: Dispatcher> Engine<'_, D> {
 
     /// Counts a chat of `class` into (`delta` = 1) or out of (−1) the waiting chats.
     #[inline]
-    fn count_queued(&mut self, class: Class, delta: i64) {
+    pub(super) fn count_queued(&mut self, class: Class, delta: i64) {
         let n = if class == Class::offline(self.tiers) {
             &mut self.state.offline_pending
         } else {
@@ -364,107 +362,6 @@ impl<D: Dispatcher> Engine<'_, D> {
         }
     }
 
-    // ---- Offer variants (Omni-Channel, TaskRouter) ----
-
-    /// Offers a waiting chat to `agent`, reserving one of its slots; the
-    /// answer (accept, decline) or the timeout is drawn now and delivered later.
-    pub(super) fn offer(&mut self, conv: u32, agent: AgentId, reason: Reason, now: SimTime) {
-        let o = self
-            .sc
-            .routing
-            .variant
-            .offer()
-            .expect("checked: offer variants only");
-        let ConvState::Queued {
-            patience,
-            wake,
-            class,
-        } = self.convs.get(conv).state
-        else {
-            return;
-        };
-        if let Some(timer) = wake {
-            self.queue.cancel(timer);
-        }
-        let response = o.response.sample_ms(&mut self.rng.offers);
-        let u: f64 = Open01.sample(&mut self.rng.offers);
-        let (delay, outcome) = if response <= o.timeout as f64 {
-            let answer = if u >= o.accept {
-                OfferOutcome::Declined
-            } else {
-                OfferOutcome::Accepted
-            };
-            (response.round() as SimTime, answer)
-        } else {
-            (o.timeout, OfferOutcome::TimedOut)
-        };
-        let timer = self
-            .queue
-            .schedule_timer(now.saturating_add(delay), Event::OfferEnd { conv, outcome });
-        self.agents.reserve(agent, 1);
-        self.trace_route(conv, Outcome::Offered { agent, reason }, now);
-        self.convs.get_mut(conv).state = ConvState::Offered {
-            agent,
-            patience,
-            offer: timer,
-            class,
-            reason,
-        };
-    }
-
-    pub(super) fn on_offer_end(&mut self, conv: u32, outcome: OfferOutcome, now: SimTime) {
-        let c = self.convs.get(conv);
-        let ConvState::Offered {
-            agent,
-            patience,
-            class,
-            reason,
-            ..
-        } = c.state
-        else {
-            unreachable!("offer timers are cancelled when the buyer leaves");
-        };
-        let (token, counted) = (c.token, c.interval.is_some());
-        self.agents.reserve(agent, -1);
-        let a = self.agents.get(agent);
-        // An agent who went off shift or on a break meanwhile cannot take it.
-        let can_take =
-            matches!(a.presence, Presence::Online | Presence::Suspended) && a.load() < a.cap;
-        if counted {
-            self.rec.on_offer(outcome);
-        }
-        self.trace(Some(token), &[agent], |_| TraceEvent::OfferAnswer {
-            t: now,
-            conv: token,
-            agent,
-            outcome,
-        });
-        let chat = self.chat_ref(conv);
-        if outcome == OfferOutcome::Accepted && can_take {
-            if let Some(timer) = patience {
-                self.queue.cancel(timer);
-            }
-            self.assign(conv, agent, reason, now);
-            self.dispatch(Notice::OfferAccepted { chat, agent }, now);
-            return;
-        }
-        // Back in its queue; the dispatcher puts it at the front.
-        self.convs.get_mut(conv).state = ConvState::Queued {
-            patience,
-            wake: None,
-            class,
-        };
-        self.count_queued(class, 1);
-        self.dispatch(
-            Notice::OfferFailed {
-                chat,
-                agent,
-                outcome,
-            },
-            now,
-        );
-    }
-
     // ---- Waiting: patience and the dispatcher's timers ----
 
     pub(super) fn on_patience(&mut self, conv: u32, now: SimTime) {
@@ -544,124 +441,6 @@ impl<D: Dispatcher> Engine<'_, D> {
             from,
             to,
         });
-    }
-
-    // ---- Transfers ----
-
-    pub(super) fn cancel_transfer(&mut self, conv: u32) {
-        let c = self.convs.get_mut(conv);
-        c.transfer = false;
-        if let Some(timer) = c.transfer_timer.take() {
-            self.queue.cancel(timer);
-        }
-    }
-
-    /// A time-based transfer is due. In the dialogue model, a reply being
-    /// typed for this chat is finished first.
-    pub(super) fn on_transfer_due(&mut self, conv: u32, now: SimTime) {
-        self.convs.get_mut(conv).transfer_timer = None;
-        let ConvState::InService { agent, .. } = self.convs.get(conv).state else {
-            unreachable!("transfer timers are cancelled when the chat ends");
-        };
-        if self.dialogue.is_some() && self.typing[agent as usize].is_some_and(|(c, _)| c == conv) {
-            self.talks[conv as usize].transfer_after_reply = true;
-            return;
-        }
-        self.request_transfer(conv, now);
-    }
-
-    /// Asks the dispatcher where the chat, due for a transfer, goes.
-    pub(super) fn request_transfer(&mut self, conv: u32, now: SimTime) {
-        let c = self.convs.get(conv);
-        let ConvState::InService { agent: from, .. } = c.state else {
-            return;
-        };
-        let Some(tr) = self.sc.groups.get(c.queue).and_then(|g| g.transfer) else {
-            return;
-        };
-        self.convs.get_mut(conv).transfer = false;
-        let chat = self.chat_ref(conv);
-        self.dispatch(
-            Notice::TransferDue {
-                chat,
-                from,
-                group: tr.to,
-            },
-            now,
-        );
-    }
-
-    /// [`crate::routing::Command::Transfer`]: moves the chat, with its
-    /// history, to agent `to` of `group`; an unanswered round at that
-    /// moment is charged to the source.
-    pub(super) fn transfer_to(
-        &mut self,
-        conv: u32,
-        target: Option<AgentId>,
-        group: usize,
-        now: SimTime,
-    ) {
-        let c = self.convs.get(conv);
-        let ConvState::InService { agent: from, since } = c.state else {
-            return;
-        };
-        let (token, iv, arrived_at) = (c.token, c.interval, c.arrived_at);
-        if iv.is_some() {
-            self.rec
-                .on_transfer(from as usize, target.map(|t| t as usize));
-        }
-        self.trace(Some(token), &[from], |_| TraceEvent::Transfer {
-            t: now,
-            conv: token,
-            from,
-            to: target,
-            group,
-        });
-        let Some(to) = target else { return };
-        for id in [from, to] {
-            let a = self.agents.get(id);
-            self.rec.agent_advance(id as usize, now, a.open, a.presence);
-        }
-        if self.agents.get(from).presence.on_shift() {
-            self.state.sessions_on_shift -= 1;
-        }
-        if self.agents.get(to).presence.on_shift() {
-            self.state.sessions_on_shift += 1;
-        }
-        match self.dialogue {
-            None => {
-                let remaining = self
-                    .agents
-                    .take_chat(from, conv, now)
-                    .expect("the source holds the chat");
-                self.retime(from);
-                self.agents.start_chat(to, conv, remaining, now);
-                self.retime(to);
-            }
-            Some(_) => {
-                let t = &mut self.talks[conv as usize];
-                let offline = self.convs.get(conv).offline;
-                if let (Some(iv), Some(_), false) = (iv, t.pending.since(), offline) {
-                    // Transferred without a reply: the round counts against the source,
-                    // and the question waits anew for the target.
-                    self.rec
-                        .on_unanswered(iv, arrived_at, &mut t.pending, Some(from as usize));
-                    t.pending.message(now);
-                }
-                let open = &mut self.talk_open[from as usize];
-                if let Some(i) = open.iter().position(|&c| c == conv) {
-                    open.swap_remove(i);
-                }
-                self.agents.close_chat(from, now);
-                self.agents.open_chat(to, now);
-                self.talk_open[to as usize].push(conv);
-            }
-        }
-        let c = self.convs.get_mut(conv);
-        c.queue = group;
-        c.state = ConvState::InService { agent: to, since };
-        self.maybe_type(to, now);
-        self.after_slot_freed(from, now);
     }
 
     // ---- Session ends ----

@@ -1,0 +1,128 @@
+//! Transfers (转接): a chat due for a transfer is moved, with its history,
+//! to the agent of the target group the dispatcher names; an unanswered
+//! round at that moment is charged to the source.
+
+use super::Engine;
+use crate::agents::AgentId;
+use crate::conversation::ConvState;
+use crate::routing::{Dispatcher, Notice};
+use crate::time::SimTime;
+use crate::trace::TraceEvent;
+
+impl<D: Dispatcher> Engine<'_, D> {
+    pub(super) fn cancel_transfer(&mut self, conv: u32) {
+        let c = self.convs.get_mut(conv);
+        c.transfer = false;
+        if let Some(timer) = c.transfer_timer.take() {
+            self.queue.cancel(timer);
+        }
+    }
+
+    /// A time-based transfer is due. In the dialogue model, a reply being
+    /// typed for this chat is finished first.
+    pub(super) fn on_transfer_due(&mut self, conv: u32, now: SimTime) {
+        self.convs.get_mut(conv).transfer_timer = None;
+        let ConvState::InService { agent, .. } = self.convs.get(conv).state else {
+            unreachable!("transfer timers are cancelled when the chat ends");
+        };
+        if self.dialogue.is_some() && self.typing[agent as usize].is_some_and(|(c, _)| c == conv) {
+            self.talks[conv as usize].transfer_after_reply = true;
+            return;
+        }
+        self.request_transfer(conv, now);
+    }
+
+    /// Asks the dispatcher where the chat, due for a transfer, goes.
+    pub(super) fn request_transfer(&mut self, conv: u32, now: SimTime) {
+        let c = self.convs.get(conv);
+        let ConvState::InService { agent: from, .. } = c.state else {
+            return;
+        };
+        let Some(tr) = self.sc.groups.get(c.queue).and_then(|g| g.transfer) else {
+            return;
+        };
+        self.convs.get_mut(conv).transfer = false;
+        let chat = self.chat_ref(conv);
+        self.dispatch(
+            Notice::TransferDue {
+                chat,
+                from,
+                group: tr.to,
+            },
+            now,
+        );
+    }
+
+    /// [`crate::routing::Command::Transfer`]: moves the chat, with its
+    /// history, to agent `to` of `group`; an unanswered round at that
+    /// moment is charged to the source.
+    pub(super) fn transfer_to(
+        &mut self,
+        conv: u32,
+        target: Option<AgentId>,
+        group: usize,
+        now: SimTime,
+    ) {
+        let c = self.convs.get(conv);
+        let ConvState::InService { agent: from, since } = c.state else {
+            return;
+        };
+        let (token, iv, arrived_at) = (c.token, c.interval, c.arrived_at);
+        if iv.is_some() {
+            self.rec
+                .on_transfer(from as usize, target.map(|t| t as usize));
+        }
+        self.trace(Some(token), &[from], |_| TraceEvent::Transfer {
+            t: now,
+            conv: token,
+            from,
+            to: target,
+            group,
+        });
+        let Some(to) = target else { return };
+        for id in [from, to] {
+            let a = self.agents.get(id);
+            self.rec.agent_advance(id as usize, now, a.open, a.presence);
+        }
+        if self.agents.get(from).presence.on_shift() {
+            self.state.sessions_on_shift -= 1;
+        }
+        if self.agents.get(to).presence.on_shift() {
+            self.state.sessions_on_shift += 1;
+        }
+        match self.dialogue {
+            None => {
+                let remaining = self
+                    .agents
+                    .take_chat(from, conv, now)
+                    .expect("the source holds the chat");
+                self.retime(from);
+                self.agents.start_chat(to, conv, remaining, now);
+                self.retime(to);
+            }
+            Some(_) => {
+                let t = &mut self.talks[conv as usize];
+                let offline = self.convs.get(conv).offline;
+                if let (Some(iv), Some(_), false) = (iv, t.pending.since(), offline) {
+                    // Transferred without a reply: the round counts against the source,
+                    // and the question waits anew for the target.
+                    self.rec
+                        .on_unanswered(iv, arrived_at, &mut t.pending, Some(from as usize));
+                    t.pending.message(now);
+                }
+                let open = &mut self.talk_open[from as usize];
+                if let Some(i) = open.iter().position(|&c| c == conv) {
+                    open.swap_remove(i);
+                }
+                self.agents.close_chat(from, now);
+                self.agents.open_chat(to, now);
+                self.talk_open[to as usize].push(conv);
+            }
+        }
+        let c = self.convs.get_mut(conv);
+        c.queue = group;
+        c.state = ConvState::InService { agent: to, since };
+        self.maybe_type(to, now);
+        self.after_slot_freed(from, now);
+    }
+}

@@ -1,0 +1,232 @@
+//! `[thresholds]` and `[plan]`: gates judged on results, and what capacity
+//! planning is asked to staff.
+
+use super::*;
+
+/// `[plan]` against the built scenario.
+pub(super) fn plan(
+    cx: &mut Cx,
+    path: &KeyPath,
+    raw: &RawPlan,
+    sc: &Scenario,
+) -> Option<crate::scenario::PlanSpec> {
+    let before = cx.issues.len();
+    let entry_named = |cx: &mut Cx, p: &KeyPath, name: &str| -> Option<usize> {
+        let found = sc.entries.iter().position(|e| e.name == name);
+        if found.is_none() {
+            let names: Vec<&str> = sc.entries.iter().map(|e| e.name.as_str()).collect();
+            cx.issue(
+                p,
+                format!(
+                    "no [[agents]] entry named `{name}` (entries: {})",
+                    names.join(", ")
+                ),
+            );
+        }
+        found
+    };
+    let entry = match &raw.entry {
+        Some(name) => entry_named(cx, &path.key("entry"), name),
+        None => Some(0),
+    };
+    let mut replace = Vec::new();
+    if let Some(names) = &raw.replace {
+        for (i, name) in names.iter().enumerate() {
+            if let Some(e) = entry_named(cx, &path.key("replace").index(i), name) {
+                replace.push(e);
+            }
+        }
+    }
+    if let Some(e) = entry {
+        if !replace.contains(&e) {
+            replace.push(e);
+        }
+        let spec = sc.agents.iter().find(|a| a.entry == e);
+        for (g, group) in sc.groups.iter().enumerate() {
+            let kept = sc
+                .agents
+                .iter()
+                .any(|a| a.groups.contains(&g) && !replace.contains(&a.entry));
+            if !kept && !spec.is_some_and(|a| a.groups.contains(&g)) {
+                cx.issue(
+                    &path.key("replace"),
+                    format!(
+                        "replacing these entries would leave group `{}` without agents (the planned entry does not serve it)",
+                        group.name
+                    ),
+                );
+            }
+        }
+        for (i, &r) in replace.iter().enumerate() {
+            if sc.agents.iter().any(|a| a.entry == r && a.main_account) {
+                cx.issue(
+                    &path.key(if raw.replace.as_ref().is_some_and(|v| i < v.len()) { "replace" } else { "entry" }),
+                    format!(
+                        "entry `{}` is the main account, which private contacts and the main-account fallback need; it cannot be replaced",
+                        sc.entries[r].name
+                    ),
+                );
+            }
+        }
+        // Targets are judged on the chats that arrive in the pool's groups.
+        let arrives = |g: usize| {
+            sc.entry_group.contains(&Some(g))
+                || sc
+                    .menus
+                    .iter()
+                    .flatten()
+                    .any(|m| m.iter().any(|&(mg, _)| mg == g))
+        };
+        if let Some(a) = spec
+            && !a.groups.iter().any(|&g| arrives(g))
+        {
+            let names: Vec<&str> = a
+                .groups
+                .iter()
+                .map(|&g| sc.groups[g].name.as_str())
+                .collect();
+            cx.issue(
+                &path.key("entry"),
+                format!(
+                    "no chats arrive in the planned entry's groups ({}): they are reached only by transfers or overflow, and planning judges its targets on the chats that arrive in the pool's groups",
+                    names.join(", ")
+                ),
+            );
+        }
+        if spec.is_some_and(|a| a.main_account || !a.routable) {
+            cx.issue(
+                &path.key("entry"),
+                "the planned entry must be ordinary routable agents (not the main account, not routable = false)",
+            );
+        }
+    }
+    let texts = raw
+        .targets
+        .clone()
+        .unwrap_or_else(|| vec!["answered_within_120s_over_offered >= 90%".to_string()]);
+    let mut targets = Vec::new();
+    for (i, text) in texts.iter().enumerate() {
+        let p = path.key("targets").index(i);
+        if let Some(t) = cx.check(&p, crate::catalog::parse_threshold(text))
+            && cx
+                .check(
+                    &p,
+                    crate::catalog::check_target(&t.metric, t.op, &sc.sla.thresholds_s),
+                )
+                .is_some()
+        {
+            targets.push(t);
+        }
+    }
+    if texts.is_empty() {
+        cx.issue(&path.key("targets"), "targets must not be empty");
+    }
+    let shrinkage = match raw.shrinkage {
+        Some(v) => cx.in_range(&path.key("shrinkage"), v, 0.0, 0.9),
+        None => Some(0.0),
+    };
+    let max_agents = match raw.max_agents {
+        Some(v) => cx.int_in(&path.key("max_agents"), v, 1, 10_000),
+        None => Some(1_000),
+    };
+    let mut shifts = Vec::new();
+    if raw.shifts.is_empty() {
+        cx.issue(
+            path,
+            "[plan] needs at least one [[plan.shifts]] template (name, shift = { start, end, … }, optional max)",
+        );
+    }
+    for (i, s) in raw.shifts.iter().enumerate() {
+        let p = path.key("shifts").index(i);
+        let max = match s.max {
+            Some(v) => cx.int_in(&p.key("max"), v, 0, 100_000).map(Some),
+            None => Some(None),
+        };
+        if shifts
+            .iter()
+            .any(|t: &crate::scenario::ShiftTemplate| t.name == s.name)
+        {
+            cx.issue(
+                &p.key("name"),
+                format!("two templates are named `{}`", s.name),
+            );
+        }
+        // Checked for overlaps at every stagger a roster of up to 64 agents uses.
+        let plan = staff::shift(cx, &p.key("shift"), &s.shift, Some(&sc.run), 64);
+        if let Some(e) = entry {
+            let name = format!("{}-{}", sc.entries[e].name, s.name);
+            if sc
+                .entries
+                .iter()
+                .enumerate()
+                .any(|(k, x)| x.name == name && !replace.contains(&k))
+            {
+                cx.issue(
+                    &p.key("name"),
+                    format!("the roster entry would be named `{name}`, like an entry the plan keeps; rename the template"),
+                );
+            }
+        }
+        let toml = toml::Value::try_from(&s.shift)
+            .map(|v| v.to_string())
+            .unwrap_or_default();
+        if let (Some(plan), Some(max)) = (plan, max) {
+            shifts.push(crate::scenario::ShiftTemplate {
+                name: s.name.clone(),
+                plan,
+                max,
+                toml,
+            });
+        }
+    }
+    match (entry, shrinkage, max_agents) {
+        (Some(entry), Some(shrinkage), Some(max_agents)) if cx.issues.len() == before => {
+            Some(crate::scenario::PlanSpec {
+                entry,
+                replace,
+                targets,
+                shrinkage,
+                max_agents,
+                shifts,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// `[thresholds] require`, each line parsed (`parsed`, `None` where it did
+/// not parse) and its metric looked up among the metrics `sc` reports.
+pub(super) fn thresholds(
+    cx: &mut Cx,
+    parsed: &[(KeyPath, Option<crate::catalog::Threshold>)],
+    sc: &Scenario,
+) -> Vec<crate::catalog::Threshold> {
+    let names = crate::catalog::names(&sc.shape());
+    let mut out = Vec::new();
+    for (path, t) in parsed {
+        let Some(t) = t else { continue };
+        if names.contains(&t.metric) {
+            out.push(t.clone());
+        } else {
+            let like: Vec<&str> = names
+                .iter()
+                .filter(|n| {
+                    let stem = t.metric.rsplit('.').next().unwrap_or(&t.metric);
+                    n.ends_with(stem) || n.contains(stem)
+                })
+                .take(6)
+                .map(String::as_str)
+                .collect();
+            let hint = if like.is_empty() {
+                "see `definitions` in summary.json for every metric name".to_string()
+            } else {
+                format!("metrics with a similar name: {}", like.join(", "))
+            };
+            cx.issue(
+                path,
+                format!("unknown metric `{}` in threshold ({hint})", t.metric),
+            );
+        }
+    }
+    out
+}
