@@ -164,7 +164,7 @@ impl Selector {
     }
 
     /// Decides where a new chat of `group` goes (steps 1–7).
-    #[inline]
+    #[inline(always)]
     pub fn route(&mut self, group: usize, kind: BuyerKind, ctx: &mut Ctx<'_>) -> Decision {
         self.sync(ctx);
         let assign = |agent, reason| Decision::Assign { agent, reason };
@@ -212,7 +212,7 @@ impl Selector {
 
     /// Steps 5 and 7 for a chat of `group`: an agent by the group's policy,
     /// else (Taobao) the main-account fallback.
-    #[inline]
+    #[inline(always)]
     pub fn route_group(&mut self, group: usize, ctx: &mut Ctx<'_>) -> Option<(AgentId, Reason)> {
         if let Some(agent) = self.select(group, ctx) {
             return Some((agent, Reason::Policy(self.groups[group].policy)));
