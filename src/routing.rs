@@ -20,6 +20,38 @@
 //! command may produce notices of its own (an agent suspends itself at
 //! `suspend_at_open`); they are delivered at once, in order.
 //!
+//! A dispatcher of your own (the same example as the README's):
+//!
+//! ```
+//! use kefusim::engine::Engine;
+//! use kefusim::routing::{Command, Commands, Ctx, Dispatcher, Notice, Reason};
+//! use kefusim::scenario::Scenario;
+//!
+//! /// Every new chat to agent 0.
+//! struct FirstAgent;
+//!
+//! impl Dispatcher for FirstAgent {
+//!     fn on(&mut self, notice: Notice, _: &mut Ctx<'_>, out: &mut Commands<'_>) -> bool {
+//!         if let Notice::Arrived(chat) = notice {
+//!             out.push(Command::Assign { chat: chat.chat, agent: 0, reason: Reason::Direct });
+//!         }
+//!         false // nothing more to do at this instant
+//!     }
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let sc = Scenario::load("scenarios/quickstart.toml".as_ref())?;
+//! let mut sim = Engine::with_dispatcher(&sc, 0, FirstAgent);
+//! while let Some(t) = sim.next_time() {
+//!     sim.step_until(t + 60_000); // a minute of simulated time at a time
+//! }
+//! assert_eq!(sim.stats().refused, 0);
+//! let result = sim.finish(); // the replication's metrics, as `run` computes them
+//! assert!(result.agents[0].assigned() > 0.0);
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! [`Router`] is the built-in implementation: the decision order of
 //! DOMAIN.md §4 ([`Router`]'s module docs), the waiting queue, overflow,
 //! the fairness limiter, transfers' targets and the offer variants.
