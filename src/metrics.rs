@@ -202,7 +202,7 @@ pub struct RepResult {
     /// `intervals × buckets::COUNT` counts (see `metrics/buckets.rs`).
     pub frt_buckets: Vec<u32>,
     /// Capacity planning's per-interval counts (empty unless
-    /// [`Scenario::focus`] is set), `intervals × focus_col::width`.
+    /// [`crate::scenario::Scenario::focus`] is set), `intervals × focus_col::width`.
     pub focus: Vec<f64>,
 }
 
