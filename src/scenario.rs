@@ -435,18 +435,20 @@ pub enum ScenarioError {
         source: std::io::Error,
     },
     /// Syntax or validation problems, each with its place in the file.
-    #[error("{}", DiagnosticList(.diagnostics))]
+    #[error("{}", DiagnosticList(.diagnostics, *.more))]
     Invalid {
-        /// Every problem found.
+        /// The problems found, in file order (at most [`locate::MAX_LISTED`]).
         diagnostics: Vec<Diagnostic>,
+        /// Problems found beyond those listed.
+        more: usize,
     },
 }
 
-struct DiagnosticList<'a>(&'a [Diagnostic]);
+struct DiagnosticList<'a>(&'a [Diagnostic], usize);
 
 impl fmt::Display for DiagnosticList<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.0.len();
+        let n = self.0.len() + self.1;
         writeln!(
             f,
             "invalid scenario ({n} problem{})",
@@ -454,6 +456,15 @@ impl fmt::Display for DiagnosticList<'_> {
         )?;
         for d in self.0 {
             write!(f, "{d}")?;
+        }
+        if self.1 > 0 {
+            writeln!(
+                f,
+                "… and {} more problem{} (the first {} in file order are listed)",
+                self.1,
+                if self.1 == 1 { "" } else { "s" },
+                self.0.len()
+            )?;
         }
         Ok(())
     }
@@ -489,15 +500,11 @@ impl Scenario {
     pub fn from_toml(text: &str, file: &str, default_name: &str) -> Result<Self, ScenarioError> {
         let raw: raw::RawScenario = toml::from_str(text).map_err(|e| ScenarioError::Invalid {
             diagnostics: vec![locate::from_toml_error(text, file, &e)],
+            more: 0,
         })?;
         validate::scenario(raw, default_name).map_err(|issues| {
-            let mut diagnostics: Vec<Diagnostic> = issues
-                .into_iter()
-                .map(|i| locate::from_issue(text, file, i))
-                .collect();
-            // In file order; problems without a position last.
-            diagnostics.sort_by_key(|d| d.line_col.unwrap_or((usize::MAX, 0)));
-            ScenarioError::Invalid { diagnostics }
+            let (diagnostics, more) = locate::from_issues(text, file, issues);
+            ScenarioError::Invalid { diagnostics, more }
         })
     }
 

@@ -241,13 +241,19 @@ pub enum SweepError {
 /// would point into the edited text, not the user's file.
 fn problems(e: &ScenarioError) -> String {
     match e {
-        ScenarioError::Invalid { diagnostics } => diagnostics
-            .iter()
-            .map(|d| match &d.key {
-                Some(k) => format!("\n  {k}: {}", d.message),
-                None => format!("\n  {}", d.message),
-            })
-            .collect(),
+        ScenarioError::Invalid { diagnostics, more } => {
+            let mut out: String = diagnostics
+                .iter()
+                .map(|d| match &d.key {
+                    Some(k) => format!("\n  {k}: {}", d.message),
+                    None => format!("\n  {}", d.message),
+                })
+                .collect();
+            if *more > 0 {
+                out.push_str(&format!("\n  … and {more} more"));
+            }
+            out
+        }
         other => format!("\n  {other}"),
     }
 }

@@ -439,8 +439,13 @@ impl Scenario {
             self.agents.len(),
             self.entries.len()
         );
+        // Agents are expanded in entry order: each entry's first agent, in one pass.
+        let mut first_of = vec![None; self.entries.len()];
+        for a in self.agents.iter().rev() {
+            first_of[a.entry] = Some(a);
+        }
         for (i, e) in self.entries.iter().enumerate() {
-            let Some(first) = self.agents.iter().find(|a| a.entry == i) else {
+            let Some(first) = first_of[i] else {
                 continue;
             };
             let groups: Vec<&str> = first

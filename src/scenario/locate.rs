@@ -68,8 +68,11 @@ pub struct Diagnostic {
     pub key: Option<String>,
     /// What is wrong and what is allowed.
     pub message: String,
-    /// The source line, for context.
+    /// The source line (an excerpt around the position when it is long),
+    /// for context.
     pub source_line: Option<String>,
+    /// 1-based column of the position within `source_line`.
+    pub caret: usize,
 }
 
 impl fmt::Display for Diagnostic {
@@ -83,11 +86,17 @@ impl fmt::Display for Diagnostic {
             write!(f, "{key}: ")?;
         }
         writeln!(f, "{}", self.message)?;
-        if let (Some(src), Some((line, col))) = (&self.source_line, self.line_col) {
+        if let (Some(src), Some((line, _))) = (&self.source_line, self.line_col) {
             let gutter = line.to_string().len();
             writeln!(f, "{:gutter$} |", "")?;
             writeln!(f, "{line} | {src}")?;
-            writeln!(f, "{:gutter$} | {:>col$}", "", "^")?;
+            // The excerpt is short, so the caret's padding is too.
+            writeln!(
+                f,
+                "{:gutter$} | {}^",
+                "",
+                " ".repeat(self.caret.saturating_sub(1))
+            )?;
         }
         Ok(())
     }
@@ -102,54 +111,116 @@ pub fn from_toml_error(text: &str, file: &str, err: &toml::de::Error) -> Diagnos
         .map(|p| p.to_string())
         .filter(|p| !p.is_empty());
     let message = err.message().trim().replace('\n', " ");
-    diagnostic(text, file, span, key, message)
+    diagnostic(text, &LineIndex::new(text), file, span, key, message)
 }
 
-/// A diagnostic for a validation issue, located by its key path.
-pub fn from_issue(text: &str, file: &str, issue: Issue) -> Diagnostic {
-    let span = span_of_path(text, &issue.path);
-    let key = Some(issue.path.to_string()).filter(|p| !p.is_empty());
-    diagnostic(text, file, span, key, issue.message)
+/// Most problems listed for one file; the rest are counted.
+pub const MAX_LISTED: usize = 50;
+
+/// Diagnostics for validation issues, located by their key paths, in file
+/// order (problems without a position last): the first [`MAX_LISTED`], and
+/// how many more there were. The file is parsed once, and only the listed
+/// problems get a line, a column and an excerpt, so the work is linear in
+/// the file and the number of problems.
+pub fn from_issues(text: &str, file: &str, issues: Vec<Issue>) -> (Vec<Diagnostic>, usize) {
+    let root = DeTable::parse(text)
+        .ok()
+        .map(|t| DeValue::Table(t.into_inner()));
+    let mut located: Vec<(usize, Option<Range<usize>>, Issue)> = issues
+        .into_iter()
+        .map(|issue| {
+            let span = root.as_ref().and_then(|r| span_in(r, &issue.path));
+            (span.as_ref().map_or(usize::MAX, |s| s.start), span, issue)
+        })
+        .collect();
+    located.sort_by_key(|(start, _, _)| *start);
+    let more = located.len().saturating_sub(MAX_LISTED);
+    located.truncate(MAX_LISTED);
+    let lines = LineIndex::new(text);
+    let diagnostics = located
+        .into_iter()
+        .map(|(_, span, issue)| {
+            let key = Some(issue.path.to_string()).filter(|p| !p.is_empty());
+            diagnostic(text, &lines, file, span, key, issue.message)
+        })
+        .collect();
+    (diagnostics, more)
 }
+
+/// Start offsets of every line of a text.
+struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Self { starts }
+    }
+
+    /// 1-based line of a byte offset, and the byte range of that line (without its newline).
+    fn line(&self, text: &str, offset: usize) -> (usize, Range<usize>) {
+        let i = self.starts.partition_point(|&s| s <= offset).max(1) - 1;
+        let end = self.starts.get(i + 1).map_or(text.len(), |&next| next - 1);
+        (i + 1, self.starts[i]..end.max(self.starts[i]))
+    }
+}
+
+/// Characters shown on each side of the position in a long line.
+const EXCERPT: usize = 60;
 
 fn diagnostic(
     text: &str,
+    lines: &LineIndex,
     file: &str,
     span: Option<Range<usize>>,
     key: Option<String>,
     message: String,
 ) -> Diagnostic {
-    let line_col = span.as_ref().map(|s| line_col(text, s.start));
-    let source_line = line_col
-        .and_then(|(line, _)| text.lines().nth(line - 1))
-        .map(str::to_string);
-    Diagnostic {
+    let mut d = Diagnostic {
         file: file.to_string(),
-        line_col,
+        line_col: None,
         key,
         message,
-        source_line,
-    }
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
+        source_line: None,
+        caret: 1,
+    };
+    let Some(span) = span else { return d };
+    let mut offset = span.start.min(text.len());
     while !text.is_char_boundary(offset) {
         offset -= 1;
     }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
+    let (line, range) = lines.line(text, offset);
+    let src = &text[range.start..range.end.max(offset)];
+    let before = &src[..offset - range.start];
+    let col = before.chars().count() + 1;
+    d.line_col = Some((line, col));
+    let src = src.trim_end_matches('\r');
+    if src.chars().count() <= 2 * EXCERPT {
+        d.source_line = Some(src.to_string());
+        d.caret = col;
+    } else {
+        // A long line: the part around the position.
+        let skip = (col - 1).saturating_sub(EXCERPT);
+        let shown: String = src.chars().skip(skip).take(2 * EXCERPT).collect();
+        let head = if skip > 0 { "…" } else { "" };
+        let tail = if skip + 2 * EXCERPT < src.chars().count() {
+            "…"
+        } else {
+            ""
+        };
+        d.source_line = Some(format!("{head}{shown}{tail}"));
+        d.caret = col - skip + usize::from(skip > 0);
+    }
+    d
 }
 
-/// Span of the value at `path` (or of the deepest existing prefix).
-fn span_of_path(text: &str, path: &KeyPath) -> Option<Range<usize>> {
-    let root = DeTable::parse(text).ok()?;
+/// Span of the value at `path` (or of the deepest existing prefix) in a parsed document.
+fn span_in(root: &DeValue<'_>, path: &KeyPath) -> Option<Range<usize>> {
     let mut span = None;
-    let root_value = DeValue::Table(root.into_inner());
-    let mut value = &root_value;
+    let mut value = root;
     for seg in &path.0 {
         let next = match seg {
             Seg::Key(k) => value.get(k.as_str()),
@@ -229,6 +300,13 @@ mod tests {
     const DOC: &str =
         "[run]\nstart = \"x\"\n\n[[agents]]\ncount = 1\n\n[[agents]]\nmax_concurrent = 80\n";
 
+    fn issue(path: KeyPath) -> Issue {
+        Issue {
+            path,
+            message: "bad".into(),
+        }
+    }
+
     #[test]
     fn paths_are_located() {
         let path = KeyPath::default()
@@ -236,9 +314,11 @@ mod tests {
             .index(1)
             .key("max_concurrent");
         assert_eq!(path.to_string(), "agents[1].max_concurrent");
-        let span = span_of_path(DOC, &path).unwrap();
-        assert_eq!(line_col(DOC, span.start), (8, 18));
-        assert_eq!(&DOC[span], "80");
+        let (d, more) = from_issues(DOC, "f.toml", vec![issue(path)]);
+        assert_eq!(more, 0);
+        assert_eq!(d[0].line_col, Some((8, 18)));
+        assert_eq!(d[0].source_line.as_deref(), Some("max_concurrent = 80"));
+        assert_eq!(d[0].caret, 18);
     }
 
     #[test]
@@ -246,5 +326,38 @@ mod tests {
         let at = DOC.find("80").unwrap();
         let p = path_of_span(DOC, &(at..at + 2)).unwrap();
         assert_eq!(p.to_string(), "agents[1].max_concurrent");
+    }
+
+    #[test]
+    fn a_position_past_column_65535_is_shown_as_an_excerpt_not_a_panic() {
+        let text = format!("[run]\nstart = {}\"x\"\n", " ".repeat(70_000));
+        let (d, _) = from_issues(
+            &text,
+            "f.toml",
+            vec![issue(KeyPath::default().key("run").key("start"))],
+        );
+        assert_eq!(d[0].line_col, Some((2, 70_009)));
+        let shown = d[0].to_string();
+        assert!(shown.len() < 400, "{shown}");
+        let lines: Vec<&str> = shown.lines().collect();
+        // The caret sits under the quote that starts the value.
+        let (src, caret) = (lines[2], lines[3]);
+        assert_eq!(src.chars().nth(caret.chars().count() - 1), Some('"'));
+    }
+
+    #[test]
+    fn problems_are_listed_in_file_order_up_to_the_cap_and_counted_beyond() {
+        let mut text = String::new();
+        for _ in 0..200 {
+            text.push_str("[[agents]]\nname = \"dup\"\n");
+        }
+        let issues = (0..200)
+            .rev()
+            .map(|i| issue(KeyPath::default().key("agents").index(i).key("name")))
+            .collect();
+        let (d, more) = from_issues(&text, "f.toml", issues);
+        assert_eq!((d.len(), more), (MAX_LISTED, 200 - MAX_LISTED));
+        assert_eq!(d[0].line_col, Some((2, 8)));
+        assert_eq!(d[1].line_col, Some((4, 8)));
     }
 }

@@ -411,3 +411,58 @@ fn overflow_cycles_and_unroutable_groups_are_refused() {
         &["has no routable agent"],
     );
 }
+
+/// Issue 11, defect 1: an error past column 65,535 (a generated one-line
+/// file) used to panic in the caret's formatting.
+#[test]
+fn an_error_far_along_a_long_line_is_located_with_an_excerpt() {
+    let text = GOOD.replacen(
+        "start = \"2026-11-11T00:00:00+08:00\"",
+        &format!("start = {}\"nope\"", " ".repeat(65_536)),
+        1,
+    );
+    let msg = error_of(&text);
+    assert!(msg.contains("bad.toml:2:65545: run.start"), "{msg}");
+    assert!(
+        msg.len() < 1_000,
+        "the source line is an excerpt: {} bytes",
+        msg.len()
+    );
+    assert!(msg.contains('…'));
+}
+
+/// Issue 11, defect 3: thousands of problems are listed up to a cap (in
+/// file order) and counted beyond it; each listed line is an excerpt.
+#[test]
+fn thousands_of_problems_are_capped_and_counted() {
+    let mut text = GOOD.to_string();
+    for _ in 0..4_000 {
+        text.push_str("[[agents]]\nname = \"dup\"\n");
+    }
+    let msg = error_of(&text);
+    assert!(
+        msg.starts_with("invalid scenario (3999 problems)"),
+        "{}",
+        &msg[..80]
+    );
+    assert!(msg.contains("… and 3949 more problems (the first 50 in file order are listed)"));
+    assert_eq!(msg.matches("are named `dup`").count(), 50);
+    // One line with the same group 5,000 times: 4,999 problems, short output.
+    let groups = vec!["\"shop\""; 5_000].join(", ");
+    let text = GOOD.replace("count = 2", &format!("count = 2\ngroups = [{groups}]"));
+    let msg = error_of(&text);
+    assert!(msg.starts_with("invalid scenario (4999 problems)"));
+    assert!(msg.len() < 30_000, "{} bytes", msg.len());
+}
+
+/// Issue 11, defect 3: validation is linear in the number of agents.
+#[test]
+fn a_hundred_thousand_valid_agents_validate() {
+    let mut text = GOOD.replace("[[agents]]\ncount = 2\nmax_concurrent = 5\n", "");
+    for i in 0..100_000 {
+        text.push_str(&format!("[[agents]]\nname = \"a{i}\"\n"));
+    }
+    let sc = Scenario::from_toml(&text, "big.toml", "big").unwrap();
+    assert_eq!(sc.agents.len(), 100_000);
+    assert!(sc.describe().contains("agents (100000 in 100000 entries)"));
+}

@@ -25,6 +25,9 @@ pub(super) fn staff(
     let mut entries = Vec::new();
     let mut agents = Vec::new();
     let mut total: u64 = 0;
+    // Linear checks: names seen so far, whether a main account was seen.
+    let mut entry_names = std::collections::HashSet::new();
+    let mut has_main = false;
     for (i, ra) in raw.agents.iter().enumerate() {
         let p = path.index(i);
         // Every field is checked even when another one is wrong, so all problems are listed.
@@ -54,7 +57,7 @@ pub(super) fn staff(
             continue;
         };
         let main_account = ra.main_account.unwrap_or(false);
-        if main_account && agents.iter().any(|a: &AgentSpec| a.main_account) {
+        if main_account && has_main {
             cx.issue(
                 &p.key("main_account"),
                 "a shop has one main account; another [[agents]] entry already has main_account = true",
@@ -69,7 +72,7 @@ pub(super) fn staff(
             );
             return None;
         }
-        if entries.iter().any(|e: &AgentEntry| e.name == entry.name) {
+        if !entry_names.insert(entry.name.clone()) {
             cx.issue(
                 &p.key("name"),
                 format!("two [[agents]] entries are named `{}`", entry.name),
@@ -108,6 +111,7 @@ pub(super) fn staff(
                 suspend_at,
             });
         }
+        has_main |= main_account;
         entries.push(entry);
     }
     if entries.len() < raw.agents.len() {
