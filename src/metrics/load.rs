@@ -274,31 +274,45 @@ impl AgentRow {
         }
     }
 
-    /// Sets column `c` from its text (`number` parses a number cell).
-    pub fn set(&mut self, c: AgentColumn, text: &str, number: impl Fn(&str) -> f64) {
-        let n = number(text);
+    /// Sets column `c` from its text as `agents.csv` writes it (a number
+    /// cell may be empty: undefined).
+    pub fn set(&mut self, c: AgentColumn, text: &str) -> Result<(), String> {
+        let n = || -> Result<f64, String> {
+            if text.is_empty() {
+                return Ok(f64::NAN);
+            }
+            text.parse::<f64>()
+                .ok()
+                .filter(|v| !v.is_nan())
+                .ok_or_else(|| format!("`{text}` is not a number"))
+        };
         match c {
             AgentColumn::Agent => self.agent = text.to_string(),
             AgentColumn::Entry => self.entry = text.to_string(),
             AgentColumn::Groups => self.groups = text.to_string(),
-            AgentColumn::Weight => self.weight = n,
-            AgentColumn::MaxConcurrent => self.max_concurrent = text.parse().unwrap_or(0),
-            AgentColumn::Assigned => self.assigned = n,
-            AgentColumn::OnShiftHours => self.on_shift_hours = n,
-            AgentColumn::BreakHours => self.break_hours = n,
-            AgentColumn::Occupancy => self.occupancy = n,
-            AgentColumn::ChatsPerOnShiftHour => self.chats_per_on_shift_hour = n,
-            AgentColumn::FairShareRatio => self.fair_share_ratio = n,
-            AgentColumn::OvertimeChatHours => self.overtime_chat_hours = n,
-            AgentColumn::BusyHours => self.busy_hours = n,
-            AgentColumn::SuspendedHours => self.suspended_hours = n,
-            AgentColumn::Utilisation => self.utilisation = n,
-            AgentColumn::Rounds => self.rounds = n,
-            AgentColumn::ReplyRate3minRounds => self.reply_rate_3min_rounds = n,
-            AgentColumn::RoundResponseMeanS => self.round_response_mean_s = n,
-            AgentColumn::TransfersIn => self.transfers_in = n,
-            AgentColumn::TransfersOut => self.transfers_out = n,
+            AgentColumn::Weight => self.weight = n()?,
+            AgentColumn::MaxConcurrent => {
+                self.max_concurrent = text
+                    .parse()
+                    .map_err(|_| format!("`{text}` is not a whole number"))?
+            }
+            AgentColumn::Assigned => self.assigned = n()?,
+            AgentColumn::OnShiftHours => self.on_shift_hours = n()?,
+            AgentColumn::BreakHours => self.break_hours = n()?,
+            AgentColumn::Occupancy => self.occupancy = n()?,
+            AgentColumn::ChatsPerOnShiftHour => self.chats_per_on_shift_hour = n()?,
+            AgentColumn::FairShareRatio => self.fair_share_ratio = n()?,
+            AgentColumn::OvertimeChatHours => self.overtime_chat_hours = n()?,
+            AgentColumn::BusyHours => self.busy_hours = n()?,
+            AgentColumn::SuspendedHours => self.suspended_hours = n()?,
+            AgentColumn::Utilisation => self.utilisation = n()?,
+            AgentColumn::Rounds => self.rounds = n()?,
+            AgentColumn::ReplyRate3minRounds => self.reply_rate_3min_rounds = n()?,
+            AgentColumn::RoundResponseMeanS => self.round_response_mean_s = n()?,
+            AgentColumn::TransfersIn => self.transfers_in = n()?,
+            AgentColumn::TransfersOut => self.transfers_out = n()?,
         }
+        Ok(())
     }
 }
 

@@ -56,8 +56,16 @@ fn csv_rows(text: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
-fn number(text: &str) -> f64 {
-    text.parse().unwrap_or(f64::NAN)
+/// A cell of a saved CSV as a number: empty is undefined (`NaN`, as
+/// written), anything else must parse.
+fn number(text: &str) -> Result<f64, String> {
+    if text.is_empty() {
+        return Ok(f64::NAN);
+    }
+    text.parse::<f64>()
+        .ok()
+        .filter(|v| !v.is_nan())
+        .ok_or_else(|| format!("`{text}` is not a number"))
 }
 
 /// The metrics of saved results: `path` is a `summary.json` (as written by
@@ -73,6 +81,7 @@ pub fn load_metrics(path: &Path) -> Result<Summary, LoadError> {
     summary_from_json(&read(dir, name)?, &dir.join(name).display().to_string())
 }
 
+/// The parts of `summary.json` every reader needs, checked.
 fn summary_from_json(text_of_file: &str, path: &str) -> Result<Summary, LoadError> {
     let bad = |message: String| LoadError {
         path: path.to_string(),
@@ -86,40 +95,112 @@ fn summary_from_json(text_of_file: &str, path: &str) -> Result<Summary, LoadErro
             json["schema"]
         )));
     }
-    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    let string = |key: &str, v: &Value| -> Result<String, LoadError> {
+        v.as_str()
+            .map(str::to_string)
+            .ok_or_else(|| bad(format!("`{key}` must be a string")))
+    };
+    // A number, or null where undefined.
+    let maybe = |key: &str, v: &Value| -> Result<Option<f64>, LoadError> {
+        match v {
+            Value::Null => Ok(None),
+            v => v
+                .as_f64()
+                .map(Some)
+                .ok_or_else(|| bad(format!("`{key}` must be a number or null"))),
+        }
+    };
     let metrics = json["metrics"]
         .as_object()
         .ok_or_else(|| bad("no `metrics` table".into()))?
         .iter()
-        .map(|(name, m)| MetricSummary {
-            name: name.clone(),
-            mean: m["mean"].as_f64().unwrap_or(f64::NAN),
-            ci95: m["ci95"].as_f64(),
-            definition: text(&json["definitions"][name]),
+        .map(|(name, m)| {
+            Ok(MetricSummary {
+                name: name.clone(),
+                mean: maybe(&format!("metrics.{name}.mean"), &m["mean"])?.unwrap_or(f64::NAN),
+                ci95: maybe(&format!("metrics.{name}.ci95"), &m["ci95"])?,
+                definition: json["definitions"][name]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, LoadError>>()?;
     let spectrum = &json["frt_spectrum"];
-    let frt_spectrum = spectrum["quantiles"]
-        .as_array()
-        .map(|qs| {
-            qs.iter()
-                .enumerate()
-                .map(|(i, q)| {
-                    (
-                        q.as_f64().unwrap_or(f64::NAN),
-                        spectrum["seconds"][i].as_f64().unwrap_or(f64::NAN),
-                    )
+    let (quantiles, seconds) = (
+        spectrum["quantiles"].as_array(),
+        spectrum["seconds"].as_array(),
+    );
+    let frt_spectrum = match (quantiles, seconds) {
+        (Some(q), Some(s)) if q.len() == s.len() => q
+            .iter()
+            .zip(s)
+            .map(|(q, s)| {
+                let q = q
+                    .as_f64()
+                    .ok_or_else(|| bad("`frt_spectrum.quantiles` must be numbers".into()))?;
+                Ok((q, maybe("frt_spectrum.seconds", s)?.unwrap_or(f64::NAN)))
+            })
+            .collect::<Result<Vec<_>, LoadError>>()?,
+        (None, None) => Vec::new(),
+        _ => {
+            return Err(bad(
+                "`frt_spectrum` needs `quantiles` and `seconds` of the same length".into(),
+            ));
+        }
+    };
+    let replications = json["replications"]
+        .as_u64()
+        .filter(|&r| (1..=u64::from(u32::MAX)).contains(&r))
+        .ok_or_else(|| bad("`replications` must be a whole number ≥ 1".into()))?;
+    let marks = match &json["marks"] {
+        Value::Null => Vec::new(),
+        Value::Array(ms) => ms
+            .iter()
+            .map(|m| {
+                Ok(Mark {
+                    kind: string("marks[].kind", &m["kind"])?,
+                    name: string("marks[].name", &m["name"])?,
+                    from: string("marks[].from", &m["from"])?,
+                    to: string("marks[].to", &m["to"])?,
                 })
-                .collect()
-        })
-        .unwrap_or_default();
+            })
+            .collect::<Result<Vec<_>, LoadError>>()?,
+        _ => return Err(bad("`marks` must be a list".into())),
+    };
+    let thresholds = match &json["thresholds"] {
+        Value::Null => Vec::new(),
+        Value::Array(ts) => ts
+            .iter()
+            .map(|t| {
+                let require = string("thresholds[].require", &t["require"])?;
+                Ok(Verdict {
+                    threshold: crate::regress::parse_threshold(&require)
+                        .map_err(|e| bad(format!("thresholds: {e}")))?,
+                    value: maybe("thresholds[].value", &t["value"])?.unwrap_or(f64::NAN),
+                    ci95: maybe("thresholds[].ci95", &t["ci95"])?,
+                    passed: t["passed"]
+                        .as_bool()
+                        .ok_or_else(|| bad("`thresholds[].passed` must be true or false".into()))?,
+                })
+            })
+            .collect::<Result<Vec<_>, LoadError>>()?,
+        _ => return Err(bad("`thresholds` must be a list".into())),
+    };
+    let instant = |key: &str, v: &Value| -> Result<String, LoadError> {
+        let t = string(key, v)?;
+        crate::time::parse_instant(&t).map_err(|e| bad(format!("`{key}`: {e}")))?;
+        Ok(t)
+    };
     Ok(Summary {
-        scenario: text(&json["scenario"]),
-        seed: json["seed"].as_u64().unwrap_or(0),
-        digest: text(&json["scenario_digest"]),
-        replications: json["replications"].as_u64().unwrap_or(1) as u32,
-        window_from: text(&json["window"]["from"]),
-        window_to: text(&json["window"]["to"]),
+        scenario: string("scenario", &json["scenario"])?,
+        seed: json["seed"]
+            .as_u64()
+            .ok_or_else(|| bad("`seed` must be a whole number".into()))?,
+        digest: string("scenario_digest", &json["scenario_digest"])?,
+        replications: replications as u32,
+        window_from: instant("window.from", &json["window"]["from"])?,
+        window_to: instant("window.to", &json["window"]["to"])?,
         metrics,
         series: Series {
             columns: Vec::new(),
@@ -130,82 +211,190 @@ fn summary_from_json(text_of_file: &str, path: &str) -> Result<Summary, LoadErro
         // Not saved: the report leaves it out when it is zero.
         work: LoopStats::default(),
         frt_spectrum,
-        marks: json["marks"]
-            .as_array()
-            .map(|ms| {
-                ms.iter()
-                    .map(|m| Mark {
-                        kind: text(&m["kind"]),
-                        name: text(&m["name"]),
-                        from: text(&m["from"]),
-                        to: text(&m["to"]),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        thresholds: json["thresholds"]
-            .as_array()
-            .map(|ts| {
-                ts.iter()
-                    .filter_map(|t| {
-                        Some(Verdict {
-                            threshold: crate::regress::parse_threshold(t["require"].as_str()?)
-                                .ok()?,
-                            value: t["value"].as_f64().unwrap_or(f64::NAN),
-                            ci95: t["ci95"].as_f64(),
-                            passed: t["passed"].as_bool()?,
-                        })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
+        marks,
+        thresholds,
         focus: Vec::new(),
     })
 }
 
-/// Reads the results `run --out DIR` wrote into `dir`.
+/// Reads the results `run --out` wrote into `dir`, checking every file:
+/// fields present with the right types, every CSV row as long as its
+/// header, every cell a number where a number belongs.
 pub fn load_summary(dir: &Path) -> Result<Summary, LoadError> {
-    let bad = |name: &str, message: String| LoadError {
-        path: dir.join(name).display().to_string(),
+    let mut summary = load_metrics(&dir.join("summary.json"))?;
+    let file = |name: &str| dir.join(name).display().to_string();
+    summary.series = series(&read(dir, "timeseries.csv")?, &file("timeseries.csv"))?;
+    covers_the_window(&summary, &file("timeseries.csv"))?;
+    summary.agents = agents(&read(dir, "agents.csv")?, &file("agents.csv"))?;
+    Ok(summary)
+}
+
+/// The time series starts at the window's start, steps by one interval
+/// length, and has exactly the intervals the window holds (the last may be
+/// partial): a truncated or spliced file does not.
+fn covers_the_window(s: &Summary, path: &str) -> Result<(), LoadError> {
+    let bad = |message: String| LoadError {
+        path: path.to_string(),
         message,
     };
-    let mut summary = load_metrics(&dir.join("summary.json"))?;
-    let ts = csv_rows(&read(dir, "timeseries.csv")?);
-    let (header, rows) = ts
-        .split_first()
-        .ok_or_else(|| bad("timeseries.csv", "empty".into()))?;
-    let series = Series {
-        columns: header.iter().skip(1).cloned().collect(),
-        interval_start: rows.iter().map(|r| r[0].clone()).collect(),
-        rows: rows
-            .iter()
-            .map(|r| r.iter().skip(1).map(|v| number(v)).collect())
-            .collect(),
-    };
-
-    let ag = csv_rows(&read(dir, "agents.csv")?);
-    let (header, rows) = ag
-        .split_first()
-        .ok_or_else(|| bad("agents.csv", "empty".into()))?;
-    let col = |row: &[String], name: &str| -> String {
-        header
-            .iter()
-            .position(|h| h == name)
-            .and_then(|i| row.get(i))
-            .cloned()
-            .unwrap_or_default()
-    };
-    let agents = rows
+    let at = |t: &str| crate::time::parse_instant(t).map(|i| i.unix_ms);
+    let window = at(&s.window_from)
+        .and_then(|from| Ok((from, at(&s.window_to)?)))
+        .map_err(|e| bad(format!("summary.json window: {e}")))?;
+    let starts = s
+        .series
+        .interval_start
         .iter()
-        .map(|r| {
-            let mut row = AgentRow::default();
-            for c in &crate::catalog::AGENT_COLUMNS {
-                row.set(c.id, &col(r, c.name), number);
+        .map(|t| at(t))
+        .collect::<Result<Vec<i64>, String>>()
+        .map_err(|e| bad(format!("interval_start: {e}")))?;
+    let step = match starts.as_slice() {
+        [first, second, ..] => second - first,
+        _ => window.1 - window.0,
+    };
+    let expected = if step > 0 {
+        (window.1 - window.0 + step - 1) / step
+    } else {
+        -1
+    };
+    let consistent = starts.first() == Some(&window.0)
+        && step > 0
+        && starts.windows(2).all(|w| w[1] - w[0] == step)
+        && starts.len() as i64 == expected;
+    if consistent {
+        Ok(())
+    } else {
+        Err(bad(format!(
+            "the intervals do not cover the window {} – {} in steps of one interval ({} rows): the file is truncated or edited",
+            s.window_from,
+            s.window_to,
+            starts.len()
+        )))
+    }
+}
+
+/// A CSV's header and its rows with their 1-based line numbers.
+type Table<'a> = (&'a [String], Vec<(usize, &'a [String])>);
+
+/// The rows of a CSV after checking each is as long as the header.
+fn table<'a>(rows: &'a [Vec<String>], path: &str) -> Result<Table<'a>, LoadError> {
+    let bad = |message: String| LoadError {
+        path: path.to_string(),
+        message,
+    };
+    let (header, body) = rows.split_first().ok_or_else(|| bad("empty".into()))?;
+    let body = body
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            if r.len() == header.len() {
+                Ok((i + 2, r.as_slice()))
+            } else {
+                Err(bad(format!(
+                    "line {}: {} fields, the header has {}",
+                    i + 2,
+                    r.len(),
+                    header.len()
+                )))
             }
-            row
+        })
+        .collect::<Result<Vec<_>, LoadError>>()?;
+    Ok((header.as_slice(), body))
+}
+
+/// `timeseries.csv`: `interval_start`, the catalogue's columns, then each
+/// column's `_ci95`.
+fn series(text: &str, path: &str) -> Result<Series, LoadError> {
+    let bad = |message: String| LoadError {
+        path: path.to_string(),
+        message,
+    };
+    let rows = csv_rows(text);
+    let (header, body) = table(&rows, path)?;
+    if header.first().map(String::as_str) != Some("interval_start") || header.len() % 2 == 0 {
+        return Err(bad(
+            "line 1: expected `interval_start` and the time-series columns, each with a `_ci95` twin"
+                .into(),
+        ));
+    }
+    let columns = &header[1..];
+    let (plain, twins) = columns.split_at(columns.len() / 2);
+    for (p, t) in plain.iter().zip(twins) {
+        if *t != format!("{p}_ci95") {
+            return Err(bad(format!("line 1: column `{t}` should be `{p}_ci95`")));
+        }
+    }
+    // The thresholds the file was written for, from its answered-within columns.
+    let thresholds: Vec<u32> = plain
+        .iter()
+        .filter_map(|c| {
+            c.strip_prefix("answered_within_")?
+                .strip_suffix("s_over_offered")?
+                .parse()
+                .ok()
         })
         .collect();
-    summary.series = series;
-    summary.agents = agents;
-    Ok(summary)
+    let expected: Vec<String> = crate::catalog::series_columns(&thresholds)
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    if plain != expected.as_slice() {
+        return Err(bad(format!(
+            "line 1: the columns are not those `kefusim run` writes (expected {})",
+            expected.join(",")
+        )));
+    }
+    let mut interval_start = Vec::with_capacity(body.len());
+    let mut values = Vec::with_capacity(body.len());
+    for (line, r) in body {
+        crate::time::parse_instant(&r[0])
+            .map_err(|e| bad(format!("line {line}: interval_start: {e}")))?;
+        interval_start.push(r[0].clone());
+        values.push(
+            r[1..]
+                .iter()
+                .zip(columns)
+                .map(|(v, c)| number(v).map_err(|e| bad(format!("line {line}, `{c}`: {e}"))))
+                .collect::<Result<Vec<f64>, LoadError>>()?,
+        );
+    }
+    if values.is_empty() {
+        return Err(bad("no interval".into()));
+    }
+    Ok(Series {
+        columns: columns.to_vec(),
+        interval_start,
+        rows: values,
+    })
+}
+
+/// `agents.csv`: the catalogue's agent columns, in order.
+fn agents(text: &str, path: &str) -> Result<Vec<AgentRow>, LoadError> {
+    let bad = |message: String| LoadError {
+        path: path.to_string(),
+        message,
+    };
+    let rows = csv_rows(text);
+    let (header, body) = table(&rows, path)?;
+    let expected = &crate::catalog::AGENT_COLUMNS;
+    if header.len() != expected.len() || header.iter().zip(expected).any(|(h, c)| h != c.name) {
+        return Err(bad(format!(
+            "line 1: the columns are not those `kefusim run` writes (expected {})",
+            expected
+                .iter()
+                .map(|c| c.name)
+                .collect::<Vec<_>>()
+                .join(",")
+        )));
+    }
+    body.into_iter()
+        .map(|(line, r)| {
+            let mut row = AgentRow::default();
+            for (c, v) in expected.iter().zip(r) {
+                row.set(c.id, v)
+                    .map_err(|e| bad(format!("line {line}, `{}`: {e}", c.name)))?;
+            }
+            Ok(row)
+        })
+        .collect()
 }

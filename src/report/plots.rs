@@ -99,7 +99,12 @@ pub fn plots(summary: &Summary) -> Vec<(String, Vec<u8>)> {
 /// A time-series column by name (NaN where missing).
 fn column(s: &Summary, name: &str) -> Vec<f64> {
     match s.series.columns.iter().position(|c| c == name) {
-        Some(i) => s.series.rows.iter().map(|r| r[i]).collect(),
+        Some(i) => s
+            .series
+            .rows
+            .iter()
+            .map(|r| r.get(i).copied().unwrap_or(f64::NAN))
+            .collect(),
         None => vec![f64::NAN; s.series.rows.len()],
     }
 }

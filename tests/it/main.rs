@@ -1,6 +1,7 @@
 //! The integration test binary: one module per area.
 
 mod cli;
+mod corrupt;
 mod determinism;
 mod dialogue;
 mod engine;
