@@ -23,6 +23,10 @@ pub enum AppError {
     /// Exit code 4: stdout could not be written.
     #[error("cannot write to stdout: {0}")]
     Stdout(io::Error),
+    /// Exit code 1: replications diverged and were stopped (the results
+    /// written are those up to that point).
+    #[error("{0}")]
+    Diverged(String),
     /// Exit code 1: the run itself failed.
     #[error(transparent)]
     Run(#[from] RunError),
@@ -42,7 +46,7 @@ impl AppError {
     /// The process exit code (see README "Exit codes").
     pub fn exit_code(&self) -> u8 {
         match self {
-            AppError::Run(_) => 1,
+            AppError::Run(_) | AppError::Diverged(_) => 1,
             AppError::Usage(_) => 2,
             AppError::Scenario(_) => 3,
             AppError::Write(_) | AppError::Stdout(_) => 4,
@@ -271,9 +275,26 @@ fn run(args: RunArgs) -> Result<(), AppError> {
         }
         None => None,
     };
+    diverged(&summary)?;
     // Thresholds first: exit code 5 wins over 6 when both fail.
     thresholds_met(&summary)?;
     compared.map_or(Ok(()), |c| regressions(&c))
+}
+
+/// Exit code 1 when replications diverged: the results are incomplete.
+fn diverged(summary: &replicate::Summary) -> Result<(), AppError> {
+    if summary.work.diverged == 0 {
+        return Ok(());
+    }
+    Err(AppError::Diverged(format!(
+        "diverging: {} of {} replications were stopped before their end: {}; the results written and printed are those up to that point, marked as such",
+        summary.work.diverged,
+        summary.replications,
+        summary
+            .work
+            .divergence
+            .map_or_else(String::new, |d| d.to_string())
+    )))
 }
 
 fn plan(args: crate::cli::PlanArgs) -> Result<(), AppError> {

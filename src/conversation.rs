@@ -133,6 +133,12 @@ impl Conversations {
         self.slots.get(slot as usize)
     }
 
+    /// Conversations in flight.
+    #[inline]
+    pub fn live(&self) -> usize {
+        self.slots.len() - self.free.len()
+    }
+
     /// Live conversations with their slots, in slot order.
     pub fn live_slots(&self) -> impl Iterator<Item = (u32, &Conversation)> {
         self.slots

@@ -144,7 +144,8 @@ struct ProgressTap<'a> {
 /// Events between two progress reports.
 const TAP_EVERY: u64 = 1 << 16;
 
-/// Counts of what the loop did (for speed measurements).
+/// Counts of what the loop did (for speed measurements), and whether it
+/// had to stop a diverging replication.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LoopStats {
     /// Events handled.
@@ -153,7 +154,68 @@ pub struct LoopStats {
     pub arrivals: u64,
     /// Routing commands refused because they could not apply.
     pub refused: u64,
+    /// Replications stopped because they diverged (0 or 1 for one replication).
+    pub diverged: u32,
+    /// Why the first of them stopped.
+    pub divergence: Option<Divergence>,
 }
+
+/// Why a replication was stopped before its end: its work would not have
+/// stayed bounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Divergence {
+    /// More chats open at once than [`MAX_OPEN_BEYOND_CAPACITY`] beyond
+    /// the agents' total capacity: the queue grows without bound.
+    Queue {
+        /// Chats open when it stopped.
+        open: u64,
+        /// Simulated time it stopped at.
+        at: SimTime,
+    },
+    /// More events than the work budget ([`EVENTS_PER_ARRIVAL`] per
+    /// arrival, [`EVENTS_PER_AGENT_DAY`] per agent and simulated day,
+    /// plus [`EVENTS_BASE`]): something repeats without end (e.g. offers
+    /// declined and made again at once).
+    Work {
+        /// Events when it stopped.
+        events: u64,
+        /// Arrivals by then.
+        arrivals: u64,
+        /// Simulated time it stopped at.
+        at: SimTime,
+    },
+}
+
+impl std::fmt::Display for Divergence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Divergence::Queue { open, at } => write!(
+                f,
+                "{open} chats were open at once {} into the run: the queue grows without bound (more arrivals than the agents can take)",
+                crate::time::format_duration(at)
+            ),
+            Divergence::Work {
+                events,
+                arrivals,
+                at,
+            } => write!(
+                f,
+                "{events} events for {arrivals} arrivals {} into the run: something repeats without end (e.g. offers declined and made again at once)",
+                crate::time::format_duration(at)
+            ),
+        }
+    }
+}
+
+/// A replication stops as diverging when this many chats beyond the
+/// agents' total capacity are open at once (a few hundred bytes each).
+pub const MAX_OPEN_BEYOND_CAPACITY: u64 = 250_000;
+/// Work budget: events allowed per arrival.
+pub const EVENTS_PER_ARRIVAL: u64 = 10_000;
+/// Work budget: events allowed per agent and simulated day.
+pub const EVENTS_PER_AGENT_DAY: u64 = 100_000;
+/// Work budget: events allowed in any case.
+pub const EVENTS_BASE: u64 = 1_000_000;
 
 /// One replication: its state and its event loop.
 pub struct Engine<'s, D: Dispatcher = Router> {
@@ -204,6 +266,8 @@ pub struct Engine<'s, D: Dispatcher = Router> {
     hard_stop: SimTime,
     /// Before this time the run cannot stop (the earlier of `window_end` and `until`).
     no_stop_before: SimTime,
+    /// Most chats open at once before the run is stopped as diverging.
+    max_open: u64,
 }
 
 /// Runs replication `replication` of `scenario` and returns its results.
@@ -292,6 +356,11 @@ impl<'s, D: Dispatcher> Engine<'s, D> {
             until: SimTime::MAX,
             hard_stop: sc.run.measure_to() + DRAIN_LIMIT_MS,
             no_stop_before: sc.run.measure_to(),
+            max_open: MAX_OPEN_BEYOND_CAPACITY
+                + sc.agents
+                    .iter()
+                    .map(|a| u64::from(a.max_concurrent))
+                    .sum::<u64>(),
         };
         for agent in 0..sc.agents.len() as AgentId {
             engine.plan_first_shift(agent);
@@ -364,6 +433,12 @@ impl<'s, D: Dispatcher> Engine<'s, D> {
         self.stats.events += 1;
         if self.stats.events.is_multiple_of(TAP_EVERY) {
             self.tap(now);
+            if let Some(d) = self.diverging(now) {
+                self.stats.diverged = 1;
+                self.stats.divergence = Some(d);
+                self.stop(now);
+                return None;
+            }
         }
         self.rec.advance(now, &self.state);
         self.handle(now, event);
@@ -385,6 +460,25 @@ impl<'s, D: Dispatcher> Engine<'s, D> {
     pub fn run(&mut self) -> SimTime {
         while self.step().is_some() {}
         self.end()
+    }
+
+    /// Whether the replication's work has stopped being bounded (checked
+    /// every [`TAP_EVERY`] events).
+    #[cold]
+    fn diverging(&self, now: SimTime) -> Option<Divergence> {
+        let open = self.convs.live() as u64;
+        if open > self.max_open {
+            return Some(Divergence::Queue { open, at: now });
+        }
+        let days = now.div_ceil(crate::time::DAY_MS).max(1);
+        let budget = EVENTS_BASE
+            + EVENTS_PER_ARRIVAL * self.stats.arrivals
+            + EVENTS_PER_AGENT_DAY * self.sc.agents.len() as u64 * days;
+        (self.stats.events > budget).then_some(Divergence::Work {
+            events: self.stats.events,
+            arrivals: self.stats.arrivals,
+            at: now,
+        })
     }
 
     fn stop(&mut self, end: SimTime) {

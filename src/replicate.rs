@@ -348,6 +348,9 @@ impl<'s> Merge<'s> {
         pool_accounts(&mut self.agents, &result.agents);
         self.work.events += stats.events;
         self.work.arrivals += stats.arrivals;
+        self.work.refused += stats.refused;
+        self.work.diverged += stats.diverged;
+        self.work.divergence = self.work.divergence.or(stats.divergence);
         self.replications += 1;
     }
 

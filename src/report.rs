@@ -49,6 +49,18 @@ struct SummaryJson<'a> {
     frt_spectrum: FrtSpectrum,
     marks: Vec<MarkJson<'a>>,
     thresholds: Vec<VerdictJson>,
+    /// Only when replications were stopped as diverging: the results are
+    /// those up to that point.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    diverging: Option<DivergingJson>,
+}
+
+/// Replications stopped as diverging.
+#[derive(Serialize)]
+struct DivergingJson {
+    replications: u32,
+    reason: String,
+    note: &'static str,
 }
 
 /// A `[thresholds]` line and how the run fared.
@@ -172,6 +184,14 @@ pub fn summary_json(summary: &Summary) -> String {
                 passed: v.passed,
             })
             .collect(),
+        diverging: (summary.work.diverged > 0).then(|| DivergingJson {
+            replications: summary.work.diverged,
+            reason: summary
+                .work
+                .divergence
+                .map_or_else(String::new, |d| d.to_string()),
+            note: "these replications were stopped before their end; their numbers are those up to that point",
+        }),
     };
     let mut text =
         serde_json::to_string_pretty(&doc).expect("summary serializes: plain data, string keys");

@@ -41,7 +41,7 @@ pub fn report_html(summary: &Summary, plots: &[(String, Vec<u8>)], extra: &[Sect
          th {{ background: #f3f3f3; }}\n\
          section {{ margin-bottom: 2.5em; }}\n\
          .def {{ color: #555; font-size: 0.9em; }}\n\
-         td.pass {{ color: #1a7f37; }} td.fail {{ color: #b42318; font-weight: bold; }}\n\
+         td.pass {{ color: #1a7f37; }} td.fail, p.fail {{ color: #b42318; font-weight: bold; }}\n\
          </style>\n</head>\n<body>\n",
         name = esc(&s.scenario)
     );
@@ -67,6 +67,16 @@ pub fn report_html(summary: &Summary, plots: &[(String, Vec<u8>)], extra: &[Sect
             String::new()
         }
     );
+    if s.work.diverged > 0 {
+        let _ = writeln!(
+            o,
+            "<p class=\"fail\"><strong>Diverging:</strong> {} of the replications were stopped before their end{}; the numbers below are those up to that point.</p>",
+            s.work.diverged,
+            s.work
+                .divergence
+                .map_or_else(String::new, |d| format!(" ({})", esc(&d.to_string())))
+        );
+    }
     o.push_str("<section id=\"headline\">\n<h2>Headline</h2>\n<table>\n");
     for (label, value) in headline(s) {
         let _ = writeln!(

@@ -192,6 +192,15 @@ fn summary_from_json(text_of_file: &str, path: &str) -> Result<Summary, LoadErro
         crate::time::parse_instant(&t).map_err(|e| bad(format!("`{key}`: {e}")))?;
         Ok(t)
     };
+    // Saved only when replications were stopped as diverging (the reason's
+    // text is not kept in memory: the count is what the report needs).
+    let diverged = match &json["diverging"] {
+        Value::Null => 0,
+        d => d["replications"]
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or_else(|| bad("`diverging.replications` must be a whole number".into()))?,
+    };
     Ok(Summary {
         scenario: string("scenario", &json["scenario"])?,
         seed: json["seed"]
@@ -208,8 +217,11 @@ fn summary_from_json(text_of_file: &str, path: &str) -> Result<Summary, LoadErro
             rows: Vec::new(),
         },
         agents: Vec::new(),
-        // Not saved: the report leaves it out when it is zero.
-        work: LoopStats::default(),
+        // Events are not saved: the report leaves them out when zero.
+        work: LoopStats {
+            diverged,
+            ..LoopStats::default()
+        },
         frt_spectrum,
         marks,
         thresholds,

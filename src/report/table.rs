@@ -82,6 +82,16 @@ pub fn terminal_summary(s: &Summary) -> String {
     };
     let _ = writeln!(out, "kefusim · {} · seed {} · {reps}", s.scenario, s.seed);
     let _ = writeln!(out, "measured window {} → {}\n", s.window_from, s.window_to);
+    if s.work.diverged > 0 {
+        let _ = writeln!(
+            out,
+            "  DIVERGING: {} of {reps} stopped before their end, so these numbers are those up to that point: {}\n",
+            s.work.diverged,
+            s.work
+                .divergence
+                .map_or_else(String::new, |d| d.to_string())
+        );
+    }
     let lines = headline(s);
     for (label, value) in lines {
         let _ = writeln!(out, "  {label:<54} {value}");

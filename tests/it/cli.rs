@@ -817,3 +817,37 @@ fn plan_double11_proposes_a_verified_roster_that_pastes_back() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 11: a diverging run exits 1, prints and writes its results marked as such.
+#[test]
+fn a_diverging_run_exits_1_with_its_results_marked() {
+    let dir = std::env::temp_dir().join(format!("kefusim-diverge-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let sc = dir.join("over.toml");
+    std::fs::write(
+        &sc,
+        "[run]\nstart = \"2026-11-11T00:00:00+08:00\"\nduration = \"1h\"\n[arrivals]\nrate_per_hour = 20000\n\
+         [service]\nduration = { dist = \"exponential\", mean = \"6m\" }\n[[agents]]\ncount = 1\n",
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let o = kefusim(&[
+        "run",
+        sc.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--progress",
+        "never",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("diverging: 1 of 1 replications were stopped"));
+    assert!(text(&o.stdout).contains("DIVERGING"));
+    let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
+    assert!(summary.contains("\"diverging\": {"), "{summary}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("Diverging:"));
+    // Saved results that say so are still readable.
+    let o = kefusim(&["report", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}

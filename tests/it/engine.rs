@@ -190,3 +190,64 @@ fn deferred_breaks_are_all_taken() {
     assert_eq!(&on_break[20..26], &[1.0; 6]);
     assert_eq!(on_break[19] + on_break[26], 0.0);
 }
+
+/// Issue 11, defects 2 and 5: every accepted scenario's work is bounded.
+/// A queue that grows without bound, or events that repeat without end,
+/// stop the replication as diverging (results up to then), never an OOM
+/// or a run that does not finish.
+#[test]
+fn unbounded_work_stops_as_diverging() {
+    use kefusim::engine::{Divergence, Engine};
+    let overloaded = parse(
+        "[run]\nstart = \"2026-11-11T00:00:00+08:00\"\nduration = \"1h\"\n[arrivals]\nrate_per_hour = 20000\n\
+         [service]\nduration = { dist = \"exponential\", mean = \"6m\" }\n[[agents]]\ncount = 1\n",
+    );
+    let mut e = Engine::new(&overloaded, 0);
+    e.run();
+    let s = e.stats();
+    assert_eq!(s.diverged, 1);
+    assert!(
+        matches!(s.divergence, Some(Divergence::Queue { open, .. }) if open > 250_000 && open < 400_000),
+        "{:?}",
+        s.divergence
+    );
+    assert!(
+        s.arrivals < 400_000,
+        "stopped early: {} arrivals",
+        s.arrivals
+    );
+    let r = e.finish();
+    let unfinished = r
+        .scalars
+        .iter()
+        .find(|m| m.name == "unfinished")
+        .unwrap()
+        .value;
+    assert!(
+        unfinished > 15_000.0,
+        "counted chats still open are unfinished: {unfinished}"
+    );
+
+    // TaskRouter re-evaluates at once after a decline: with accept = 0 and a
+    // 1 ms answer, offers repeat every millisecond for ever.
+    let livelock = parse(
+        "[run]\nstart = \"2026-11-11T00:00:00+08:00\"\nduration = \"1h\"\n[arrivals]\nrate_per_hour = 60\n\
+         [service]\nduration = { dist = \"exponential\", mean = \"5m\" }\n[routing]\nvariant = \"taskrouter\"\n\
+         offer = { accept = 0.0, response = { dist = \"constant\", value = \"1ms\" }, timeout = \"30s\" }\n\
+         [[agents]]\ncount = 3\nmax_concurrent = 3\n",
+    );
+    let mut e = Engine::new(&livelock, 0);
+    e.run();
+    let s = e.stats();
+    assert_eq!(s.diverged, 1);
+    assert!(
+        matches!(s.divergence, Some(Divergence::Work { .. })),
+        "{:?}",
+        s.divergence
+    );
+    assert!(s.events < 3_000_000, "{} events", s.events);
+
+    // A stable scenario never trips either bound.
+    let quiet = run(&scenario("duration = \"6h\"", "[[agents]]\ncount = 40\n"));
+    assert_eq!(quiet.work.diverged, 0);
+}
