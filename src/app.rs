@@ -146,9 +146,16 @@ fn trace(args: TraceArgs) -> Result<(), AppError> {
                 })?
             }
             (_, Ok(d)) => d,
-            (Err(e), Err(_)) => {
+            (Err(instant), Err(duration)) => {
+                // Say what is wrong with what it looks like: an instant has a date.
+                let looks_like_instant = text.len() > 4 && text.as_bytes()[4] == b'-';
+                let why = if looks_like_instant {
+                    instant
+                } else {
+                    duration
+                };
                 return Err(AppError::Usage(format!(
-                    "--until must be an RFC 3339 instant or a duration such as 2h, got {text:?} ({e})"
+                    "--until must be an RFC 3339 instant or a duration such as 2h, got {text:?}: {why}"
                 )));
             }
         },
@@ -223,6 +230,11 @@ fn check(args: CheckArgs) -> Result<(), AppError> {
 }
 
 fn run(args: RunArgs) -> Result<(), AppError> {
+    if args.baseline.is_none() && (!args.judge.tolerances.is_empty() || args.judge.strict) {
+        return Err(AppError::Usage(
+            "--tolerance and --strict judge a comparison: they need --baseline PATH".to_string(),
+        ));
+    }
     let scenario = overridden(Scenario::load(&args.scenario)?, &args.overrides);
     // Read before the run, so a bad path fails fast.
     let baseline = match &args.baseline {

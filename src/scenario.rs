@@ -485,9 +485,17 @@ pub fn json_schema() -> String {
 impl Scenario {
     /// Reads and validates a scenario file.
     pub fn load(path: &Path) -> Result<Self, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        let bytes = std::fs::read(path).map_err(|source| ScenarioError::Read {
             path: path.to_path_buf(),
             source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| ScenarioError::Invalid {
+            diagnostics: vec![locate::from_bad_utf8(
+                e.as_bytes(),
+                &path.display().to_string(),
+                &e.utf8_error(),
+            )],
+            more: 0,
         })?;
         let stem = path
             .file_stem()

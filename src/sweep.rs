@@ -50,9 +50,31 @@ fn scalar(text: &str) -> Value {
     }
 }
 
+/// A list of values split at commas outside double quotes (`"a,b",c` is
+/// two values; a quoted value is a string).
+fn split_values(values: &str) -> Result<Vec<&str>, String> {
+    let mut out = Vec::new();
+    let (mut start, mut quoted) = (0, false);
+    for (i, c) in values.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => {
+                out.push(&values[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if quoted {
+        return Err("a value's opening quote has no closing quote".to_string());
+    }
+    out.push(&values[start..]);
+    Ok(out)
+}
+
 /// Parses `KEY=VALUES`.
 pub fn parse_axis(text: &str) -> Result<Axis, String> {
-    let usage = "--set takes KEY=VALUES: a list (agents.presale.count=10,20,30; routing.policy=least_active,feige_even) or a range with a step (agents.presale.count=10..40:5)";
+    let usage = "--set takes KEY=VALUES: a list (agents.presale.count=10,20,30; routing.policy=least_active,feige_even; quote a value that has a comma: run.name=\"a,b\",c) or a range with a step (agents.presale.count=10..40:5)";
     let (key, values) = text
         .split_once('=')
         .ok_or_else(|| format!("no `=` in {text:?}: {usage}"))?;
@@ -65,7 +87,11 @@ pub fn parse_axis(text: &str) -> Result<Axis, String> {
         let (to, step) = rest.split_once(':').unwrap_or((rest, "1"));
         range(from, to, step).map_err(|e| format!("{e} in {text:?}: {usage}"))?
     } else {
-        values.split(',').map(scalar).collect()
+        split_values(values)
+            .map_err(|e| format!("{e} in {text:?}: {usage}"))?
+            .into_iter()
+            .map(scalar)
+            .collect()
     };
     if parsed.is_empty() || values.is_empty() {
         return Err(format!("no values in {text:?}: {usage}"));
@@ -374,7 +400,17 @@ mod tests {
         let a = parse_axis("arrivals.rate_per_hour=0.5..1.0:0.1").unwrap();
         assert_eq!(a.values.len(), 6);
         assert_eq!(a.values[3], Value::Float(0.8));
-        for bad in ["x", "=1", "x=", "x=5..1", "x=1..a", "a..b=1"] {
+        // Issue 11, defect 8: a value with a comma is quoted.
+        let a = parse_axis("run.name=\"a,b\",c,\"12\"").unwrap();
+        assert_eq!(
+            a.values,
+            [
+                Value::String("a,b".into()),
+                Value::String("c".into()),
+                Value::String("12".into())
+            ]
+        );
+        for bad in ["x", "=1", "x=", "x=5..1", "x=1..a", "a..b=1", "x=\"a,b"] {
             assert!(parse_axis(bad).is_err(), "{bad}");
         }
     }

@@ -76,7 +76,7 @@ pub fn parse_duration(text: &str) -> Result<Millis, String> {
     }
     // 100 years is far beyond anything a scenario needs and keeps sums in range.
     if !total.is_finite() || total > 100.0 * 366.0 * DAY_MS as f64 {
-        return Err(format!("`{text}`: duration too large"));
+        return Err(format!("`{text}`: duration too large (at most 100 years)"));
     }
     Ok(total.round() as Millis)
 }
@@ -108,7 +108,8 @@ pub fn format_duration(ms: Millis) -> String {
 pub fn parse_clock(text: &str) -> Result<Millis, String> {
     let bad = || format!("`{text}`: expected a time of day \"HH:MM\" between 00:00 and 24:00");
     let parts: Vec<&str> = text.trim().split(':').collect();
-    if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.len() != 2) {
+    // Exactly two digits per field: no signs, spaces or other digits.
+    if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| !two_digits(p)) {
         return Err(bad());
     }
     let nums: Result<Vec<u64>, _> = parts.iter().map(|p| p.parse::<u64>()).collect();
@@ -118,6 +119,11 @@ pub fn parse_clock(text: &str) -> Result<Millis, String> {
         return Err(bad());
     }
     Ok(h * HOUR_MS + m * MINUTE_MS + s * SECOND_MS)
+}
+
+/// Whether `s` is exactly two ASCII digits.
+fn two_digits(s: &str) -> bool {
+    s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Formats milliseconds after midnight as `"HH:MM"` (with `":SS"` when needed).
@@ -182,7 +188,14 @@ pub fn parse_date(text: &str) -> Result<i64, String> {
     let bad = || format!("`{text}`: expected a date \"YYYY-MM-DD\"");
     let t = text.trim();
     let b = t.as_bytes();
-    if !t.is_ascii() || b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+    // Exactly `DDDD-DD-DD`: no signs, no other digits.
+    let digits_at = [0, 1, 2, 3, 5, 6, 8, 9];
+    if !t.is_ascii()
+        || b.len() != 10
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || digits_at.iter().any(|&i| !b[i].is_ascii_digit())
+    {
         return Err(bad());
     }
     let year: i64 = t[0..4].parse().map_err(|_| bad())?;
@@ -266,7 +279,7 @@ fn parse_offset(zone: &str) -> Option<i32> {
         _ => return None,
     };
     let (h, m) = zone[1..].split_once(':')?;
-    if h.len() != 2 || m.len() != 2 {
+    if !two_digits(h) || !two_digits(m) {
         return None;
     }
     let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
@@ -389,7 +402,10 @@ mod tests {
     fn clocks() {
         assert_eq!(parse_clock("09:30"), Ok(9 * HOUR_MS + 30 * MINUTE_MS));
         assert_eq!(parse_clock("24:00"), Ok(DAY_MS));
-        for bad in ["9:30", "24:01", "12:60", "aa:bb", "12"] {
+        // Issue 11, defect 7: signs are not digits (`"+9:+5"` was 09:05).
+        for bad in [
+            "9:30", "24:01", "12:60", "aa:bb", "12", "+9:+5", "-1:00", "09:+5", " 9:05",
+        ] {
             assert!(parse_clock(bad).is_err(), "{bad}");
         }
         assert_eq!(format_clock(9 * HOUR_MS + 30 * MINUTE_MS), "09:30");
@@ -406,6 +422,10 @@ mod tests {
         assert_eq!(WEEKDAYS[weekday_of_day(d)], "wed");
         assert!(parse_date("2026-02-29").is_err());
         assert!(parse_date("2024-02-29").is_ok());
+        // Issue 11, defect 7: years are four digits, no sign.
+        for bad in ["-001-01-01", "+999-01-01", "2026-+1-01", "2026-01-+1"] {
+            assert!(parse_date(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
@@ -425,6 +445,12 @@ mod tests {
             "2026-11-11",
             "2026-13-01T00:00+08:00",
             "2026-11-11T25:00+08:00",
+            // Issue 11, defect 7: `+-8:00` was read as -08:00.
+            "2026-11-11T00:00+-8:00",
+            "2026-11-11T00:00++8:00",
+            "2026-11-11T00:00+8:00",
+            "2026-11-11T00:00+08:+0",
+            "+999-11-11T00:00+08:00",
         ] {
             assert!(parse_instant(bad).is_err(), "{bad}");
         }

@@ -102,6 +102,26 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// A diagnostic for a file that is not UTF-8: placed at the first bad byte.
+pub fn from_bad_utf8(bytes: &[u8], file: &str, err: &std::str::Utf8Error) -> Diagnostic {
+    let valid = &bytes[..err.valid_up_to()];
+    let text = std::str::from_utf8(valid).expect("valid up to here");
+    let bad = bytes.get(err.valid_up_to()).copied().unwrap_or(0);
+    let mut d = diagnostic(
+        text,
+        &LineIndex::new(text),
+        file,
+        Some(text.len()..text.len()),
+        None,
+        format!(
+            "not valid UTF-8 (byte 0x{bad:02X} at byte offset {}); save the file as UTF-8",
+            err.valid_up_to()
+        ),
+    );
+    d.source_line = None;
+    d
+}
+
 /// A diagnostic for a TOML syntax or shape error reported by the parser.
 pub fn from_toml_error(text: &str, file: &str, err: &toml::de::Error) -> Diagnostic {
     let span = err.span();
@@ -118,8 +138,9 @@ pub fn from_toml_error(text: &str, file: &str, err: &toml::de::Error) -> Diagnos
 pub const MAX_LISTED: usize = 50;
 
 /// Diagnostics for validation issues, located by their key paths, in file
-/// order (problems without a position last): the first [`MAX_LISTED`], and
-/// how many more there were. The file is parsed once, and only the listed
+/// order: the first [`MAX_LISTED`], and how many more there were. A
+/// problem about something missing from the file (no part of its key path
+/// is there) is placed at the end of the file, where it would be added. The file is parsed once, and only the listed
 /// problems get a line, a column and an excerpt, so the work is linear in
 /// the file and the number of problems.
 pub fn from_issues(text: &str, file: &str, issues: Vec<Issue>) -> (Vec<Diagnostic>, usize) {
@@ -129,8 +150,11 @@ pub fn from_issues(text: &str, file: &str, issues: Vec<Issue>) -> (Vec<Diagnosti
     let mut located: Vec<(usize, Option<Range<usize>>, Issue)> = issues
         .into_iter()
         .map(|issue| {
-            let span = root.as_ref().and_then(|r| span_in(r, &issue.path));
-            (span.as_ref().map_or(usize::MAX, |s| s.start), span, issue)
+            let span = root
+                .as_ref()
+                .and_then(|r| span_in(r, &issue.path))
+                .unwrap_or(text.len()..text.len());
+            (span.start, Some(span), issue)
         })
         .collect();
     located.sort_by_key(|(start, _, _)| *start);
@@ -198,7 +222,9 @@ fn diagnostic(
     let col = before.chars().count() + 1;
     d.line_col = Some((line, col));
     let src = src.trim_end_matches('\r');
-    if src.chars().count() <= 2 * EXCERPT {
+    if src.trim().is_empty() {
+        // Nothing to show (the end of the file, an empty line).
+    } else if src.chars().count() <= 2 * EXCERPT {
         d.source_line = Some(src.to_string());
         d.caret = col;
     } else {

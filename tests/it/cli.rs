@@ -851,3 +851,45 @@ fn a_diverging_run_exits_1_with_its_results_marked() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 11, defect 8: a file that is not UTF-8 is located at its first
+/// bad byte; judging options without a baseline are refused; an impossible
+/// --until says what is wrong with it.
+#[test]
+fn bad_bytes_and_meaningless_flags_get_precise_errors() {
+    let dir = std::env::temp_dir().join(format!("kefusim-bytes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let sc = dir.join("latin1.toml");
+    let mut bytes = b"[run]\nstart = \"2026-11-11T00:00:00+08:00\"\nduration = \"1h\"\n[[agents]]\nname = \"caf".to_vec();
+    bytes.extend([0xE9, b'"', b'\n']);
+    std::fs::write(&sc, bytes).unwrap();
+    let o = kefusim(&["check", sc.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        text(&o.stderr).contains("latin1.toml:5:12: not valid UTF-8 (byte 0xE9"),
+        "{}",
+        text(&o.stderr)
+    );
+    let quickstart = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/quickstart.toml");
+    for flag in [
+        ["--tolerance", "abandon_rate=1%"],
+        ["--strict", "--progress"],
+    ] {
+        let mut args = vec!["run", quickstart];
+        args.extend(flag);
+        if flag[0] == "--strict" {
+            args.push("never");
+        }
+        let o = kefusim(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(text(&o.stderr).contains("need --baseline"));
+    }
+    let o = kefusim(&["trace", quickstart, "--until", "99999d"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("duration too large"),
+        "{}",
+        text(&o.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

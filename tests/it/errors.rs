@@ -466,3 +466,46 @@ fn a_hundred_thousand_valid_agents_validate() {
     assert_eq!(sc.agents.len(), 100_000);
     assert!(sc.describe().contains("agents (100000 in 100000 entries)"));
 }
+
+/// Issue 11, defect 7: malformed instants and clock times are refused, not
+/// read with a surprising meaning.
+#[test]
+fn signs_inside_times_and_dates_are_refused() {
+    for (from, to) in [
+        ("+08:00\"", "+-8:00\""),
+        ("2026-11-11T", "+999-11-11T"),
+        ("2026-11-11T", "-001-11-11T"),
+    ] {
+        let text = GOOD.replacen(from, to, 1);
+        assert_error(&text, &["bad.toml:2:9: run.start"]);
+    }
+    let text = GOOD.replace(
+        "count = 2",
+        "count = 2\nshift = { start = \"+9:+5\", end = \"18:00\" }",
+    );
+    assert_error(&text, &["agents[0].shift.start", "HH:MM"]);
+}
+
+/// Issue 11, defect 8: problems about something missing are placed where
+/// it would be added (the end of the file), so every problem has a line.
+#[test]
+fn missing_sections_are_located_at_the_end_of_the_file() {
+    let text = GOOD.replace("[[agents]]\ncount = 2\nmax_concurrent = 5\n", "");
+    let lines = text.lines().count();
+    assert_error(
+        &text,
+        &[&format!(
+            "bad.toml:{}:1: agents: at least one [[agents]] entry is needed",
+            lines + 1
+        )],
+    );
+    let two = GOOD.replace(
+        "[[agents]]\ncount = 2",
+        "[[agents]]\nname = \"a\"\ngroups = [\"x\"]\n[[agents]]\nname = \"b\"\ngroups = [\"y\"]\ncount = 2",
+    );
+    let msg = error_of(&two);
+    assert!(
+        msg.contains(":1: routing.entry_groups: entry `product`"),
+        "{msg}"
+    );
+}
