@@ -82,9 +82,12 @@ pub fn execute(cli: Cli) -> Result<(), AppError> {
         }
         Command::Report { dir } => {
             let summary = report::load_summary(&dir).map_err(|e| AppError::Usage(e.to_string()))?;
-            for path in report::write_atomically(&dir, &report::report_files(&summary, true))? {
-                eprintln!("wrote {}", path.display());
-            }
+            let files = report::report_files(&summary, true);
+            say(&report::write_atomically(
+                &dir,
+                &files,
+                report::Replace::Files,
+            )?);
             Ok(())
         }
         Command::Schema => stdout(&(crate::scenario::json_schema() + "\n")),
@@ -260,12 +263,11 @@ fn run(args: RunArgs) -> Result<(), AppError> {
     // Write the files first, but print the summary even if writing fails:
     // the user still gets the results, and the exit code says what went wrong.
     let written = args.out.as_ref().map(|dir| {
-        report::write_atomically(dir, &report::all_output_files(&summary, !args.no_report))
+        let files = report::all_output_files(&summary, !args.no_report);
+        report::write_atomically(dir, &files, report::Replace::Set)
     });
-    if let Some(Ok(paths)) = &written {
-        for path in paths {
-            eprintln!("wrote {}", path.display());
-        }
+    if let Some(Ok(w)) = &written {
+        say(w);
     }
     match args.format {
         Format::Table => stdout(&report::terminal_summary(&summary))?,
@@ -291,6 +293,16 @@ fn run(args: RunArgs) -> Result<(), AppError> {
     // Thresholds first: exit code 5 wins over 6 when both fail.
     thresholds_met(&summary)?;
     compared.map_or(Ok(()), |c| regressions(&c))
+}
+
+/// Says on stderr what a write repaired and wrote.
+fn say(written: &report::Written) {
+    for line in &written.repaired {
+        eprintln!("note: {line}");
+    }
+    for path in &written.paths {
+        eprintln!("wrote {}", path.display());
+    }
 }
 
 /// Exit code 1 when replications diverged: the results are incomplete.
@@ -333,14 +345,12 @@ fn plan(args: crate::cli::PlanArgs) -> Result<(), AppError> {
         spec: &spec,
         result: &result,
     };
-    let written = args
-        .out
-        .as_ref()
-        .map(|dir| report::write_atomically(dir, &report::plan_output_files(&r)));
-    if let Some(Ok(paths)) = &written {
-        for path in paths {
-            eprintln!("wrote {}", path.display());
-        }
+    let written = args.out.as_ref().map(|dir| {
+        let files = report::plan_output_files(&r);
+        report::write_atomically(dir, &files, report::Replace::Set)
+    });
+    if let Some(Ok(w)) = &written {
+        say(w);
     }
     stdout(&report::plan_text(&r))?;
     if let Some(Err(e)) = written {
@@ -428,11 +438,9 @@ fn sweep(args: crate::cli::SweepArgs) -> Result<(), AppError> {
     let written = args
         .out
         .as_ref()
-        .map(|dir| report::write_atomically(dir, &report::sweep_files(&r)));
-    if let Some(Ok(paths)) = &written {
-        for path in paths {
-            eprintln!("wrote {}", path.display());
-        }
+        .map(|dir| report::write_atomically(dir, &report::sweep_files(&r), report::Replace::Set));
+    if let Some(Ok(w)) = &written {
+        say(w);
     }
     stdout(&report::sweep_csv(&r))?;
     match written {

@@ -22,7 +22,7 @@ use serde::ser::SerializeMap;
 use crate::metrics::Cell;
 use crate::replicate::{MetricSummary, Summary};
 
-pub use files::{StagedFile, WriteError, write_atomically};
+pub use files::{OUTPUT_NAMES, Replace, StagedFile, WriteError, Written, write_atomically};
 pub use load::{LoadError, load_metrics, load_summary};
 pub use plan::{PlanReport, plan_files, plan_text};
 pub use sweep::{SweepResults, sweep_csv, sweep_files};

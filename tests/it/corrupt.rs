@@ -154,3 +154,21 @@ fn damaged_results_are_refused_with_the_file_named() {
     assert_eq!(refused, cases.len());
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// The names a complete set may drop from an earlier run are exactly
+/// kefusim's outputs: a run's files are all among them.
+#[test]
+fn every_file_a_run_writes_is_a_known_output() {
+    let root = std::env::temp_dir().join(format!("kefusim-names-{}", std::process::id()));
+    let out = results(&root);
+    let o = kefusim(&["report", out.to_str().unwrap()]);
+    assert!(o.status.success());
+    for e in std::fs::read_dir(&out).unwrap() {
+        let name = e.unwrap().file_name().into_string().unwrap();
+        assert!(
+            kefusim::report::OUTPUT_NAMES.contains(&name.as_str()),
+            "{name}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}

@@ -6,6 +6,7 @@ mod determinism;
 mod dialogue;
 mod engine;
 mod errors;
+mod kill;
 mod plan;
 mod platform;
 mod scenarios;
