@@ -6,6 +6,7 @@ mod determinism;
 mod dialogue;
 mod engine;
 mod errors;
+mod fuzz;
 mod kill;
 mod plan;
 mod platform;
