@@ -437,7 +437,7 @@ pub enum ScenarioError {
     /// Syntax or validation problems, each with its place in the file.
     #[error("{}", DiagnosticList(.diagnostics, *.more))]
     Invalid {
-        /// The problems found, in file order (at most [`locate::MAX_LISTED`]).
+        /// The problems found, in file order (at most 50; the rest are counted in `more`).
         diagnostics: Vec<Diagnostic>,
         /// Problems found beyond those listed.
         more: usize,
