@@ -406,11 +406,13 @@ fn sweep(args: crate::cli::SweepArgs) -> Result<(), AppError> {
         args.metrics.clone()
     };
     let known = crate::catalog::names(&scenarios[0].shape());
-    if let Some(bad) = metrics.iter().find(|m| !known.contains(m)) {
-        return Err(AppError::Usage(format!(
-            "--metric: no metric `{bad}` (see `definitions` in summary.json)"
-        )));
-    }
+    let metrics = metrics
+        .iter()
+        .map(|m| {
+            crate::catalog::resolve(m, &known)
+                .map_err(|e| AppError::Usage(format!("--metric: {e}")))
+        })
+        .collect::<Result<Vec<String>, AppError>>()?;
     let n = points.len();
     let started = WallClock::now();
     let finished = std::sync::atomic::AtomicUsize::new(0);
@@ -477,11 +479,10 @@ fn tolerances(
         .map(|text| {
             let (metric, t) = compare::parse_tolerance(text)
                 .map_err(|e| AppError::Usage(format!("--tolerance: {e}")))?;
-            if baseline.metric(&metric).is_none() {
-                return Err(AppError::Usage(format!(
-                    "--tolerance: the baseline has no metric `{metric}` (see `definitions` in its summary.json)"
-                )));
-            }
+            let known: Vec<String> = baseline.metrics.iter().map(|m| m.name.clone()).collect();
+            let metric = crate::catalog::resolve(&metric, &known).map_err(|e| {
+                AppError::Usage(format!("--tolerance: the baseline has no such metric: {e}"))
+            })?;
             Ok((metric, t))
         })
         .collect()

@@ -17,6 +17,7 @@
 //! read these tables.
 
 mod agents;
+mod names;
 mod series;
 mod shop;
 #[cfg(test)]
@@ -24,11 +25,12 @@ mod tests;
 mod threshold;
 
 pub use agents::{AGENT_COLUMNS, AgentColumn};
+pub use names::{ALIASES, resolve};
 pub use series::{Column, SeriesColumn, series_columns};
 pub use shop::{
     ABANDON_RATE, Arg, BALANCE, CLASS, FRT_P50_S, FRT_P90_S, FRT_P99_S, GOLDEN, GOLDEN_MS,
     GROUP_BALANCE, HEAD, Id, JAIN_OCCUPANCY, OCCUPANCY, OFFERED, OUTCOMES, ROUNDS, STATE, Scalar,
-    Shape, WITHIN, lookup, names, scalars, within_name,
+    Shape, WITHIN, lookup, name_patterns, names, scalars, within_name,
 };
 pub use threshold::{Bound, Op, Threshold, check_target, parse_threshold, target_bound};
 

@@ -474,11 +474,31 @@ impl fmt::Display for DiagnosticList<'_> {
 /// checks); values the schema cannot express (ranges, durations) are
 /// checked by `kefusim check`.
 pub fn json_schema() -> String {
-    let mut schema = schemars::schema_for!(raw::RawScenario);
-    schema.insert(
-        "title".to_string(),
-        serde_json::Value::String("kefusim scenario".to_string()),
+    use serde_json::{Value, json};
+    let mut schema =
+        serde_json::to_value(schemars::schema_for!(raw::RawScenario)).expect("a schema is JSON");
+    schema["title"] = json!("kefusim scenario");
+    // What the derive cannot know: the allowed policies, and metric names.
+    let mut policies: Vec<Value> = PolicyKind::ALL.iter().map(|(_, n)| json!(n)).collect();
+    policies.push(Value::Null);
+    for def in ["RawRouting", "RawGroup"] {
+        schema["$defs"][def]["properties"]["policy"]["enum"] = Value::Array(policies.clone());
+    }
+    let metrics = format!(
+        "METRIC is one of: {}; {{s}} is one of [sla] thresholds (120 always). Aliases: {}.",
+        crate::catalog::name_patterns().join(", "),
+        crate::catalog::ALIASES
+            .iter()
+            .map(|(a, c)| format!("{a} = {c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
+    for (def, key) in [("RawThresholds", "require"), ("RawPlan", "targets")] {
+        let p = &mut schema["$defs"][def]["properties"][key];
+        let before = p["description"].as_str().unwrap_or_default().to_string();
+        p["description"] = json!(format!("{before} {metrics}"));
+        p["examples"] = json!([["golden_rate >= 90%", "abandon_rate < 3%"]]);
+    }
     serde_json::to_string_pretty(&schema).expect("a schema serialises")
 }
 

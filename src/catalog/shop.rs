@@ -412,6 +412,29 @@ pub fn scalars(shape: &Shape) -> Vec<Scalar> {
     out
 }
 
+/// The name patterns of every metric, for people and editors:
+/// `answered_within_{s}s_over_offered` (one per SLA threshold),
+/// `round_response_mean_s[.assessed]`, `group.<group>.offered`,
+/// `vip[.<tier>].offered`, …
+pub fn name_patterns() -> Vec<String> {
+    let mut out: Vec<String> = HEAD
+        .iter()
+        .chain(&WITHIN)
+        .chain(&OUTCOMES)
+        .map(|d| d.name.to_string())
+        .collect();
+    out.extend(ROUNDS.iter().map(|d| format!("{}[.assessed]", d.name)));
+    out.extend(STATE.iter().chain(&BALANCE).map(|d| d.name.to_string()));
+    out.extend(
+        CLASS
+            .iter()
+            .chain(&GROUP_BALANCE)
+            .map(|d| format!("group.<group>.{}", d.name)),
+    );
+    out.extend(CLASS.iter().map(|d| format!("vip[.<tier>].{}", d.name)));
+    out
+}
+
 /// The names of every metric a run of a scenario of this shape reports.
 pub fn names(shape: &Shape) -> Vec<String> {
     scalars(shape).into_iter().map(|s| s.name).collect()

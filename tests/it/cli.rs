@@ -307,8 +307,26 @@ fn schema_covers_the_shipped_scenarios_and_completions_print() {
                     }
                 }
             }
-            _ => {}
+            other => {
+                if let Some(allowed) = node.get("enum").and_then(|e| e.as_array()) {
+                    assert!(allowed.contains(other), "{at} = {other} not in {allowed:?}");
+                }
+            }
         }
+    }
+    // What the derive cannot know is added by hand: the policies and metric names.
+    let policies = &schema["$defs"]["RawRouting"]["properties"]["policy"]["enum"];
+    assert!(
+        policies
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("least_active"))
+    );
+    let require = schema["$defs"]["RawThresholds"]["properties"]["require"]["description"]
+        .as_str()
+        .unwrap();
+    for name in ["golden_rate", "frt_p90_s", "黄金2分钟", "abandon_rate"] {
+        assert!(require.contains(name), "{name} missing from: {require}");
     }
     for name in ["quickstart", "feige_shop", "taobao_shop"] {
         let text = std::fs::read_to_string(repo(&format!("scenarios/{name}.toml"))).unwrap();
@@ -487,15 +505,22 @@ fn thresholds_pass_fail_and_unknown_metrics() {
     let html = std::fs::read_to_string(results.join("report.html")).unwrap();
     assert!(html.contains("id=\"thresholds\""));
 
-    let unknown = write("unknown.toml", "\"frt_p90 < 60\"");
+    let unknown = write("unknown.toml", "\"frt_p95 < 60\"");
     let out = kefusim(&["check", &unknown]);
     assert_eq!(out.status.code(), Some(3));
     let err = text(&out.stderr);
     assert!(
-        err.contains("thresholds.require[0]: unknown metric `frt_p90`")
-            && err.contains("frt_p90_s"),
+        err.contains("thresholds.require[0]: unknown metric `frt_p95`; did you mean")
+            && err.contains("`frt_p90_s`"),
         "{err}"
     );
+    // The headline's name and the platforms' names are aliases (issue 12).
+    let alias = write(
+        "alias.toml",
+        "\"golden_rate >= 10%\", \"平均响应时长 < 600\"",
+    );
+    let out = kefusim(&["check", &alias]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -597,9 +622,17 @@ fn compare_finds_a_worse_routing_setting() {
     let out = kefusim(&["compare", &path("lifo"), &baseline, "--strict"]);
     assert_eq!(out.status.code(), Some(6));
 
-    let out = kefusim(&["compare", &baseline, &baseline, "--tolerance", "frt_p90=5%"]);
+    let out = kefusim(&["compare", &baseline, &baseline, "--tolerance", "frt_p95=5%"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("no metric `frt_p90`"));
+    assert!(text(&out.stderr).contains("unknown metric `frt_p95`; did you mean"));
+    let out = kefusim(&[
+        "compare",
+        &baseline,
+        &baseline,
+        "--tolerance",
+        "golden_rate=1%",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let out = kefusim(&["compare", &baseline, dir.join("nowhere").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&dir);

@@ -107,7 +107,12 @@ pub(super) fn plan(
     let mut targets = Vec::new();
     for (i, text) in texts.iter().enumerate() {
         let p = path.key("targets").index(i);
-        if let Some(t) = cx.check(&p, crate::catalog::parse_threshold(text))
+        let names = crate::catalog::names(&sc.shape());
+        let parsed = crate::catalog::parse_threshold(text).and_then(|t| {
+            let metric = crate::catalog::resolve(&t.metric, &names)?;
+            Ok(crate::catalog::Threshold { metric, ..t })
+        });
+        if let Some(t) = cx.check(&p, parsed)
             && cx
                 .check(
                     &p,
@@ -205,27 +210,13 @@ pub(super) fn thresholds(
     let mut out = Vec::new();
     for (path, t) in parsed {
         let Some(t) = t else { continue };
-        if names.contains(&t.metric) {
-            out.push(t.clone());
-        } else {
-            let like: Vec<&str> = names
-                .iter()
-                .filter(|n| {
-                    let stem = t.metric.rsplit('.').next().unwrap_or(&t.metric);
-                    n.ends_with(stem) || n.contains(stem)
-                })
-                .take(6)
-                .map(String::as_str)
-                .collect();
-            let hint = if like.is_empty() {
-                "see `definitions` in summary.json for every metric name".to_string()
-            } else {
-                format!("metrics with a similar name: {}", like.join(", "))
-            };
-            cx.issue(
-                path,
-                format!("unknown metric `{}` in threshold ({hint})", t.metric),
-            );
+        // Aliases (golden_rate, the platforms' names) become canonical names.
+        match crate::catalog::resolve(&t.metric, &names) {
+            Ok(metric) => out.push(crate::catalog::Threshold {
+                metric,
+                ..t.clone()
+            }),
+            Err(e) => cx.issue(path, format!("{e} (in a threshold)")),
         }
     }
     out
