@@ -67,13 +67,9 @@ pub fn execute(cli: Cli) -> Result<(), AppError> {
         Command::Compare(args) => {
             let current = load_results(&args.current)?;
             let baseline = load_results(&args.baseline)?;
-            let tolerances = tolerances(&args.judge, &baseline)?;
-            let comparison = crate::regress::compare::compare(
-                &current,
-                &baseline,
-                &tolerances,
-                args.judge.strict,
-            );
+            let gate = gate(&args.judge, &current.gate, &baseline)?;
+            let comparison =
+                crate::regress::compare::compare(&current, &baseline, &gate, args.judge.strict);
             match args.format {
                 Format::Table => stdout(&crate::regress::compare::table(&comparison))?,
                 Format::Json => stdout(&crate::regress::compare::json(&comparison))?,
@@ -233,9 +229,12 @@ fn check(args: CheckArgs) -> Result<(), AppError> {
 }
 
 fn run(args: RunArgs) -> Result<(), AppError> {
-    if args.baseline.is_none() && (!args.judge.tolerances.is_empty() || args.judge.strict) {
+    let j = &args.judge;
+    if args.baseline.is_none()
+        && (!j.tolerances.is_empty() || j.strict || !j.metrics.is_empty() || j.alpha.is_some())
+    {
         return Err(AppError::Usage(
-            "--tolerance and --strict judge a comparison: they need --baseline PATH".to_string(),
+            "--tolerance, --metrics, --alpha and --strict judge a comparison: they need --baseline PATH".to_string(),
         ));
     }
     let scenario = overridden(Scenario::load(&args.scenario)?, &args.overrides);
@@ -243,8 +242,8 @@ fn run(args: RunArgs) -> Result<(), AppError> {
     let baseline = match &args.baseline {
         Some(path) => {
             let b = load_results(path)?;
-            let t = tolerances(&args.judge, &b)?;
-            Some((b, t))
+            let g = gate(&args.judge, &scenario.compare, &b)?;
+            Some((b, g))
         }
         None => None,
     };
@@ -277,8 +276,8 @@ fn run(args: RunArgs) -> Result<(), AppError> {
         return Err(e.into());
     }
     let compared = match &baseline {
-        Some((b, t)) => {
-            let c = crate::regress::compare::compare(&summary, b, t, args.judge.strict);
+        Some((b, g)) => {
+            let c = crate::regress::compare::compare(&summary, b, g, args.judge.strict);
             let path = args.baseline.as_deref().unwrap_or(std::path::Path::new(""));
             eprint!(
                 "compared with {}:\n{}",
@@ -466,26 +465,41 @@ fn load_results(path: &std::path::Path) -> Result<replicate::Summary, AppError> 
     report::load_metrics(path).map_err(|e| AppError::Usage(e.to_string()))
 }
 
-type Tolerances = Vec<(String, crate::regress::compare::Tolerance)>;
-
-/// Every `--tolerance`, checked to parse and to name a metric of `baseline`.
-fn tolerances(
+/// The gate of a comparison: `saved` (the scenario's `[compare]`) with the
+/// flags on top: `--metrics` replaces its metrics, `--tolerance` adds to
+/// its tolerances, `--alpha` replaces its rate. Names are checked against
+/// the baseline's metrics (aliases resolved).
+fn gate(
     args: &crate::cli::JudgeArgs,
+    saved: &crate::catalog::GateSpec,
     baseline: &replicate::Summary,
-) -> Result<Tolerances, AppError> {
-    use crate::regress::compare;
-    args.tolerances
-        .iter()
-        .map(|text| {
-            let (metric, t) = compare::parse_tolerance(text)
-                .map_err(|e| AppError::Usage(format!("--tolerance: {e}")))?;
-            let known: Vec<String> = baseline.metrics.iter().map(|m| m.name.clone()).collect();
-            let metric = crate::catalog::resolve(&metric, &known).map_err(|e| {
-                AppError::Usage(format!("--tolerance: the baseline has no such metric: {e}"))
-            })?;
-            Ok((metric, t))
-        })
-        .collect()
+) -> Result<crate::catalog::GateSpec, AppError> {
+    use crate::catalog::{check_alpha, parse_tolerance, resolve};
+    let known: Vec<String> = baseline.metrics.iter().map(|m| m.name.clone()).collect();
+    let name = |flag: &str, metric: &str| {
+        resolve(metric.trim(), &known)
+            .map_err(|e| AppError::Usage(format!("{flag}: the baseline has no such metric: {e}")))
+    };
+    let mut gate = saved.clone();
+    if !args.metrics.is_empty() {
+        let mut chosen = Vec::new();
+        for m in &args.metrics {
+            let m = name("--metrics", m)?;
+            if !chosen.contains(&m) {
+                chosen.push(m);
+            }
+        }
+        gate.metrics = Some(chosen);
+    }
+    for text in &args.tolerances {
+        let (metric, t) =
+            parse_tolerance(text).map_err(|e| AppError::Usage(format!("--tolerance: {e}")))?;
+        gate.tolerances.push((name("--tolerance", &metric)?, t));
+    }
+    if let Some(a) = args.alpha {
+        gate.alpha = check_alpha(a).map_err(|e| AppError::Usage(format!("--alpha: {e}")))?;
+    }
+    Ok(gate)
 }
 
 /// `Err` (exit code 6) when the comparison fails.

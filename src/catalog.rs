@@ -17,6 +17,7 @@
 //! read these tables.
 
 mod agents;
+mod gate;
 mod names;
 mod series;
 mod shop;
@@ -25,6 +26,10 @@ mod tests;
 mod threshold;
 
 pub use agents::{AGENT_COLUMNS, AgentColumn};
+pub use gate::{
+    DEFAULT_ALPHA, GateSpec, Tolerance, check_alpha, default_tolerance, parse_amount,
+    parse_tolerance,
+};
 pub use names::{ALIASES, resolve};
 pub use series::{Column, SeriesColumn, series_columns};
 pub use shop::{

@@ -59,13 +59,15 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Compare results with a baseline, metric by metric; exit code 6 on a regression.
     ///
-    /// With the same scenario digest (same model, seed and replications) the
-    /// runs are deterministic, so every difference is listed as a behaviour
-    /// change; otherwise differences count only beyond the combined 95%
-    /// confidence half-widths. A metric getting worse (in its bad direction,
-    /// beyond its tolerance) is a regression.
+    /// With the same seed and replications on both sides, replication i of
+    /// each saw the same buyers, so metrics are compared replication by
+    /// replication (paired); otherwise by Welch's t. A judged metric (every
+    /// metric with a direction, or those of --metrics / [compare]) regresses
+    /// when significantly worse than its tolerance, with the chance of any
+    /// false alarm held at --alpha (Holm–Bonferroni). Same scenario digest:
+    /// every difference is listed as a behaviour change.
     #[command(
-        after_help = "Examples:\n  kefusim run scenarios/quickstart.toml --out new\n  kefusim compare new baselines/quickstart.summary.json\n  kefusim compare new old --tolerance frt_p90_s=+5% --tolerance abandon_rate=0.005\n  kefusim compare new old --strict --format json"
+        after_help = "Examples:\n  kefusim run scenarios/quickstart.toml --out new\n  kefusim compare new baselines/quickstart.summary.json\n  kefusim compare new old --tolerance frt_p90_s=+5% --tolerance abandon_rate=0.005\n  kefusim compare new old --metrics golden_rate,abandon_rate,frt_p90_s --alpha 0.01\n  kefusim compare new old --strict --format json"
     )]
     Compare(CompareArgs),
     /// Rebuild report.html and the plots from results saved by `run --out DIR`.
@@ -121,6 +123,15 @@ pub struct JudgeArgs {
     /// its unit or a percentage of the baseline (repeatable).
     #[arg(long = "tolerance", value_name = "METRIC=AMOUNT")]
     pub tolerances: Vec<String>,
+    /// Judge only these metrics (comma-separated; replaces `[compare]
+    /// metrics`); the others are reported, not judged. Default: every
+    /// metric with a better direction.
+    #[arg(long, value_name = "METRIC,…", value_delimiter = ',')]
+    pub metrics: Vec<String>,
+    /// The family-wise false-alarm rate across the judged metrics
+    /// (Holm–Bonferroni), in (0, 0.5]; default `[compare] alpha` or 0.05.
+    #[arg(long, value_name = "RATE")]
+    pub alpha: Option<f64>,
     /// Fail on any difference at all, better or worse (for pinned baselines in CI).
     #[arg(long)]
     pub strict: bool,

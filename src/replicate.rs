@@ -32,6 +32,10 @@ pub struct MetricSummary {
     pub ci95: Option<f64>,
     /// What it measures.
     pub definition: String,
+    /// Its value in each replication, in replication order (`NaN` where
+    /// undefined); empty when read from results saved without them. Paired
+    /// comparisons use them.
+    pub values: Vec<f64>,
 }
 
 /// The per-interval time series.
@@ -77,6 +81,9 @@ pub struct Summary {
     pub marks: Vec<Mark>,
     /// The scenario's `[thresholds]`, judged.
     pub thresholds: Vec<Verdict>,
+    /// The scenario's `[compare]`: how a comparison of these results with
+    /// a baseline is judged.
+    pub gate: crate::catalog::GateSpec,
     /// Capacity planning's per-interval counts summed over replications
     /// (`intervals × metrics::focus_col::width`; empty unless the scenario
     /// follows a focus).
@@ -229,7 +236,8 @@ pub fn run(scenario: &Scenario, threads: Option<usize>) -> Result<Summary, RunEr
 ///
 /// Replications run in chunks of twice the thread count; each chunk's
 /// results are folded into the running merge in replication order and
-/// dropped, so memory does not grow with the number of replications.
+/// dropped, so memory grows with the number of replications only by one
+/// number per scalar metric (kept for paired comparisons).
 pub fn run_with_progress(
     scenario: &Scenario,
     threads: Option<usize>,
@@ -282,6 +290,8 @@ pub(crate) struct Merge<'s> {
     sc: &'s Scenario,
     names: Vec<(String, String)>,
     scalars: Vec<Welford>,
+    /// Each scalar's value in each replication, `metrics × replications`.
+    values: Vec<Vec<f64>>,
     chat: Vec<f64>,
     state: Vec<f64>,
     agents: Vec<AgentAccount>,
@@ -306,6 +316,7 @@ impl<'s> Merge<'s> {
             sc,
             names: Vec::new(),
             scalars: Vec::new(),
+            values: Vec::new(),
             chat: vec![0.0; n * stride],
             state: vec![0.0; n * STATE_FIELDS],
             agents: empty_accounts(sc),
@@ -328,9 +339,16 @@ impl<'s> Merge<'s> {
                 .map(|s| (s.name.clone(), s.definition.clone()))
                 .collect();
             self.scalars = vec![Welford::default(); self.names.len()];
+            self.values = vec![Vec::new(); self.names.len()];
         }
-        for (w, s) in self.scalars.iter_mut().zip(&result.scalars) {
+        for ((w, v), s) in self
+            .scalars
+            .iter_mut()
+            .zip(&mut self.values)
+            .zip(&result.scalars)
+        {
             w.push(s.value);
+            v.push(s.value);
         }
         self.add_cells(&result);
         add_into(&mut self.chat, &result.chat);
@@ -390,13 +408,15 @@ impl<'s> Merge<'s> {
             .names
             .into_iter()
             .zip(&self.scalars)
-            .map(|((name, definition), w)| {
+            .zip(self.values)
+            .map(|(((name, definition), w), values)| {
                 let (mean, ci95) = w.mean_ci95();
                 MetricSummary {
                     name,
                     mean,
                     ci95,
                     definition,
+                    values,
                 }
             })
             .collect();
@@ -418,6 +438,7 @@ impl<'s> Merge<'s> {
                 .collect(),
             marks: marks(sc),
             thresholds: Vec::new(),
+            gate: sc.compare.clone(),
             focus: self.focus,
         };
         summary.thresholds = judge(&sc.thresholds, &summary);

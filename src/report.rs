@@ -49,6 +49,10 @@ struct SummaryJson<'a> {
     frt_spectrum: FrtSpectrum,
     marks: Vec<MarkJson<'a>>,
     thresholds: Vec<VerdictJson>,
+    /// The scenario's `[compare]`, when it has one: how comparisons of
+    /// these results with a baseline are judged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    compare: Option<GateJson>,
     /// Only when replications were stopped as diverging: the results are
     /// those up to that point.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -61,6 +65,21 @@ struct DivergingJson {
     replications: u32,
     reason: String,
     note: &'static str,
+}
+
+/// `[compare]` as saved.
+#[derive(Serialize)]
+struct GateJson {
+    /// `null`: every metric with a better direction.
+    metrics: Option<Vec<String>>,
+    tolerances: std::collections::BTreeMap<String, ToleranceJson>,
+    alpha: f64,
+}
+
+#[derive(Serialize)]
+struct ToleranceJson {
+    absolute: f64,
+    relative: f64,
 }
 
 /// A `[thresholds]` line and how the run fared.
@@ -103,9 +122,12 @@ struct Metrics<'a>(&'a [MetricSummary]);
 struct Definitions<'a>(&'a [MetricSummary]);
 
 #[derive(Serialize)]
-struct Entry {
+struct Entry<'a> {
     mean: f64,
     ci95: Option<f64>,
+    /// Each replication's value, in replication order (`null` where
+    /// undefined): what a paired comparison needs.
+    per_replication: &'a [f64],
 }
 
 impl Serialize for Metrics<'_> {
@@ -117,6 +139,7 @@ impl Serialize for Metrics<'_> {
                 &Entry {
                     mean: m.mean,
                     ci95: m.ci95,
+                    per_replication: &m.values,
                 },
             )?;
         }
@@ -134,8 +157,8 @@ impl Serialize for Definitions<'_> {
     }
 }
 
-/// `summary.json`: every metric as `{ "mean": x, "ci95": h }` (`null` where
-/// undefined), in a fixed order, with its definition.
+/// `summary.json`: every metric as `{ "mean": x, "ci95": h, "per_replication":
+/// [..] }` (`null` where undefined), in a fixed order, with its definition.
 pub fn summary_json(summary: &Summary) -> String {
     let doc = SummaryJson {
         schema: SUMMARY_SCHEMA,
@@ -184,6 +207,24 @@ pub fn summary_json(summary: &Summary) -> String {
                 passed: v.passed,
             })
             .collect(),
+        compare: (!summary.gate.is_default()).then(|| GateJson {
+            metrics: summary.gate.metrics.clone(),
+            tolerances: summary
+                .gate
+                .tolerances
+                .iter()
+                .map(|(m, t)| {
+                    (
+                        m.clone(),
+                        ToleranceJson {
+                            absolute: t.absolute,
+                            relative: t.relative,
+                        },
+                    )
+                })
+                .collect(),
+            alpha: summary.gate.alpha,
+        }),
         diverging: (summary.work.diverged > 0).then(|| DivergingJson {
             replications: summary.work.diverged,
             reason: summary

@@ -62,6 +62,10 @@ pub struct Scenario {
     pub routing: Routing,
     /// `[thresholds] require`: judged on the merged results of a run.
     pub thresholds: Vec<crate::catalog::Threshold>,
+    /// `[compare]`: which metrics gate a comparison with a baseline, their
+    /// tolerances and the family-wise false-alarm rate (not part of the
+    /// model: the digest leaves it out).
+    pub compare: crate::catalog::GateSpec,
     /// `[plan]`: capacity planning settings (`kefusim plan`).
     pub plan: Option<PlanSpec>,
     /// Set by capacity planning only (never from a file): the chats and
@@ -493,11 +497,19 @@ pub fn json_schema() -> String {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    for (def, key) in [("RawThresholds", "require"), ("RawPlan", "targets")] {
+    for (def, key) in [
+        ("RawThresholds", "require"),
+        ("RawPlan", "targets"),
+        ("RawCompare", "metrics"),
+    ] {
         let p = &mut schema["$defs"][def]["properties"][key];
         let before = p["description"].as_str().unwrap_or_default().to_string();
         p["description"] = json!(format!("{before} {metrics}"));
-        p["examples"] = json!([["golden_rate >= 90%", "abandon_rate < 3%"]]);
+        p["examples"] = if key == "metrics" {
+            json!([["golden_rate", "abandon_rate", "frt_p90_s"]])
+        } else {
+            json!([["golden_rate >= 90%", "abandon_rate < 3%"]])
+        };
     }
     serde_json::to_string_pretty(&schema).expect("a schema serialises")
 }

@@ -1,24 +1,40 @@
 //! Comparing a run's metrics with a baseline's, metric by metric.
 //!
-//! Two modes, chosen from the saved results:
-//! - **deterministic**: same scenario digest (same resolved model, seed and
-//!   replications). Results are byte-identical unless kefusim's behaviour
-//!   changed, so every difference is listed as a behaviour change; a
-//!   difference in the bad direction beyond its tolerance is a regression.
-//! - **statistical**: anything else (another seed, another model). A
-//!   difference counts only when it exceeds the noise, the two 95%
-//!   half-widths combined (√(h₁² + h₂²)), and then as a regression when in
-//!   the bad direction beyond its tolerance.
+//! Each metric's difference (current − baseline) is estimated one of three
+//! ways, chosen from the saved results and said in the output:
+//! - **paired**: both sides used the same seed and replication count, and
+//!   saved each replication's value. kefusim draws every source of
+//!   randomness from its own stream per replication (common random
+//!   numbers), so replication *i* of both runs saw the same buyers;
+//!   the differences of paired replications are far less noisy than
+//!   either side. Student t on the paired differences.
+//! - **unpaired**: anything else (another seed, results saved without
+//!   per-replication values). Welch's t from each side's mean and 95%
+//!   half-width.
+//! - **exact**: no noise to estimate (one replication on each side, or
+//!   identical paired differences): the difference is taken as it is.
 //!
-//! Which direction is bad comes from the metric catalogue ([`crate::catalog`]):
-//! waits, FRT and abandonment lower is better; answered-within rates,
-//! 3-minute rates and fairness higher is better; counts and occupancy have
-//! none, so they are listed but never regress. `--strict` makes any listed
-//! change fail.
+//! The gate ([`GateSpec`]) judges some metrics — by default every metric
+//! with a better direction, or those chosen by `--metrics` or `[compare]` —
+//! and only reports the others. A judged metric regresses when it is worse
+//! than the baseline by more than its practical tolerance (the catalogue's
+//! default by unit, or `--tolerance`) with significance: one-sided t tests
+//! of "worse by more than the tolerance", Holm–Bonferroni across the
+//! judged metrics, so that the chance of *any* false alarm on an unchanged
+//! model stays below α (0.05 by default). A judged metric that is missing,
+//! or became undefined, fails too.
+//!
+//! Same scenario digest (same model, seed and replications): the runs are
+//! deterministic, so any difference is a behaviour change of kefusim
+//! itself and is listed; it is judged as above. `--strict` fails on any
+//! listed change (for pinned baselines in CI).
+//!
+//! Which direction is bad comes from the metric catalogue ([`crate::catalog`]).
 
 use crate::replicate::{MetricSummary, Summary};
+use crate::stats::{t_quantile, t_sf};
 
-pub use crate::catalog::Better;
+pub use crate::catalog::{Better, GateSpec, Tolerance, parse_tolerance};
 
 /// Which way `metric` should move: its catalogue entry's direction; a name
 /// the catalogue does not know (from another kefusim's results) has none.
@@ -26,66 +42,17 @@ pub fn better(metric: &str) -> Better {
     crate::catalog::lookup(metric).map_or(Better::Neither, |d| d.better)
 }
 
-/// How much worse a metric may get before it is a regression.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Tolerance {
-    /// In the metric's own unit.
-    Absolute(f64),
-    /// A fraction of the baseline's magnitude.
-    Relative(f64),
-}
-
-impl Tolerance {
-    fn allowed(self, baseline: f64) -> f64 {
-        match self {
-            Tolerance::Absolute(a) => a,
-            Tolerance::Relative(r) => r * baseline.abs(),
-        }
-    }
-}
-
-/// Parses `METRIC=AMOUNT` (`frt_p90_s=+5%`, `abandon_rate=0.005`). The sign
-/// is optional: a tolerance is how much worse the metric may get, in its
-/// bad direction.
-pub fn parse_tolerance(text: &str) -> Result<(String, Tolerance), String> {
-    let usage = "a tolerance is METRIC=AMOUNT, AMOUNT a number or a percentage of the baseline (e.g. frt_p90_s=+5%, abandon_rate=0.005)";
-    let (metric, amount) = text
-        .split_once('=')
-        .ok_or_else(|| format!("no `=` in {text:?}: {usage}"))?;
-    let amount = amount.trim().trim_start_matches(['+', '-']);
-    let (digits, relative) = match amount.strip_suffix('%') {
-        Some(d) => (d.trim(), true),
-        None => (amount, false),
-    };
-    let value: f64 = digits
-        .parse()
-        .ok()
-        .filter(|v: &f64| v.is_finite() && *v >= 0.0)
-        .ok_or_else(|| format!("{amount:?} is not a non-negative number in {text:?}: {usage}"))?;
-    let metric = metric.trim();
-    if metric.is_empty() {
-        return Err(format!("no metric in {text:?}: {usage}"));
-    }
-    Ok((
-        metric.to_string(),
-        if relative {
-            Tolerance::Relative(value / 100.0)
-        } else {
-            Tolerance::Absolute(value)
-        },
-    ))
-}
-
 /// What happened to one metric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     /// Identical (or, statistically, within the noise).
     Same,
-    /// Different, in no bad direction or within tolerance.
+    /// Different, in no direction, within tolerance, not judged, or not
+    /// significant after the family-wise correction.
     Changed,
     /// Better, beyond the noise.
     Better,
-    /// Worse beyond its tolerance (and, statistically, the noise).
+    /// Judged, and significantly worse beyond its tolerance.
     Worse,
     /// In the baseline, not in the current results.
     Missing,
@@ -107,6 +74,34 @@ impl Status {
     }
 }
 
+/// How a metric's difference was estimated.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Test {
+    /// Replication by replication (same seed and replications).
+    Paired {
+        /// Pairs where both sides are defined.
+        n: usize,
+    },
+    /// Welch's t from each side's mean and half-width.
+    Unpaired {
+        /// Welch–Satterthwaite degrees of freedom.
+        df: f64,
+    },
+    /// No noise estimate: the difference as it is.
+    Exact,
+}
+
+impl Test {
+    /// As printed.
+    pub fn word(self) -> &'static str {
+        match self {
+            Test::Paired { .. } => "paired",
+            Test::Unpaired { .. } => "unpaired",
+            Test::Exact => "exact",
+        }
+    }
+}
+
 /// One metric of the comparison.
 #[derive(Debug, Clone)]
 pub struct Row {
@@ -116,10 +111,20 @@ pub struct Row {
     pub baseline: Option<(f64, Option<f64>)>,
     /// Current mean and half-width.
     pub current: Option<(f64, Option<f64>)>,
+    /// Current − baseline (mean of the paired differences when paired) and
+    /// its 95% half-width; `None` unless both sides are defined.
+    pub delta: Option<(f64, f64)>,
+    /// How the difference was estimated (`None` when not estimated).
+    pub test: Option<Test>,
     /// Direction.
     pub better: Better,
+    /// Whether the gate judges this metric.
+    pub judged: bool,
     /// The tolerance applied, in the metric's unit.
     pub allowed: f64,
+    /// Holm-adjusted p-value of "worse by more than the tolerance" (judged
+    /// metrics with a direction, both sides defined).
+    pub p_holm: Option<f64>,
     /// Verdict.
     pub status: Status,
 }
@@ -129,8 +134,13 @@ pub struct Row {
 pub struct Comparison {
     /// Same scenario digest: any difference is a behaviour change.
     pub deterministic: bool,
+    /// Both sides share the seed and replication count: paired where the
+    /// per-replication values were saved.
+    pub paired: bool,
     /// `--strict`: any change fails.
     pub strict: bool,
+    /// The gate applied.
+    pub gate: GateSpec,
     /// Every metric of either side, in the baseline's order, then new ones.
     pub rows: Vec<Row>,
     /// Notes for people (scenario names differ, …).
@@ -138,123 +148,157 @@ pub struct Comparison {
 }
 
 impl Comparison {
-    /// The rows that make the comparison fail: worse and missing metrics,
-    /// and with `strict` every change.
+    /// The rows that make the comparison fail: worse metrics, judged
+    /// metrics that are missing, and with `strict` every change.
     pub fn failures(&self) -> Vec<&Row> {
         self.rows
             .iter()
             .filter(|r| match r.status {
-                Status::Worse | Status::Missing => true,
+                Status::Worse => true,
+                Status::Missing => r.judged || self.strict,
                 Status::Changed | Status::Better | Status::New => self.strict,
                 Status::Same => false,
             })
             .collect()
     }
+
+    /// Metrics judged.
+    pub fn judged(&self) -> usize {
+        self.rows.iter().filter(|r| r.judged).count()
+    }
 }
 
-fn judge(
+/// The estimate of one metric's difference.
+struct Estimate {
+    /// current − baseline.
+    diff: f64,
+    /// Its standard error (0: exact).
+    se: f64,
+    test: Test,
+}
+
+impl Estimate {
+    fn df(&self) -> f64 {
+        match self.test {
+            Test::Paired { n } => n as f64 - 1.0,
+            Test::Unpaired { df } => df,
+            Test::Exact => f64::INFINITY,
+        }
+    }
+
+    /// 95% half-width of the difference.
+    fn half_width(&self) -> f64 {
+        if self.se == 0.0 {
+            0.0
+        } else {
+            t_quantile(0.975, self.df()) * self.se
+        }
+    }
+
+    /// One-sided p-value of "worse by more than `allowed`", `worse_by`
+    /// being the difference signed so that positive is worse.
+    fn p_worse(&self, worse_by: f64, allowed: f64) -> f64 {
+        if self.se == 0.0 {
+            if worse_by > allowed { 0.0 } else { 1.0 }
+        } else {
+            t_sf((worse_by - allowed) / self.se, self.df())
+        }
+    }
+}
+
+/// Paired when both sides saved per-replication values of the same length
+/// and at least two pairs are defined on both sides.
+fn paired(baseline: &MetricSummary, current: &MetricSummary) -> Option<Estimate> {
+    if baseline.values.len() != current.values.len() || baseline.values.is_empty() {
+        return None;
+    }
+    let diffs: Vec<f64> = baseline
+        .values
+        .iter()
+        .zip(&current.values)
+        .filter(|(a, b)| a.is_finite() && b.is_finite())
+        .map(|(a, b)| b - a)
+        .collect();
+    let n = diffs.len();
+    if n < 2 {
+        return None;
+    }
+    let mean = diffs.iter().sum::<f64>() / n as f64;
+    let var = diffs.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    Some(Estimate {
+        diff: mean,
+        se: (var / n as f64).sqrt(),
+        test: Test::Paired { n },
+    })
+}
+
+/// Welch from each side's mean and 95% half-width; a side without a
+/// half-width (one replication) counts as exact.
+fn unpaired(
     baseline: &MetricSummary,
     current: &MetricSummary,
-    deterministic: bool,
-    tolerance: Option<Tolerance>,
-) -> (Status, f64) {
-    let (a, b) = (baseline.mean, current.mean);
-    let direction = better(&baseline.name);
-    let allowed = tolerance.map_or(0.0, |t| t.allowed(a));
-    let same_bits = a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
-    if same_bits {
-        return (Status::Same, allowed);
-    }
-    if a.is_nan() != b.is_nan() {
-        // Defined on one side only: a behaviour change, bad when a defined
-        // directional metric became undefined.
-        let lost = b.is_nan() && direction != Better::Neither;
-        return (if lost { Status::Worse } else { Status::Changed }, allowed);
-    }
-    // With one side's interval missing (one replication), that side
-    // counts as exact; with both missing, any difference counts (the
-    // comparison's notes say so).
-    let noise = if deterministic {
-        0.0
-    } else {
-        let (h1, h2) = (baseline.ci95.unwrap_or(0.0), current.ci95.unwrap_or(0.0));
-        (h1 * h1 + h2 * h2).sqrt()
+    n_baseline: u32,
+    n_current: u32,
+) -> Estimate {
+    let se = |m: &MetricSummary, reps: u32| {
+        // The replications where the metric is defined, when known.
+        let n = if m.values.is_empty() {
+            reps as usize
+        } else {
+            m.values.iter().filter(|v| v.is_finite()).count()
+        };
+        match m.ci95 {
+            Some(h) if n >= 2 && h.is_finite() => (h / crate::stats::t975(n - 1), n),
+            _ => (0.0, n),
+        }
     };
-    let diff = b - a;
-    if diff.abs() <= noise {
-        return (Status::Same, allowed);
+    let ((sa, na), (sb, nb)) = (se(baseline, n_baseline), se(current, n_current));
+    let se2 = sa * sa + sb * sb;
+    let diff = current.mean - baseline.mean;
+    if se2 == 0.0 {
+        return Estimate {
+            diff,
+            se: 0.0,
+            test: Test::Exact,
+        };
     }
-    let worse_by = match direction {
-        Better::Higher => -diff,
-        Better::Lower => diff,
-        Better::Neither => return (Status::Changed, allowed),
+    let part = |s: f64, n: usize| {
+        if s == 0.0 {
+            0.0
+        } else {
+            s.powi(4) / (n as f64 - 1.0)
+        }
     };
-    let status = if worse_by > allowed.max(noise) {
-        Status::Worse
-    } else if worse_by < 0.0 {
-        Status::Better
-    } else {
-        Status::Changed
-    };
-    (status, allowed)
+    Estimate {
+        diff,
+        se: se2.sqrt(),
+        test: Test::Unpaired {
+            df: se2 * se2 / (part(sa, na) + part(sb, nb)),
+        },
+    }
 }
 
-/// Compares `current` with `baseline`, metric by metric.
-pub fn compare(
-    current: &Summary,
-    baseline: &Summary,
-    tolerances: &[(String, Tolerance)],
-    strict: bool,
-) -> Comparison {
+/// Compares `current` with `baseline`, metric by metric, under `gate`.
+pub fn compare(current: &Summary, baseline: &Summary, gate: &GateSpec, strict: bool) -> Comparison {
     let deterministic = !baseline.digest.is_empty() && baseline.digest == current.digest;
-    let mut notes = Vec::new();
-    if current.scenario != baseline.scenario {
-        notes.push(format!(
-            "different scenarios: {} (current) vs {} (baseline)",
-            current.scenario, baseline.scenario
-        ));
-    }
-    if !deterministic && (baseline.replications < 2 || current.replications < 2) {
-        notes.push(format!(
-            "{} one replication: its results carry no confidence interval, so only the other side's noise is allowed for{}",
-            if baseline.replications < 2 && current.replications < 2 { "both sides have" } else if baseline.replications < 2 { "the baseline has" } else { "the current results have" },
-            if baseline.replications < 2 && current.replications < 2 { " (here: none, every difference counts)" } else { "" }
-        ));
-    }
-    notes.push(if deterministic {
-        format!(
-            "deterministic: same scenario digest {} (model, seed {}, {} replications), so every difference is a behaviour change",
-            current.digest, current.seed, current.replications
-        )
-    } else {
-        format!(
-            "statistical: the scenarios differ (digest {} vs {}, seed {} vs {}, {} vs {} replications); a difference counts beyond √(h₁² + h₂²) of the 95% half-widths",
-            or_dash(&current.digest),
-            or_dash(&baseline.digest),
-            current.seed,
-            baseline.seed,
-            current.replications,
-            baseline.replications
-        )
-    });
-    let tolerance = |name: &str| tolerances.iter().find(|(m, _)| m == name).map(|t| t.1);
+    let same_draws = baseline.seed == current.seed && baseline.replications == current.replications;
     let mut rows: Vec<Row> = baseline
         .metrics
         .iter()
-        .map(|b| {
-            let cur = current.metric(&b.name);
-            let (status, allowed) = match cur {
-                Some(c) => judge(b, c, deterministic, tolerance(&b.name)),
-                None => (Status::Missing, 0.0),
-            };
-            Row {
+        .map(|b| match current.metric(&b.name) {
+            Some(c) => row(b, c, same_draws, baseline, current, deterministic, gate),
+            None => Row {
                 metric: b.name.clone(),
                 baseline: Some((b.mean, b.ci95)),
-                current: cur.map(|c| (c.mean, c.ci95)),
+                current: None,
+                delta: None,
+                test: None,
                 better: better(&b.name),
-                allowed,
-                status,
-            }
+                judged: gate.judges(&b.name),
+                allowed: 0.0,
+                p_holm: None,
+                status: Status::Missing,
+            },
         })
         .collect();
     rows.extend(
@@ -266,21 +310,180 @@ pub fn compare(
                 metric: c.name.clone(),
                 baseline: None,
                 current: Some((c.mean, c.ci95)),
+                delta: None,
+                test: None,
                 better: better(&c.name),
+                judged: false,
                 allowed: 0.0,
+                p_holm: None,
                 status: Status::New,
             }),
     );
+    holm(&mut rows, gate.alpha);
+    let paired = same_draws
+        && rows
+            .iter()
+            .any(|r| matches!(r.test, Some(Test::Paired { .. })));
+    let notes = notes(
+        current,
+        baseline,
+        gate,
+        deterministic,
+        same_draws,
+        paired,
+        &rows,
+    );
     Comparison {
         deterministic,
+        paired,
         strict,
+        gate: gate.clone(),
         rows,
         notes,
     }
 }
 
-fn or_dash(s: &str) -> &str {
-    if s.is_empty() { "—" } else { s }
+/// One metric present on both sides: its estimate and informational
+/// verdict (regressions are decided together, by [`holm`]).
+fn row(
+    b: &MetricSummary,
+    c: &MetricSummary,
+    same_draws: bool,
+    baseline: &Summary,
+    current: &Summary,
+    deterministic: bool,
+    gate: &GateSpec,
+) -> Row {
+    let direction = better(&b.name);
+    let judged = gate.judges(&b.name);
+    let allowed = gate.tolerance(&b.name).allowed(b.mean);
+    let mut row = Row {
+        metric: b.name.clone(),
+        baseline: Some((b.mean, b.ci95)),
+        current: Some((c.mean, c.ci95)),
+        delta: None,
+        test: None,
+        better: direction,
+        judged,
+        allowed,
+        p_holm: None,
+        status: Status::Same,
+    };
+    let identical = b.mean.to_bits() == c.mean.to_bits() || (b.mean.is_nan() && c.mean.is_nan());
+    if identical {
+        return row;
+    }
+    if b.mean.is_nan() != c.mean.is_nan() {
+        // Defined on one side only: a behaviour change; judged, a defined
+        // directional metric that became undefined fails.
+        let lost = c.mean.is_nan() && direction != Better::Neither && judged;
+        row.status = if lost { Status::Worse } else { Status::Changed };
+        return row;
+    }
+    let estimate = same_draws
+        .then(|| paired(b, c))
+        .flatten()
+        .unwrap_or_else(|| unpaired(b, c, baseline.replications, current.replications));
+    let half = estimate.half_width();
+    row.delta = Some((estimate.diff, half));
+    row.test = Some(estimate.test);
+    let worse_by = match direction {
+        Better::Higher => -estimate.diff,
+        Better::Lower => estimate.diff,
+        Better::Neither => f64::NAN,
+    };
+    if judged && worse_by.is_finite() {
+        // Holm adjusts it below; unadjusted for now.
+        row.p_holm = Some(estimate.p_worse(worse_by, allowed));
+    }
+    let beyond_noise = estimate.diff.abs() > half;
+    row.status = if !beyond_noise && !deterministic {
+        Status::Same
+    } else if beyond_noise && worse_by < 0.0 {
+        Status::Better
+    } else {
+        Status::Changed
+    };
+    row
+}
+
+/// Holm–Bonferroni: adjusts the judged rows' p-values (in place) and marks
+/// as worse those at or below `alpha`.
+fn holm(rows: &mut [Row], alpha: f64) {
+    let mut order: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows[i].p_holm.is_some())
+        .collect();
+    // Stable: ties keep the baseline's order.
+    order.sort_by(|&a, &b| {
+        rows[a]
+            .p_holm
+            .partial_cmp(&rows[b].p_holm)
+            .expect("p-values are numbers")
+    });
+    let m = order.len();
+    let mut running = 0.0_f64;
+    for (k, &i) in order.iter().enumerate() {
+        let p = rows[i].p_holm.expect("filtered");
+        running = running.max(((m - k) as f64 * p).min(1.0));
+        rows[i].p_holm = Some(running);
+        if running <= alpha {
+            rows[i].status = Status::Worse;
+        }
+    }
+}
+
+fn notes(
+    current: &Summary,
+    baseline: &Summary,
+    gate: &GateSpec,
+    deterministic: bool,
+    same_draws: bool,
+    paired: bool,
+    rows: &[Row],
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    if current.scenario != baseline.scenario {
+        notes.push(format!(
+            "different scenarios: {} (current) vs {} (baseline)",
+            current.scenario, baseline.scenario
+        ));
+    }
+    if baseline.replications < 2 || current.replications < 2 {
+        notes.push(format!(
+            "{} one replication: its results carry no confidence interval, so only the other side's noise is allowed for{}",
+            if baseline.replications < 2 && current.replications < 2 { "both sides have" } else if baseline.replications < 2 { "the baseline has" } else { "the current results have" },
+            if baseline.replications < 2 && current.replications < 2 { " (here: none, every difference beyond its tolerance counts)" } else { "" }
+        ));
+    }
+    if deterministic {
+        notes.push(format!(
+            "deterministic: same scenario digest {} (model, seed {}, {} replications), so every difference is a behaviour change of kefusim itself and is listed",
+            current.digest, current.seed, current.replications
+        ));
+    }
+    notes.push(if paired {
+        format!(
+            "paired: same seed {} and {} replications on both sides, so replication i saw the same buyers (common random numbers); each metric's difference is the mean of the per-replication differences, with its Student-t interval",
+            current.seed, current.replications
+        )
+    } else if same_draws {
+        "unpaired: same seed and replications, but the baseline was saved without per-replication values (an older kefusim); Welch's t from each side's mean and 95% half-width".to_string()
+    } else {
+        format!(
+            "unpaired: different draws (seed {} vs {}, {} vs {} replications), so the sides are independent; Welch's t from each side's mean and 95% half-width",
+            current.seed, baseline.seed, current.replications, baseline.replications
+        )
+    });
+    let judged = rows.iter().filter(|r| r.judged).count();
+    notes.push(format!(
+        "gate: {judged} {} judged ({}), the other {} reported only; a judged metric regresses when worse by more than its tolerance at family-wise α = {} (one-sided t tests, Holm–Bonferroni){}",
+        if judged == 1 { "metric" } else { "metrics" },
+        if gate.metrics.is_some() { "chosen by --metrics or [compare]" } else { "every metric with a better direction" },
+        rows.len() - judged,
+        gate.alpha,
+        if gate.tolerances.is_empty() { "; tolerances: the catalogue's defaults by unit" } else { "; tolerances: the catalogue's defaults by unit, except those set" },
+    ));
+    notes
 }
 
 fn show(v: Option<(f64, Option<f64>)>) -> String {
@@ -304,22 +507,26 @@ pub fn table(c: &Comparison) -> String {
     if !listed.is_empty() {
         let _ = writeln!(
             out,
-            "\n  {:<52} {:>20} {:>20} {:>8}  direction",
-            "metric", "baseline", "current", "verdict"
+            "\n  {:<52} {:>20} {:>20} {:>22} {:>9} {:>8}  direction",
+            "metric", "baseline", "current", "Δ (95%)", "p (Holm)", "verdict"
         );
         for r in &listed {
-            let delta = match (r.baseline, r.current) {
-                (Some((a, _)), Some((b, _))) if a.is_finite() && b.is_finite() => {
-                    format!(" (Δ {:+.4})", b - a)
-                }
-                _ => String::new(),
+            let delta = r
+                .delta
+                .map_or("—".to_string(), |(d, h)| format!("{d:+.4} ± {h:.4}"));
+            let p = match (r.judged, r.p_holm) {
+                (true, Some(p)) => format!("{p:.3}"),
+                (true, None) => "—".to_string(),
+                (false, _) => "not judged".to_string(),
             };
             let _ = writeln!(
                 out,
-                "  {:<52} {:>20} {:>20} {:>8}  {}{delta}",
+                "  {:<52} {:>20} {:>20} {:>22} {:>9} {:>8}  {}",
                 r.metric,
                 show(r.baseline),
                 show(r.current),
+                delta,
+                p,
                 r.status.word(),
                 r.better.word()
             );
@@ -329,8 +536,9 @@ pub fn table(c: &Comparison) -> String {
     let failures = c.failures().len();
     let _ = writeln!(
         out,
-        "\n{} metrics: {} same, {} changed, {} better, {} worse, {} missing, {} new → {}",
+        "\n{} metrics ({} judged): {} same, {} changed, {} better, {} worse, {} missing, {} new → {}",
         c.rows.len(),
+        c.judged(),
         count(Status::Same),
         count(Status::Changed),
         count(Status::Better),
@@ -369,15 +577,22 @@ pub fn json(c: &Comparison) -> String {
                 "metric": r.metric,
                 "baseline": side(r.baseline),
                 "current": side(r.current),
+                "delta": r.delta.map(|(d, h)| serde_json::json!({ "mean": num(d), "ci95": num(h) })),
+                "test": r.test.map(Test::word),
                 "direction": r.better.word(),
+                "judged": r.judged,
                 "tolerance": num(r.allowed),
+                "p_holm": r.p_holm.map(num),
                 "verdict": r.status.word().to_lowercase(),
             })
         })
         .collect();
     let doc = serde_json::json!({
-        "mode": if c.deterministic { "deterministic" } else { "statistical" },
+        "mode": if c.paired { "paired" } else { "unpaired" },
+        "deterministic": c.deterministic,
         "strict": c.strict,
+        "alpha": c.gate.alpha,
+        "judged": c.judged(),
         "notes": c.notes,
         "failures": c.failures().iter().map(|r| r.metric.clone()).collect::<Vec<_>>(),
         "metrics": rows,
@@ -411,69 +626,169 @@ mod tests {
         assert_eq!(better("occupancy"), Better::Neither);
     }
 
-    #[test]
-    fn tolerances_parse() {
-        assert_eq!(
-            parse_tolerance("frt_p90_s=+5%").unwrap(),
-            ("frt_p90_s".to_string(), Tolerance::Relative(0.05))
-        );
-        assert_eq!(
-            parse_tolerance("abandon_rate=0.005").unwrap().1,
-            Tolerance::Absolute(0.005)
-        );
-        for bad in ["frt_p90_s", "=5%", "x=abc", "x=-"] {
-            assert!(parse_tolerance(bad).is_err(), "{bad}");
-        }
-    }
-
-    fn metric(name: &str, mean: f64, ci95: Option<f64>) -> MetricSummary {
+    fn metric(name: &str, values: &[f64]) -> MetricSummary {
+        let (mean, ci95) = crate::stats::mean_ci95(values);
         MetricSummary {
             name: name.to_string(),
             mean,
             ci95,
             definition: String::new(),
+            values: values.to_vec(),
         }
     }
 
+    fn summary(seed: u64, digest: &str, metrics: Vec<MetricSummary>) -> Summary {
+        let replications = metrics[0].values.len() as u32;
+        Summary {
+            scenario: "s".into(),
+            seed,
+            digest: digest.into(),
+            replications,
+            window_from: String::new(),
+            window_to: String::new(),
+            metrics,
+            series: crate::replicate::Series {
+                columns: Vec::new(),
+                interval_start: Vec::new(),
+                rows: Vec::new(),
+            },
+            agents: Vec::new(),
+            work: Default::default(),
+            frt_spectrum: Vec::new(),
+            marks: Vec::new(),
+            thresholds: Vec::new(),
+            focus: Vec::new(),
+            gate: GateSpec::default(),
+        }
+    }
+
+    const GOLDEN: &str = "answered_within_120s_over_offered";
+
+    fn verdict(c: &Comparison, name: &str) -> Status {
+        c.rows.iter().find(|r| r.metric == name).unwrap().status
+    }
+
     #[test]
-    fn verdicts_by_mode_direction_noise_and_tolerance() {
-        let golden = |m, h| metric("answered_within_120s_over_offered", m, h);
-        // Deterministic: any drop is worse, any rise better, a count change is a change.
+    fn pairing_sees_a_shift_the_noise_would_hide() {
+        // Replications vary a lot, but every one drops by 0.02: paired, that
+        // is a sure regression (beyond the 0.005 tolerance); unpaired, noise.
+        let base = [0.80, 0.95, 0.85, 0.90, 0.75, 0.92, 0.88, 0.83, 0.97, 0.79];
+        let worse: Vec<f64> = base.iter().map(|v| v - 0.02).collect();
+        let b = summary(1, "a", vec![metric(GOLDEN, &base)]);
+        let c = summary(1, "b", vec![metric(GOLDEN, &worse)]);
+        let paired = compare(&c, &b, &GateSpec::default(), false);
+        assert!(paired.paired);
+        assert_eq!(verdict(&paired, GOLDEN), Status::Worse);
+        let row = &paired.rows[0];
+        assert_eq!(row.test, Some(Test::Paired { n: 10 }));
+        assert!((row.delta.unwrap().0 + 0.02).abs() < 1e-12);
+        let c = summary(2, "b", vec![metric(GOLDEN, &worse)]);
+        let unpaired = compare(&c, &b, &GateSpec::default(), false);
+        assert!(!unpaired.paired);
+        assert!(matches!(unpaired.rows[0].test, Some(Test::Unpaired { .. })));
+        assert_eq!(verdict(&unpaired, GOLDEN), Status::Same);
+        // Within the tolerance: changed, not worse, however sure.
+        let slightly: Vec<f64> = base.iter().map(|v| v - 0.004).collect();
+        let c = summary(1, "b", vec![metric(GOLDEN, &slightly)]);
         assert_eq!(
-            judge(&golden(0.9, None), &golden(0.8999, None), true, None).0,
-            Status::Worse
+            verdict(&compare(&c, &b, &GateSpec::default(), false), GOLDEN),
+            Status::Changed
         );
+        // Better beyond the noise.
+        let up: Vec<f64> = base.iter().map(|v| v + 0.01).collect();
+        let c = summary(1, "b", vec![metric(GOLDEN, &up)]);
         assert_eq!(
-            judge(&golden(0.9, None), &golden(0.91, None), true, None).0,
+            verdict(&compare(&c, &b, &GateSpec::default(), false), GOLDEN),
             Status::Better
         );
-        assert_eq!(
-            judge(&golden(0.9, None), &golden(0.9, None), true, None).0,
-            Status::Same
+    }
+
+    #[test]
+    fn holm_controls_the_family_and_only_judged_metrics_fail() {
+        // 40 metrics each worse with one-sided p ≈ 0.01: alone each would
+        // fail at 5%, but not as a family of 40.
+        let base: Vec<f64> = (0..10).map(|i| 10.0 + f64::from(i % 3)).collect();
+        let noisy = [0.3, -0.2, 0.5, 0.1, -0.4, 0.6, 0.2, -0.1, 0.4, 0.0];
+        let mut b = Vec::new();
+        let mut c = Vec::new();
+        for k in 0..40 {
+            let name = format!("group.g{k}.asa_answered_s");
+            b.push(metric(&name, &base));
+            let cur: Vec<f64> = base.iter().zip(noisy).map(|(v, n)| v + 1.13 + n).collect();
+            c.push(metric(&name, &cur));
+        }
+        let (b, c) = (summary(1, "a", b), summary(1, "b", c));
+        let cmp = compare(&c, &b, &GateSpec::default(), false);
+        assert_eq!(cmp.judged(), 40);
+        assert!(cmp.failures().is_empty(), "{}", table(&cmp));
+        // One of them much worse still fails.
+        let mut c2 = c.clone();
+        c2.metrics[7].values = base.iter().map(|v| v + 5.0).collect();
+        c2.metrics[7].mean += 3.87;
+        let cmp = compare(&c2, &b, &GateSpec::default(), false);
+        assert_eq!(cmp.failures().len(), 1);
+        assert_eq!(cmp.failures()[0].metric, "group.g7.asa_answered_s");
+        // Judged alone, one of the 40 fails at 5% (p ≈ 0.013); the much
+        // worse one, not chosen, is reported, not judged.
+        let gate = GateSpec {
+            metrics: Some(vec!["group.g0.asa_answered_s".into()]),
+            ..GateSpec::default()
+        };
+        let cmp = compare(&c2, &b, &gate, false);
+        assert_eq!(cmp.judged(), 1);
+        assert_eq!(cmp.failures().len(), 1);
+        assert_eq!(cmp.failures()[0].metric, "group.g0.asa_answered_s");
+        assert_eq!(verdict(&cmp, "group.g7.asa_answered_s"), Status::Changed);
+    }
+
+    #[test]
+    fn exact_and_undefined_and_strict() {
+        // One replication each: no noise; beyond the tolerance is worse.
+        let b = summary(
+            1,
+            "a",
+            vec![metric(GOLDEN, &[0.9]), metric("offered", &[100.0])],
         );
-        let offered = |m| metric("offered", m, None);
-        assert_eq!(
-            judge(&offered(100.0), &offered(101.0), true, None).0,
-            Status::Changed
+        let c = summary(
+            2,
+            "b",
+            vec![metric(GOLDEN, &[0.89]), metric("offered", &[101.0])],
         );
-        // Within tolerance: changed, not worse.
-        let tol = Some(Tolerance::Absolute(0.01));
+        let cmp = compare(&c, &b, &GateSpec::default(), false);
+        assert_eq!(cmp.rows[0].test, Some(Test::Exact));
+        assert_eq!(verdict(&cmp, GOLDEN), Status::Worse);
+        assert_eq!(verdict(&cmp, "offered"), Status::Changed);
         assert_eq!(
-            judge(&golden(0.9, None), &golden(0.895, None), true, tol).0,
-            Status::Changed
+            compare(&c, &b, &GateSpec::default(), true).failures().len(),
+            2
         );
-        // Statistical: within the combined half-widths is the same.
-        let (a, b) = (golden(0.90, Some(0.01)), golden(0.89, Some(0.01)));
-        assert_eq!(judge(&a, &b, false, None).0, Status::Same);
-        let b = golden(0.87, Some(0.01));
-        assert_eq!(judge(&a, &b, false, None).0, Status::Worse);
-        // One side without an interval: the other side's noise still counts.
-        let (a, b) = (golden(0.90, Some(0.01)), golden(0.895, None));
-        assert_eq!(judge(&a, &b, false, None).0, Status::Same);
-        // Undefined now: worse for a directional metric.
+        // Undefined now: worse for a judged directional metric.
+        let c = summary(
+            1,
+            "b",
+            vec![metric(GOLDEN, &[f64::NAN]), metric("offered", &[100.0])],
+        );
         assert_eq!(
-            judge(&golden(0.9, None), &golden(f64::NAN, None), true, None).0,
+            verdict(&compare(&c, &b, &GateSpec::default(), false), GOLDEN),
             Status::Worse
         );
+        // Same digest, a difference within the noise: listed as changed.
+        let base = [0.80, 0.95, 0.85, 0.90, 0.75];
+        let b = summary(1, "a", vec![metric(GOLDEN, &base)]);
+        let wiggle = [0.81, 0.94, 0.85, 0.90, 0.76];
+        let c = summary(1, "a", vec![metric(GOLDEN, &wiggle)]);
+        let cmp = compare(&c, &b, &GateSpec::default(), false);
+        assert!(cmp.deterministic);
+        assert_eq!(verdict(&cmp, GOLDEN), Status::Changed);
+        assert!(cmp.failures().is_empty());
+        assert_eq!(
+            compare(&c, &b, &GateSpec::default(), true).failures().len(),
+            1
+        );
+        // Missing: fails when judged.
+        let c = summary(1, "a", vec![metric("offered", &[1.0; 5])]);
+        let cmp = compare(&c, &b, &GateSpec::default(), false);
+        assert_eq!(verdict(&cmp, GOLDEN), Status::Missing);
+        assert_eq!(cmp.failures().len(), 1);
     }
 }

@@ -81,6 +81,53 @@ pub fn load_metrics(path: &Path) -> Result<Summary, LoadError> {
     summary_from_json(&read(dir, name)?, &dir.join(name).display().to_string())
 }
 
+/// `compare` as saved (absent: the default gate).
+fn gate(v: &Value) -> Result<crate::catalog::GateSpec, String> {
+    use crate::catalog::{GateSpec, Tolerance, check_alpha};
+    if v.is_null() {
+        return Ok(GateSpec::default());
+    }
+    let metrics = match &v["metrics"] {
+        Value::Null => None,
+        Value::Array(names) => Some(
+            names
+                .iter()
+                .map(|n| n.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>()
+                .ok_or("`metrics` must be a list of names")?,
+        ),
+        _ => return Err("`metrics` must be a list of names or null".into()),
+    };
+    let amount = |t: &Value, key: &str| {
+        t[key]
+            .as_f64()
+            .filter(|a| a.is_finite() && *a >= 0.0)
+            .ok_or(format!("a tolerance's `{key}` must be a number ≥ 0"))
+    };
+    let tolerances = match &v["tolerances"] {
+        Value::Null => Vec::new(),
+        Value::Object(map) => map
+            .iter()
+            .map(|(m, t)| {
+                Ok((
+                    m.clone(),
+                    Tolerance {
+                        absolute: amount(t, "absolute")?,
+                        relative: amount(t, "relative")?,
+                    },
+                ))
+            })
+            .collect::<Result<Vec<_>, String>>()?,
+        _ => return Err("`tolerances` must be a table".into()),
+    };
+    let alpha = check_alpha(v["alpha"].as_f64().ok_or("`alpha` must be a number")?)?;
+    Ok(GateSpec {
+        metrics,
+        tolerances,
+        alpha,
+    })
+}
+
 /// The parts of `summary.json` every reader needs, checked.
 fn summary_from_json(text_of_file: &str, path: &str) -> Result<Summary, LoadError> {
     let bad = |message: String| LoadError {
@@ -110,6 +157,27 @@ fn summary_from_json(text_of_file: &str, path: &str) -> Result<Summary, LoadErro
                 .ok_or_else(|| bad(format!("`{key}` must be a number or null"))),
         }
     };
+    let replications = json["replications"]
+        .as_u64()
+        .filter(|&r| (1..=u64::from(u32::MAX)).contains(&r))
+        .ok_or_else(|| bad("`replications` must be a whole number ≥ 1".into()))?;
+    // Absent in results saved before kefusim kept them: then empty (and
+    // comparisons with them are unpaired).
+    let per_replication = |name: &str, v: &Value| -> Result<Vec<f64>, LoadError> {
+        let key = format!("metrics.{name}.per_replication");
+        match v {
+            Value::Null => Ok(Vec::new()),
+            Value::Array(xs) if xs.len() as u64 == replications => xs
+                .iter()
+                .map(|x| Ok(maybe(&format!("{key}[]"), x)?.unwrap_or(f64::NAN)))
+                .collect(),
+            Value::Array(xs) => Err(bad(format!(
+                "`{key}` has {} values for {replications} replications",
+                xs.len()
+            ))),
+            _ => Err(bad(format!("`{key}` must be a list"))),
+        }
+    };
     let metrics = json["metrics"]
         .as_object()
         .ok_or_else(|| bad("no `metrics` table".into()))?
@@ -123,6 +191,7 @@ fn summary_from_json(text_of_file: &str, path: &str) -> Result<Summary, LoadErro
                     .as_str()
                     .unwrap_or_default()
                     .to_string(),
+                values: per_replication(name, &m["per_replication"])?,
             })
         })
         .collect::<Result<Vec<_>, LoadError>>()?;
@@ -149,10 +218,6 @@ fn summary_from_json(text_of_file: &str, path: &str) -> Result<Summary, LoadErro
             ));
         }
     };
-    let replications = json["replications"]
-        .as_u64()
-        .filter(|&r| (1..=u64::from(u32::MAX)).contains(&r))
-        .ok_or_else(|| bad("`replications` must be a whole number ≥ 1".into()))?;
     let marks = match &json["marks"] {
         Value::Null => Vec::new(),
         Value::Array(ms) => ms
@@ -201,6 +266,7 @@ fn summary_from_json(text_of_file: &str, path: &str) -> Result<Summary, LoadErro
             .and_then(|n| u32::try_from(n).ok())
             .ok_or_else(|| bad("`diverging.replications` must be a whole number".into()))?,
     };
+    let gate = gate(&json["compare"]).map_err(|e| bad(format!("`compare`: {e}")))?;
     Ok(Summary {
         scenario: string("scenario", &json["scenario"])?,
         seed: json["seed"]
@@ -208,6 +274,7 @@ fn summary_from_json(text_of_file: &str, path: &str) -> Result<Summary, LoadErro
             .ok_or_else(|| bad("`seed` must be a whole number".into()))?,
         digest: string("scenario_digest", &json["scenario_digest"])?,
         replications: replications as u32,
+        gate,
         window_from: instant("window.from", &json["window"]["from"])?,
         window_to: instant("window.to", &json["window"]["to"])?,
         metrics,

@@ -19,6 +19,22 @@ impl Scenario {
                 "{label:<16} {t} (judged on the mean; exit code 5 if missed)"
             );
         }
+        if !self.compare.is_default() {
+            let g = &self.compare;
+            let _ = writeln!(o, "compare");
+            let _ = writeln!(
+                o,
+                "  judged         {} (family-wise α = {}, Holm–Bonferroni; exit code 6 on a regression)",
+                g.metrics
+                    .as_ref()
+                    .map_or("every metric with a better direction".to_string(), |m| m
+                        .join(", ")),
+                g.alpha
+            );
+            for (m, t) in &g.tolerances {
+                let _ = writeln!(o, "  tolerance      {m}: {t}");
+            }
+        }
         if let Some(p) = &self.plan {
             let replaced: Vec<&str> = p
                 .replace

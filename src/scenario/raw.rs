@@ -27,7 +27,24 @@ pub struct RawScenario {
     pub sla: RawSla,
     #[serde(default)]
     pub thresholds: RawThresholds,
+    pub compare: Option<RawCompare>,
     pub plan: Option<RawPlan>,
+}
+
+/// `[compare]`: how `run --baseline` and `compare` judge these results
+/// against a baseline.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCompare {
+    /// The metrics that gate (default: every metric with a better
+    /// direction); the others are reported, not judged.
+    pub metrics: Option<Vec<String>>,
+    /// How much worse a metric may get before it is a regression: an
+    /// amount in its unit (`"0.005"`) or a percentage of the baseline
+    /// (`"5%"`), replacing the catalogue's default.
+    pub tolerances: Option<BTreeMap<String, String>>,
+    /// The family-wise false-alarm rate, in (0, 0.5] (default 0.05).
+    pub alpha: Option<f64>,
 }
 
 /// `[plan]`: capacity planning (`kefusim plan`).

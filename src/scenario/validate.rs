@@ -8,7 +8,7 @@ mod routing;
 mod staff;
 
 use demand::{arrivals, buyers, entry_names, entry_shares, service};
-use gates::{plan, thresholds};
+use gates::{compare, plan, thresholds};
 use routing::{entry_groups, menus, policy, routing};
 use staff::{Staff, staff};
 
@@ -291,10 +291,14 @@ pub fn scenario(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Is
                 sla,
                 routing,
                 thresholds: Vec::new(),
+                compare: crate::catalog::GateSpec::default(),
                 plan: None,
                 focus: None,
             };
             sc.thresholds = thresholds(&mut cx, &require, &sc);
+            if let Some(raw_compare) = &raw.compare {
+                sc.compare = compare(&mut cx, &root.key("compare"), raw_compare, &sc);
+            }
             if let Some(raw_plan) = &raw.plan {
                 sc.plan = plan(&mut cx, &root.key("plan"), raw_plan, &sc);
             }

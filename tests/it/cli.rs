@@ -577,7 +577,7 @@ fn compare_finds_a_worse_routing_setting() {
     assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
     let err = text(&out.stderr);
     assert!(
-        err.contains("statistical")
+        err.contains("paired")
             && err.contains("regressions")
             && err.contains("FAIL answered_within_120s_over_offered"),
         "{err}"
@@ -635,6 +635,116 @@ fn compare_finds_a_worse_routing_setting() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let out = kefusim(&["compare", &baseline, dir.join("nowhere").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
+
+    // Only the chosen metrics gate: occupancy has no direction, so nothing
+    // can regress; the rest are reported.
+    let json = |out: &std::process::Output| -> serde_json::Value {
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let out = kefusim(&[
+        "compare",
+        &path("worse"),
+        &baseline,
+        "--metrics",
+        "occupancy",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let doc = json(&out);
+    assert_eq!(
+        (doc["judged"].as_u64(), doc["mode"].as_str()),
+        (Some(1), Some("paired"))
+    );
+    let out = kefusim(&[
+        "compare",
+        &path("worse"),
+        &baseline,
+        "--metrics",
+        "golden_rate,occupancy",
+    ]);
+    assert_eq!(out.status.code(), Some(6));
+    assert!(
+        text(&out.stdout).contains("(2 judged)"),
+        "{}",
+        text(&out.stdout)
+    );
+    // `[compare]` travels with the results; flags override it.
+    let gated = dir.join("gated.toml");
+    std::fs::write(
+        &gated,
+        format!(
+            "{}\n[compare]\nmetrics = [\"occupancy\"]\nalpha = 0.01\n",
+            std::fs::read_to_string(&worse).unwrap()
+        ),
+    )
+    .unwrap();
+    let out = run(gated.to_str().unwrap(), "gated", &["--baseline", &baseline]);
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "thresholds still fail: {}",
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stderr).contains("gate: 1 metric judged"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = kefusim(&["compare", &path("gated"), &baseline, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(json(&out)["alpha"], 0.01);
+    let out = kefusim(&[
+        "compare",
+        &path("gated"),
+        &baseline,
+        "--metrics",
+        "golden_rate",
+    ]);
+    assert_eq!(out.status.code(), Some(6));
+    // Flag errors say what is allowed.
+    for (flags, expected) in [
+        (
+            ["--metrics", "frt_p95"],
+            "--metrics: the baseline has no such metric: unknown metric `frt_p95`; did you mean",
+        ),
+        (
+            ["--alpha", "0.9"],
+            "--alpha: alpha (the family-wise false-alarm rate) must be in (0, 0.5], got 0.9",
+        ),
+    ] {
+        let mut args = vec!["compare", &baseline, &baseline];
+        args.extend(flags);
+        let out = kefusim(&args);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            text(&out.stderr).contains(expected),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    // Per-replication values must match the replications; a baseline
+    // without them (an older kefusim) is compared unpaired.
+    let summary = std::fs::read_to_string(dir.join("base/summary.json")).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&summary).unwrap();
+    doc["metrics"]["p_wait"]["per_replication"] = serde_json::json!([0.1, 0.2]);
+    let damaged = dir.join("damaged.json");
+    std::fs::write(&damaged, doc.to_string()).unwrap();
+    let out = kefusim(&["compare", &baseline, damaged.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr)
+            .contains("`metrics.p_wait.per_replication` has 2 values for 4 replications"),
+        "{}",
+        text(&out.stderr)
+    );
+    for m in doc["metrics"].as_object_mut().unwrap().values_mut() {
+        m.as_object_mut().unwrap().remove("per_replication");
+    }
+    std::fs::write(&damaged, doc.to_string()).unwrap();
+    let out = kefusim(&["compare", &path("worse"), damaged.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(6));
+    assert!(text(&out.stdout).contains("unpaired: same seed and replications, but the baseline was saved without per-replication values"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -907,6 +1017,8 @@ fn bad_bytes_and_meaningless_flags_get_precise_errors() {
     for flag in [
         ["--tolerance", "abandon_rate=1%"],
         ["--strict", "--progress"],
+        ["--metrics", "golden_rate"],
+        ["--alpha", "0.01"],
     ] {
         let mut args = vec!["run", quickstart];
         args.extend(flag);

@@ -15,7 +15,8 @@ fn kefusim(args: &[&str]) -> Output {
 const SMALL: &str = "[run]\nstart = \"2026-11-11T00:00:00+08:00\"\nduration = \"3h\"\ninterval = \"30m\"\n\
     replications = 2\n[arrivals]\nrate_per_hour = 60\n[buyers]\npatience = { dist = \"exponential\", mean = \"5m\" }\n\
     [service]\nduration = { dist = \"exponential\", mean = \"5m\" }\n[[agents]]\ncount = 3\nmax_concurrent = 2\n\
-    [thresholds]\nrequire = [\"abandon_rate < 50%\"]\n";
+    [thresholds]\nrequire = [\"abandon_rate < 50%\"]\n\
+    [compare]\nmetrics = [\"abandon_rate\"]\ntolerances = { abandon_rate = \"1%\" }\n";
 
 fn results(root: &Path) -> PathBuf {
     std::fs::create_dir_all(root).unwrap();
@@ -116,6 +117,25 @@ fn damaged_results_are_refused_with_the_file_named() {
             t.replacen("T03:00:00", "T03:xx:00", 1)
         }),
         ("summary.json", "not JSON", |_| "{ nope".to_string()),
+        ("summary.json", "a per-replication value as text", |t| {
+            t.replacen("\"per_replication\": [", "\"per_replication\": [\"x\", ", 1)
+        }),
+        ("summary.json", "a per-replication value dropped", |t| {
+            t.replacen(
+                "\"per_replication\": [",
+                "\"per_replication\": [], \"was\": [",
+                1,
+            )
+        }),
+        ("summary.json", "a gate's alpha out of range", |t| {
+            t.replacen("\"alpha\": 0.05", "\"alpha\": 2.0", 1)
+        }),
+        ("summary.json", "a negative tolerance", |t| {
+            t.replacen("\"relative\": 0.01", "\"relative\": -1", 1)
+        }),
+        ("summary.json", "gated metrics not a list", |t| {
+            t.replacen("\"metrics\": [", "\"metrics\": 7, \"was\": [", 1)
+        }),
     ];
     let mut refused = 0;
     for (n, (file, what, edit)) in cases.iter().enumerate() {

@@ -509,3 +509,59 @@ fn missing_sections_are_located_at_the_end_of_the_file() {
         "{msg}"
     );
 }
+
+#[test]
+fn compare_section_errors_are_located_and_say_what_is_allowed() {
+    let with = |section: &str| format!("{GOOD}\n[compare]\n{section}\n");
+    // Aliases resolve to canonical names; the gate is described by `check`.
+    let sc = Scenario::from_toml(
+        &with("metrics = [\"golden_rate\", \"abandon_rate\"]\ntolerances = { frt_p90_s = \"10%\" }\nalpha = 0.01"),
+        "good.toml",
+        "good",
+    )
+    .unwrap();
+    assert_eq!(
+        sc.compare.metrics.as_deref(),
+        Some(
+            &[
+                "answered_within_120s_over_offered".to_string(),
+                "abandon_rate".to_string()
+            ][..]
+        )
+    );
+    assert_eq!(sc.compare.alpha, 0.01);
+    assert!(sc.describe().contains("compare\n  judged         answered_within_120s_over_offered, abandon_rate (family-wise α = 0.01"));
+    // Not part of the model: the digest ignores it.
+    let plain = Scenario::from_toml(GOOD, "good.toml", "good").unwrap();
+    assert_eq!(sc.digest(), plain.digest());
+    let cases: &[(&str, &str)] = &[
+        (
+            "metrics = [\"frt_p95\"]",
+            "bad.toml:16:12: compare.metrics[0]: unknown metric `frt_p95`; did you mean `frt_p90`",
+        ),
+        (
+            "metrics = []",
+            "compare.metrics: metrics must name at least one metric (leave it out to judge every metric with a better direction)",
+        ),
+        (
+            "metrics = [\"abandon_rate\", \"abandonment\"]",
+            "compare.metrics[1]: `abandon_rate` is listed twice",
+        ),
+        (
+            "tolerances = { frt_p90_s = \"lots\" }",
+            "compare.tolerances.frt_p90_s: \"lots\" is not a non-negative number or percentage (e.g. 0.005 or 5%)",
+        ),
+        (
+            "tolerances = { frt_p95_s = \"5%\" }",
+            "compare.tolerances.frt_p95_s: unknown metric `frt_p95_s`; did you mean `frt_p90_s`",
+        ),
+        (
+            "alpha = 0.9",
+            "compare.alpha: alpha (the family-wise false-alarm rate) must be in (0, 0.5], got 0.9",
+        ),
+        ("strict = true", "unknown field `strict`"),
+    ];
+    for (section, expected) in cases {
+        assert_error(&with(section), &[expected]);
+    }
+}

@@ -375,11 +375,13 @@ fn fuzz_results() {
         write_set(tagged, &dir);
         if let Ok(summary) = kefusim::report::load_summary(&dir) {
             let _ = kefusim::report::report_files(&summary, true);
-            let c = kefusim::regress::compare::compare(&summary, &baseline, &[], false);
+            let c =
+                kefusim::regress::compare::compare(&summary, &baseline, &Default::default(), false);
             let _ = kefusim::regress::compare::table(&c);
         }
         if let Ok(metrics) = kefusim::report::load_metrics(&dir.join("summary.json")) {
-            let c = kefusim::regress::compare::compare(&metrics, &baseline, &[], true);
+            let c =
+                kefusim::regress::compare::compare(&metrics, &baseline, &Default::default(), true);
             let _ = kefusim::regress::compare::json(&c);
         }
     });

@@ -7,6 +7,7 @@ mod dialogue;
 mod engine;
 mod errors;
 mod fuzz;
+mod gate;
 mod kill;
 mod plan;
 mod platform;

@@ -221,3 +221,51 @@ pub(super) fn thresholds(
     }
     out
 }
+
+/// `[compare]`: the metrics that gate a comparison (checked against the
+/// metrics `sc` reports; aliases become canonical names), their
+/// tolerances and the family-wise false-alarm rate.
+pub(super) fn compare(
+    cx: &mut Cx,
+    path: &KeyPath,
+    raw: &RawCompare,
+    sc: &Scenario,
+) -> crate::catalog::GateSpec {
+    use crate::catalog::{GateSpec, check_alpha, parse_amount, resolve};
+    let names = crate::catalog::names(&sc.shape());
+    let mut gate = GateSpec::default();
+    if let Some(list) = &raw.metrics {
+        if list.is_empty() {
+            cx.issue(
+                &path.key("metrics"),
+                "metrics must name at least one metric (leave it out to judge every metric with a better direction)",
+            );
+        }
+        let mut chosen: Vec<String> = Vec::new();
+        for (i, name) in list.iter().enumerate() {
+            let at = path.key("metrics").index(i);
+            if let Some(m) = cx.check(&at, resolve(name.trim(), &names)) {
+                if chosen.contains(&m) {
+                    cx.issue(&at, format!("`{m}` is listed twice"));
+                } else {
+                    chosen.push(m);
+                }
+            }
+        }
+        gate.metrics = Some(chosen);
+    }
+    for (name, amount) in raw.tolerances.iter().flatten() {
+        let at = path.key("tolerances").key(name);
+        let metric = cx.check(&at, resolve(name.trim(), &names));
+        let tolerance = cx.check(&at, parse_amount(amount));
+        if let (Some(m), Some(t)) = (metric, tolerance) {
+            gate.tolerances.push((m, t));
+        }
+    }
+    if let Some(alpha) = raw.alpha
+        && let Some(a) = cx.check(&path.key("alpha"), check_alpha(alpha))
+    {
+        gate.alpha = a;
+    }
+    gate
+}
