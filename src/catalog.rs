@@ -37,7 +37,9 @@ pub use shop::{
     GROUP_BALANCE, HEAD, Id, JAIN_OCCUPANCY, OCCUPANCY, OFFERED, OUTCOMES, ROUNDS, STATE, Scalar,
     Shape, WITHIN, lookup, name_patterns, names, scalars, within_name,
 };
-pub use threshold::{Bound, Op, Threshold, check_target, parse_threshold, target_bound};
+pub use threshold::{
+    Bound, During, Op, Over, Threshold, check_target, parse_threshold, target_bound,
+};
 
 /// Which way a metric should move.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

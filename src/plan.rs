@@ -113,11 +113,17 @@ fn figures(s: &Summary, sc: &Scenario, i: usize) -> IntervalFigures {
 /// chats meets the chat targets; without pool agents on duty, occupancy).
 fn interval_ok(s: &Summary, sc: &Scenario, spec: &PlanSpec, i: usize) -> bool {
     let f = figures(s, sc, i);
-    spec.targets.iter().all(|t| {
+    spec.targets.iter().filter(|t| applies(t, i)).all(|t| {
         let value = f.value(&t.metric, &sc.sla.thresholds_s);
         // Undefined: nothing to judge (no chat, or nobody on duty).
         !value.is_finite() || t.op.holds(value, t.limit)
     })
+}
+
+/// Whether target `t` applies to interval `i` (a target `during …` only
+/// inside its part of the window).
+fn applies(t: &crate::catalog::Threshold, i: usize) -> bool {
+    t.during.as_ref().is_none_or(|d| d.covers(i))
 }
 
 /// Why planning failed.
@@ -180,6 +186,7 @@ fn erlang_agents(
     cap: u32,
     spec: &PlanSpec,
     thresholds_s: &[u32],
+    i: usize,
 ) -> u32 {
     if lambda_per_s <= 0.0 {
         return 0;
@@ -189,7 +196,7 @@ fn erlang_agents(
             return false;
         };
         let f = q.figures();
-        spec.targets.iter().all(|t| {
+        spec.targets.iter().filter(|t| applies(t, i)).all(|t| {
             let v = target_value(&t.metric, thresholds_s, f.p_abandon, f.occupancy, |k| {
                 q.answered_within_over_offered(f64::from(thresholds_s[k]))
             });
@@ -275,6 +282,7 @@ fn erlang_staffing(base: &Scenario, spec: &PlanSpec, p: &Probe, lag: bool) -> Ve
                 p.cap,
                 spec,
                 &base.sla.thresholds_s,
+                i,
             )
             .max(1)
         })

@@ -11,7 +11,6 @@ use std::sync::atomic::Ordering;
 use rayon::prelude::*;
 
 use crate::catalog;
-use crate::catalog::{Op, Threshold};
 pub use crate::engine::Progress;
 use crate::engine::{LoopStats, run_replication_with};
 use crate::metrics::{
@@ -20,6 +19,9 @@ use crate::metrics::{
 };
 use crate::scenario::Scenario;
 use crate::stats::Welford;
+
+mod verdict;
+pub use verdict::{Intervals, Missed, Verdict, judge};
 
 /// One metric over replications.
 #[derive(Debug, Clone)]
@@ -151,69 +153,6 @@ impl Summary {
     }
 }
 
-/// How a run fared against one threshold.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Verdict {
-    /// The threshold.
-    pub threshold: Threshold,
-    /// The metric's mean over replications (`NaN` if undefined).
-    pub value: f64,
-    /// Its 95% half-width, when there are replications to have one.
-    pub ci95: Option<f64>,
-    /// Whether the mean meets the threshold (an undefined metric does not).
-    pub passed: bool,
-}
-
-impl Verdict {
-    /// By how much the mean misses (positive) or clears (negative) the limit.
-    pub fn shortfall(&self) -> f64 {
-        match self.threshold.op {
-            Op::AtLeast | Op::Above => self.threshold.limit - self.value,
-            Op::AtMost | Op::Below => self.value - self.threshold.limit,
-        }
-    }
-
-    /// One line for people: `PASS abandon_rate < 0.03: 0.021 ± 0.002`.
-    pub fn line(&self) -> String {
-        let value = match self.ci95 {
-            _ if !self.value.is_finite() => "undefined (no chat to measure it)".to_string(),
-            Some(h) => format!("{:.4} ± {:.4}", self.value, h),
-            None => format!("{:.4}", self.value),
-        };
-        let how = if self.passed {
-            String::new()
-        } else if self.value.is_finite() {
-            format!(" (misses by {:.4})", self.shortfall())
-        } else {
-            String::new()
-        };
-        format!(
-            "{} {}: {value}{how}",
-            if self.passed { "PASS" } else { "FAIL" },
-            self.threshold
-        )
-    }
-}
-
-/// Judges every threshold on the mean of its metric. A metric missing from
-/// `summary` (the scenario was checked, so only from saved results of
-/// another version) fails.
-pub fn judge(thresholds: &[Threshold], summary: &Summary) -> Vec<Verdict> {
-    thresholds
-        .iter()
-        .map(|t| {
-            let m = summary.metric(&t.metric);
-            let value = m.map_or(f64::NAN, |m| m.mean);
-            Verdict {
-                threshold: t.clone(),
-                value,
-                ci95: m.and_then(|m| m.ci95),
-                passed: value.is_finite() && t.op.holds(value, t.limit),
-            }
-        })
-        .collect()
-}
-
 /// Why a run could not be carried out.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -304,6 +243,9 @@ pub(crate) struct Merge<'s> {
     cells: Vec<Welford>,
     focus: Vec<f64>,
     columns: Vec<catalog::SeriesColumn>,
+    /// Per threshold judged over a part of the window (`during …`): its
+    /// metric over that part, per replication.
+    windows: Vec<Welford>,
 }
 
 impl<'s> Merge<'s> {
@@ -327,6 +269,7 @@ impl<'s> Merge<'s> {
             cells: vec![Welford::default(); n * columns.len()],
             focus: Vec::new(),
             columns,
+            windows: vec![Welford::default(); sc.thresholds.len()],
         }
     }
 
@@ -351,6 +294,7 @@ impl<'s> Merge<'s> {
             v.push(s.value);
         }
         self.add_cells(&result);
+        self.add_windows(&result);
         add_into(&mut self.chat, &result.chat);
         self.focus.resize(result.focus.len(), 0.0);
         add_into(&mut self.focus, &result.focus);
@@ -384,9 +328,8 @@ impl<'s> Merge<'s> {
                 *f = u64::from(c);
             }
             let row = series_row(
-                self.sc,
                 &self.columns,
-                i,
+                interval_len(self.sc, i),
                 &result.chat[i * stride..(i + 1) * stride],
                 &result.state[i * STATE_FIELDS..(i + 1) * STATE_FIELDS],
                 &frt,
@@ -397,6 +340,40 @@ impl<'s> Merge<'s> {
                     w.push(v);
                 }
             }
+        }
+    }
+
+    /// Folds one replication's value of each `during` threshold's metric
+    /// over its part of the window (counters, integrals and FRT buckets
+    /// summed over the part's intervals, then the column computed once).
+    fn add_windows(&mut self, result: &RepResult) {
+        let sc = self.sc;
+        let stride = chat_stride(sc.sla.thresholds_s.len());
+        for (k, t) in sc.thresholds.iter().enumerate() {
+            let (catalog::Over::Whole, Some(during)) = (&t.over, &t.during) else {
+                continue;
+            };
+            let Some(col) = self.columns.iter().position(|c| c.name == t.metric) else {
+                continue;
+            };
+            let mut chat = vec![0.0; stride];
+            let mut state = [0.0; STATE_FIELDS];
+            let mut frt = [0u64; buckets::COUNT];
+            let mut len = 0.0;
+            for i in (0..sc.run.intervals()).filter(|&i| during.covers(i)) {
+                add_into(&mut chat, &result.chat[i * stride..(i + 1) * stride]);
+                add_into(
+                    &mut state,
+                    &result.state[i * STATE_FIELDS..(i + 1) * STATE_FIELDS],
+                );
+                let counts = &result.frt_buckets[i * buckets::COUNT..(i + 1) * buckets::COUNT];
+                for (f, &c) in frt.iter_mut().zip(counts) {
+                    *f += u64::from(c);
+                }
+                len += interval_len(sc, i);
+            }
+            let value = series_row(&self.columns[col..=col], len, &chat, &state, &frt, 1.0);
+            self.windows[k].push(value[0]);
         }
     }
 
@@ -441,7 +418,9 @@ impl<'s> Merge<'s> {
             gate: sc.compare.clone(),
             focus: self.focus,
         };
-        summary.thresholds = judge(&sc.thresholds, &summary);
+        let windows: Vec<(f64, Option<f64>)> =
+            self.windows.iter().map(Welford::mean_ci95).collect();
+        summary.thresholds = judge(&sc.thresholds, &summary, &windows);
         summary
     }
 
@@ -458,9 +437,8 @@ impl<'s> Merge<'s> {
         let rows = (0..run.intervals())
             .map(|i| {
                 let mut row = series_row(
-                    sc,
                     &self.columns,
-                    i,
+                    interval_len(sc, i),
                     &self.chat[i * stride..(i + 1) * stride],
                     &self.state[i * STATE_FIELDS..(i + 1) * STATE_FIELDS],
                     &self.frt_buckets[i * buckets::COUNT..(i + 1) * buckets::COUNT],
@@ -487,22 +465,26 @@ impl<'s> Merge<'s> {
     }
 }
 
-/// One interval's row of the time series: every column of the catalogue
-/// from the interval's chat counters, state integrals and FRT buckets,
-/// summed over `r` replications.
+/// Interval `i`'s length in milliseconds (the last may be cut short by the
+/// end of the window).
+fn interval_len(sc: &Scenario, i: usize) -> f64 {
+    let run = &sc.run;
+    let start = run.measure_from() + i as u64 * run.interval;
+    (run.measure_to() - start).min(run.interval) as f64
+}
+
+/// One interval's row of the time series (or a span's, `len` ms long):
+/// every column of the catalogue from its chat counters, state integrals
+/// and FRT buckets, summed over `r` replications.
 fn series_row(
-    sc: &Scenario,
     columns: &[catalog::SeriesColumn],
-    i: usize,
+    len: f64,
     chat: &[f64],
     state: &[f64],
     frt: &[u64],
     r: f64,
 ) -> Vec<f64> {
     use catalog::Column;
-    let run = &sc.run;
-    let start = run.measure_from() + i as u64 * run.interval;
-    let len = (run.measure_to() - start).min(run.interval) as f64;
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
     let offered = chat[chat_col::OFFERED];
     let time = r * len;
@@ -514,6 +496,7 @@ fn series_row(
             Column::Abandoned => chat[chat_col::ABANDONED] / r,
             Column::Unfinished => chat[chat_col::UNFINISHED] / r,
             Column::PWait => ratio(chat[chat_col::WAITED], offered),
+            Column::AbandonRate => ratio(chat[chat_col::ABANDONED], offered),
             Column::WithinOverOffered => ratio(chat[chat_col::WITHIN + c.k], offered),
             Column::AsaAnsweredS => {
                 ratio(

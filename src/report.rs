@@ -92,6 +92,36 @@ struct VerdictJson {
     value: Option<f64>,
     ci95: Option<f64>,
     passed: bool,
+    /// Per-interval thresholds: how the intervals fared (`value` is then
+    /// the worst interval's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    intervals: Option<IntervalsJson>,
+}
+
+#[derive(Serialize)]
+struct IntervalsJson {
+    judged: usize,
+    met: usize,
+    undefined: usize,
+    missed: Vec<MissedJson>,
+    worst: Option<MissedJson>,
+}
+
+#[derive(Serialize)]
+struct MissedJson {
+    start: String,
+    value: f64,
+    ci95: Option<f64>,
+}
+
+impl MissedJson {
+    fn of(m: &crate::replicate::Missed) -> Self {
+        MissedJson {
+            start: m.start.clone(),
+            value: m.value,
+            ci95: m.ci95,
+        }
+    }
 }
 
 /// A peak or holiday in the window, as the plots mark it.
@@ -205,6 +235,13 @@ pub fn summary_json(summary: &Summary) -> String {
                 value: v.value.is_finite().then_some(v.value),
                 ci95: v.ci95,
                 passed: v.passed,
+                intervals: v.intervals.as_ref().map(|iv| IntervalsJson {
+                    judged: iv.judged,
+                    met: iv.met,
+                    undefined: iv.undefined,
+                    missed: iv.missed.iter().map(MissedJson::of).collect(),
+                    worst: iv.worst.as_ref().map(MissedJson::of),
+                }),
             })
             .collect(),
         compare: (!summary.gate.is_default()).then(|| GateJson {

@@ -12,6 +12,7 @@ pub enum Column {
     Abandoned,
     Unfinished,
     PWait,
+    AbandonRate,
     WithinOverOffered,
     AsaAnsweredS,
     QueueLenMean,
@@ -49,12 +50,13 @@ const fn interval(
 
 /// Before the per-threshold columns.
 #[rustfmt::skip]
-const SERIES_HEAD: [Def<Column>; 5] = [
+const SERIES_HEAD: [Def<Column>; 6] = [
     interval(Column::Offered, "offered", Unit::Chats, Neither, "chats arriving in the interval (mean per replication)"),
     interval(Column::Answered, "answered", Unit::Chats, Neither, "chats arriving in the interval later taken by an agent (mean per replication)"),
     interval(Column::Abandoned, "abandoned", Unit::Chats, Neither, "chats arriving in the interval whose buyer left the queue (mean per replication)"),
     interval(Column::Unfinished, "unfinished", Unit::Chats, Neither, "chats arriving in the interval still waiting when the run stopped (mean per replication)"),
     interval(Column::PWait, "p_wait", Unit::Fraction, Lower, "fraction of the interval's chats that queued on arrival"),
+    interval(Column::AbandonRate, "abandon_rate", Unit::Fraction, Lower, "chats arriving in the interval whose buyer left the queue ÷ its offered chats"),
 ];
 
 /// Per SLA threshold `{s}`.

@@ -36,26 +36,94 @@ impl Op {
     }
 }
 
-/// One line of `[thresholds] require`: `METRIC OP NUMBER`.
+/// Over what a threshold judges its metric.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Over {
+    /// The metric over the whole measured window (or over its `during`
+    /// part): its mean over replications.
+    Whole,
+    /// Every interval (`every D`, D the run's interval, as written).
+    Each(String),
+    /// At least this share of the intervals (`in P% of intervals`).
+    Share(f64),
+}
+
+/// A part of the measured window: `during FROM/TO` (two RFC 3339 instants)
+/// or `during peak:NAME`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct During {
+    /// As written.
+    pub text: String,
+    /// The time-series intervals it covers, resolved against the scenario
+    /// (empty in a threshold read back from saved results).
+    pub intervals: std::ops::Range<usize>,
+}
+
+impl During {
+    /// Whether interval `i` is inside.
+    pub fn covers(&self, i: usize) -> bool {
+        self.intervals.contains(&i)
+    }
+}
+
+/// One line of `[thresholds] require` (or `[plan] targets`):
+/// `METRIC OP NUMBER [every D | in P% of intervals] [during WINDOW]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Threshold {
-    /// The metric, as named in `summary.json`.
+    /// The metric, as named in `summary.json` (or `timeseries.csv`, when
+    /// judged per interval or over a part of the window).
     pub metric: String,
     /// The comparison.
     pub op: Op,
     /// The limit (a trailing `%` was divided by 100).
     pub limit: f64,
+    /// Over what it is judged.
+    pub over: Over,
+    /// Only this part of the measured window.
+    pub during: Option<During>,
+}
+
+impl Threshold {
+    /// Whether it is judged on the time series (per interval, or over a
+    /// part of the window) rather than on the run's scalar metric.
+    pub fn on_series(&self) -> bool {
+        self.over != Over::Whole || self.during.is_some()
+    }
 }
 
 impl std::fmt::Display for Threshold {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {} {}", self.metric, self.op.symbol(), self.limit)
+        write!(f, "{} {} {}", self.metric, self.op.symbol(), self.limit)?;
+        match &self.over {
+            Over::Whole => {}
+            Over::Each(d) => write!(f, " every {d}")?,
+            Over::Share(p) => write!(f, " in {}% of intervals", p * 100.0)?,
+        }
+        if let Some(d) = &self.during {
+            write!(f, " during {}", d.text)?;
+        }
+        Ok(())
     }
 }
 
-/// Parses `METRIC OP NUMBER[%]`, e.g. `abandon_rate < 3%`.
+/// A number with an optional `%` (divides by 100).
+fn number(text: &str) -> Option<f64> {
+    let (digits, per) = match text.trim().strip_suffix('%') {
+        Some(d) => (d.trim(), 100.0),
+        None => (text.trim(), 1.0),
+    };
+    digits
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .map(|v| v / per)
+}
+
+/// Parses `METRIC OP NUMBER[%]`, e.g. `abandon_rate < 3%`, optionally
+/// followed by `every 15m` or `in 95% of intervals`, and by `during
+/// FROM/TO` or `during peak:NAME`.
 pub fn parse_threshold(text: &str) -> Result<Threshold, String> {
-    let usage = "a threshold is `METRIC OP NUMBER` with OP one of >=, >, <=, < (e.g. \"answered_within_120s_over_offered >= 0.90\", \"abandon_rate < 3%\")";
+    let usage = "a threshold is `METRIC OP NUMBER` with OP one of >=, >, <=, <, optionally followed by `every 15m` (each interval) or `in 95% of intervals`, and by `during FROM/TO` or `during peak:NAME` (e.g. \"golden_rate >= 90%\", \"golden_rate >= 80% every 15m\", \"abandon_rate <= 5% in 95% of intervals during peak:midnight\")";
     for (wrong, right) in [("=<", "<="), ("=>", ">="), ("==", ">= or <=")] {
         if text.contains(wrong) {
             return Err(format!("{wrong:?} in {text:?}: write {right}; {usage}"));
@@ -72,26 +140,64 @@ pub fn parse_threshold(text: &str) -> Result<Threshold, String> {
     .min_by_key(|&(at, _, len)| (at, std::cmp::Reverse(len)))
     .ok_or_else(|| format!("no comparison in {text:?}: {usage}"))?;
     let metric = text[..at].trim();
-    let number = text[at + len..].trim();
     if metric.is_empty() || metric.contains(char::is_whitespace) {
         return Err(format!(
             "no single metric name before {:?} in {text:?}: {usage}",
             op.symbol()
         ));
     }
-    let (digits, per) = match number.strip_suffix('%') {
-        Some(d) => (d.trim(), 100.0),
-        None => (number, 1.0),
-    };
-    let limit: f64 = digits
-        .parse()
-        .ok()
-        .filter(|v: &f64| v.is_finite())
-        .ok_or_else(|| format!("{number:?} is not a number in {text:?}: {usage}"))?;
+    // `90 %` is `90%`.
+    let tail = text[at + len..].replace(" %", "%");
+    let words: Vec<&str> = tail.split_whitespace().collect();
+    let first = words.first().copied().unwrap_or("");
+    let limit =
+        number(first).ok_or_else(|| format!("{first:?} is not a number in {text:?}: {usage}"))?;
+    let mut over = Over::Whole;
+    let mut during = None;
+    let mut rest = &words[1.min(words.len())..];
+    while let Some((&word, tail)) = rest.split_first() {
+        match (word, tail) {
+            ("every", [d, tail @ ..]) if over == Over::Whole && during.is_none() => {
+                over = Over::Each((*d).to_string());
+                rest = tail;
+            }
+            ("in", [p, "of", "intervals", tail @ ..])
+                if over == Over::Whole && during.is_none() =>
+            {
+                let share = number(p)
+                    .filter(|s| *s > 0.0 && *s <= 1.0)
+                    .ok_or_else(|| {
+                        format!("{p:?} in {text:?} is not a share of intervals (e.g. 95%, more than 0 and at most 100%)")
+                    })?;
+                over = Over::Share(share);
+                rest = tail;
+            }
+            // Last, and the rest of the line: a peak's name may have spaces.
+            ("during", tail)
+                if during.is_none()
+                    && !tail.is_empty()
+                    && !tail.iter().any(|w| ["every", "in", "during"].contains(w)) =>
+            {
+                during = Some(During {
+                    text: tail.join(" "),
+                    intervals: 0..0,
+                });
+                rest = &[];
+            }
+            _ => {
+                return Err(format!(
+                    "unexpected {:?} after the number in {text:?}: {usage}",
+                    rest.join(" ")
+                ));
+            }
+        }
+    }
     Ok(Threshold {
         metric: metric.to_string(),
         op,
-        limit: limit / per,
+        limit,
+        over,
+        during,
     })
 }
 
@@ -174,6 +280,37 @@ mod tests {
             "x < inf",
             "x =< 3",
             "x == 3",
+        ] {
+            assert!(parse_threshold(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn scopes_parse() {
+        let t = parse_threshold("golden_rate >= 80 % every 15m").unwrap();
+        assert_eq!(
+            (t.limit, &t.over, t.during.is_none()),
+            (0.8, &Over::Each("15m".into()), true)
+        );
+        let t = parse_threshold("abandon_rate <= 5% in 95% of intervals during peak:双11 midnight")
+            .unwrap();
+        assert_eq!(t.over, Over::Share(0.95));
+        assert_eq!(t.during.as_ref().unwrap().text, "peak:双11 midnight");
+        assert_eq!(
+            t.to_string(),
+            "abandon_rate <= 0.05 in 95% of intervals during peak:双11 midnight"
+        );
+        assert_eq!(parse_threshold(&t.to_string()).unwrap(), t);
+        let t = parse_threshold("x >= 1 during a/b").unwrap();
+        assert!(t.on_series() && t.over == Over::Whole);
+        for bad in [
+            "x >= 1 every",
+            "x >= 1 during",
+            "x >= 1 in 0% of intervals",
+            "x >= 1 in 95% of days",
+            "x >= 1 during a/b every 15m",
+            "x >= 1 every 15m every 15m",
+            "x >= 1 every 15m in 95% of intervals",
         ] {
             assert!(parse_threshold(bad).is_err(), "{bad}");
         }

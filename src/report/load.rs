@@ -81,6 +81,58 @@ pub fn load_metrics(path: &Path) -> Result<Summary, LoadError> {
     summary_from_json(&read(dir, name)?, &dir.join(name).display().to_string())
 }
 
+/// A per-interval verdict's intervals as saved (absent: a scalar threshold).
+fn intervals(v: &Value) -> Result<Option<crate::replicate::Intervals>, String> {
+    use crate::replicate::{Intervals, Missed};
+    if v.is_null() {
+        return Ok(None);
+    }
+    let count = |key: &str| {
+        v[key]
+            .as_u64()
+            .map(|n| n as usize)
+            .ok_or(format!("`{key}` must be a whole number"))
+    };
+    let one = |m: &Value| -> Result<Missed, String> {
+        let start = m["start"].as_str().ok_or("`start` must be a string")?;
+        crate::time::parse_instant(start).map_err(|e| format!("`start`: {e}"))?;
+        Ok(Missed {
+            start: start.to_string(),
+            value: m["value"].as_f64().ok_or("`value` must be a number")?,
+            ci95: match &m["ci95"] {
+                Value::Null => None,
+                h => Some(h.as_f64().ok_or("`ci95` must be a number or null")?),
+            },
+        })
+    };
+    let missed = v["missed"]
+        .as_array()
+        .ok_or("`missed` must be a list")?
+        .iter()
+        .map(|m| one(m).map_err(|e| format!("missed[]: {e}")))
+        .collect::<Result<Vec<_>, String>>()?;
+    let worst = match &v["worst"] {
+        Value::Null => None,
+        w => Some(one(w).map_err(|e| format!("worst: {e}"))?),
+    };
+    let iv = Intervals {
+        judged: count("judged")?,
+        met: count("met")?,
+        undefined: count("undefined")?,
+        missed,
+        worst,
+    };
+    if iv.met > iv.judged || iv.met + iv.missed.len() != iv.judged {
+        return Err(format!(
+            "{} met and {} missed do not add up to {} judged",
+            iv.met,
+            iv.missed.len(),
+            iv.judged
+        ));
+    }
+    Ok(Some(iv))
+}
+
 /// `compare` as saved (absent: the default gate).
 fn gate(v: &Value) -> Result<crate::catalog::GateSpec, String> {
     use crate::catalog::{GateSpec, Tolerance, check_alpha};
@@ -247,6 +299,8 @@ fn summary_from_json(text_of_file: &str, path: &str) -> Result<Summary, LoadErro
                     passed: t["passed"]
                         .as_bool()
                         .ok_or_else(|| bad("`thresholds[].passed` must be true or false".into()))?,
+                    intervals: intervals(&t["intervals"])
+                        .map_err(|e| bad(format!("`thresholds[].intervals`: {e}")))?,
                 })
             })
             .collect::<Result<Vec<_>, LoadError>>()?,

@@ -117,7 +117,7 @@ pub fn terminal_summary(s: &Summary) -> String {
         let failed = s.thresholds.iter().filter(|v| !v.passed).count();
         let _ = writeln!(
             out,
-            "\n  thresholds ([thresholds] require, judged on the mean): {} of {} met",
+            "\n  thresholds ([thresholds] require, judged on the mean over replications; per interval on each interval's estimate): {} of {} met",
             s.thresholds.len() - failed,
             s.thresholds.len()
         );

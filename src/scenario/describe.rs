@@ -14,10 +14,15 @@ impl Scenario {
         let mut o = self.describe_model();
         for (i, t) in self.thresholds.iter().enumerate() {
             let label = if i == 0 { "require" } else { "" };
-            let _ = writeln!(
-                o,
-                "{label:<16} {t} (judged on the mean; exit code 5 if missed)"
-            );
+            let how = match (&t.over, &t.during) {
+                (crate::catalog::Over::Whole, None) => "judged on the mean".to_string(),
+                (crate::catalog::Over::Whole, Some(d)) => {
+                    format!("judged on the mean over {} interval(s)", d.intervals.len())
+                }
+                (_, Some(d)) => format!("judged in each of {} interval(s)", d.intervals.len()),
+                (_, None) => "judged in each interval".to_string(),
+            };
+            let _ = writeln!(o, "{label:<16} {t} ({how}; exit code 5 if missed)");
         }
         if !self.compare.is_default() {
             let g = &self.compare;

@@ -483,7 +483,7 @@ fn thresholds_pass_fail_and_unknown_metrics() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("2 of 2 met"));
 
-    let bad = write("bad.toml", "\"abandon_rate < 1%\", \"frt_p90_s < 600\"");
+    let bad = write("bad.toml", "\"abandon_rate < 0.1%\", \"frt_p90_s < 600\"");
     let results = dir.join("results");
     let out = kefusim(&[
         "run",
@@ -496,7 +496,7 @@ fn thresholds_pass_fail_and_unknown_metrics() {
     assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
     let err = text(&out.stderr);
     assert!(
-        err.contains("1 of 2 thresholds missed") && err.contains("FAIL abandon_rate < 0.01"),
+        err.contains("1 of 2 thresholds missed") && err.contains("FAIL abandon_rate < 0.001"),
         "{err}"
     );
     assert!(err.contains("misses by"), "{err}");
@@ -521,6 +521,105 @@ fn thresholds_pass_fail_and_unknown_metrics() {
     );
     let out = kefusim(&["check", &alias]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    // Per interval and over part of the window (issue 12, part 4): the
+    // intervals that missed are named with their values.
+    let strict = write(
+        "every.toml",
+        "\"golden_rate >= 99.5% every 15m\", \"golden_rate >= 99% in 50% of intervals\", \"abandon_rate < 0.5% during 2026-11-25T19:00+08:00/2026-11-25T22:00+08:00\"",
+    );
+    let out = kefusim(&[
+        "run",
+        &strict,
+        "--progress",
+        "never",
+        "--out",
+        results.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("FAIL answered_within_120s_over_offered >= 0.995 every 15m: ")
+            && err.contains(" of 96 intervals met")
+            && err.contains("; missed at 11-25 "),
+        "{err}"
+    );
+    assert!(
+        text(&out.stdout)
+            .contains("PASS answered_within_120s_over_offered >= 0.99 in 50% of intervals: "),
+        "{}",
+        text(&out.stdout)
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(results.join("summary.json")).unwrap())
+            .unwrap();
+    let every = &json["thresholds"][0];
+    assert_eq!(every["passed"], false);
+    let missed = every["intervals"]["missed"].as_array().unwrap();
+    assert!(!missed.is_empty() && missed[0]["value"].as_f64().unwrap() < 0.995);
+    assert_eq!(
+        every["intervals"]["met"].as_u64().unwrap() + missed.len() as u64,
+        every["intervals"]["judged"].as_u64().unwrap()
+    );
+    assert!(
+        json["thresholds"][2]["intervals"].is_null(),
+        "a window is one value"
+    );
+    // The report renders from the saved verdicts.
+    assert_eq!(
+        kefusim(&["report", results.to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+
+    for (require, expected) in [
+        (
+            "\"golden_rate >= 80% every 1h\"",
+            "`every 1h`: per-interval thresholds judge the time series, whose interval is 15m ([run] interval); write `every 15m` or set interval = \"1h\"",
+        ),
+        (
+            "\"frt_mean_s < 30 every 15m\"",
+            "`frt_mean_s` has no per-interval values, so it cannot be judged per interval or during part of the window; these can: offered, answered",
+        ),
+        (
+            "\"golden_rate >= 80% during peak:midnight\"",
+            "`during peak:midnight`: the scenario has no named peak",
+        ),
+        (
+            "\"golden_rate >= 80% during 2026-11-25T19:10+08:00/2026-11-25T22:00+08:00\"",
+            "2026-11-25T19:10+08:00 is not the start of an interval (intervals are 15m from the window's start)",
+        ),
+        (
+            "\"golden_rate >= 80% during 2026-11-27T00:00+08:00/2026-11-27T02:00+08:00\"",
+            "2026-11-27T00:00+08:00 is outside the window (the measured window is 2026-11-25T00:00:00+08:00 → 2026-11-26T00:00:00+08:00)",
+        ),
+        (
+            "\"golden_rate >= 80% during 2026-11-25T22:00+08:00/2026-11-25T19:00+08:00\"",
+            "FROM must be before TO",
+        ),
+        (
+            "\"golden_rate >= 80% during tonight\"",
+            "`during tonight`: expected FROM/TO (two RFC 3339 instants",
+        ),
+        (
+            "\"golden_rate >= 80% in 150% of intervals\"",
+            "\"150%\" in \"golden_rate >= 80% in 150% of intervals\" is not a share of intervals",
+        ),
+        (
+            "\"golden_rate >= 80% every 15m daily\"",
+            "unexpected \"daily\" after the number",
+        ),
+    ] {
+        let path = write("scope.toml", require);
+        let out = kefusim(&["check", &path]);
+        assert_eq!(out.status.code(), Some(3), "{require}");
+        assert!(
+            text(&out.stderr).contains(expected),
+            "{require}: {}",
+            text(&out.stderr)
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -66,3 +66,52 @@ fn on_a_sharp_peak_the_plan_holds_where_per_interval_erlang_does_not() {
     let bound = result.lower_bound.unwrap();
     assert!(result.agent_hours >= bound - 1e-6);
 }
+
+/// A target `during` part of the window applies there only: outside it the
+/// plan needs no more than one agent; `in P% of intervals` is refused.
+#[test]
+fn targets_during_part_of_the_window_apply_there_only() {
+    let text = std::fs::read_to_string(crate::support::repo("tests/plan_peak.toml")).unwrap();
+    let scoped = text.replace(
+        "answered_within_120s_over_offered >= 80%\"",
+        "answered_within_120s_over_offered >= 80% during peak:flash sale\"",
+    );
+    assert_ne!(scoped, text, "the fixture names its target");
+    let sc = kefusim::scenario::Scenario::from_toml(&scoped, "peak.toml", "peak").unwrap();
+    let result = plan(&sc, None, &mut |_| {}).unwrap();
+    let full = plan(&load("tests/plan_peak.toml"), None, &mut |_| {}).unwrap();
+    let during = &sc.plan.as_ref().unwrap().targets[0]
+        .during
+        .as_ref()
+        .unwrap()
+        .intervals;
+    let inside = |i: usize| during.contains(&i);
+    assert!(result.accepted, "{:?}", result.verified);
+    // The peak needs about as many as before (the backlog carried in may
+    // differ); around it fewer.
+    let peak_need = |r: &kefusim::plan::PlanResult| {
+        (0..r.required.len())
+            .filter(|&i| inside(i))
+            .map(|i| r.required[i])
+            .max()
+            .unwrap()
+    };
+    assert!(peak_need(&result).abs_diff(peak_need(&full)) <= 5);
+    for i in (0..result.required.len()).filter(|&i| !inside(i)) {
+        assert!(result.required[i] <= full.required[i], "interval {i}");
+    }
+    assert!(
+        (0..result.required.len()).any(|i| !inside(i) && result.required[i] < full.required[i])
+    );
+    let share = text.replace(
+        "answered_within_120s_over_offered >= 80%\"",
+        "answered_within_120s_over_offered >= 80% in 95% of intervals\"",
+    );
+    let err = kefusim::scenario::Scenario::from_toml(&share, "peak.toml", "peak")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("cannot be a plan target: a plan meets its targets in every interval"),
+        "{err}"
+    );
+}

@@ -109,8 +109,13 @@ pub(super) fn plan(
         let p = path.key("targets").index(i);
         let names = crate::catalog::names(&sc.shape());
         let parsed = crate::catalog::parse_threshold(text).and_then(|t| {
+            if let crate::catalog::Over::Share(_) = t.over {
+                return Err(format!(
+                    "`{t}` cannot be a plan target: a plan meets its targets in every interval, so `in P% of intervals` does not apply (`every` is implied; `during …` limits a target to part of the window)"
+                ));
+            }
             let metric = crate::catalog::resolve(&t.metric, &names)?;
-            Ok(crate::catalog::Threshold { metric, ..t })
+            scope(crate::catalog::Threshold { metric, ..t }, sc)
         });
         if let Some(t) = cx.check(&p, parsed)
             && cx
@@ -208,18 +213,136 @@ pub(super) fn thresholds(
 ) -> Vec<crate::catalog::Threshold> {
     let names = crate::catalog::names(&sc.shape());
     let mut out = Vec::new();
+    let series: Vec<String> = crate::catalog::series_columns(&sc.sla.thresholds_s)
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
     for (path, t) in parsed {
         let Some(t) = t else { continue };
-        // Aliases (golden_rate, the platforms' names) become canonical names.
-        match crate::catalog::resolve(&t.metric, &names) {
-            Ok(metric) => out.push(crate::catalog::Threshold {
-                metric,
-                ..t.clone()
-            }),
-            Err(e) => cx.issue(path, format!("{e} (in a threshold)")),
+        // Aliases (golden_rate, the platforms' names) become canonical
+        // names: of summary.json's metrics, or of timeseries.csv's columns
+        // when judged per interval or over a part of the window.
+        let known = if t.on_series() { &series } else { &names };
+        let resolved = crate::catalog::resolve(&t.metric, known).map_err(|e| {
+            if t.on_series() && names.contains(&t.metric) {
+                format!(
+                    "`{}` has no per-interval values, so it cannot be judged per interval or during part of the window; these can: {}",
+                    t.metric,
+                    series.join(", ")
+                )
+            } else {
+                format!("{e} (in a threshold)")
+            }
+        });
+        let scoped = resolved.and_then(|metric| {
+            scope(
+                crate::catalog::Threshold {
+                    metric,
+                    ..t.clone()
+                },
+                sc,
+            )
+        });
+        if let Some(t) = cx.check(path, scoped) {
+            out.push(t);
         }
     }
     out
+}
+
+/// Resolves a threshold's `every` and `during` against the run: `every D`
+/// must be the run's interval; `during` becomes the intervals it covers.
+fn scope(
+    mut t: crate::catalog::Threshold,
+    sc: &Scenario,
+) -> Result<crate::catalog::Threshold, String> {
+    use crate::time::{format_duration, parse_duration, parse_instant};
+    let run = &sc.run;
+    if let crate::catalog::Over::Each(d) = &t.over {
+        let every = parse_duration(d).map_err(|e| format!("`every {d}`: {e}"))?;
+        if every != run.interval {
+            return Err(format!(
+                "`every {d}`: per-interval thresholds judge the time series, whose interval is {} ([run] interval); write `every {}` or set interval = \"{d}\"",
+                format_duration(run.interval),
+                format_duration(run.interval)
+            ));
+        }
+    }
+    let Some(during) = &mut t.during else {
+        return Ok(t);
+    };
+    let (from, to) = (run.measure_from() as i64, run.measure_to() as i64);
+    let n = run.intervals();
+    let iv = run.interval as i64;
+    let window = format!(
+        "the measured window is {} → {}",
+        run.clock.format(run.measure_from()),
+        run.clock.format(run.measure_to())
+    );
+    let (a, b) = if let Some(name) = during.text.strip_prefix("peak:") {
+        let peak = sc
+            .arrivals
+            .peaks
+            .iter()
+            .find(|p| p.name.as_deref() == Some(name))
+            .ok_or_else(|| {
+                let names: Vec<&str> = sc
+                    .arrivals
+                    .peaks
+                    .iter()
+                    .filter_map(|p| p.name.as_deref())
+                    .collect();
+                if names.is_empty() {
+                    format!("`during peak:{name}`: the scenario has no named peak ([[arrivals.peaks]] name = …)")
+                } else {
+                    format!("`during peak:{name}`: no peak is named `{name}` (named peaks: {})", names.join(", "))
+                }
+            })?;
+        // The span the plots shade: ramp, plateau and three decay constants.
+        let (a, b) = (
+            peak.start.max(from),
+            (peak.start + (peak.ramp + peak.hold + 3 * peak.decay) as i64).min(to),
+        );
+        if a >= b {
+            return Err(format!(
+                "`during peak:{name}`: the peak lies outside the measured window ({window})"
+            ));
+        }
+        (a, b)
+    } else {
+        let (a, b) = during.text.split_once('/').ok_or_else(|| {
+            format!(
+                "`during {}`: expected FROM/TO (two RFC 3339 instants, e.g. 2026-11-11T00:00+08:00/2026-11-11T02:00+08:00) or peak:NAME",
+                during.text
+            )
+        })?;
+        let at = |s: &str| -> Result<i64, String> {
+            let t = run
+                .clock
+                .sim_of(parse_instant(s).map_err(|e| format!("`during {}`: {e}", during.text))?);
+            if t < from || t > to {
+                return Err(format!(
+                    "`during {}`: {s} is outside the window ({window})",
+                    during.text
+                ));
+            }
+            if (t - from) % iv != 0 && t != to {
+                return Err(format!(
+                    "`during {}`: {s} is not the start of an interval (intervals are {} from the window's start)",
+                    during.text,
+                    format_duration(run.interval)
+                ));
+            }
+            Ok(t)
+        };
+        let (a, b) = (at(a)?, at(b)?);
+        if a >= b {
+            return Err(format!("`during {}`: FROM must be before TO", during.text));
+        }
+        (a, b)
+    };
+    during.intervals = ((a - from) / iv) as usize..((((b - from) + iv - 1) / iv) as usize).min(n);
+    Ok(t)
 }
 
 /// `[compare]`: the metrics that gate a comparison (checked against the
