@@ -27,6 +27,9 @@ pub enum AppError {
     /// written are those up to that point).
     #[error("{0}")]
     Diverged(String),
+    /// Exit code 1: kefusim could not finish what it was asked (a bug).
+    #[error("{0}")]
+    Failed(String),
     /// Exit code 1: the run itself failed.
     #[error(transparent)]
     Run(#[from] RunError),
@@ -46,7 +49,7 @@ impl AppError {
     /// The process exit code (see README "Exit codes").
     pub fn exit_code(&self) -> u8 {
         match self {
-            AppError::Run(_) | AppError::Diverged(_) => 1,
+            AppError::Run(_) | AppError::Diverged(_) | AppError::Failed(_) => 1,
             AppError::Usage(_) => 2,
             AppError::Scenario(_) => 3,
             AppError::Write(_) | AppError::Stdout(_) => 4,
@@ -339,10 +342,18 @@ fn plan(args: crate::cli::PlanArgs) -> Result<(), AppError> {
         crate::plan::PlanError::Run(r) => AppError::Run(r),
         crate::plan::PlanError::Unreachable(m) => AppError::Thresholds(format!("no plan: {m}")),
     })?;
+    // The scenario file with the roster merged in (scenario.toml, --apply).
+    let applied = std::fs::read_to_string(&args.scenario)
+        .map_err(|e| e.to_string())
+        .and_then(|text| crate::plan::applied_scenario(&text, &scenario, &spec, &result.counts));
+    if let Err(e) = &applied {
+        eprintln!("warning: cannot merge the roster into the scenario file: {e}");
+    }
     let r = report::PlanReport {
         scenario: &scenario,
         spec: &spec,
         result: &result,
+        applied: applied.as_deref().ok(),
     };
     let written = args.out.as_ref().map(|dir| {
         let files = report::plan_output_files(&r);
@@ -355,6 +366,10 @@ fn plan(args: crate::cli::PlanArgs) -> Result<(), AppError> {
     if let Some(Err(e)) = written {
         return Err(e.into());
     }
+    if let Some(path) = &args.apply {
+        let misses = result.verified.iter().filter(|v| !**v).count();
+        apply_plan(path, &args.scenario, misses, applied)?;
+    }
     if result.accepted {
         Ok(())
     } else {
@@ -363,6 +378,34 @@ fn plan(args: crate::cli::PlanArgs) -> Result<(), AppError> {
             result.verified.iter().filter(|v| !**v).count()
         )))
     }
+}
+
+/// `plan --apply PATH`: writes the scenario with the roster merged in, for
+/// an accepted plan (no interval `misses` a target) only.
+fn apply_plan(
+    path: &std::path::Path,
+    scenario: &std::path::Path,
+    misses: usize,
+    applied: Result<String, String>,
+) -> Result<(), AppError> {
+    if misses > 0 {
+        return Err(AppError::Thresholds(format!(
+            "the plan is not accepted ({misses} interval(s) miss a target in the roster's own simulation), so it was not applied to {}",
+            path.display()
+        )));
+    }
+    let text = applied.map_err(|e| {
+        AppError::Failed(format!(
+            "cannot merge the roster into {}: {e}",
+            scenario.display()
+        ))
+    })?;
+    report::write_file_atomically(path, text.as_bytes())?;
+    eprintln!(
+        "wrote {} (the scenario with the roster merged in)",
+        path.display()
+    );
+    Ok(())
 }
 
 fn sweep(args: crate::cli::SweepArgs) -> Result<(), AppError> {
@@ -541,4 +584,43 @@ fn thresholds_met(summary: &replicate::Summary) -> Result<(), AppError> {
         summary.thresholds.len(),
         failed.join("\n")
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A plan that is not accepted is never applied: exit 5, the file untouched.
+    #[test]
+    fn an_unaccepted_plan_is_not_applied() {
+        let path = std::env::temp_dir().join(format!("kefusim-apply-{}.toml", std::process::id()));
+        let e = apply_plan(
+            &path,
+            std::path::Path::new("s.toml"),
+            3,
+            Ok("[run]\n".to_string()),
+        )
+        .unwrap_err();
+        assert_eq!(e.exit_code(), 5);
+        assert!(
+            e.to_string()
+                .contains("the plan is not accepted (3 interval(s) miss a target"),
+            "{e}"
+        );
+        assert!(!path.exists());
+        // A merge that failed is a bug, said as such (exit 1).
+        let e = apply_plan(
+            &path,
+            std::path::Path::new("s.toml"),
+            0,
+            Err("no [plan] table".to_string()),
+        )
+        .unwrap_err();
+        assert_eq!(e.exit_code(), 1);
+        assert!(
+            e.to_string()
+                .contains("cannot merge the roster into s.toml: no [plan] table")
+        );
+        assert!(!path.exists());
+    }
 }

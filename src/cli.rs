@@ -44,7 +44,7 @@ pub enum Command {
     /// agents per interval, the roster and its cost, and whether the roster's
     /// own simulation meets every target; exit code 5 when it does not.
     #[command(
-        after_help = "Examples:\n  kefusim plan scenarios/double11.toml\n  kefusim plan scenarios/double11.toml --out plans/double11   # plan.csv, plan.json, roster.toml, plan.svg/png and the roster's report.html"
+        after_help = "Examples:\n  kefusim plan scenarios/double11.toml\n  kefusim plan scenarios/double11.toml --out plans/double11   # plan.csv, plan.json, roster.toml, scenario.toml, plan.svg/png and the roster's report.html\n  kefusim plan scenarios/double11.toml --apply double11-planned.toml   # the scenario with the roster merged in"
     )]
     Plan(PlanArgs),
     /// Run a grid of what-ifs over scenario keys (same seed at every point).
@@ -160,6 +160,12 @@ pub struct PlanArgs {
     /// the verification run's results (summary.json, …, report.html) here.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// If the plan is accepted, write the scenario with the roster merged in
+    /// to FILE (the replaced [[agents]] removed, one entry per template,
+    /// [plan] naming them): a complete scenario that runs as it is. FILE may
+    /// be the scenario itself. `--out` writes the same as scenario.toml.
+    #[arg(long, value_name = "FILE")]
+    pub apply: Option<PathBuf>,
     /// Seed, replications and threads.
     #[command(flatten)]
     pub overrides: RunOverrides,

@@ -22,12 +22,16 @@
 //!    times); the plan is accepted only when its own simulation meets every
 //!    target in every interval.
 
+mod apply;
 mod roster;
 mod staffing;
+mod suggest;
 
-use roster::{coverage, roster};
+pub use apply::applied_scenario;
+use roster::{coverage, plan_coverage, roster};
 use staffing::template;
 pub use staffing::{with_roster, with_staffing};
+pub use suggest::{Suggestion, suggest_lengths};
 
 use crate::analytic::erlang::ErlangA;
 use crate::catalog;
@@ -167,6 +171,13 @@ pub struct PlanResult {
     pub verified: Vec<bool>,
     /// The roster's own simulation.
     pub verification: Summary,
+    /// Length of an interval, in hours.
+    pub interval_hours: f64,
+    /// Heads of requirement that verification added per interval.
+    pub extra: Vec<u32>,
+    /// Template changes that would cut the cost, each verified by
+    /// simulation (only for an accepted plan), best first.
+    pub suggestions: Vec<Suggestion>,
     /// Per interval: the pool's figures in the verification.
     pub verified_figures: Vec<IntervalFigures>,
     /// Every interval meets every target in the verification.
@@ -411,6 +422,79 @@ pub fn plan(
     }
 
     // Shifts, then verification.
+    let roster = staff_roster(base, spec, &req, vec![0; n], threads, &mut |line| {
+        log(&format!("plan: {line}"))
+    })?;
+    let suggestions = if roster.accepted {
+        suggest::suggest(base, spec, &req, &roster, threads, log)?
+    } else {
+        Vec::new()
+    };
+    let verified_figures = (0..n)
+        .map(|i| figures(&roster.verification, &roster.scenario, i))
+        .collect();
+    Ok(PlanResult {
+        interval_start: roster.verification.series.interval_start.clone(),
+        interval_hours: run.interval as f64 / HOUR_MS as f64,
+        offered,
+        erlang,
+        required: req,
+        extra: roster.extra,
+        needed: roster.needed,
+        scheduled: roster.scheduled,
+        counts: roster.counts,
+        agent_hours: roster.agent_hours,
+        lower_bound: roster.lower_bound,
+        iterations,
+        rounds: roster.rounds,
+        accepted: roster.accepted,
+        verified: roster.verified,
+        verified_figures,
+        verification: roster.verification,
+        suggestions,
+    })
+}
+
+/// A roster of `spec`'s templates and its own simulation.
+pub(crate) struct Staffed {
+    /// Agents per template.
+    pub counts: Vec<u32>,
+    /// The LP bound on agent-hours.
+    pub lower_bound: Option<f64>,
+    /// Heads needed per interval (with shrinkage and verification's extras).
+    pub needed: Vec<f64>,
+    /// Heads the roster puts on duty and off break per interval.
+    pub scheduled: Vec<f64>,
+    /// The roster's on-duty agent-hours in the window.
+    pub agent_hours: f64,
+    /// Heads of requirement verification added per interval.
+    pub extra: Vec<u32>,
+    /// Verification rounds used.
+    pub rounds: u32,
+    /// Per interval: every target met in the verification.
+    pub verified: Vec<bool>,
+    /// Every interval meets every target.
+    pub accepted: bool,
+    /// The verification run.
+    pub verification: Summary,
+    /// The scenario simulated.
+    pub scenario: Scenario,
+}
+
+/// Builds the cheapest roster of `spec`'s templates for the requirement
+/// `req` (plus `extra` heads) and simulates it; intervals that miss a
+/// target get one more needed head and the roster is rebuilt, up to
+/// [`VERIFY_ROUNDS`] times.
+pub(crate) fn staff_roster(
+    base: &Scenario,
+    spec: &PlanSpec,
+    req: &[u32],
+    mut extra: Vec<u32>,
+    threads: Option<usize>,
+    log: &mut dyn FnMut(&str),
+) -> Result<Staffed, PlanError> {
+    let run = &base.run;
+    let n = run.intervals();
     let (cover, hours) = coverage(base, spec);
     let starts: Vec<String> = (0..n)
         .map(|i| {
@@ -419,7 +503,6 @@ pub fn plan(
         })
         .collect();
     let scale = 1.0 / (1.0 - spec.shrinkage);
-    let mut extra = vec![0u32; n];
     let mut rounds = 0;
     loop {
         rounds += 1;
@@ -445,27 +528,22 @@ pub fn plan(
             .collect();
         let misses = verified.iter().filter(|v| !**v).count();
         log(&format!(
-            "plan: roster {rounds}: {} agents, {agent_hours:.1} agent-hours; verification: {misses} interval(s) below target",
+            "roster {rounds}: {} agents, {agent_hours:.1} agent-hours; verification: {misses} interval(s) below target",
             counts.iter().sum::<u32>()
         ));
         if misses == 0 || rounds >= VERIFY_ROUNDS {
-            let verified_figures = (0..n).map(|i| figures(&verification, &sc, i)).collect();
-            return Ok(PlanResult {
-                interval_start: verification.series.interval_start.clone(),
-                offered,
-                erlang,
-                required: req,
+            return Ok(Staffed {
+                counts,
+                lower_bound,
                 needed,
                 scheduled,
-                counts,
                 agent_hours,
-                lower_bound,
-                iterations,
+                extra,
                 rounds,
                 accepted: misses == 0,
                 verified,
-                verified_figures,
                 verification,
+                scenario: sc,
             });
         }
         for (i, ok) in verified.iter().enumerate() {

@@ -22,7 +22,9 @@ use serde::ser::SerializeMap;
 use crate::metrics::Cell;
 use crate::replicate::{MetricSummary, Summary};
 
-pub use files::{OUTPUT_NAMES, Replace, StagedFile, WriteError, Written, write_atomically};
+pub use files::{
+    OUTPUT_NAMES, Replace, StagedFile, WriteError, Written, write_atomically, write_file_atomically,
+};
 pub use load::{LoadError, load_metrics, load_summary};
 pub use plan::{PlanReport, plan_files, plan_text};
 pub use sweep::{SweepResults, sweep_csv, sweep_files};

@@ -3,57 +3,71 @@
 
 use super::*;
 
-/// Each template's coverage of each interval (share of the interval one
-/// agent is on duty and off its scheduled breaks, averaged over the
-/// template's stagger positions) and its on-duty hours in the window.
+/// Each template's coverage of each interval and its on-duty hours in the
+/// window (see [`plan_coverage`]).
 pub(super) fn coverage(base: &Scenario, spec: &PlanSpec) -> (Vec<Vec<f64>>, Vec<f64>) {
+    let n = base.run.intervals();
+    let mut cover = vec![vec![0.0; spec.shifts.len()]; n];
+    let mut hours = vec![0.0; spec.shifts.len()];
+    for (t, tpl) in spec.shifts.iter().enumerate() {
+        let (c, h) = plan_coverage(base, &tpl.plan);
+        for (row, v) in cover.iter_mut().zip(c) {
+            row[t] = v;
+        }
+        hours[t] = h;
+    }
+    (cover, hours)
+}
+
+/// One shift plan's coverage of each interval (share of the interval one
+/// agent is on duty and off its scheduled breaks, averaged over the plan's
+/// stagger positions) and its on-duty hours in the window.
+pub(super) fn plan_coverage(base: &Scenario, plan: &ShiftPlan) -> (Vec<f64>, f64) {
     let run = &base.run;
     let n = run.intervals();
     let from = run.measure_from() as i64;
     let to = run.measure_to() as i64;
     let iv = run.interval as i64;
-    let mut cover = vec![vec![0.0; spec.shifts.len()]; n];
-    let mut hours = vec![0.0; spec.shifts.len()];
-    for (t, tpl) in spec.shifts.iter().enumerate() {
-        let positions = tpl.plan.cycle_days().clamp(1, 64) as u32;
-        for p in 0..positions {
-            let stagger = tpl.plan.stagger(p, positions);
-            let mut at = from;
-            while let Some(inst) = tpl.plan.next_instance(&run.clock, stagger, at) {
-                if inst.start >= to {
-                    break;
-                }
-                let mut add = |a: i64, b: i64, duty: bool| {
-                    let (a, b) = (a.max(from), b.min(to));
-                    let mut s = a;
-                    while s < b {
-                        let i = ((s - from) / iv) as usize;
-                        let e = (from + (i as i64 + 1) * iv).min(b);
-                        let share = (e - s) as f64 / iv as f64 / f64::from(positions);
-                        if duty {
-                            hours[t] += (e - s) as f64 / HOUR_MS as f64 / f64::from(positions);
-                        } else {
-                            cover[i][t] += share;
-                        }
-                        s = e;
-                    }
-                };
-                add(inst.start, inst.end, true);
-                // Available = on duty minus scheduled breaks.
-                let mut s = inst.start;
-                for b in &tpl.plan.breaks {
-                    let bs = inst.start + b.after as i64;
-                    let be = (bs + b.length as i64).min(inst.end);
-                    if bs > s {
-                        add(s, bs.min(inst.end), false);
-                    }
-                    s = s.max(be);
-                }
-                if s < inst.end {
-                    add(s, inst.end, false);
-                }
-                at = inst.end;
+    let mut cover = vec![0.0; n];
+    let mut hours = 0.0;
+    let positions = plan.cycle_days().clamp(1, 64) as u32;
+    for p in 0..positions {
+        let stagger = plan.stagger(p, positions);
+        let mut at = from;
+        while let Some(inst) = plan.next_instance(&run.clock, stagger, at) {
+            if inst.start >= to {
+                break;
             }
+            let mut add = |a: i64, b: i64, duty: bool| {
+                let (a, b) = (a.max(from), b.min(to));
+                let mut s = a;
+                while s < b {
+                    let i = ((s - from) / iv) as usize;
+                    let e = (from + (i as i64 + 1) * iv).min(b);
+                    let share = (e - s) as f64 / iv as f64 / f64::from(positions);
+                    if duty {
+                        hours += (e - s) as f64 / HOUR_MS as f64 / f64::from(positions);
+                    } else {
+                        cover[i] += share;
+                    }
+                    s = e;
+                }
+            };
+            add(inst.start, inst.end, true);
+            // Available = on duty minus scheduled breaks.
+            let mut s = inst.start;
+            for b in &plan.breaks {
+                let bs = inst.start + b.after as i64;
+                let be = (bs + b.length as i64).min(inst.end);
+                if bs > s {
+                    add(s, bs.min(inst.end), false);
+                }
+                s = s.max(be);
+            }
+            if s < inst.end {
+                add(s, inst.end, false);
+            }
+            at = inst.end;
         }
     }
     (cover, hours)

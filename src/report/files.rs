@@ -250,6 +250,48 @@ fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
 }
 
 /// Flushes a directory's entries (best effort: not every platform can).
+/// Writes one file completely or not at all: into a hidden sibling, synced,
+/// then renamed over `path` (which may be the file being replaced).
+pub fn write_file_atomically(path: &Path, contents: &[u8]) -> Result<(), WriteError> {
+    let err = |p: &Path| {
+        let p = p.to_path_buf();
+        move |source| WriteError { path: p, source }
+    };
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| WriteError {
+            path: path.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"),
+        })?;
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if path.is_dir() {
+        return Err(WriteError {
+            path: path.to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "a directory is in the way (a file is needed)",
+            ),
+        });
+    }
+    let tmp = parent.join(format!(".{name}.{NEW}{}", std::process::id()));
+    let result = (|| {
+        let mut f = File::create(&tmp).map_err(err(path))?;
+        f.write_all(contents).map_err(err(path))?;
+        f.sync_all().map_err(err(path))?;
+        fs::rename(&tmp, path).map_err(err(path))?;
+        sync_dir(parent);
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
 fn sync_dir(dir: &Path) {
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();

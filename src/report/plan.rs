@@ -21,12 +21,37 @@ pub struct PlanReport<'a> {
     pub spec: &'a PlanSpec,
     /// What planning found.
     pub result: &'a PlanResult,
+    /// The scenario file with the roster applied, for `scenario.toml`.
+    pub applied: Option<&'a str>,
 }
 
 impl PlanReport<'_> {
     /// The per-interval value of a target's metric in the verification.
     fn verified(&self, i: usize, metric: &str) -> f64 {
         self.result.verified_figures[i].value(metric, &self.scenario.sla.thresholds_s)
+    }
+
+    /// Where the scheduled agent-hours go.
+    pub fn breakdown(&self) -> Breakdown {
+        let p = self.result;
+        let h = p.interval_hours;
+        let scale = 1.0 / (1.0 - self.spec.shrinkage);
+        let required: f64 = p.required.iter().map(|&v| f64::from(v) * h).sum();
+        let extra: f64 = p.extra.iter().map(|&v| f64::from(v) * h * scale).sum();
+        let needed: f64 = p.needed.iter().map(|&v| v * h).sum();
+        let (templates, rounding) = match p.lower_bound {
+            Some(b) => ((b - needed).max(0.0), p.agent_hours - b.max(needed)),
+            None => (p.agent_hours - needed, 0.0),
+        };
+        Breakdown {
+            required,
+            shrinkage: needed - extra - required,
+            verification: extra,
+            needed,
+            templates,
+            rounding,
+            scheduled: p.agent_hours,
+        }
     }
 
     fn gap(&self) -> Option<f64> {
@@ -37,6 +62,29 @@ impl PlanReport<'_> {
             _ => None,
         }
     }
+}
+
+/// Where a roster's agent-hours in the measured window go: the
+/// requirement, what shrinkage and verification add to it, what the shift
+/// templates force on top (the LP bound over the needed heads: lengths,
+/// days and breaks that do not fit the demand) and what rounding to whole
+/// agents adds (the roster over the bound).
+#[derive(Debug, Clone, Copy)]
+pub struct Breakdown {
+    /// Agents on duty the targets need, interval by interval, by simulation.
+    pub required: f64,
+    /// Added by shrinkage (required ÷ (1 − shrinkage) − required).
+    pub shrinkage: f64,
+    /// Added by verification rounds (heads for intervals that missed).
+    pub verification: f64,
+    /// Needed on duty and off break: the sum of the three above.
+    pub needed: f64,
+    /// Forced by the templates: the LP bound minus `needed`.
+    pub templates: f64,
+    /// Added by rounding to whole agents: the roster minus the LP bound.
+    pub rounding: f64,
+    /// The roster's on-duty agent-hours.
+    pub scheduled: f64,
 }
 
 /// `plan.csv`: one row per interval.
@@ -88,7 +136,7 @@ pub fn roster_toml(r: &PlanReport) -> String {
         .map(|&e| sc.entries[e].name.as_str())
         .collect();
     let mut out = format!(
-        "# Roster from `kefusim plan` for scenario {}: replaces the [[agents]] entries {}.\n# {:.1} agent-hours in the measured window; {}.\n",
+        "# Roster from `kefusim plan` for scenario {}: replaces the [[agents]] entries {}.\n# {:.1} agent-hours in the measured window; {}.\n# To use it by hand: delete those entries, paste these, and in [plan] set\n# entry = {:?} and replace = [{}] (or delete [plan]).\n# scenario.toml next to this file is the whole scenario with that done;\n# `kefusim plan SCENARIO --apply FILE` writes it anywhere.\n",
         sc.name,
         replaced.join(", "),
         r.result.agent_hours,
@@ -96,7 +144,22 @@ pub fn roster_toml(r: &PlanReport) -> String {
             "its own simulation meets every target in every interval"
         } else {
             "NOT accepted: its own simulation still misses a target somewhere"
-        }
+        },
+        r.spec
+            .shifts
+            .iter()
+            .zip(&r.result.counts)
+            .find(|(_, c)| **c > 0)
+            .map(|(t, _)| format!("{}-{}", entry.name, t.name))
+            .unwrap_or_default(),
+        r.spec
+            .shifts
+            .iter()
+            .zip(&r.result.counts)
+            .filter(|(_, c)| **c > 0)
+            .map(|(t, _)| format!("{:?}", format!("{}-{}", entry.name, t.name)))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     if !entry.episodes.is_empty() {
         let _ = writeln!(
@@ -146,6 +209,7 @@ pub fn plan_json(r: &PlanReport) -> String {
             })
         })
     };
+    let b = r.breakdown();
     let mut verified = serde_json::Map::new();
     for (name, _) in [
         (catalog::GOLDEN, ()),
@@ -185,6 +249,24 @@ pub fn plan_json(r: &PlanReport) -> String {
         "verification_rounds": p.rounds,
         "verification_replications": v.replications,
         "verified": verified,
+        "agent_hours_breakdown": {
+            "required": round3(b.required),
+            "shrinkage": round3(b.shrinkage),
+            "verification": round3(b.verification),
+            "needed": round3(b.needed),
+            "forced_by_templates": round3(b.templates),
+            "added_by_rounding": round3(b.rounding),
+            "scheduled": round3(b.scheduled),
+        },
+        "suggestions": p.suggestions.iter().map(|g| serde_json::json!({
+            "template": g.template.name,
+            "shift": g.template.toml,
+            "agent_hours": round3(g.agent_hours),
+            "saving_agent_hours": round3(g.saving),
+            "accepted": g.accepted,
+            "intervals_missing_targets": g.misses,
+            "roster": r.spec.shifts.iter().chain([&g.template]).zip(&g.counts).map(|(t, c)| serde_json::json!({ "template": t.name, "agents": c })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
     });
     let mut text = serde_json::to_string_pretty(&doc).expect("plain JSON values");
     text.push('\n');
@@ -254,6 +336,7 @@ pub fn plan_text(r: &PlanReport) -> String {
         "  cost: {:.1} agent-hours in the window ({gap})",
         p.agent_hours
     );
+    breakdown_text(r, &mut out);
     let v = &p.verification;
     let show = |name: &str| match v.metric(name) {
         Some(m) if m.mean.is_finite() => match m.ci95 {
@@ -306,6 +389,114 @@ pub fn plan_text(r: &PlanReport) -> String {
     out
 }
 
+/// Where the agent-hours go, and the template suggestions.
+fn breakdown_text(r: &PlanReport, out: &mut String) {
+    let p = r.result;
+    let b = r.breakdown();
+    let times = |x: f64| {
+        if b.required > 0.0 {
+            format!(" ({:.1}× required)", x / b.required)
+        } else {
+            String::new()
+        }
+    };
+    let _ = writeln!(out, "  where the agent-hours go:");
+    let _ = writeln!(
+        out,
+        "    {:<44} {:>9.1}",
+        "required on duty (simulation, per interval)", b.required
+    );
+    let _ = writeln!(
+        out,
+        "    {:<44} {:>9.1}",
+        format!("+ shrinkage {:.0}%", r.spec.shrinkage * 100.0),
+        b.shrinkage
+    );
+    if b.verification > 0.0 {
+        let _ = writeln!(
+            out,
+            "    {:<44} {:>9.1}",
+            "+ heads verification added", b.verification
+        );
+    }
+    let _ = writeln!(
+        out,
+        "    {:<44} {:>9.1}",
+        "= needed on duty and off break", b.needed
+    );
+    match p.lower_bound {
+        Some(bound) => {
+            let _ = writeln!(
+                out,
+                "    {:<44} {:>9.1}   the least any roster of these templates costs is {bound:.1}: their lengths, days and breaks do not fit the demand",
+                "+ forced by the shift templates", b.templates
+            );
+            let _ = writeln!(
+                out,
+                "    {:<44} {:>9.1}   the roster over that bound",
+                "+ added by rounding to whole agents", b.rounding
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "    {:<44} {:>9.1}   (no LP bound to split it)",
+                "+ templates and rounding", b.templates
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "    {:<44} {:>9.1}{}",
+        "= scheduled",
+        b.scheduled,
+        times(b.scheduled)
+    );
+    if !p.accepted {
+        return;
+    }
+    if p.suggestions.is_empty() {
+        let _ = writeln!(
+            out,
+            "  template suggestions: no single {}-hour shift added to the templates saves an agent-hour",
+            crate::plan::suggest_lengths()
+        );
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "  template suggestions (each added alone to [[plan.shifts]]; the roster re-solved and simulated like the plan's):"
+    );
+    for g in &p.suggestions {
+        let verdict = if g.accepted {
+            "verified: every interval meets every target".to_string()
+        } else {
+            format!("NOT verified: {} interval(s) still miss a target", g.misses)
+        };
+        let _ = writeln!(
+            out,
+            "    {:<16} {:>4} agents on it → {:.1} agent-hours{}, saves {:.1} ({:.1}%); {verdict}",
+            g.template.name,
+            g.counts.last().copied().unwrap_or(0),
+            g.agent_hours,
+            times(g.agent_hours),
+            g.saving,
+            if p.agent_hours > 0.0 {
+                g.saving / p.agent_hours * 100.0
+            } else {
+                0.0
+            },
+        );
+    }
+    if let Some(g) = p.suggestions.iter().find(|g| g.accepted && g.saving > 0.0) {
+        let _ = writeln!(
+            out,
+            "  to use the first, add to the scenario and plan again:\n    [[plan.shifts]]\n    name = {:?}\n    shift = {}",
+            g.template.name, g.template.toml
+        );
+    }
+}
+
 /// The plan as an HTML section body: verdict, roster, the plot and the
 /// per-interval table (text escaped).
 pub(super) fn plan_html(r: &PlanReport, svg: Option<&str>) -> String {
@@ -319,9 +510,7 @@ pub(super) fn plan_html(r: &PlanReport, svg: Option<&str>) -> String {
     let text = plan_text(r);
     // The cost, verification and verdict lines of the terminal account.
     let from = text.find("  cost:").unwrap_or(text.len());
-    for line in text[from..].lines() {
-        let _ = writeln!(o, "<p>{}</p>", esc(line.trim()));
-    }
+    let _ = writeln!(o, "<pre>{}</pre>", esc(&text[from..]));
     o.push_str("<table>\n<tr><th>template</th><th>agents</th><th>shift</th></tr>\n");
     for (t, c) in r.spec.shifts.iter().zip(&p.counts) {
         let _ = writeln!(
@@ -363,6 +552,9 @@ pub fn plan_files(r: &PlanReport) -> Vec<(String, Vec<u8>)> {
         ("roster.toml".to_string(), roster_toml(r).into_bytes()),
         ("plan.txt".to_string(), plan_text(r).into_bytes()),
     ];
+    if let Some(text) = r.applied {
+        files.push(("scenario.toml".to_string(), text.as_bytes().to_vec()));
+    }
     if let Some((svg, png)) = render(r, SIZE) {
         files.push(("plan.svg".into(), svg));
         files.push(("plan.png".into(), png));

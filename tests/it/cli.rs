@@ -978,6 +978,7 @@ fn plan_double11_proposes_a_verified_roster_that_pastes_back() {
         "plan.csv",
         "plan.json",
         "roster.toml",
+        "scenario.toml",
         "plan.svg",
         "plan.png",
         "report.html",
@@ -1005,22 +1006,61 @@ fn plan_double11_proposes_a_verified_roster_that_pastes_back() {
             && html.contains("id=\"headline\"")
     );
 
-    // Paste the roster in place of the replaced entries: a valid scenario
-    // whose run meets the golden target.
+    // Issue 12: where the agent-hours go, and verified template suggestions.
+    for line in [
+        "where the agent-hours go:",
+        "required on duty (simulation, per interval)",
+        "+ forced by the shift templates",
+        "+ added by rounding to whole agents",
+        "template suggestions",
+        "verified: every interval meets every target",
+        "[[plan.shifts]]",
+    ] {
+        assert!(table.contains(line), "{line}\n{table}");
+    }
+    let b = &plan["agent_hours_breakdown"];
+    let f = |k: &str| b[k].as_f64().unwrap();
+    assert!((f("required") + f("shrinkage") + f("verification") - f("needed")).abs() < 0.01);
+    assert!(
+        (f("needed") + f("forced_by_templates") + f("added_by_rounding") - f("scheduled")).abs()
+            < 0.01
+    );
+    assert!((f("scheduled") - plan["agent_hours"].as_f64().unwrap()).abs() < 0.01);
+    assert!(f("scheduled") > 2.0 * f("required"), "{b}");
+    let suggestions = plan["suggestions"].as_array().unwrap();
+    assert!(!suggestions.is_empty());
+    let best = &suggestions[0];
+    assert_eq!(best["accepted"], true);
+    assert!(
+        best["saving_agent_hours"].as_f64().unwrap() > 50.0,
+        "{best}"
+    );
+
+    // Paste the roster as roster.toml says: a valid scenario whose run
+    // meets the golden target.
+    let roster_text = std::fs::read_to_string(dir.join("roster.toml")).unwrap();
+    assert!(roster_text.contains("in [plan] set"), "{roster_text}");
     let mut doc: toml::Table = std::fs::read_to_string("scenarios/double11.toml")
         .unwrap()
         .parse()
         .unwrap();
-    doc.remove("plan");
-    let roster: toml::Table = std::fs::read_to_string(dir.join("roster.toml"))
-        .unwrap()
-        .parse()
-        .unwrap();
+    let roster: toml::Table = roster_text.parse().unwrap();
     let agents = doc["agents"].as_array_mut().unwrap();
     agents.retain(|a| !["presale", "temp-evening"].contains(&a["name"].as_str().unwrap()));
+    let names: Vec<toml::Value> = roster["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].clone())
+        .collect();
     agents.extend(roster["agents"].as_array().unwrap().iter().cloned());
+    let plan_table = doc["plan"].as_table_mut().unwrap();
+    plan_table.insert("entry".into(), names[0].clone());
+    plan_table.insert("replace".into(), toml::Value::Array(names));
     let pasted = dir.join("pasted.toml");
     std::fs::write(&pasted, toml::to_string(&doc).unwrap()).unwrap();
+    let out = kefusim(&["check", pasted.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
     let out = kefusim(&[
         "run",
         pasted.to_str().unwrap(),
@@ -1038,6 +1078,52 @@ fn plan_double11_proposes_a_verified_roster_that_pastes_back() {
         golden >= 0.9,
         "presale golden rate with the pasted roster: {golden}"
     );
+
+    // `--apply FILE` writes the same complete scenario as scenario.toml;
+    // its run is the plan's verification run.
+    let applied = dir.join("applied.toml");
+    let out = kefusim(&[
+        "plan",
+        "scenarios/double11.toml",
+        "--apply",
+        applied.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("the scenario with the roster merged in"));
+    assert_eq!(
+        std::fs::read(&applied).unwrap(),
+        std::fs::read(dir.join("scenario.toml")).unwrap()
+    );
+    let out = kefusim(&[
+        "run",
+        applied.to_str().unwrap(),
+        "--format",
+        "json",
+        "--progress",
+        "never",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let verification: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    for (name, m) in verification["metrics"].as_object().unwrap() {
+        assert_eq!(run["metrics"][name]["mean"], m["mean"], "{name}");
+    }
+    // Nowhere to write: exit 4 naming the file, nothing half-written.
+    let nowhere = dir.join("missing-dir").join("x.toml");
+    let out = kefusim(&[
+        "plan",
+        "scenarios/double11.toml",
+        "--apply",
+        nowhere.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("missing-dir"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!dir.join("missing-dir").exists());
 
     let out = kefusim(&["plan", "scenarios/quickstart.toml"]);
     assert_eq!(out.status.code(), Some(2));

@@ -115,3 +115,91 @@ fn targets_during_part_of_the_window_apply_there_only() {
         "{err}"
     );
 }
+
+/// Issue 12: the plan's roster merged into the scenario file is a complete
+/// scenario: it loads, its run reproduces the plan's verification exactly,
+/// and planning it again staffs the same pool the same way. Comments,
+/// other entries (before and after the pool, with their episode tables)
+/// and every other section stay as written.
+#[test]
+fn the_applied_roster_round_trips() {
+    let base = std::fs::read_to_string(crate::support::repo("tests/plan_peak.toml")).unwrap();
+    let text = base
+        .replace(
+            "[[agents]]\nname = \"pool\"",
+            "# The lead works all day.\n[[agents]]\nname = \"lead\"\ncount = 1\n\n# The pool to plan.\n[[agents]]\nname = \"pool\"",
+        )
+        .replace(
+            "max_concurrent = 1\n[plan]",
+            "max_concurrent = 1\n[[agents.episodes]]\nstate = \"busy\"\nrate_per_hour = 0.5\nlength = { dist = \"exponential\", mean = \"5m\" }\n\n[[agents]]\nname = \"helper\"  # kept\ncount = 2\n[[agents.episodes]]\nstate = \"busy\"\nrate_per_hour = 1\nlength = { dist = \"exponential\", mean = \"3m\" }\n\n[plan]\nentry = \"pool\"",
+        );
+    assert_ne!(text, base);
+    let sc = kefusim::scenario::Scenario::from_toml(&text, "peak.toml", "peak").unwrap();
+    let spec = sc.plan.clone().unwrap();
+    let result = plan(&sc, None, &mut |_| {}).unwrap();
+    assert!(result.accepted);
+    let applied =
+        kefusim::plan::applied_scenario(&text, &sc, &spec, &result.counts).expect("applied");
+    assert!(
+        applied.contains("# The lead works all day.")
+            && applied.contains("name = \"helper\"  # kept")
+    );
+    assert!(!applied.contains("name = \"pool\"\n"), "{applied}");
+    let again = kefusim::scenario::Scenario::from_toml(&applied, "applied.toml", "peak")
+        .unwrap_or_else(|e| panic!("{e}\n{applied}"));
+    // The roster's entries copy the pool's, episodes included, in the order simulated.
+    let names: Vec<&str> = again.entries.iter().map(|e| e.name.as_str()).collect();
+    let roster: Vec<String> = spec
+        .shifts
+        .iter()
+        .zip(&result.counts)
+        .filter(|(_, c)| **c > 0)
+        .map(|(t, _)| format!("pool-{}", t.name))
+        .collect();
+    assert_eq!(names[..2], ["lead", "helper"]);
+    assert_eq!(
+        names[2..],
+        roster.iter().map(String::as_str).collect::<Vec<_>>()[..]
+    );
+    assert!(again.entries[2..].iter().all(|e| e.episodes.len() == 1));
+    // Its run is the plan's verification run.
+    let run = kefusim::replicate::run(&again, None).unwrap();
+    for m in &result.verification.metrics {
+        let name = &m.name;
+        let r = run.metric(name).unwrap_or_else(|| panic!("{name} missing"));
+        assert!(
+            r.mean == m.mean || (r.mean.is_nan() && m.mean.is_nan()),
+            "{name}: {} vs {}",
+            r.mean,
+            m.mean
+        );
+    }
+    // Planning the applied scenario gives the same roster.
+    let replanned = plan(&again, None, &mut |_| {}).unwrap();
+    assert_eq!(replanned.counts, result.counts);
+    assert_eq!(replanned.required, result.required);
+}
+
+/// Issue 12: the plan accounts for every scheduled agent-hour, and a
+/// suggested template is verified by its own simulation.
+#[test]
+fn the_plan_says_where_the_agent_hours_go() {
+    let sc = load("tests/plan_peak.toml");
+    let result = plan(&sc, None, &mut |_| {}).unwrap();
+    let h = result.interval_hours;
+    assert!((h - 0.25).abs() < 1e-12);
+    let required: f64 = result.required.iter().map(|&r| f64::from(r) * h).sum();
+    let needed: f64 = result.needed.iter().map(|&r| r * h).sum();
+    assert!(needed >= required - 1e-9);
+    let bound = result.lower_bound.unwrap();
+    assert!(bound >= needed - 1e-6 && result.agent_hours >= bound - 1e-6);
+    // The fixture's templates are a 24 h shift and a 3 h one around the
+    // peak: a shorter peak shift saves hours, verified.
+    assert!(!result.suggestions.is_empty());
+    for g in &result.suggestions {
+        assert!(g.accepted, "{}: {} misses", g.template.name, g.misses);
+        assert!(g.saving > 0.0, "{}: {}", g.template.name, g.saving);
+        assert!((result.agent_hours - g.agent_hours - g.saving).abs() < 1e-9);
+        assert_eq!(g.counts.len(), sc.plan.as_ref().unwrap().shifts.len() + 1);
+    }
+}
