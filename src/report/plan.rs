@@ -510,7 +510,11 @@ pub(super) fn plan_html(r: &PlanReport, svg: Option<&str>) -> String {
     let text = plan_text(r);
     // The cost, verification and verdict lines of the terminal account.
     let from = text.find("  cost:").unwrap_or(text.len());
-    let _ = writeln!(o, "<pre>{}</pre>", esc(&text[from..]));
+    let _ = writeln!(
+        o,
+        "<pre style=\"overflow-x: auto; font-size: 0.85em\">{}</pre>",
+        esc(&text[from..])
+    );
     o.push_str("<table>\n<tr><th>template</th><th>agents</th><th>shift</th></tr>\n");
     for (t, c) in r.spec.shifts.iter().zip(&p.counts) {
         let _ = writeln!(
