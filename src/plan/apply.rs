@@ -102,7 +102,7 @@ pub fn applied_scenario(
         .ok_or("the roster has no agents")?;
     let plan = doc
         .get_mut("plan")
-        .and_then(Item::as_table_mut)
+        .and_then(Item::as_table_like_mut)
         .ok_or("the scenario file has no [plan] table")?;
     plan.insert("entry", value(first));
     plan.insert("replace", value(names));

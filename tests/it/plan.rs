@@ -174,6 +174,15 @@ fn the_applied_roster_round_trips() {
             m.mean
         );
     }
+    // A file whose agents are an inline array cannot be edited: a clear error.
+    let inline = "agents = [{ name = \"pool\", count = 2 }]\n[run]\nstart = \"2026-11-25T08:00:00+08:00\"\nduration = \"2h\"\n[arrivals]\nrate_per_hour = 10\n[service]\nduration = { dist = \"exponential\", mean = \"5m\" }\n[plan]\ntargets = [\"golden_rate >= 80%\"]\nshifts = [{ name = \"day\", shift = { start = \"00:00\", end = \"24:00\" } }]\n";
+    let isc = kefusim::scenario::Scenario::from_toml(inline, "inline.toml", "inline").unwrap();
+    let ispec = isc.plan.clone().unwrap();
+    let err = kefusim::plan::applied_scenario(inline, &isc, &ispec, &[2]).unwrap_err();
+    assert!(
+        err.contains("not an inline `agents = [...]` array"),
+        "{err}"
+    );
     // Planning the applied scenario gives the same roster.
     let replanned = plan(&again, None, &mut |_| {}).unwrap();
     assert_eq!(replanned.counts, result.counts);
