@@ -19,7 +19,10 @@ pub type AgentId = u32;
 
 /// Where an agent stands for routing (DOMAIN.md §2, §4). Invisible (隐身)
 /// counts as online and is not a separate state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Presence {
     /// Off shift (离线): no new chats; what happens to its open chats is `[routing] shift_end`.
     Offline,
@@ -55,7 +58,7 @@ impl Presence {
 /// What routing may know about an agent: its state, load and the times
 /// the policies order by. Plain data; the engine's pool keeps one per agent
 /// and reports every change to routing (the pool's change list).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct AgentStatus {
     /// Concurrent chat cap.
     pub cap: u32,

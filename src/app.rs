@@ -27,6 +27,9 @@ pub enum AppError {
     /// written are those up to that point).
     #[error("{0}")]
     Diverged(String),
+    /// Exit code 7: the routing service cannot be reached, or failed.
+    #[error("{0}")]
+    Router(String),
     /// Exit code 1: kefusim could not finish what it was asked (a bug).
     #[error("{0}")]
     Failed(String),
@@ -49,6 +52,7 @@ impl AppError {
     /// The process exit code (see README "Exit codes").
     pub fn exit_code(&self) -> u8 {
         match self {
+            AppError::Run(RunError::Router(_)) | AppError::Router(_) => 7,
             AppError::Run(_) | AppError::Diverged(_) | AppError::Failed(_) => 1,
             AppError::Usage(_) => 2,
             AppError::Scenario(_) => 3,
@@ -67,6 +71,7 @@ pub fn execute(cli: Cli) -> Result<(), AppError> {
         Command::Trace(args) => trace(args),
         Command::Sweep(args) => sweep(args),
         Command::Plan(args) => plan(args),
+        Command::Serve(args) => serve(args),
         Command::Compare(args) => {
             let current = load_results(&args.current)?;
             let baseline = load_results(&args.baseline)?;
@@ -89,7 +94,12 @@ pub fn execute(cli: Cli) -> Result<(), AppError> {
             )?);
             Ok(())
         }
-        Command::Schema => stdout(&(crate::scenario::json_schema() + "\n")),
+        Command::Schema { protocol: false } => stdout(&(crate::scenario::json_schema() + "\n")),
+        Command::Schema { protocol: true } => {
+            let text =
+                serde_json::to_string_pretty(&crate::remote::schema()).expect("plain JSON values");
+            stdout(&(text + "\n"))
+        }
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut out = Vec::new();
@@ -240,7 +250,7 @@ fn run(args: RunArgs) -> Result<(), AppError> {
             "--tolerance, --metrics, --alpha and --strict judge a comparison: they need --baseline PATH".to_string(),
         ));
     }
-    let scenario = overridden(Scenario::load(&args.scenario)?, &args.overrides);
+    let scenario = overridden(Scenario::load(&args.scenario)?, &args.overrides)?;
     // Read before the run, so a bad path fails fast.
     let baseline = match &args.baseline {
         Some(path) => {
@@ -324,7 +334,7 @@ fn diverged(summary: &replicate::Summary) -> Result<(), AppError> {
 }
 
 fn plan(args: crate::cli::PlanArgs) -> Result<(), AppError> {
-    let scenario = overridden(Scenario::load(&args.scenario)?, &args.overrides);
+    let scenario = overridden(Scenario::load(&args.scenario)?, &args.overrides)?;
     let Some(spec) = scenario.plan.clone() else {
         return Err(AppError::Usage(format!(
             "{} has no [plan] section; add one naming the pool to staff and the shift templates, e.g.\n\n[plan]\nentry = \"presale\"\ntargets = [\"answered_within_120s_over_offered >= 90%\", \"abandon_rate <= 3%\"]\nshrinkage = 0.1\n[[plan.shifts]]\nname = \"day\"\nshift = {{ start = \"09:00\", end = \"18:00\" }}\n\n(see README \"Capacity planning\")",
@@ -441,7 +451,7 @@ fn sweep(args: crate::cli::SweepArgs) -> Result<(), AppError> {
     let scenarios: Vec<Scenario> = scenarios
         .into_iter()
         .map(|sc| overridden(sc, &args.overrides))
-        .collect();
+        .collect::<Result<_, _>>()?;
     let metrics: Vec<String> = if args.metrics.is_empty() {
         sweep::DEFAULT_METRICS.map(String::from).to_vec()
     } else {
@@ -494,14 +504,74 @@ fn sweep(args: crate::cli::SweepArgs) -> Result<(), AppError> {
 }
 
 /// `sc` with `--seed` and `--replications` applied.
-fn overridden(mut sc: Scenario, o: &crate::cli::RunOverrides) -> Scenario {
+fn overridden(mut sc: Scenario, o: &crate::cli::RunOverrides) -> Result<Scenario, AppError> {
     if let Some(seed) = o.seed {
         sc = sc.with_seed(seed);
     }
     if let Some(r) = o.replications {
         sc = sc.with_replications(r);
     }
-    sc
+    if let Some(url) = &o.router {
+        let timeout = sc
+            .router
+            .as_ref()
+            .map_or(crate::scenario::ServiceSpec::DEFAULT_TIMEOUT_MS, |s| {
+                s.timeout_ms
+            });
+        sc.router = Some(
+            crate::scenario::ServiceSpec::parse(url, timeout)
+                .map_err(|e| AppError::Usage(format!("--router: {e}")))?,
+        );
+    }
+    if let Some(s) = &sc.router
+        && !s.loopback
+        && !o.allow_remote
+    {
+        return Err(AppError::Usage(format!(
+            "the routing service {} is not on this machine; kefusim only talks to loopback services unless --allow-remote is given",
+            s.url
+        )));
+    }
+    Ok(sc)
+}
+
+fn serve(args: crate::cli::ServeArgs) -> Result<(), AppError> {
+    let scenario = Scenario::load(&args.scenario)?;
+    if !args.listen.ip().is_loopback() && !args.allow_remote {
+        return Err(AppError::Usage(format!(
+            "--listen {}: not a loopback address; kefusim serve binds loopback only unless --allow-remote is given",
+            args.listen
+        )));
+    }
+    let idle = crate::time::parse_duration(&args.idle_exit)
+        .ok()
+        .filter(|&ms| ms >= 1_000)
+        .ok_or_else(|| {
+            AppError::Usage(format!(
+                "--idle-exit must be a duration of at least 1s, e.g. 10m; got `{}`",
+                args.idle_exit
+            ))
+        })?;
+    let (name, agents, groups) = (
+        scenario.name.clone(),
+        scenario.agents.len(),
+        scenario.groups.len(),
+    );
+    crate::serve::serve(
+        scenario,
+        args.listen,
+        std::time::Duration::from_millis(idle),
+        |addr| {
+            eprintln!(
+                "kefusim serve: routing `{name}` ({agents} agents, {groups} groups) on http://{addr} ({}); stops after {} without a request or on Ctrl-C",
+                crate::remote::PROTOCOL,
+                args.idle_exit
+            )
+        },
+    )
+    .map_err(|e| {
+        AppError::Router(format!("kefusim serve: cannot listen on {}: {e}", args.listen))
+    })
 }
 
 fn load_results(path: &std::path::Path) -> Result<replicate::Summary, AppError> {

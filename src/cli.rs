@@ -78,9 +78,27 @@ pub enum Command {
         /// A directory written by `kefusim run --out`.
         dir: PathBuf,
     },
-    /// Print a JSON Schema of the scenario format (for editors: completion and checks).
-    #[command(after_help = "Example:\n  kefusim schema > kefusim.schema.json")]
-    Schema,
+    /// Serve the scenario's routing engine over the routing protocol
+    /// (docs/protocol.md): the reference routing service, and the target of
+    /// `run --router`.
+    ///
+    /// Listens on 127.0.0.1:7878 by default (loopback only unless
+    /// --allow-remote); prints the address on stderr; stops by itself after
+    /// --idle-exit without a request, or on Ctrl-C.
+    #[command(
+        after_help = "Examples:\n  kefusim serve scenarios/quickstart.toml &\n  kefusim run scenarios/quickstart.toml --router http://127.0.0.1:7878\n  kefusim serve scenarios/double11.toml --listen 127.0.0.1:0   # any free port"
+    )]
+    Serve(ServeArgs),
+    /// Print a JSON Schema of the scenario format (for editors: completion
+    /// and checks), or with --protocol of the routing protocol's messages.
+    #[command(
+        after_help = "Examples:\n  kefusim schema > kefusim.schema.json\n  kefusim schema --protocol > docs/protocol.schema.json"
+    )]
+    Schema {
+        /// The routing protocol's messages instead of the scenario format.
+        #[arg(long)]
+        protocol: bool,
+    },
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  kefusim completions bash > ~/.local/share/bash-completion/completions/kefusim\n  kefusim completions zsh > ~/.zfunc/_kefusim"
@@ -89,6 +107,22 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+}
+
+/// `kefusim serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Scenario file (TOML): its agents, groups, policies and routing rules.
+    pub scenario: PathBuf,
+    /// Address to listen on (port 0: any free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7878")]
+    pub listen: std::net::SocketAddr,
+    /// Allow listening on an address that is not loopback.
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// Stop after this long without a request.
+    #[arg(long, value_name = "DURATION", default_value = "10m")]
+    pub idle_exit: String,
 }
 
 /// `kefusim trace`.
@@ -138,7 +172,7 @@ pub struct JudgeArgs {
 }
 
 /// `--seed`, `--replications` and `--threads`, shared by the commands that run simulations.
-#[derive(Debug, Clone, Copy, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct RunOverrides {
     /// Override run.seed.
     #[arg(long)]
@@ -149,6 +183,15 @@ pub struct RunOverrides {
     /// Worker threads for replications (default: one per core).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub threads: Option<u32>,
+    /// Route with this routing service instead of the built-in router
+    /// (overrides [routing] service): http://127.0.0.1:PORT, speaking the
+    /// protocol of docs/protocol.md (e.g. `kefusim serve`).
+    #[arg(long, value_name = "URL")]
+    pub router: Option<String>,
+    /// Allow a routing service that is not on this machine (loopback only
+    /// otherwise).
+    #[arg(long)]
+    pub allow_remote: bool,
 }
 
 /// `kefusim plan`.

@@ -393,6 +393,19 @@ impl<'s, D: Dispatcher> Engine<'s, D> {
         self.stats
     }
 
+    /// Reports events and simulated time into `progress` as the run goes.
+    pub(crate) fn with_progress(
+        mut self,
+        progress: Option<&'s crate::replicate::Progress>,
+    ) -> Self {
+        self.progress = progress.map(|to| ProgressTap {
+            to,
+            events: 0,
+            sim_ms: 0,
+        });
+        self
+    }
+
     /// When the next event is due, or `None` when the run is over: the
     /// window has ended with no counted chat left, the tracer's `until` or
     /// the drain limit is reached, or nothing is left to happen.

@@ -20,6 +20,7 @@ use crate::metrics::{
 use crate::scenario::Scenario;
 use crate::stats::Welford;
 
+mod remote;
 mod verdict;
 pub use verdict::{Intervals, Missed, Verdict, judge};
 
@@ -164,6 +165,9 @@ pub enum RunError {
         /// The cause.
         source: rayon::ThreadPoolBuildError,
     },
+    /// The routing service could not be reached, or failed during the run.
+    #[error("{0}")]
+    Router(#[from] crate::remote::RouterError),
 }
 
 /// Runs every replication of `scenario` (on `threads` threads, or rayon's default) and merges them.
@@ -182,30 +186,50 @@ pub fn run_with_progress(
     threads: Option<usize>,
     progress: &Progress,
 ) -> Result<Summary, RunError> {
+    if let Some(service) = &scenario.router {
+        return remote::run(scenario, service, threads, progress);
+    }
+    let work = || {
+        chunks(scenario, progress, |r| {
+            Ok::<_, std::convert::Infallible>(run_replication_with(scenario, r, Some(progress)))
+        })
+    };
+    match in_pool(threads, work)? {
+        Ok(summary) => Ok(summary),
+        Err(never) => match never {},
+    }
+}
+
+/// Runs every replication with `one` in chunks of twice the thread count,
+/// folding each chunk's results into the merge in replication order; the
+/// first error (in replication order) stops the run.
+pub(crate) fn chunks<E: Send>(
+    scenario: &Scenario,
+    progress: &Progress,
+    one: impl Fn(u32) -> Result<(RepResult, LoopStats), E> + Sync,
+) -> Result<Summary, E> {
     let reps = scenario.run.replications;
     let done = &progress.replications_done;
-    let work = || -> Summary {
-        let chunk = 2 * rayon::current_num_threads().max(1) as u32;
-        let mut merge = Merge::new(scenario);
-        let mut start = 0;
-        while start < reps {
-            let end = (start + chunk).min(reps);
-            let results: Vec<(RepResult, LoopStats)> = (start..end)
-                .into_par_iter()
-                .map(|r| {
-                    let result = run_replication_with(scenario, r, Some(progress));
-                    done.fetch_add(1, Ordering::Relaxed);
-                    result
-                })
-                .collect();
-            for (result, stats) in results {
-                merge.add(result, stats);
-            }
-            start = end;
+    let chunk = 2 * rayon::current_num_threads().max(1) as u32;
+    let mut merge = Merge::new(scenario);
+    let mut start = 0;
+    while start < reps {
+        let end = (start + chunk).min(reps);
+        let results: Vec<Result<(RepResult, LoopStats), E>> = (start..end)
+            .into_par_iter()
+            .map(|r| {
+                let result = one(r);
+                done.fetch_add(1, Ordering::Relaxed);
+                result
+            })
+            .collect();
+        for result in results {
+            let (result, stats) = result?;
+            merge.add(result, stats);
         }
-        merge.finish()
-    };
-    in_pool(threads, work)
+        start = end;
+    }
+    Ok(merge.finish())
 }
 
 /// Runs `work` on `threads` worker threads (a pool of its own), or on

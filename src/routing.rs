@@ -77,7 +77,9 @@ use crate::time::SimTime;
 
 /// A chat as routing refers to it: its slot in the engine (reused once the
 /// chat is over) and its arrival number (unique within a replication).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct ChatRef {
     /// Slot (small, reused).
     pub slot: u32,
@@ -86,7 +88,10 @@ pub struct ChatRef {
 }
 
 /// Who the buyer of a new chat is, for routing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(tag = "kind", content = "agent", rename_all = "snake_case")]
 pub enum BuyerKind {
     /// A new contact: routed by group and policy.
     New,
@@ -99,7 +104,9 @@ pub enum BuyerKind {
 }
 
 /// What routing is told about a chat that needs an agent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct ChatInfo {
     /// The chat.
     pub chat: ChatRef,
@@ -119,7 +126,10 @@ pub struct ChatInfo {
 }
 
 /// Why a chat went where it did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(tag = "kind", content = "policy", rename_all = "snake_case")]
 pub enum Reason {
     /// A private contact, to the main account.
     Private,
@@ -157,7 +167,10 @@ impl Reason {
 }
 
 /// Why a chat became an offline message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum OfflineCause {
     /// Nobody of its group was online (Feige).
     NobodyOnline = 0,
@@ -170,7 +183,10 @@ pub enum OfflineCause {
 }
 
 /// How an offer (offer variants) ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum OfferOutcome {
     /// The agent accepted in time.
     Accepted,
@@ -195,7 +211,10 @@ impl OfferOutcome {
 }
 
 /// What the engine tells the dispatcher, at the current simulated instant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum Notice {
     /// A new chat needs an agent. Expected: one of assign, offer, wait,
     /// offline message or unassigned for it (a chat left unplaced waits
@@ -284,7 +303,10 @@ pub enum Notice {
 }
 
 /// What the dispatcher asks the engine to do, at the current instant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum Command {
     /// Give the chat to the agent now (the first human reply follows).
     Assign {

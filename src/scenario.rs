@@ -71,6 +71,59 @@ pub struct Scenario {
     /// Set by capacity planning only (never from a file): the chats and
     /// agents to follow interval by interval.
     pub focus: Option<Focus>,
+    /// `[routing] service` (or `--router`): a routing service to use
+    /// instead of the built-in router. Not part of the model (the digest
+    /// leaves it out): a service that routes as the built-in router does
+    /// gives the same results.
+    pub router: Option<ServiceSpec>,
+}
+
+/// A routing service to drive (`[routing] service`, `timeout`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceSpec {
+    /// Base URL: `http://HOST:PORT` with an optional path prefix, no trailing slash.
+    pub url: String,
+    /// Longest wait for one answer, ms.
+    pub timeout_ms: u64,
+    /// Whether the host is a loopback address (`127.0.0.0/8`, `::1`, `localhost`).
+    pub loopback: bool,
+}
+
+impl ServiceSpec {
+    /// Default `timeout`.
+    pub const DEFAULT_TIMEOUT_MS: u64 = 2_000;
+
+    /// Parses a service URL: `http://HOST:PORT[/PATH]`.
+    pub fn parse(url: &str, timeout_ms: u64) -> Result<Self, String> {
+        let allowed = "a routing service URL is http://HOST:PORT with an optional path, e.g. http://127.0.0.1:8080";
+        let Some(rest) = url.strip_prefix("http://") else {
+            return Err(if url.starts_with("https://") {
+                format!(
+                    "`{url}`: https is not supported (kefusim talks plain HTTP to a service on this machine); {allowed}"
+                )
+            } else {
+                format!("`{url}` is not an http:// URL; {allowed}")
+            });
+        };
+        let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((h, p)) if !h.is_empty() => (h, p),
+            _ => return Err(format!("`{url}` names no port; {allowed}")),
+        };
+        if port.parse::<u16>().map_or(true, |p| p == 0) {
+            return Err(format!("`{url}`: port must be 1..=65535, got `{port}`"));
+        }
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        let loopback = bare.eq_ignore_ascii_case("localhost")
+            || bare
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        Ok(Self {
+            url: format!("http://{authority}{}", path.trim_end_matches('/')),
+            timeout_ms,
+            loopback,
+        })
+    }
 }
 
 /// Which chats (by group) and agents a run follows per interval for

@@ -22,7 +22,19 @@ pub(crate) struct Waiting {
 /// applies: VIP tiers first (会员分级, 0 = highest), then other live buyers
 /// ([`Class::normal`]), then offline messages ([`Class::offline`]:
 /// nobody waits for them live; oldest first).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(transparent)]
 pub struct Class(pub u8);
 
 impl Class {

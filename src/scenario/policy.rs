@@ -2,7 +2,10 @@
 //! `routing/policy.rs`).
 
 /// A group's selection policy (closed set; chosen in the scenario).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum PolicyKind {
     /// Fewest open chats; tie → longest since last assignment; tie → lower id.
     LeastActive,

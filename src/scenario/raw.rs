@@ -303,6 +303,10 @@ pub struct RawRouting {
     pub transfer_exceeds_cap: Option<bool>,
     pub variant: Option<String>,
     pub offer: Option<RawOffer>,
+    /// A routing service (`http://127.0.0.1:PORT`) instead of the built-in router.
+    pub service: Option<String>,
+    /// Longest wait for one answer of the service (default 2s).
+    pub timeout: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

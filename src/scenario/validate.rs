@@ -9,6 +9,7 @@ mod staff;
 
 use demand::{arrivals, buyers, entry_names, entry_shares, service};
 use gates::{compare, plan, thresholds};
+use routing::routing_service;
 use routing::{entry_groups, menus, policy, routing};
 use staff::{Staff, staff};
 
@@ -294,7 +295,9 @@ pub fn scenario(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Is
                 compare: crate::catalog::GateSpec::default(),
                 plan: None,
                 focus: None,
+                router: None,
             };
+            sc.router = routing_service(&mut cx, &root.key("routing"), &raw.routing);
             sc.thresholds = thresholds(&mut cx, &require, &sc);
             if let Some(raw_compare) = &raw.compare {
                 sc.compare = compare(&mut cx, &root.key("compare"), raw_compare, &sc);

@@ -28,6 +28,29 @@ fn choice<T: Copy>(
     found
 }
 
+/// `[routing] service` and `timeout`.
+pub(super) fn routing_service(
+    cx: &mut Cx,
+    path: &KeyPath,
+    raw: &RawRouting,
+) -> Option<crate::scenario::ServiceSpec> {
+    use crate::scenario::ServiceSpec;
+    let timeout_ms = match &raw.timeout {
+        Some(t) => {
+            let p = path.key("timeout");
+            let ms = cx.check(&p, crate::time::parse_duration(t))?;
+            if !(1..=600_000).contains(&ms) {
+                cx.issue(&p, format!("timeout must be 1ms..=10m, got {t}"));
+                return None;
+            }
+            ms
+        }
+        None => ServiceSpec::DEFAULT_TIMEOUT_MS,
+    };
+    let url = raw.service.as_ref()?;
+    cx.check(&path.key("service"), ServiceSpec::parse(url, timeout_ms))
+}
+
 pub(super) fn routing(cx: &mut Cx, path: &KeyPath, raw: &RawRouting) -> Option<Routing> {
     let nobody_online = choice(
         cx,

@@ -1,0 +1,48 @@
+//! Replications routed by a routing service (`[routing] service`,
+//! `--router`): the same merge as the built-in router's, each replication
+//! in a session of its own. The service is asked first whether it is up;
+//! replications run one at a time unless it says its sessions are
+//! independent. A replication whose service fails stops at once and the
+//! run fails with it (nothing is merged or written).
+
+use std::time::Duration;
+
+use super::{Progress, RunError, Summary, chunks, in_pool};
+use crate::engine::Engine;
+use crate::remote::{RemoteRouter, RouterError, Service, check_service};
+use crate::scenario::{Scenario, ServiceSpec};
+
+pub(super) fn run(
+    scenario: &Scenario,
+    spec: &ServiceSpec,
+    threads: Option<usize>,
+    progress: &Progress,
+) -> Result<Summary, RunError> {
+    let service = Service {
+        url: spec.url.clone(),
+        timeout: Duration::from_millis(spec.timeout_ms),
+    };
+    let independent = check_service(&service)?;
+    let threads = if independent { threads } else { Some(1) };
+    let work = || {
+        chunks(scenario, progress, |r| {
+            let router = RemoteRouter::connect(&service, scenario, r)?;
+            let mut engine =
+                Engine::with_dispatcher(scenario, r, router).with_progress(Some(progress));
+            while engine.step().is_some() {
+                if engine.dispatcher().error().is_some() {
+                    break;
+                }
+            }
+            if let Some(e) = engine.dispatcher().error() {
+                return Err::<_, RouterError>(e.clone());
+            }
+            let close = engine.dispatcher().closer();
+            let stats = engine.stats();
+            let result = engine.finish();
+            close();
+            Ok((result, stats))
+        })
+    };
+    Ok(in_pool(threads, work)??)
+}

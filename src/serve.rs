@@ -1,0 +1,320 @@
+//! `kefusim serve`: the built-in routing engine behind the routing protocol
+//! ([`crate::remote`], `docs/protocol.md`) — the reference implementation
+//! and the test target.
+//!
+//! One session per replication, each with its own [`Router`] (the served
+//! scenario's groups, policies and rules; random choices from the routing
+//! stream of the seed and replication the client names) and a mirror of
+//! the agents' states, kept from the `changes` of every request. Fed the
+//! same notices and changes as in-process, it answers the same commands:
+//! `run --router` against it gives byte-identical results.
+//!
+//! Safe by default: binds loopback unless `--allow-remote`; bodies are
+//! limited ([`MAX_BODY`]); at most [`MAX_SESSIONS`] sessions; a bad
+//! request gets a 4xx with a JSON error, and a sequence of events the
+//! router cannot follow ends that session (422), never the server; the
+//! server exits by itself after `--idle-exit` without requests.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use crate::agents::AgentPool;
+use crate::kernel::{Stream, stream_rng};
+use crate::remote::{Answer, ErrorBody, Events, Health, Hello, PROTOCOL, Welcome};
+use crate::routing::{Commands, Ctx, Dispatcher, Router};
+use crate::scenario::Scenario;
+
+/// Largest request body, bytes (the first request of a session lists
+/// every agent's state: about 250 bytes each).
+pub const MAX_BODY: usize = 32 << 20;
+/// Most sessions open at once.
+pub const MAX_SESSIONS: usize = 4096;
+
+struct Session {
+    router: Router,
+    agents: AgentPool,
+    commands: Vec<crate::routing::Command>,
+}
+
+struct Shared {
+    scenario: Scenario,
+    sessions: Mutex<HashMap<u64, Arc<Mutex<Session>>>>,
+    next: AtomicU64,
+    last_request: Mutex<Instant>,
+}
+
+type St = Arc<Shared>;
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (
+        status,
+        axum::Json(ErrorBody {
+            error: message.into(),
+        }),
+    )
+        .into_response()
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
+    serde_json::from_slice(body).map_err(|e| {
+        error(
+            StatusCode::BAD_REQUEST,
+            format!("the body is not a valid message: {e}"),
+        )
+    })
+}
+
+fn touch(st: &Shared) {
+    if let Ok(mut t) = st.last_request.lock() {
+        *t = Instant::now();
+    }
+}
+
+async fn health(State(st): State<St>) -> Response {
+    touch(&st);
+    axum::Json(Health {
+        protocol: PROTOCOL.to_string(),
+        independent_sessions: true,
+    })
+    .into_response()
+}
+
+/// Whether `hello` describes the served shop (same groups and agents, by name).
+fn same_shop(sc: &Scenario, hello: &Hello) -> Result<(), String> {
+    if hello.protocol != PROTOCOL {
+        return Err(format!(
+            "protocol: this server speaks `{PROTOCOL}`, got `{}`",
+            hello.protocol
+        ));
+    }
+    if hello.agents.len() != sc.agents.len()
+        || hello
+            .agents
+            .iter()
+            .zip(&sc.agents)
+            .any(|(a, b)| a.name != b.name)
+    {
+        return Err(format!(
+            "agents: this server routes scenario `{}` with {} agents; the session's agents differ",
+            sc.name,
+            sc.agents.len()
+        ));
+    }
+    if hello.groups.len() != sc.groups.len()
+        || hello
+            .groups
+            .iter()
+            .zip(&sc.groups)
+            .any(|(a, b)| a.name != b.name)
+    {
+        return Err(format!(
+            "groups: this server routes scenario `{}` with groups {}; the session's groups differ",
+            sc.name,
+            sc.groups
+                .iter()
+                .map(|g| g.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Ok(())
+}
+
+async fn open(State(st): State<St>, body: Bytes) -> Response {
+    touch(&st);
+    let hello: Hello = match parse(&body) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    if let Err(e) = same_shop(&st.scenario, &hello) {
+        return error(StatusCode::CONFLICT, e);
+    }
+    let sc = &st.scenario;
+    let session = Session {
+        router: Router::new(
+            sc,
+            stream_rng(hello.seed, hello.replication, Stream::Routing),
+        ),
+        agents: AgentPool::new(sc),
+        commands: Vec::new(),
+    };
+    let id = st.next.fetch_add(1, Ordering::Relaxed) + 1;
+    let Ok(mut sessions) = st.sessions.lock() else {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, "server state lost");
+    };
+    if sessions.len() >= MAX_SESSIONS {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("{MAX_SESSIONS} sessions are open; close some (DELETE /v1/sessions/ID)"),
+        );
+    }
+    sessions.insert(id, Arc::new(Mutex::new(session)));
+    (
+        StatusCode::CREATED,
+        axum::Json(Welcome {
+            session: id.to_string(),
+        }),
+    )
+        .into_response()
+}
+
+fn session(st: &Shared, id: &str) -> Result<(u64, Arc<Mutex<Session>>), Response> {
+    let not_found = || {
+        error(
+            StatusCode::NOT_FOUND,
+            format!("no session `{id}` (open one with POST /v1/sessions)"),
+        )
+    };
+    let key: u64 = id.parse().map_err(|_| not_found())?;
+    let sessions = st
+        .sessions
+        .lock()
+        .map_err(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "server state lost"))?;
+    sessions
+        .get(&key)
+        .cloned()
+        .map(|s| (key, s))
+        .ok_or_else(not_found)
+}
+
+async fn events(State(st): State<St>, Path(id): Path<String>, body: Bytes) -> Response {
+    touch(&st);
+    let events: Events = match parse(&body) {
+        Ok(e) => e,
+        Err(r) => return r,
+    };
+    let (key, s) = match session(&st, &id) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let n = st.scenario.agents.len();
+    if let Some((i, c)) = events
+        .changes
+        .iter()
+        .enumerate()
+        .find(|(_, c)| c.agent as usize >= n)
+    {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!("changes[{i}].agent: {} is not an agent (0..{n})", c.agent),
+        );
+    }
+    let Ok(mut guard) = s.lock() else {
+        return error(StatusCode::GONE, "the session failed earlier");
+    };
+    let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let Session {
+            router,
+            agents,
+            commands,
+        } = &mut *guard;
+        for c in &events.changes {
+            *agents.agent_mut(c.agent) = c.status.clone();
+        }
+        commands.clear();
+        let mut more = false;
+        for notice in &events.events {
+            let mut ctx = Ctx::new(events.now, agents);
+            more = router.on(*notice, &mut ctx, &mut Commands::new(commands));
+        }
+        Answer {
+            commands: commands.clone(),
+            more,
+        }
+    }));
+    drop(guard);
+    match answer {
+        Ok(a) => axum::Json(a).into_response(),
+        Err(_) => {
+            if let Ok(mut sessions) = st.sessions.lock() {
+                sessions.remove(&key);
+            }
+            error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "the router cannot follow these events (a chat, agent, group or queue it does not know, or events out of order); the session is closed",
+            )
+        }
+    }
+}
+
+async fn close(State(st): State<St>, Path(id): Path<String>) -> Response {
+    touch(&st);
+    let (key, _) = match session(&st, &id) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Ok(mut sessions) = st.sessions.lock() {
+        sessions.remove(&key);
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn fallback() -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "unknown path; the protocol's paths are GET /v1/health, POST /v1/sessions, POST /v1/sessions/ID/events, DELETE /v1/sessions/ID",
+    )
+}
+
+/// Serves `scenario`'s routing on `listen` until `idle_exit` passes
+/// without a request (or Ctrl-C); `ready` is told the bound address.
+pub fn serve(
+    scenario: Scenario,
+    listen: SocketAddr,
+    idle_exit: Duration,
+    ready: impl FnOnce(SocketAddr),
+) -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen).await?;
+        ready(listener.local_addr()?);
+        let shared = Arc::new(Shared {
+            scenario,
+            sessions: Mutex::new(HashMap::new()),
+            next: AtomicU64::new(0),
+            last_request: Mutex::new(Instant::now()),
+        });
+        let app = axum::Router::new()
+            .route("/v1/health", get(health))
+            .route("/v1/sessions", post(open))
+            .route("/v1/sessions/{id}/events", post(events))
+            .route("/v1/sessions/{id}", axum::routing::delete(close))
+            .fallback(fallback)
+            .layer(DefaultBodyLimit::max(MAX_BODY))
+            .with_state(shared.clone());
+        let idle = async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(500).min(idle_exit)).await;
+                let last = shared.last_request.lock().map(|t| *t).unwrap_or_else(|_| Instant::now());
+                if last.elapsed() >= idle_exit {
+                    eprintln!(
+                        "kefusim serve: no request for {}; stopping",
+                        crate::time::format_duration(idle_exit.as_millis() as u64)
+                    );
+                    return;
+                }
+            }
+        };
+        let stop = async move {
+            tokio::select! {
+                _ = idle => {}
+                _ = tokio::signal::ctrl_c() => { eprintln!("kefusim serve: interrupted; stopping"); }
+            }
+        };
+        axum::serve(listener, app)
+            .with_graceful_shutdown(stop)
+            .await
+    })
+}
