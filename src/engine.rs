@@ -394,10 +394,7 @@ impl<'s, D: Dispatcher> Engine<'s, D> {
     }
 
     /// Reports events and simulated time into `progress` as the run goes.
-    pub(crate) fn with_progress(
-        mut self,
-        progress: Option<&'s crate::replicate::Progress>,
-    ) -> Self {
+    pub(crate) fn with_progress(mut self, progress: Option<&'s Progress>) -> Self {
         self.progress = progress.map(|to| ProgressTap {
             to,
             events: 0,

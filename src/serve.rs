@@ -64,9 +64,16 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
         .into_response()
 }
 
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
+/// A refused request: its status and message.
+type Refusal = (StatusCode, String);
+
+fn refused((status, message): Refusal) -> Response {
+    error(status, message)
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Refusal> {
     serde_json::from_slice(body).map_err(|e| {
-        error(
+        (
             StatusCode::BAD_REQUEST,
             format!("the body is not a valid message: {e}"),
         )
@@ -133,7 +140,7 @@ async fn open(State(st): State<St>, body: Bytes) -> Response {
     touch(&st);
     let hello: Hello = match parse(&body) {
         Ok(h) => h,
-        Err(r) => return r,
+        Err(r) => return refused(r),
     };
     if let Err(e) = same_shop(&st.scenario, &hello) {
         return error(StatusCode::CONFLICT, e);
@@ -167,18 +174,20 @@ async fn open(State(st): State<St>, body: Bytes) -> Response {
         .into_response()
 }
 
-fn session(st: &Shared, id: &str) -> Result<(u64, Arc<Mutex<Session>>), Response> {
+fn session(st: &Shared, id: &str) -> Result<(u64, Arc<Mutex<Session>>), Refusal> {
     let not_found = || {
-        error(
+        (
             StatusCode::NOT_FOUND,
             format!("no session `{id}` (open one with POST /v1/sessions)"),
         )
     };
     let key: u64 = id.parse().map_err(|_| not_found())?;
-    let sessions = st
-        .sessions
-        .lock()
-        .map_err(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "server state lost"))?;
+    let sessions = st.sessions.lock().map_err(|_| {
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server state lost".to_string(),
+        )
+    })?;
     sessions
         .get(&key)
         .cloned()
@@ -190,11 +199,11 @@ async fn events(State(st): State<St>, Path(id): Path<String>, body: Bytes) -> Re
     touch(&st);
     let events: Events = match parse(&body) {
         Ok(e) => e,
-        Err(r) => return r,
+        Err(r) => return refused(r),
     };
     let (key, s) = match session(&st, &id) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return refused(r),
     };
     let n = st.scenario.agents.len();
     if let Some((i, c)) = events
@@ -250,7 +259,7 @@ async fn close(State(st): State<St>, Path(id): Path<String>) -> Response {
     touch(&st);
     let (key, _) = match session(&st, &id) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return refused(r),
     };
     if let Ok(mut sessions) = st.sessions.lock() {
         sessions.remove(&key);
@@ -273,6 +282,12 @@ pub fn serve(
     idle_exit: Duration,
     ready: impl FnOnce(SocketAddr),
 ) -> std::io::Result<()> {
+    // A request the router cannot follow is answered 422; say so in one line.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!(
+            "kefusim serve: a request failed inside the router ({info}); its session is closed"
+        )
+    }));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -280,6 +295,10 @@ pub fn serve(
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen).await?;
         ready(listener.local_addr()?);
+        // One small request after another on each connection: no Nagle delay.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let shared = Arc::new(Shared {
             scenario,
             sessions: Mutex::new(HashMap::new()),

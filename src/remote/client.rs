@@ -32,8 +32,14 @@ pub struct RouterError {
 }
 
 fn agent(timeout: Duration) -> ureq::Agent {
+    // Timeouts on each phase but name resolution: with a resolve timeout,
+    // ureq resolves on a thread of its own for every request.
     ureq::Agent::config_builder()
-        .timeout_global(Some(timeout))
+        .timeout_connect(Some(timeout))
+        .timeout_send_request(Some(timeout))
+        .timeout_send_body(Some(timeout))
+        .timeout_recv_response(Some(timeout))
+        .timeout_recv_body(Some(timeout))
         .http_status_as_error(false)
         .build()
         .into()

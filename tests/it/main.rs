@@ -11,6 +11,7 @@ mod gate;
 mod kill;
 mod plan;
 mod platform;
+mod remote;
 mod scenarios;
 mod stepping;
 mod support;

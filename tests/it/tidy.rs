@@ -26,9 +26,12 @@ const LAYERS: &[(&str, &[&str])] = &[
             "engine",
         ],
     ),
-    ("tools", &["replicate", "plan", "sweep", "regress"]),
+    (
+        "tools",
+        &["remote", "replicate", "plan", "sweep", "regress"],
+    ),
     ("report", &["report"]),
-    ("app", &["app", "cli"]),
+    ("app", &["app", "cli", "serve"]),
 ];
 
 fn layer_of(module: &str) -> Option<(usize, &'static str)> {

@@ -38,17 +38,23 @@ pub(super) fn routing_service(
     let timeout_ms = match &raw.timeout {
         Some(t) => {
             let p = path.key("timeout");
-            let ms = cx.check(&p, crate::time::parse_duration(t))?;
-            if !(1..=600_000).contains(&ms) {
-                cx.issue(&p, format!("timeout must be 1ms..=10m, got {t}"));
-                return None;
+            match cx.check(&p, crate::time::parse_duration(t)) {
+                Some(ms) if (1..=600_000).contains(&ms) => Some(ms),
+                Some(_) => {
+                    cx.issue(&p, format!("timeout must be 1ms..=10m, got {t}"));
+                    None
+                }
+                None => None,
             }
-            ms
         }
-        None => ServiceSpec::DEFAULT_TIMEOUT_MS,
+        None => Some(ServiceSpec::DEFAULT_TIMEOUT_MS),
     };
     let url = raw.service.as_ref()?;
-    cx.check(&path.key("service"), ServiceSpec::parse(url, timeout_ms))
+    let spec = cx.check(
+        &path.key("service"),
+        ServiceSpec::parse(url, timeout_ms.unwrap_or(ServiceSpec::DEFAULT_TIMEOUT_MS)),
+    );
+    spec.filter(|_| timeout_ms.is_some())
 }
 
 pub(super) fn routing(cx: &mut Cx, path: &KeyPath, raw: &RawRouting) -> Option<Routing> {

@@ -1,0 +1,443 @@
+//! Issue 13: routing by a service over the routing protocol. `kefusim
+//! serve` carries everything the built-in router uses (byte-identical
+//! results for every shipped scenario); faults of the service stop the run
+//! with exit 7 and nothing written; `serve` survives bad requests. Only
+//! 127.0.0.1 is ever contacted.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use crate::support::repo;
+
+fn kefusim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kefusim"))
+        .args(args)
+        .current_dir(repo(""))
+        .output()
+        .expect("binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A running `kefusim serve` on a free loopback port.
+pub struct Served {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+}
+
+impl Served {
+    pub fn start(scenario: &str) -> Served {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kefusim"))
+            .args([
+                "serve",
+                scenario,
+                "--listen",
+                "127.0.0.1:0",
+                "--idle-exit",
+                "60s",
+            ])
+            .current_dir(repo(""))
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("serve starts");
+        let mut line = String::new();
+        BufReader::new(child.stderr.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let at = line.find("http://127.0.0.1:").expect(&line);
+        let url = line[at..].split_whitespace().next().unwrap().to_string();
+        Served { child, url }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `run --router` against `kefusim serve` writes the same summary.json,
+/// timeseries.csv and agents.csv as the built-in router, for every shipped
+/// scenario (2 replications each, on 2 threads: sessions are independent).
+#[test]
+fn serve_reproduces_the_built_in_router_for_every_shipped_scenario() {
+    let tmp = std::env::temp_dir().join(format!("kefusim-remote-{}", std::process::id()));
+    let mut scenarios: Vec<_> = std::fs::read_dir(repo("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    scenarios.sort();
+    assert!(scenarios.len() >= 7);
+    for sc in &scenarios {
+        let sc = sc.to_str().unwrap();
+        let served = Served::start(sc);
+        let stem = std::path::Path::new(sc)
+            .file_stem()
+            .unwrap()
+            .to_str()
+            .unwrap();
+        let (local, remote) = (
+            tmp.join(format!("{stem}-local")),
+            tmp.join(format!("{stem}-remote")),
+        );
+        for (dir, router) in [(&local, None), (&remote, Some(served.url.as_str()))] {
+            let mut args = vec![
+                "run",
+                sc,
+                "--replications",
+                "2",
+                "--threads",
+                "2",
+                "--progress",
+                "never",
+                "--no-report",
+                "--out",
+                dir.to_str().unwrap(),
+            ];
+            if let Some(url) = router {
+                args.extend(["--router", url]);
+            }
+            let out = kefusim(&args);
+            assert!(
+                matches!(out.status.code(), Some(0 | 5)),
+                "{sc}: {}",
+                text(&out.stderr)
+            );
+        }
+        for f in ["summary.json", "timeseries.csv", "agents.csv"] {
+            assert!(
+                std::fs::read(local.join(f)).unwrap() == std::fs::read(remote.join(f)).unwrap(),
+                "{sc}: {f} differs between the built-in router and kefusim serve"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+/// A free loopback port with nothing listening on it.
+fn closed_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A fake service: answers each connection's requests with `answer` (raw
+/// HTTP), or never answers when it is `None`.
+fn fake(answer: Option<&'static str>) -> (String, std::thread::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        listener.set_nonblocking(false).unwrap();
+        let mut held = Vec::new();
+        for _ in 0..4 {
+            let Ok((mut s, _)) = listener.accept() else {
+                return;
+            };
+            let mut buf = [0u8; 4096];
+            let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
+            let _ = s.read(&mut buf);
+            match answer {
+                Some(a) => {
+                    let _ = s.write_all(a.as_bytes());
+                }
+                None => held.push(s),
+            }
+        }
+        std::thread::sleep(Duration::from_secs(3));
+    });
+    (url, handle)
+}
+
+/// Faults of the service: exit 7 with a clear message, before or instead of
+/// any result; nothing is written.
+#[test]
+fn a_failing_service_stops_the_run_with_exit_7_and_writes_nothing() {
+    let tmp = std::env::temp_dir().join(format!("kefusim-remote-fault-{}", std::process::id()));
+    let out_dir = tmp.join("out");
+    let run = |url: &str, extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "scenarios/quickstart.toml",
+            "--progress",
+            "never",
+            "--router",
+            url,
+            "--out",
+            out_dir.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        kefusim(&args)
+    };
+    // Down at start.
+    let url = format!("http://127.0.0.1:{}", closed_port());
+    let out = run(&url, &[]);
+    assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!("routing service {url}: GET /v1/health")),
+        "{err}"
+    );
+    assert!(!out_dir.exists());
+    // Answers that are not the protocol's.
+    let (url, _h) = fake(Some(
+        "HTTP/1.1 200 OK\r\ncontent-length: 5\r\nconnection: close\r\n\r\nhello",
+    ));
+    let out = run(&url, &[]);
+    assert_eq!(out.status.code(), Some(7));
+    assert!(
+        text(&out.stderr).contains("the answer is not valid"),
+        "{}",
+        text(&out.stderr)
+    );
+    let (url, _h) = fake(Some(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: 20\r\nconnection: close\r\n\r\n{\"error\":\"overload\"}",
+    ));
+    let out = run(&url, &[]);
+    assert_eq!(out.status.code(), Some(7));
+    assert!(
+        text(&out.stderr).contains("HTTP 503 Service Unavailable: overload"),
+        "{}",
+        text(&out.stderr)
+    );
+    // No answer in time ([routing] timeout).
+    let slow = tmp.join("slow.toml");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let base = std::fs::read_to_string(repo("scenarios/quickstart.toml")).unwrap();
+    std::fs::write(
+        &slow,
+        base.replace("[routing]\n", "[routing]\ntimeout = \"300ms\"\n"),
+    )
+    .unwrap();
+    assert_ne!(
+        std::fs::read_to_string(&slow).unwrap(),
+        base,
+        "quickstart has [routing]"
+    );
+    let (url, _h) = fake(None);
+    let started = std::time::Instant::now();
+    let out = kefusim(&[
+        "run",
+        slow.to_str().unwrap(),
+        "--progress",
+        "never",
+        "--router",
+        &url,
+    ]);
+    assert_eq!(out.status.code(), Some(7));
+    assert!(
+        text(&out.stderr).contains("no answer in time"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+    // A service for another shop refuses the session (409).
+    let other = Served::start("scenarios/feige_shop.toml");
+    let out = run(&other.url, &[]);
+    assert_eq!(out.status.code(), Some(7));
+    assert!(
+        text(&out.stderr).contains("HTTP 409 Conflict"),
+        "{}",
+        text(&out.stderr)
+    );
+    drop(other);
+    // Dies mid-run.
+    let mut served = Served::start("scenarios/double11.toml");
+    let child = Command::new(env!("CARGO_BIN_EXE_kefusim"))
+        .args([
+            "run",
+            "scenarios/double11.toml",
+            "--progress",
+            "never",
+            "--router",
+            &served.url,
+            "--out",
+            out_dir.to_str().unwrap(),
+        ])
+        .current_dir(repo(""))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    served.child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("POST /v1/sessions/"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!out_dir.exists(), "nothing is written");
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+/// Safe by default: loopback only, http only, clear usage errors.
+#[test]
+fn routing_services_are_loopback_unless_allowed() {
+    let out = kefusim(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "--router",
+        "http://10.1.2.3:80",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains(
+        "is not on this machine; kefusim only talks to loopback services unless --allow-remote"
+    ));
+    let out = kefusim(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "--router",
+        "https://127.0.0.1:80",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("https is not supported"));
+    let out = kefusim(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "--router",
+        "http://127.0.0.1",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("names no port"));
+    let out = kefusim(&[
+        "serve",
+        "scenarios/quickstart.toml",
+        "--listen",
+        "0.0.0.0:0",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("not a loopback address"));
+    let out = kefusim(&["serve", "scenarios/quickstart.toml", "--idle-exit", "0s"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--idle-exit must be a duration of at least 1s"));
+    // In the file: located errors.
+    let tmp =
+        std::env::temp_dir().join(format!("kefusim-remote-check-{}.toml", std::process::id()));
+    let base = std::fs::read_to_string(repo("scenarios/quickstart.toml")).unwrap();
+    std::fs::write(
+        &tmp,
+        base.replace(
+            "[routing]\n",
+            "[routing]\nservice = \"ftp://127.0.0.1:1\"\ntimeout = \"20m\"\n",
+        ),
+    )
+    .unwrap();
+    let out = kefusim(&["check", tmp.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("routing.service") && err.contains("is not an http:// URL"),
+        "{err}"
+    );
+    assert!(err.contains("timeout must be 1ms..=10m, got 20m"), "{err}");
+    let _ = std::fs::remove_file(&tmp);
+}
+
+/// POSTs `body` to `url` and returns the status (0 if no answer).
+fn post(agent: &ureq::Agent, url: &str, body: &[u8]) -> u16 {
+    match agent
+        .post(url)
+        .header("content-type", "application/json")
+        .send(body)
+    {
+        Ok(r) => r.status().as_u16(),
+        Err(_) => 0,
+    }
+}
+
+/// Hundreds of bad bodies: `serve` answers each with a status (4xx for the
+/// malformed, 422 for events its router cannot follow), never panics or
+/// hangs, and is still healthy afterwards.
+#[test]
+fn serve_survives_bad_requests() {
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut below = move |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    let served = Served::start("scenarios/taobao_shop.toml");
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(5)))
+        .build()
+        .into();
+    let sc = kefusim::scenario::Scenario::load(&repo("scenarios/taobao_shop.toml")).unwrap();
+    let hello = serde_json::to_vec(&kefusim::remote::hello(&sc, 0)).unwrap();
+    let open = |agent: &ureq::Agent| -> String {
+        let mut r = agent
+            .post(format!("{}/v1/sessions", served.url))
+            .header("content-type", "application/json")
+            .send(&hello[..])
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 201);
+        let w: kefusim::remote::Welcome = r.body_mut().read_json().unwrap();
+        format!("{}/v1/sessions/{}/events", served.url, w.session)
+    };
+    let valid = br#"{"now":1000,"changes":[],"events":[{"type":"arrived","chat":{"slot":0,"id":0},"arrived_at":1000,"group":0,"queue":0,"kind":{"kind":"new"},"tier":0,"offline":false}]}"#;
+    let mut events_url = open(&agent);
+    assert_eq!(post(&agent, &events_url, valid), 200);
+    let mut statuses = std::collections::BTreeMap::new();
+    for i in 0..400 {
+        let base: &[u8] = if i % 2 == 0 { valid } else { &hello };
+        let mut body = base.to_vec();
+        for _ in 0..1 + below(5) {
+            if body.is_empty() {
+                break;
+            }
+            let at = below(body.len());
+            match below(4) {
+                0 => body[at] = below(256) as u8,
+                1 => {
+                    body.remove(at);
+                }
+                2 => body.insert(at, b"{}[]\",:-9e99"[below(12)]),
+                _ => body.truncate(at),
+            }
+        }
+        let url = if i % 2 == 0 {
+            events_url.clone()
+        } else {
+            format!("{}/v1/sessions", served.url)
+        };
+        let status = post(&agent, &url, &body);
+        assert!(
+            (200..500).contains(&status),
+            "request {i} got {status}: {}",
+            String::from_utf8_lossy(&body)
+        );
+        *statuses.entry(status).or_insert(0) += 1;
+        if status == 422 || status == 404 {
+            events_url = open(&agent);
+        }
+    }
+    // Events the router cannot follow: an agent and a group it does not know.
+    let bad = br#"{"now":1,"changes":[{"agent":99999,"cap":1,"weight":1,"routable":true,"main":false,"shift_assigned":0,"presence":"online","open":0,"reserved":0,"last_assigned_at":null,"idle_since":0,"last_activity":0}],"events":[]}"#;
+    assert_eq!(post(&agent, &events_url, bad), 400);
+    let bad = br#"{"now":1,"events":[{"type":"arrived","chat":{"slot":0,"id":0},"arrived_at":1,"group":77,"queue":77,"kind":{"kind":"new"},"tier":0,"offline":false}]}"#;
+    assert_eq!(post(&agent, &events_url, bad), 422);
+    assert_eq!(
+        post(&agent, &format!("{}/v1/nothing", served.url), b"{}"),
+        404
+    );
+    let health = agent
+        .get(format!("{}/v1/health", served.url))
+        .call()
+        .unwrap();
+    assert_eq!(health.status().as_u16(), 200, "{statuses:?}");
+    assert!(
+        statuses.get(&400).copied().unwrap_or(0) > 100,
+        "{statuses:?}"
+    );
+}
