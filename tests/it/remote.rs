@@ -441,3 +441,100 @@ fn serve_survives_bad_requests() {
         "{statuses:?}"
     );
 }
+
+/// The protocol's schema in the repo is what kefusim prints, and the
+/// document's sample messages are messages kefusim reads.
+#[test]
+fn the_protocol_document_and_schema_match_the_code() {
+    let out = kefusim(&["schema", "--protocol"]);
+    assert!(out.status.success());
+    let saved = std::fs::read_to_string(repo("docs/protocol.schema.json")).unwrap();
+    assert!(
+        text(&out.stdout) == saved,
+        "docs/protocol.schema.json is stale: kefusim schema --protocol > docs/protocol.schema.json"
+    );
+    let doc = std::fs::read_to_string(repo("docs/protocol.md")).unwrap();
+    let blocks: Vec<&str> = doc
+        .split("```json\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .collect();
+    assert_eq!(
+        blocks.len(),
+        6,
+        "Health, Hello, Welcome, Events, sample events, Answer"
+    );
+    use kefusim::remote::{Answer, Events, Health, Hello, Welcome};
+    serde_json::from_str::<Health>(blocks[0]).unwrap();
+    serde_json::from_str::<Hello>(blocks[1]).unwrap();
+    serde_json::from_str::<Welcome>(blocks[2]).unwrap();
+    let e: Events = serde_json::from_str(blocks[3]).unwrap();
+    assert_eq!(e.changes.len(), 1);
+    for line in blocks[4].lines() {
+        serde_json::from_str::<kefusim::routing::Notice>(line)
+            .unwrap_or_else(|err| panic!("{line}: {err}"));
+    }
+    let a: Answer = serde_json::from_str(blocks[5]).unwrap();
+    assert_eq!(a.commands.len(), 1);
+    // An answer may leave both fields out.
+    let empty: Answer = serde_json::from_str("{}").unwrap();
+    assert!(empty.commands.is_empty() && !empty.more);
+}
+
+/// The example router (Python standard library, written from the protocol
+/// document alone) routes the quickstart. It implements least-active with
+/// the documented tie-break but not the platform's other rules (returning
+/// and addressed buyers are routed like new ones), so its results are
+/// compared with the built-in `least_active` within confidence intervals,
+/// not byte for byte.
+#[test]
+fn the_python_example_router_routes_the_quickstart() {
+    let mut child = Command::new("python3")
+        .args(["examples/routers/least_active.py", "--port", "0"])
+        .current_dir(repo(""))
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 runs (.ci/run installs it)");
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line[line.find("http://127.0.0.1:").expect(&line)..]
+        .trim()
+        .to_string();
+    let run = |router: Option<&str>| {
+        let mut args = vec![
+            "run",
+            "scenarios/quickstart.toml",
+            "--replications",
+            "4",
+            "--format",
+            "json",
+            "--progress",
+            "never",
+        ];
+        if let Some(u) = router {
+            args.extend(["--router", u]);
+        }
+        let out = kefusim(&args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let remote = run(Some(&url));
+    let _ = child.kill();
+    let _ = child.wait();
+    let local = run(None);
+    for m in [
+        "answered_within_120s_over_offered",
+        "abandon_rate",
+        "occupancy",
+    ] {
+        let (a, b) = (&remote["metrics"][m], &local["metrics"][m]);
+        let (ma, mb) = (a["mean"].as_f64().unwrap(), b["mean"].as_f64().unwrap());
+        let (ha, hb) = (a["ci95"].as_f64().unwrap(), b["ci95"].as_f64().unwrap());
+        assert!(
+            (ma - mb).abs() <= ha + hb + 0.005,
+            "{m}: example router {ma} ± {ha}, built-in {mb} ± {hb}"
+        );
+    }
+}
