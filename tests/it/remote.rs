@@ -489,6 +489,17 @@ fn the_protocol_document_and_schema_match_the_code() {
 /// not byte for byte.
 #[test]
 fn the_python_example_router_routes_the_quickstart() {
+    // `cargo test` needs no system package: without python3 this test says
+    // so and passes, unless KEFUSIM_REQUIRE_PYTHON is set (as `.ci/run`
+    // does, after installing python3 when it is missing).
+    if Command::new("python3").arg("--version").output().is_err() {
+        assert!(
+            std::env::var_os("KEFUSIM_REQUIRE_PYTHON").is_none(),
+            "python3 is required (KEFUSIM_REQUIRE_PYTHON)"
+        );
+        eprintln!("note: python3 not found; the example router's test is skipped");
+        return;
+    }
     let mut child = Command::new("python3")
         .args(["examples/routers/least_active.py", "--port", "0"])
         .current_dir(repo(""))
