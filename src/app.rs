@@ -512,12 +512,7 @@ fn overridden(mut sc: Scenario, o: &crate::cli::RunOverrides) -> Result<Scenario
         sc = sc.with_replications(r);
     }
     if let Some(url) = &o.router {
-        let timeout = sc
-            .router
-            .as_ref()
-            .map_or(crate::scenario::ServiceSpec::DEFAULT_TIMEOUT_MS, |s| {
-                s.timeout_ms
-            });
+        let timeout = sc.router_timeout_ms;
         sc.router = Some(
             crate::scenario::ServiceSpec::parse(url, timeout)
                 .map_err(|e| AppError::Usage(format!("--router: {e}")))?,

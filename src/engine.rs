@@ -37,6 +37,7 @@ mod dialogue;
 mod duty;
 mod exchange;
 mod offers;
+mod rules;
 mod transfers;
 
 use std::collections::VecDeque;
@@ -55,6 +56,8 @@ use crate::trace::Tracer;
 
 pub use crate::scenario::DRAIN_LIMIT_MS;
 pub use exchange::Refused;
+pub(crate) use rules::add_router_stats;
+pub use rules::{EXAMPLES, Rule, Violations};
 
 use dialogue::Talk;
 
@@ -152,8 +155,17 @@ pub struct LoopStats {
     pub events: u64,
     /// Arrivals generated (counted or not).
     pub arrivals: u64,
-    /// Routing commands refused because they could not apply.
+    /// Routing commands refused because they could not apply or broke a
+    /// rule (dispatchers other than the built-in router only).
     pub refused: u64,
+    /// The refused commands by rule.
+    pub violations: rules::Violations,
+    /// Requests to a routing service that got no answer in time (the
+    /// fallback handled their event).
+    pub router_timeouts: u64,
+    /// Requests to a routing service answered with an error or not in the
+    /// protocol (the fallback handled their event).
+    pub router_errors: u64,
     /// Replications stopped because they diverged (0 or 1 for one replication).
     pub diverged: u32,
     /// Why the first of them stopped.
@@ -260,6 +272,8 @@ pub struct Engine<'s, D: Dispatcher = Router> {
     typing: Vec<Option<(u32, SimTime)>>,
     /// When the run stopped, once it has.
     stopped: Option<SimTime>,
+    /// The first refused commands of a dispatcher other than the built-in router.
+    violation_examples: Vec<String>,
     /// End of the measured window; the tracer's `until` (or never); the drain limit.
     window_end: SimTime,
     until: SimTime,
@@ -352,6 +366,7 @@ impl<'s, D: Dispatcher> Engine<'s, D> {
             talk_open: vec![Vec::new(); sc.agents.len()],
             typing: vec![None; sc.agents.len()],
             stopped: None,
+            violation_examples: Vec::new(),
             window_end: sc.run.measure_to(),
             until: SimTime::MAX,
             hard_stop: sc.run.measure_to() + DRAIN_LIMIT_MS,
@@ -558,6 +573,8 @@ impl<'s, D: Dispatcher> Engine<'s, D> {
     pub fn finish(mut self) -> RepResult {
         let stop = self.end().max(self.sc.run.measure_to());
         self.close_open_chats(stop);
-        self.rec.finish(self.sc, &self.agents, &self.state)
+        let mut result = self.rec.finish(self.sc, &self.agents, &self.state);
+        result.router_examples = std::mem::take(&mut self.violation_examples);
+        result
     }
 }

@@ -204,6 +204,8 @@ pub struct RepResult {
     /// Capacity planning's per-interval counts (empty unless
     /// [`crate::scenario::Scenario::focus`] is set), `intervals × focus_col::width`.
     pub focus: Vec<f64>,
+    /// The first commands of a routing service refused in this replication, described.
+    pub router_examples: Vec<String>,
 }
 
 /// Quantiles at which the FRT distribution is reported (percentile spectrum).

@@ -91,6 +91,9 @@ pub struct Summary {
     /// (`intervals × metrics::focus_col::width`; empty unless the scenario
     /// follows a focus).
     pub focus: Vec<f64>,
+    /// The first commands of a routing service that were refused, over
+    /// replications in order (at most [`crate::engine::EXAMPLES`]).
+    pub router_examples: Vec<String>,
 }
 
 /// A span of the horizon worth marking on a plot.
@@ -270,6 +273,7 @@ pub(crate) struct Merge<'s> {
     /// Per threshold judged over a part of the window (`during …`): its
     /// metric over that part, per replication.
     windows: Vec<Welford>,
+    router_examples: Vec<String>,
 }
 
 impl<'s> Merge<'s> {
@@ -294,11 +298,15 @@ impl<'s> Merge<'s> {
             focus: Vec::new(),
             columns,
             windows: vec![Welford::default(); sc.thresholds.len()],
+            router_examples: Vec::new(),
         }
     }
 
     /// Folds in the next replication (call in replication order).
     pub fn add(&mut self, result: RepResult, stats: LoopStats) {
+        let room = crate::engine::EXAMPLES.saturating_sub(self.router_examples.len());
+        self.router_examples
+            .extend(result.router_examples.iter().take(room).cloned());
         if self.names.is_empty() {
             self.names = result
                 .scalars
@@ -335,6 +343,7 @@ impl<'s> Merge<'s> {
         self.work.events += stats.events;
         self.work.arrivals += stats.arrivals;
         self.work.refused += stats.refused;
+        crate::engine::add_router_stats(&mut self.work, &stats);
         self.work.diverged += stats.diverged;
         self.work.divergence = self.work.divergence.or(stats.divergence);
         self.replications += 1;
@@ -422,6 +431,7 @@ impl<'s> Merge<'s> {
             })
             .collect();
         let mut summary = Summary {
+            router_examples: self.router_examples,
             scenario: sc.name.clone(),
             seed: sc.run.seed,
             digest: sc.digest(),

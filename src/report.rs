@@ -59,6 +59,23 @@ struct SummaryJson<'a> {
     /// those up to that point.
     #[serde(skip_serializing_if = "Option::is_none")]
     diverging: Option<DivergingJson>,
+    /// Only when a routing service broke a rule, timed out or failed a request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    router: Option<RouterJson>,
+}
+
+/// What a routing service did wrong, summed over replications.
+#[derive(Serialize)]
+struct RouterJson {
+    /// Requests with no answer within `[routing] timeout` (the fallback handled their event).
+    timeouts: u64,
+    /// Requests answered with an error status or not in the protocol (the fallback handled their event).
+    errors: u64,
+    /// Commands refused, by the rule they broke (only rules broken at least once).
+    violations: std::collections::BTreeMap<&'static str, u64>,
+    /// The first refused commands, described.
+    examples: Vec<String>,
+    note: &'static str,
 }
 
 /// Replications stopped as diverging.
@@ -264,6 +281,7 @@ pub fn summary_json(summary: &Summary) -> String {
                 .collect(),
             alpha: summary.gate.alpha,
         }),
+        router: router_json(summary),
         diverging: (summary.work.diverged > 0).then(|| DivergingJson {
             replications: summary.work.diverged,
             reason: summary
@@ -277,6 +295,54 @@ pub fn summary_json(summary: &Summary) -> String {
         serde_json::to_string_pretty(&doc).expect("summary serializes: plain data, string keys");
     text.push('\n');
     text
+}
+
+/// What a routing service did wrong, in one sentence (`None`: nothing).
+pub(crate) fn router_sentence(s: &Summary) -> Option<String> {
+    let w = &s.work;
+    if w.router_timeouts + w.router_errors + w.violations.total() == 0 {
+        return None;
+    }
+    let rules: Vec<String> = crate::engine::Rule::ALL
+        .iter()
+        .zip(w.violations.by_rule)
+        .filter(|(_, n)| *n > 0)
+        .map(|(r, n)| format!("{} {n}", r.name()))
+        .collect();
+    let mut text = format!(
+        "the routing service broke the shop's rules {} time(s){}; {} request(s) timed out and {} failed; those chats kept waiting in their queue (the fallback)",
+        w.violations.total(),
+        if rules.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", rules.join(", "))
+        },
+        w.router_timeouts,
+        w.router_errors
+    );
+    if let Some(first) = s.router_examples.first() {
+        text.push_str(&format!(". First: {first}"));
+    }
+    Some(text)
+}
+
+fn router_json(summary: &Summary) -> Option<RouterJson> {
+    let w = &summary.work;
+    if w.router_timeouts + w.router_errors + w.violations.total() == 0 {
+        return None;
+    }
+    Some(RouterJson {
+        timeouts: w.router_timeouts,
+        errors: w.router_errors,
+        violations: crate::engine::Rule::ALL
+            .iter()
+            .zip(w.violations.by_rule)
+            .filter(|(_, n)| *n > 0)
+            .map(|(r, n)| (r.name(), n))
+            .collect(),
+        examples: summary.router_examples.clone(),
+        note: "refused commands were not applied: the chat kept waiting in its queue (the fallback)",
+    })
 }
 
 fn csv_field(s: &str) -> String {

@@ -76,6 +76,9 @@ pub struct Scenario {
     /// leaves it out): a service that routes as the built-in router does
     /// gives the same results.
     pub router: Option<ServiceSpec>,
+    /// `[routing] timeout`, ms: the longest wait for one answer of a
+    /// routing service (also for `--router`).
+    pub router_timeout_ms: u64,
 }
 
 /// A routing service to drive (`[routing] service`, `timeout`).

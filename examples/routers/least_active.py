@@ -122,6 +122,7 @@ class Session:
 SESSIONS = {}
 NEXT = [0]
 LOCK = threading.Lock()
+SESSION_CLASS = [Session]  # replaced by routers built on this one
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -151,6 +152,8 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path == "/v1/health":
             self.reply(200, {"protocol": PROTOCOL, "independent_sessions": True})
+        elif self.path == "/debug/sessions":  # for tests: each session's own account
+            self.reply(200, {k: getattr(s, "report", lambda: {})() for k, s in SESSIONS.items()})
         else:
             self.reply(404, {"error": "unknown path"})
 
@@ -164,7 +167,7 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 NEXT[0] += 1
                 sid = str(NEXT[0])
-                SESSIONS[sid] = Session(body)
+                SESSIONS[sid] = SESSION_CLASS[0](body)
             return self.reply(201, {"session": sid})
         if len(parts) == 4 and parts[:2] == ["v1", "sessions"] and parts[3] == "events":
             s = SESSIONS.get(parts[2])
@@ -178,17 +181,18 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(404, {"error": "unknown path"})
 
     def do_DELETE(self):
-        parts = self.path.strip("/").split("/")
-        SESSIONS.pop(parts[-1], None)
+        # Sessions are kept until the server stops, so that /debug/sessions
+        # can still show them; a real service would drop them here.
         self.reply(204)
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(session_class=Session, doc=__doc__):
+    SESSION_CLASS[0] = session_class
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
     p.add_argument("--port", type=int, default=8080)
     args = p.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    print(f"least_active router on http://127.0.0.1:{server.server_port}", flush=True)
+    print(f"{session_class.__name__} router on http://127.0.0.1:{server.server_port}", flush=True)
     server.serve_forever()
 
 

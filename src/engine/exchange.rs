@@ -51,8 +51,10 @@ impl<D: Dispatcher> Engine<'_, D> {
             let end = self.commands.len();
             for i in base..end {
                 let command = self.commands[i];
-                if !D::TRUSTED && self.check(&command).is_err() {
-                    self.stats.refused += 1;
+                if !D::TRUSTED
+                    && let Err(rule) = self.judge(&command)
+                {
+                    self.refuse(&command, rule, now);
                     continue;
                 }
                 self.apply(command, now);

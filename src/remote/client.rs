@@ -1,15 +1,18 @@
 //! The client side: a [`Dispatcher`] that asks a routing service over HTTP.
 //!
 //! Blocking (ureq, keep-alive): each notice is one request, answered
-//! before the engine goes on. A failure — the service unreachable, a
-//! timeout, a status ≥ 400, an answer that is not the protocol's JSON —
-//! is kept ([`RemoteRouter::error`]); from then on the dispatcher answers
-//! nothing and the caller stops the replication.
+//! before the engine goes on. A request that gets no answer in time, a
+//! status ≥ 400 or an answer that is not the protocol's JSON is counted
+//! ([`RemoteRouter::timeouts`], [`RemoteRouter::errors`]) and its event
+//! goes to the fallback (a chat that needs an agent waits in its queue). A
+//! service that cannot be reached is kept as the error
+//! ([`RemoteRouter::error`]); from then on the dispatcher answers nothing
+//! and the caller stops the replication.
 
 use std::time::Duration;
 
 use super::{Answer, Change, ErrorBody, EventsRef, Health, PROTOCOL, Welcome, hello};
-use crate::routing::{Commands, Ctx, Dispatcher, Notice};
+use crate::routing::{Class, Command, Commands, Ctx, Dispatcher, Notice};
 use crate::scenario::Scenario;
 
 /// A routing service to use instead of the built-in router.
@@ -32,40 +35,70 @@ pub struct RouterError {
 }
 
 fn agent(timeout: Duration) -> ureq::Agent {
-    // Timeouts on each phase but name resolution: with a resolve timeout,
-    // ureq resolves on a thread of its own for every request.
+    // Timeouts on connecting and on each read and write of the socket, not
+    // on the call: a call timeout also bounds name resolution, which ureq
+    // then does on a thread of its own for every request; its per-phase
+    // timeouts do not apply to a reused connection.
     ureq::Agent::config_builder()
         .timeout_connect(Some(timeout))
-        .timeout_send_request(Some(timeout))
-        .timeout_send_body(Some(timeout))
-        .timeout_recv_response(Some(timeout))
-        .timeout_recv_body(Some(timeout))
+        .timeout_per_read(Some(timeout))
+        .timeout_per_write(Some(timeout))
         .http_status_as_error(false)
         .build()
         .into()
 }
 
-/// Reads an answer: the body as `T` for a 2xx status, else the error.
+/// Why a request failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Failure {
+    /// No answer within the timeout: the fallback handles the event.
+    Timeout(String),
+    /// An error status or an answer not in the protocol: the fallback
+    /// handles the event.
+    Error(String),
+    /// The service cannot be reached (refused, reset, closed): the run stops.
+    Down(String),
+}
+
+impl Failure {
+    fn message(self) -> String {
+        match self {
+            Failure::Timeout(m) | Failure::Error(m) | Failure::Down(m) => m,
+        }
+    }
+}
+
+/// Reads an answer: the body as `T` for a 2xx status, else the failure.
 fn answer<T: serde::de::DeserializeOwned>(
     result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     what: &str,
-) -> Result<T, String> {
+) -> Result<T, Failure> {
+    let timed_out = |e: &ureq::Error| match e {
+        ureq::Error::Timeout(_) => true,
+        ureq::Error::Io(io) => matches!(
+            io.kind(),
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+        ),
+        _ => false,
+    };
     let mut response = result.map_err(|e| match e {
-        ureq::Error::Timeout(_) => format!("{what}: no answer in time"),
-        e => format!("{what}: {e}"),
+        e if timed_out(&e) => Failure::Timeout(format!("{what}: no answer in time")),
+        ureq::Error::StatusCode(s) => Failure::Error(format!("{what}: HTTP {s}")),
+        e => Failure::Down(format!("{what}: {e}")),
     })?;
     let status = response.status();
-    let body = response
-        .body_mut()
-        .read_to_vec()
-        .map_err(|e| format!("{what}: reading the answer: {e}"))?;
+    let body = response.body_mut().read_to_vec().map_err(|e| match e {
+        e if timed_out(&e) => Failure::Timeout(format!("{what}: no answer in time")),
+        e => Failure::Down(format!("{what}: reading the answer: {e}")),
+    })?;
     if !status.is_success() {
         let detail = serde_json::from_slice::<ErrorBody>(&body)
             .map(|b| b.error)
             .unwrap_or_else(|_| String::from_utf8_lossy(&body).chars().take(300).collect());
-        return Err(format!("{what}: HTTP {status}: {detail}"));
+        return Err(Failure::Error(format!("{what}: HTTP {status}: {detail}")));
     }
-    serde_json::from_slice(&body).map_err(|e| format!("{what}: the answer is not valid: {e}"))
+    serde_json::from_slice(&body)
+        .map_err(|e| Failure::Error(format!("{what}: the answer is not valid: {e}")))
 }
 
 /// Asks the service whether it is up and speaks the protocol; returns
@@ -81,7 +114,7 @@ pub fn check_service(service: &Service) -> Result<bool, RouterError> {
             .call(),
         "GET /v1/health",
     )
-    .map_err(err)?;
+    .map_err(|f| err(f.message()))?;
     if health.protocol != PROTOCOL {
         return Err(err(format!(
             "it speaks `{}`, kefusim speaks `{PROTOCOL}`",
@@ -101,7 +134,15 @@ pub struct RemoteRouter {
     body: Vec<u8>,
     error: Option<RouterError>,
     requests: u64,
+    timeouts: u64,
+    errors: u64,
+    /// Failed requests in a row (reset by an answer).
+    failing: u32,
+    tiers: u8,
 }
+
+/// Failed requests in a row after which the service counts as down.
+pub const MAX_FAILURES_IN_A_ROW: u32 = 20;
 
 impl RemoteRouter {
     /// Opens a session for replication `replication` of `sc`.
@@ -117,9 +158,9 @@ impl RemoteRouter {
                 .send_json(hello(sc, replication)),
             "POST /v1/sessions",
         )
-        .map_err(|message| RouterError {
+        .map_err(|f| RouterError {
             url: service.url.clone(),
-            message,
+            message: f.message(),
         })?;
         let session_url = format!("{}/v1/sessions/{}", service.url, welcome.session);
         Ok(Self {
@@ -131,6 +172,10 @@ impl RemoteRouter {
             body: Vec::with_capacity(1024),
             error: None,
             requests: 0,
+            timeouts: 0,
+            errors: 0,
+            failing: 0,
+            tiers: sc.buyers.vip_tiers.len() as u8,
         })
     }
 
@@ -144,6 +189,35 @@ impl RemoteRouter {
         self.requests
     }
 
+    /// Requests that got no answer in time (their events went to the fallback).
+    pub fn timeouts(&self) -> u64 {
+        self.timeouts
+    }
+
+    /// Requests answered with an error or not in the protocol (their
+    /// events went to the fallback).
+    pub fn errors(&self) -> u64 {
+        self.errors
+    }
+
+    /// What the engine does for an event the service did not answer: a
+    /// chat that needs an agent waits in its queue; a due transfer stays.
+    fn fallback(&self, notice: Notice, out: &mut Commands<'_>) {
+        match notice {
+            Notice::Arrived(info) | Notice::Rerouted(info) => out.push(Command::Wait {
+                chat: info.chat,
+                queue: info.queue,
+                class: Class::of_tier(info.tier, self.tiers),
+            }),
+            Notice::TransferDue { chat, group, .. } => out.push(Command::Transfer {
+                chat,
+                to: None,
+                group,
+            }),
+            _ => {}
+        }
+    }
+
     /// Something that ends the session when called (best effort: the
     /// results do not depend on it).
     pub fn closer(&self) -> impl FnOnce() + use<> {
@@ -153,7 +227,7 @@ impl RemoteRouter {
         }
     }
 
-    fn exchange(&mut self, notice: Notice, now: u64) -> Result<Answer, String> {
+    fn exchange(&mut self, notice: Notice, now: u64) -> Result<Answer, Failure> {
         self.body.clear();
         serde_json::to_writer(
             &mut self.body,
@@ -163,7 +237,7 @@ impl RemoteRouter {
                 events: [notice],
             },
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| Failure::Error(e.to_string()))?;
         self.requests += 1;
         answer(
             self.agent
@@ -188,14 +262,40 @@ impl Dispatcher for RemoteRouter {
                 status: status.clone(),
             })
         });
-        match self.exchange(notice, ctx.now()) {
+        let result = self.exchange(notice, ctx.now());
+        if result.is_ok() {
+            self.failing = 0;
+        } else {
+            self.failing += 1;
+        }
+        let result = match result {
+            Err(Failure::Timeout(m) | Failure::Error(m))
+                if self.failing >= MAX_FAILURES_IN_A_ROW =>
+            {
+                Err(Failure::Down(format!(
+                    "{MAX_FAILURES_IN_A_ROW} requests in a row failed; the last: {m}"
+                )))
+            }
+            r => r,
+        };
+        match result {
             Ok(a) => {
                 for c in a.commands {
                     out.push(c);
                 }
                 a.more
             }
-            Err(message) => {
+            Err(Failure::Timeout(_)) => {
+                self.timeouts += 1;
+                self.fallback(notice, out);
+                false
+            }
+            Err(Failure::Error(_)) => {
+                self.errors += 1;
+                self.fallback(notice, out);
+                false
+            }
+            Err(Failure::Down(message)) => {
                 self.error = Some(RouterError {
                     url: self.url.clone(),
                     message: format!("at simulated {} ms: {message}", ctx.now()),

@@ -2,7 +2,8 @@
 //! `--router`): the same merge as the built-in router's, each replication
 //! in a session of its own. The service is asked first whether it is up;
 //! replications run one at a time unless it says its sessions are
-//! independent. A replication whose service fails stops at once and the
+//! independent. A request that fails goes to the fallback and is counted;
+//! a replication whose service cannot be reached stops at once and the
 //! run fails with it (nothing is merged or written).
 
 use std::time::Duration;
@@ -38,7 +39,9 @@ pub(super) fn run(
                 return Err::<_, RouterError>(e.clone());
             }
             let close = engine.dispatcher().closer();
-            let stats = engine.stats();
+            let mut stats = engine.stats();
+            stats.router_timeouts = engine.dispatcher().timeouts();
+            stats.router_errors = engine.dispatcher().errors();
             let result = engine.finish();
             close();
             Ok((result, stats))

@@ -77,6 +77,13 @@ pub fn report_html(summary: &Summary, plots: &[(String, Vec<u8>)], extra: &[Sect
                 .map_or_else(String::new, |d| format!(" ({})", esc(&d.to_string())))
         );
     }
+    if let Some(text) = super::router_sentence(s) {
+        let _ = writeln!(
+            o,
+            "<p class=\"fail\"><strong>Routing service:</strong> {}.</p>",
+            esc(&text)
+        );
+    }
     o.push_str("<section id=\"headline\">\n<h2>Headline</h2>\n<table>\n");
     for (label, value) in headline(s) {
         let _ = writeln!(

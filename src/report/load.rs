@@ -321,7 +321,34 @@ fn summary_from_json(text_of_file: &str, path: &str) -> Result<Summary, LoadErro
             .ok_or_else(|| bad("`diverging.replications` must be a whole number".into()))?,
     };
     let gate = gate(&json["compare"]).map_err(|e| bad(format!("`compare`: {e}")))?;
+    // Saved only when a routing service broke a rule or failed requests.
+    let mut router = LoopStats::default();
+    let mut router_examples = Vec::new();
+    if !json["router"].is_null() {
+        let r = &json["router"];
+        let count = |v: &Value, key: &str| {
+            v.as_u64()
+                .ok_or_else(|| bad(format!("`router.{key}` must be a whole number")))
+        };
+        router.router_timeouts = count(&r["timeouts"], "timeouts")?;
+        router.router_errors = count(&r["errors"], "errors")?;
+        for (i, rule) in crate::engine::Rule::ALL.iter().enumerate() {
+            let v = &r["violations"][rule.name()];
+            if !v.is_null() {
+                router.violations.by_rule[i] = count(v, &format!("violations.{}", rule.name()))?;
+            }
+        }
+        router_examples = r["examples"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default();
+    }
     Ok(Summary {
+        router_examples,
         scenario: string("scenario", &json["scenario"])?,
         seed: json["seed"]
             .as_u64()
@@ -339,10 +366,7 @@ fn summary_from_json(text_of_file: &str, path: &str) -> Result<Summary, LoadErro
         },
         agents: Vec::new(),
         // Events are not saved: the report leaves them out when zero.
-        work: LoopStats {
-            diverged,
-            ..LoopStats::default()
-        },
+        work: LoopStats { diverged, ..router },
         frt_spectrum,
         marks,
         thresholds,

@@ -92,6 +92,9 @@ pub fn terminal_summary(s: &Summary) -> String {
                 .map_or_else(String::new, |d| d.to_string())
         );
     }
+    if let Some(text) = super::router_sentence(s) {
+        let _ = writeln!(out, "  ROUTER: {text}\n");
+    }
     let lines = headline(s);
     for (label, value) in lines {
         let _ = writeln!(out, "  {label:<54} {value}");

@@ -296,8 +296,10 @@ pub fn scenario(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Is
                 plan: None,
                 focus: None,
                 router: None,
+                router_timeout_ms: crate::scenario::ServiceSpec::DEFAULT_TIMEOUT_MS,
             };
-            sc.router = routing_service(&mut cx, &root.key("routing"), &raw.routing);
+            (sc.router, sc.router_timeout_ms) =
+                routing_service(&mut cx, &root.key("routing"), &raw.routing);
             sc.thresholds = thresholds(&mut cx, &require, &sc);
             if let Some(raw_compare) = &raw.compare {
                 sc.compare = compare(&mut cx, &root.key("compare"), raw_compare, &sc);

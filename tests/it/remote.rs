@@ -481,6 +481,35 @@ fn the_protocol_document_and_schema_match_the_code() {
     assert!(empty.commands.is_empty() && !empty.more);
 }
 
+/// Starts an example router (`examples/routers/NAME.py`) on a free port:
+/// the process and its URL, or `None` without python3 (`cargo test` needs
+/// no system package; `.ci/run` sets KEFUSIM_REQUIRE_PYTHON after
+/// installing python3 when it is missing, and then this fails instead).
+fn python_router(name: &str) -> Option<(Child, String)> {
+    if Command::new("python3").arg("--version").output().is_err() {
+        assert!(
+            std::env::var_os("KEFUSIM_REQUIRE_PYTHON").is_none(),
+            "python3 is required (KEFUSIM_REQUIRE_PYTHON)"
+        );
+        eprintln!("note: python3 not found; the {name} router's test is skipped");
+        return None;
+    }
+    let mut child = Command::new("python3")
+        .args([&format!("examples/routers/{name}.py"), "--port", "0"])
+        .current_dir(repo(""))
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line[line.find("http://127.0.0.1:").expect(&line)..]
+        .trim()
+        .to_string();
+    Some((child, url))
+}
+
 /// The example router (Python standard library, written from the protocol
 /// document alone) routes the quickstart. It implements least-active with
 /// the documented tie-break but not the platform's other rules (returning
@@ -489,30 +518,9 @@ fn the_protocol_document_and_schema_match_the_code() {
 /// not byte for byte.
 #[test]
 fn the_python_example_router_routes_the_quickstart() {
-    // `cargo test` needs no system package: without python3 this test says
-    // so and passes, unless KEFUSIM_REQUIRE_PYTHON is set (as `.ci/run`
-    // does, after installing python3 when it is missing).
-    if Command::new("python3").arg("--version").output().is_err() {
-        assert!(
-            std::env::var_os("KEFUSIM_REQUIRE_PYTHON").is_none(),
-            "python3 is required (KEFUSIM_REQUIRE_PYTHON)"
-        );
-        eprintln!("note: python3 not found; the example router's test is skipped");
+    let Some((mut child, url)) = python_router("least_active") else {
         return;
-    }
-    let mut child = Command::new("python3")
-        .args(["examples/routers/least_active.py", "--port", "0"])
-        .current_dir(repo(""))
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 runs (.ci/run installs it)");
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line[line.find("http://127.0.0.1:").expect(&line)..]
-        .trim()
-        .to_string();
+    };
     let run = |router: Option<&str>| {
         let mut args = vec![
             "run",
@@ -548,4 +556,190 @@ fn the_python_example_router_routes_the_quickstart() {
             "{m}: example router {ma} ± {ha}, built-in {mb} ± {hb}"
         );
     }
+}
+
+/// A deliberately wrong router (examples/routers/careless.py: ignores
+/// presence, caps and private contacts) is refused rule by rule, and
+/// kefusim's counts equal the router's own account exactly.
+#[test]
+fn a_careless_router_is_caught_rule_by_rule() {
+    let Some((mut child, url)) = python_router("careless") else {
+        return;
+    };
+    let out = kefusim(&[
+        "run",
+        "scenarios/feige_shop.toml",
+        "--replications",
+        "2",
+        "--format",
+        "json",
+        "--progress",
+        "never",
+        "--router",
+        &url,
+    ]);
+    let own: serde_json::Value = ureq::get(format!("{url}/debug/sessions"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_json()
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "thresholds missed, not a failure: {}",
+        text(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let counted = summary["router"]["violations"].as_object().unwrap();
+    let mut expected = std::collections::BTreeMap::new();
+    for session in own.as_object().unwrap().values() {
+        for (rule, n) in session.as_object().unwrap() {
+            *expected.entry(rule.clone()).or_insert(0) += n.as_u64().unwrap();
+        }
+    }
+    assert!(expected.len() >= 2, "{expected:?}");
+    let counted: std::collections::BTreeMap<String, u64> = counted
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_u64().unwrap()))
+        .collect();
+    assert_eq!(counted, expected);
+    assert_eq!(summary["router"]["examples"].as_array().unwrap().len(), 5);
+    assert!(
+        text(&out.stderr).contains("ROUTER: the routing service broke the shop's rules")
+            || text(&out.stdout).contains("router")
+    );
+}
+
+/// A fake service on keep-alive connections: health and sessions answer;
+/// events answer `{}` except every `slow`-th (answered after `delay`) and
+/// every `bad`-th (HTTP 500).
+fn flaky(slow: usize, delay: Duration, bad: usize) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(10_000) {
+            let Ok(stream) = stream else { return };
+            let count = count.clone();
+            std::thread::spawn(move || {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(20)));
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut stream = stream;
+                loop {
+                    let mut request = String::new();
+                    if reader.read_line(&mut request).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let mut length = 0;
+                    loop {
+                        let mut h = String::new();
+                        if reader.read_line(&mut h).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if h == "\r\n" {
+                            break;
+                        }
+                        if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                            length = v.trim().parse().unwrap_or(0);
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    if reader.read_exact(&mut body).is_err() {
+                        return;
+                    }
+                    let (status, answer) = if request.contains("/v1/health") {
+                        ("200 OK", r#"{"protocol":"kefusim-routing/1"}"#)
+                    } else if request.contains("/events") {
+                        let n = count.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                        if n.is_multiple_of(slow) {
+                            std::thread::sleep(delay);
+                        }
+                        if n.is_multiple_of(bad) {
+                            ("500 Internal Server Error", r#"{"error":"flaky"}"#)
+                        } else {
+                            ("200 OK", "{}")
+                        }
+                    } else if request.starts_with("POST") {
+                        ("201 Created", r#"{"session":"1"}"#)
+                    } else {
+                        ("204 No Content", "")
+                    };
+                    let reply = format!(
+                        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{answer}",
+                        answer.len()
+                    );
+                    if stream.write_all(reply.as_bytes()).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    url
+}
+
+/// Requests that time out or fail go to the fallback (the chat waits in
+/// its queue) and are counted in summary.json; a service that fails
+/// `MAX_FAILURES_IN_A_ROW` requests in a row counts as down (exit 7).
+#[test]
+fn timeouts_and_errors_go_to_the_fallback_and_are_counted() {
+    let small = "[run]\nstart = \"2026-11-25T09:00:00+08:00\"\nduration = \"30m\"\nreplications = 1\n\
+                 [arrivals]\nrate_per_hour = 40\n[buyers]\npatience = { dist = \"exponential\", mean = \"1m\" }\n\
+                 [service]\nduration = { dist = \"exponential\", mean = \"5m\" }\n\
+                 [routing]\ntimeout = \"100ms\"\n[[agents]]\ncount = 2\n";
+    let tmp = std::env::temp_dir().join(format!("kefusim-flaky-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let sc = tmp.join("small.toml");
+    std::fs::write(&sc, small).unwrap();
+    let url = flaky(7, Duration::from_millis(300), 5);
+    let out = kefusim(&[
+        "run",
+        sc.to_str().unwrap(),
+        "--router",
+        &url,
+        "--progress",
+        "never",
+        "--out",
+        tmp.join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.join("out/summary.json")).unwrap())
+            .unwrap();
+    let router = &summary["router"];
+    assert!(router["timeouts"].as_u64().unwrap() > 0, "{router}");
+    assert!(router["errors"].as_u64().unwrap() > 0, "{router}");
+    assert!(
+        text(&out.stdout).contains("ROUTER: the routing service"),
+        "{}",
+        text(&out.stdout)
+    );
+    // `kefusim report` reads it back.
+    let again = kefusim(&["report", tmp.join("out").to_str().unwrap()]);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    let html = std::fs::read_to_string(tmp.join("out/report.html")).unwrap();
+    assert!(html.contains("Routing service:"));
+    // Every request failing: down after MAX_FAILURES_IN_A_ROW.
+    let url = flaky(1_000_000, Duration::ZERO, 1);
+    let out = kefusim(&[
+        "run",
+        sc.to_str().unwrap(),
+        "--router",
+        &url,
+        "--progress",
+        "never",
+    ]);
+    assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains(&format!(
+            "{} requests in a row failed",
+            kefusim::remote::MAX_FAILURES_IN_A_ROW
+        )),
+        "{}",
+        text(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&tmp);
 }

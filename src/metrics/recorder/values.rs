@@ -42,6 +42,7 @@ impl Recorder {
             })
             .collect();
         RepResult {
+            router_examples: Vec::new(),
             scalars,
             chat: self.chat,
             state: self.state,

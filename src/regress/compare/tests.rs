@@ -36,6 +36,7 @@ fn metric(name: &str, values: &[f64]) -> MetricSummary {
 fn summary(seed: u64, digest: &str, metrics: Vec<MetricSummary>) -> Summary {
     let replications = metrics[0].values.len() as u32;
     Summary {
+        router_examples: Vec::new(),
         scenario: "s".into(),
         seed,
         digest: digest.into(),

@@ -28,12 +28,12 @@ fn choice<T: Copy>(
     found
 }
 
-/// `[routing] service` and `timeout`.
+/// `[routing] service` and `timeout` (the timeout also serves `--router`).
 pub(super) fn routing_service(
     cx: &mut Cx,
     path: &KeyPath,
     raw: &RawRouting,
-) -> Option<crate::scenario::ServiceSpec> {
+) -> (Option<crate::scenario::ServiceSpec>, u64) {
     use crate::scenario::ServiceSpec;
     let timeout_ms = match &raw.timeout {
         Some(t) => {
@@ -49,12 +49,12 @@ pub(super) fn routing_service(
         }
         None => Some(ServiceSpec::DEFAULT_TIMEOUT_MS),
     };
-    let url = raw.service.as_ref()?;
-    let spec = cx.check(
-        &path.key("service"),
-        ServiceSpec::parse(url, timeout_ms.unwrap_or(ServiceSpec::DEFAULT_TIMEOUT_MS)),
-    );
-    spec.filter(|_| timeout_ms.is_some())
+    let timeout = timeout_ms.unwrap_or(ServiceSpec::DEFAULT_TIMEOUT_MS);
+    let Some(url) = raw.service.as_ref() else {
+        return (None, timeout);
+    };
+    let spec = cx.check(&path.key("service"), ServiceSpec::parse(url, timeout));
+    (spec.filter(|_| timeout_ms.is_some()), timeout)
 }
 
 pub(super) fn routing(cx: &mut Cx, path: &KeyPath, raw: &RawRouting) -> Option<Routing> {
