@@ -7,7 +7,12 @@
 //! - `quickstart/arrivals`: one replication of the shipped quickstart (full
 //!   model: shifts, breaks, two groups, slowdown, VIP);
 //! - `taobao_shop/…`: the dialogue model with the Taobao routing rules;
-//! - `double11/…`: the Double-11 shop (hundreds of agents, a 15× spike).
+//! - `double11/…`: the Double-11 shop (hundreds of agents, a 15× spike);
+//! - `remote/quickstart_1_session` and `remote/quickstart_2_sessions`: the
+//!   quickstart routed by `kefusim serve` (started in this process, on
+//!   loopback) over the routing protocol, one replication on one thread and
+//!   two replications on two: routed chats per second, to compare with
+//!   `quickstart/arrivals` (the built-in router in process).
 //!
 //! Benches measure; tests assert. No timing threshold lives in `cargo test`.
 
@@ -45,5 +50,36 @@ fn simulator(c: &mut Criterion) {
     bench_scenario(c, "double11", "scenarios/double11.toml", true);
 }
 
-criterion_group!(benches, simulator);
+/// The quickstart routed by `kefusim serve` over loopback.
+fn remote(c: &mut Criterion) {
+    let sc = load("scenarios/quickstart.toml");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let served = sc.clone();
+    std::thread::spawn(move || {
+        kefusim::serve::serve(
+            served,
+            "127.0.0.1:0".parse().expect("an address"),
+            std::time::Duration::from_secs(3600),
+            |addr| tx.send(addr).expect("the bench waits"),
+        )
+    });
+    let addr = rx.recv().expect("serve starts");
+    let (_, stats) = run_replication(&sc, 0);
+    let mut group = c.benchmark_group("remote");
+    group.sample_size(10);
+    for (name, reps) in [("quickstart_1_session", 1u32), ("quickstart_2_sessions", 2)] {
+        let mut remote = sc.clone().with_replications(reps);
+        remote.router = Some(
+            kefusim::scenario::ServiceSpec::parse(&format!("http://{addr}"), 10_000)
+                .expect("a loopback URL"),
+        );
+        group.throughput(Throughput::Elements(stats.arrivals * u64::from(reps)));
+        group.bench_function(name, |b| {
+            b.iter(|| kefusim::replicate::run(&remote, Some(reps as usize)).expect("served"))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, simulator, remote);
 criterion_main!(benches);
