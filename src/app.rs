@@ -116,6 +116,7 @@ fn trace(args: TraceArgs) -> Result<(), AppError> {
     if let Some(seed) = args.seed {
         scenario = scenario.with_seed(seed);
     }
+    let scenario = with_router(scenario, args.router.as_deref(), args.allow_remote)?;
     if args.replication >= scenario.run.replications {
         return Err(AppError::Usage(format!(
             "--replication must be below run.replications ({}), got {}",
@@ -198,14 +199,24 @@ fn trace(args: TraceArgs) -> Result<(), AppError> {
             }
         }),
     };
-    let mut engine = crate::engine::Engine::new(&scenario, args.replication).with_tracer(tracer);
-    engine.run();
-    drop(engine);
+    let routed = match &scenario.router {
+        None => {
+            let mut engine =
+                crate::engine::Engine::new(&scenario, args.replication).with_tracer(tracer);
+            engine.run();
+            Ok(())
+        }
+        Some(spec) => trace_remote(&scenario, spec, args.replication, tracer),
+    };
     let result = match failed {
         Some(e) => Err(e),
         None => writer.flush(),
     };
     drop(writer);
+    if let Err(e) = routed {
+        drop(staged); // removes the staged file: nothing half-done
+        return Err(AppError::Run(e.into()));
+    }
     match (staged, result) {
         // A closed pipe (`kefusim trace … | head`) is the reader's choice, not an error.
         (None, Err(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
@@ -218,6 +229,36 @@ fn trace(args: TraceArgs) -> Result<(), AppError> {
         (Some(file), Ok(())) => {
             let path = file.commit()?;
             eprintln!("wrote {}", path.display());
+            Ok(())
+        }
+    }
+}
+
+/// Runs one traced replication routed by the service `spec`.
+fn trace_remote<'s>(
+    scenario: &'s Scenario,
+    spec: &crate::scenario::ServiceSpec,
+    replication: u32,
+    tracer: crate::trace::Tracer<'s>,
+) -> Result<(), crate::remote::RouterError> {
+    use crate::remote::{RemoteRouter, Service, check_service};
+    let service = Service {
+        url: spec.url.clone(),
+        timeout: std::time::Duration::from_millis(spec.timeout_ms),
+    };
+    check_service(&service)?;
+    let router = RemoteRouter::connect(&service, scenario, replication)?;
+    let mut engine =
+        crate::engine::Engine::with_dispatcher(scenario, replication, router).with_tracer(tracer);
+    while engine.step().is_some() {
+        if engine.dispatcher().error().is_some() {
+            break;
+        }
+    }
+    match engine.dispatcher().error() {
+        Some(e) => Err(e.clone()),
+        None => {
+            engine.dispatcher().closer()();
             Ok(())
         }
     }
@@ -511,16 +552,25 @@ fn overridden(mut sc: Scenario, o: &crate::cli::RunOverrides) -> Result<Scenario
     if let Some(r) = o.replications {
         sc = sc.with_replications(r);
     }
-    if let Some(url) = &o.router {
-        let timeout = sc.router_timeout_ms;
+    with_router(sc, o.router.as_deref(), o.allow_remote)
+}
+
+/// `sc` with `--router URL` applied, checked to be on this machine unless
+/// `allow_remote`.
+fn with_router(
+    mut sc: Scenario,
+    router: Option<&str>,
+    allow_remote: bool,
+) -> Result<Scenario, AppError> {
+    if let Some(url) = router {
         sc.router = Some(
-            crate::scenario::ServiceSpec::parse(url, timeout)
+            crate::scenario::ServiceSpec::parse(url, sc.router_timeout_ms)
                 .map_err(|e| AppError::Usage(format!("--router: {e}")))?,
         );
     }
     if let Some(s) = &sc.router
         && !s.loopback
-        && !o.allow_remote
+        && !allow_remote
     {
         return Err(AppError::Usage(format!(
             "the routing service {} is not on this machine; kefusim only talks to loopback services unless --allow-remote is given",

@@ -148,6 +148,13 @@ pub struct TraceArgs {
     /// Write the log to this file instead of stdout (written completely or not at all).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Route with this routing service instead of the built-in router
+    /// (overrides [routing] service; see `run --router`).
+    #[arg(long, value_name = "URL")]
+    pub router: Option<String>,
+    /// Allow a routing service that is not on this machine.
+    #[arg(long)]
+    pub allow_remote: bool,
 }
 
 /// How to judge a comparison with a baseline (shared by `compare` and `run --baseline`).

@@ -743,3 +743,25 @@ fn timeouts_and_errors_go_to_the_fallback_and_are_counted() {
     );
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// `trace --router` logs the same events against `kefusim serve` as with
+/// the built-in router.
+#[test]
+fn trace_against_serve_is_the_built_in_trace() {
+    let served = Served::start("scenarios/taobao_shop.toml");
+    let local = kefusim(&["trace", "scenarios/taobao_shop.toml", "--until", "3h"]);
+    let remote = kefusim(&[
+        "trace",
+        "scenarios/taobao_shop.toml",
+        "--until",
+        "3h",
+        "--router",
+        &served.url,
+    ]);
+    assert!(remote.status.success(), "{}", text(&remote.stderr));
+    assert!(local.stdout.len() > 10_000);
+    assert!(local.stdout == remote.stdout, "the traces differ");
+    let down = format!("http://127.0.0.1:{}", closed_port());
+    let out = kefusim(&["trace", "scenarios/taobao_shop.toml", "--router", &down]);
+    assert_eq!(out.status.code(), Some(7));
+}
