@@ -245,6 +245,7 @@ fn trace_remote<'s>(
     let service = Service {
         url: spec.url.clone(),
         timeout: std::time::Duration::from_millis(spec.timeout_ms),
+        finish_if_down: false,
     };
     check_service(&service)?;
     let router = RemoteRouter::connect(&service, scenario, replication)?;
@@ -552,7 +553,11 @@ fn overridden(mut sc: Scenario, o: &crate::cli::RunOverrides) -> Result<Scenario
     if let Some(r) = o.replications {
         sc = sc.with_replications(r);
     }
-    with_router(sc, o.router.as_deref(), o.allow_remote)
+    let mut sc = with_router(sc, o.router.as_deref(), o.allow_remote)?;
+    if let Some(s) = sc.router.as_mut() {
+        s.finish_if_down = o.finish_on_fallback;
+    }
+    Ok(sc)
 }
 
 /// `sc` with `--router URL` applied, checked to be on this machine unless

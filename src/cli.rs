@@ -199,6 +199,11 @@ pub struct RunOverrides {
     /// otherwise).
     #[arg(long)]
     pub allow_remote: bool,
+    /// If the routing service goes down during the run, finish on the
+    /// fallback (chats wait in their queues) and say so in every output,
+    /// instead of stopping with exit code 7.
+    #[arg(long)]
+    pub finish_on_fallback: bool,
 }
 
 /// `kefusim plan`.

@@ -206,6 +206,9 @@ pub struct RepResult {
     pub focus: Vec<f64>,
     /// The first commands of a routing service refused in this replication, described.
     pub router_examples: Vec<String>,
+    /// When and why the routing service went down, if the replication
+    /// finished on the fallback.
+    pub router_down: Option<String>,
 }
 
 /// Quantiles at which the FRT distribution is reported (percentile spectrum).

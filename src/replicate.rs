@@ -94,6 +94,9 @@ pub struct Summary {
     /// The first commands of a routing service that were refused, over
     /// replications in order (at most [`crate::engine::EXAMPLES`]).
     pub router_examples: Vec<String>,
+    /// When the routing service went down in the first replication that
+    /// finished on the fallback, and the count of such replications.
+    pub router_down: Option<(String, u32)>,
 }
 
 /// A span of the horizon worth marking on a plot.
@@ -274,6 +277,7 @@ pub(crate) struct Merge<'s> {
     /// metric over that part, per replication.
     windows: Vec<Welford>,
     router_examples: Vec<String>,
+    router_down: Option<(String, u32)>,
 }
 
 impl<'s> Merge<'s> {
@@ -299,6 +303,7 @@ impl<'s> Merge<'s> {
             columns,
             windows: vec![Welford::default(); sc.thresholds.len()],
             router_examples: Vec::new(),
+            router_down: None,
         }
     }
 
@@ -307,6 +312,12 @@ impl<'s> Merge<'s> {
         let room = crate::engine::EXAMPLES.saturating_sub(self.router_examples.len());
         self.router_examples
             .extend(result.router_examples.iter().take(room).cloned());
+        if let Some(down) = &result.router_down {
+            match &mut self.router_down {
+                Some((_, n)) => *n += 1,
+                None => self.router_down = Some((down.clone(), 1)),
+            }
+        }
         if self.names.is_empty() {
             self.names = result
                 .scalars
@@ -432,6 +443,7 @@ impl<'s> Merge<'s> {
             .collect();
         let mut summary = Summary {
             router_examples: self.router_examples,
+            router_down: self.router_down,
             scenario: sc.name.clone(),
             seed: sc.run.seed,
             digest: sc.digest(),

@@ -75,7 +75,19 @@ struct RouterJson {
     violations: std::collections::BTreeMap<&'static str, u64>,
     /// The first refused commands, described.
     examples: Vec<String>,
+    /// Only when the service went down and the run finished on the fallback.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service_down: Option<DownJson>,
     note: &'static str,
+}
+
+/// The service went down; replications finished on the fallback.
+#[derive(Serialize)]
+struct DownJson {
+    /// Replications that finished on the fallback.
+    replications: u32,
+    /// When and why, in the first of them.
+    first: String,
 }
 
 /// Replications stopped as diverging.
@@ -300,7 +312,7 @@ pub fn summary_json(summary: &Summary) -> String {
 /// What a routing service did wrong, in one sentence (`None`: nothing).
 pub(crate) fn router_sentence(s: &Summary) -> Option<String> {
     let w = &s.work;
-    if w.router_timeouts + w.router_errors + w.violations.total() == 0 {
+    if w.router_timeouts + w.router_errors + w.violations.total() == 0 && s.router_down.is_none() {
         return None;
     }
     let rules: Vec<String> = crate::engine::Rule::ALL
@@ -323,15 +335,26 @@ pub(crate) fn router_sentence(s: &Summary) -> Option<String> {
     if let Some(first) = s.router_examples.first() {
         text.push_str(&format!(". First: {first}"));
     }
+    if let Some((when, n)) = &s.router_down {
+        text = format!(
+            "THE ROUTING SERVICE WENT DOWN in {n} replication(s) ({when}); they finished on the fallback (chats wait in their queues), so these results are not the service's. Also: {text}"
+        );
+    }
     Some(text)
 }
 
 fn router_json(summary: &Summary) -> Option<RouterJson> {
     let w = &summary.work;
-    if w.router_timeouts + w.router_errors + w.violations.total() == 0 {
+    if w.router_timeouts + w.router_errors + w.violations.total() == 0
+        && summary.router_down.is_none()
+    {
         return None;
     }
     Some(RouterJson {
+        service_down: summary.router_down.as_ref().map(|(first, n)| DownJson {
+            replications: *n,
+            first: first.clone(),
+        }),
         timeouts: w.router_timeouts,
         errors: w.router_errors,
         violations: crate::engine::Rule::ALL

@@ -90,6 +90,9 @@ pub struct ServiceSpec {
     pub timeout_ms: u64,
     /// Whether the host is a loopback address (`127.0.0.0/8`, `::1`, `localhost`).
     pub loopback: bool,
+    /// When the service goes down mid-run, finish on the fallback (and say
+    /// so in every output) instead of stopping (`--finish-on-fallback`).
+    pub finish_if_down: bool,
 }
 
 impl ServiceSpec {
@@ -125,6 +128,7 @@ impl ServiceSpec {
             url: format!("http://{authority}{}", path.trim_end_matches('/')),
             timeout_ms,
             loopback,
+            finish_if_down: false,
         })
     }
 }

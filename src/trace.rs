@@ -192,6 +192,20 @@ pub enum TraceEvent {
         /// The agent going off shift.
         agent: AgentId,
     },
+    /// A routing service's command was refused (it could not apply or
+    /// broke a rule); the chat fell back to waiting in its queue.
+    Refused {
+        /// When.
+        t: SimTime,
+        /// Conversation, if the command named a live one.
+        conv: Option<u64>,
+        /// The agent the command named, if any.
+        agent: Option<AgentId>,
+        /// The command (`assign`, `offer`, …).
+        command: &'static str,
+        /// The rule it broke (`over_cap`, `agent_offline`, …).
+        rule: &'static str,
+    },
     /// An agent changed state.
     State {
         /// When.

@@ -9,6 +9,7 @@ use crate::agents::{AgentId, Presence};
 use crate::conversation::ConvState;
 use crate::routing::{BuyerKind, Class, Command, Dispatcher, Reason};
 use crate::time::SimTime;
+use crate::trace::TraceEvent;
 
 /// A rule a routing command broke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,6 +187,29 @@ impl<D: Dispatcher> Engine<'_, D> {
             let text = self.describe_refusal(command, rule, now);
             self.violation_examples.push(text);
         }
+        let (chat, agent, name) = match *command {
+            Command::Assign { chat, agent, .. } => (Some(chat), Some(agent), "assign"),
+            Command::Offer { chat, agent, .. } => (Some(chat), Some(agent), "offer"),
+            Command::Wait { chat, .. } => (Some(chat), None, "wait"),
+            Command::Unassigned { chat } => (Some(chat), None, "unassigned"),
+            Command::OfflineMessage { chat, .. } => (Some(chat), None, "offline_message"),
+            Command::Overflow { chat, .. } => (Some(chat), None, "overflow"),
+            Command::Transfer { chat, to, .. } => (Some(chat), to, "transfer"),
+            Command::ChatTimer { chat, .. } => (Some(chat), None, "chat_timer"),
+            Command::Wake { .. } => (None, None, "wake"),
+        };
+        let agents: Vec<AgentId> = agent
+            .filter(|&a| (a as usize) < self.sc.agents.len())
+            .into_iter()
+            .collect();
+        let conv = chat.map(|c| c.id);
+        self.trace(conv, &agents, |_| TraceEvent::Refused {
+            t: now,
+            conv,
+            agent: agents.first().copied(),
+            command: name,
+            rule: rule.name(),
+        });
         let (Command::Assign { chat, .. } | Command::Offer { chat, .. }) = *command else {
             return;
         };

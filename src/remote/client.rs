@@ -22,6 +22,9 @@ pub struct Service {
     pub url: String,
     /// Longest wait for one answer.
     pub timeout: Duration,
+    /// When the service goes down mid-run, answer every later event with
+    /// the fallback instead of failing.
+    pub finish_if_down: bool,
 }
 
 /// What went wrong with the routing service.
@@ -139,6 +142,9 @@ pub struct RemoteRouter {
     /// Failed requests in a row (reset by an answer).
     failing: u32,
     tiers: u8,
+    finish_if_down: bool,
+    /// When and why the service went down, if the run finishes on the fallback.
+    down: Option<String>,
 }
 
 /// Failed requests in a row after which the service counts as down.
@@ -175,6 +181,8 @@ impl RemoteRouter {
             timeouts: 0,
             errors: 0,
             failing: 0,
+            finish_if_down: service.finish_if_down,
+            down: None,
             tiers: sc.buyers.vip_tiers.len() as u8,
         })
     }
@@ -182,6 +190,12 @@ impl RemoteRouter {
     /// The first failure, if any (the replication must stop).
     pub fn error(&self) -> Option<&RouterError> {
         self.error.as_ref()
+    }
+
+    /// When and why the service went down, if the replication finished on
+    /// the fallback.
+    pub fn down(&self) -> Option<&str> {
+        self.down.as_deref()
     }
 
     /// Requests sent.
@@ -254,6 +268,10 @@ impl Dispatcher for RemoteRouter {
         if self.error.is_some() {
             return false;
         }
+        if self.down.is_some() {
+            self.fallback(notice, out);
+            return false;
+        }
         self.changes.clear();
         let changes = &mut self.changes;
         ctx.changes(|agent, status| {
@@ -292,6 +310,11 @@ impl Dispatcher for RemoteRouter {
             }
             Err(Failure::Error(_)) => {
                 self.errors += 1;
+                self.fallback(notice, out);
+                false
+            }
+            Err(Failure::Down(message)) if self.finish_if_down => {
+                self.down = Some(format!("at simulated {} ms: {message}", ctx.now()));
                 self.fallback(notice, out);
                 false
             }

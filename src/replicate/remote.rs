@@ -22,6 +22,7 @@ pub(super) fn run(
     let service = Service {
         url: spec.url.clone(),
         timeout: Duration::from_millis(spec.timeout_ms),
+        finish_if_down: spec.finish_if_down,
     };
     let independent = check_service(&service)?;
     let threads = if independent { threads } else { Some(1) };
@@ -42,7 +43,9 @@ pub(super) fn run(
             let mut stats = engine.stats();
             stats.router_timeouts = engine.dispatcher().timeouts();
             stats.router_errors = engine.dispatcher().errors();
-            let result = engine.finish();
+            let down = engine.dispatcher().down().map(str::to_string);
+            let mut result = engine.finish();
+            result.router_down = down;
             close();
             Ok((result, stats))
         })

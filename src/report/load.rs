@@ -324,6 +324,7 @@ fn summary_from_json(text_of_file: &str, path: &str) -> Result<Summary, LoadErro
     // Saved only when a routing service broke a rule or failed requests.
     let mut router = LoopStats::default();
     let mut router_examples = Vec::new();
+    let mut router_down = None;
     if !json["router"].is_null() {
         let r = &json["router"];
         let count = |v: &Value, key: &str| {
@@ -338,6 +339,12 @@ fn summary_from_json(text_of_file: &str, path: &str) -> Result<Summary, LoadErro
                 router.violations.by_rule[i] = count(v, &format!("violations.{}", rule.name()))?;
             }
         }
+        if let (Some(text), Some(n)) = (
+            r["service_down"]["first"].as_str(),
+            r["service_down"]["replications"].as_u64(),
+        ) {
+            router_down = Some((text.to_string(), n as u32));
+        }
         router_examples = r["examples"]
             .as_array()
             .map(|a| {
@@ -349,6 +356,7 @@ fn summary_from_json(text_of_file: &str, path: &str) -> Result<Summary, LoadErro
     }
     Ok(Summary {
         router_examples,
+        router_down,
         scenario: string("scenario", &json["scenario"])?,
         seed: json["seed"]
             .as_u64()

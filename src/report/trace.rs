@@ -174,6 +174,16 @@ impl<'a> TraceFormat<'a> {
                 "t": self.time(*t), "event": "reroute", "conversation": conv,
                 "agent": self.agent(*agent), "reason": "agent's shift ended (shift_end = reroute)",
             }),
+            TraceEvent::Refused {
+                t,
+                conv,
+                agent,
+                command,
+                rule,
+            } => json!({
+                "t": self.time(*t), "event": "refused", "conversation": conv,
+                "agent": agent.map(|a| self.agent(a)), "command": command, "rule": rule,
+            }),
             TraceEvent::State { t, agent, from, to } => json!({
                 "t": self.time(*t), "event": "state", "agent": self.agent(*agent),
                 "from": from.name(), "to": to.name(),

@@ -584,6 +584,24 @@ fn a_careless_router_is_caught_rule_by_rule() {
         .body_mut()
         .read_json()
         .unwrap();
+    // The refusals are in the trace too.
+    let traced = kefusim(&[
+        "trace",
+        "scenarios/feige_shop.toml",
+        "--until",
+        "2h",
+        "--router",
+        &url,
+    ]);
+    assert!(traced.status.success(), "{}", text(&traced.stderr));
+    let log = text(&traced.stdout);
+    assert!(
+        log.lines().any(
+            |l| l.contains("\"event\":\"refused\"") && l.contains("\"rule\":\"agent_offline\"")
+        ),
+        "{}",
+        &log[..log.len().min(2000)]
+    );
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(
@@ -764,4 +782,59 @@ fn trace_against_serve_is_the_built_in_trace() {
     let down = format!("http://127.0.0.1:{}", closed_port());
     let out = kefusim(&["trace", "scenarios/taobao_shop.toml", "--router", &down]);
     assert_eq!(out.status.code(), Some(7));
+}
+
+/// With `--finish-on-fallback`, a service that dies mid-run does not stop
+/// the run: it finishes on the fallback and every output says so.
+#[test]
+fn a_run_can_finish_on_the_fallback_and_says_so() {
+    let tmp = std::env::temp_dir().join(format!("kefusim-remote-down-{}", std::process::id()));
+    let out_dir = tmp.join("out");
+    let mut served = Served::start("scenarios/double11.toml");
+    let child = Command::new(env!("CARGO_BIN_EXE_kefusim"))
+        .args([
+            "run",
+            "scenarios/double11.toml",
+            "--replications",
+            "1",
+            "--progress",
+            "never",
+            "--router",
+            &served.url,
+            "--finish-on-fallback",
+            "--out",
+            out_dir.to_str().unwrap(),
+        ])
+        .current_dir(repo(""))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    served.child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 5)),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("THE ROUTING SERVICE WENT DOWN in 1 replication(s)"),
+        "{}",
+        text(&out.stdout)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["router"]["service_down"]["replications"], 1);
+    let html = std::fs::read_to_string(out_dir.join("report.html")).unwrap();
+    assert!(html.contains("THE ROUTING SERVICE WENT DOWN"));
+    let again = kefusim(&["report", out_dir.to_str().unwrap()]);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert!(
+        std::fs::read_to_string(out_dir.join("report.html"))
+            .unwrap()
+            .contains("THE ROUTING SERVICE WENT DOWN")
+    );
+    let _ = std::fs::remove_dir_all(&tmp);
 }

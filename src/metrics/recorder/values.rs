@@ -43,6 +43,7 @@ impl Recorder {
             .collect();
         RepResult {
             router_examples: Vec::new(),
+            router_down: None,
             scalars,
             chat: self.chat,
             state: self.state,

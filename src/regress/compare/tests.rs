@@ -37,6 +37,7 @@ fn summary(seed: u64, digest: &str, metrics: Vec<MetricSummary>) -> Summary {
     let replications = metrics[0].values.len() as u32;
     Summary {
         router_examples: Vec::new(),
+        router_down: None,
         scenario: "s".into(),
         seed,
         digest: digest.into(),
