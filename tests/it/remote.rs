@@ -838,3 +838,17 @@ fn a_run_can_finish_on_the_fallback_and_says_so() {
     );
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// `kefusim serve` on an address it cannot take exits 7 and says why.
+#[test]
+fn serve_on_a_taken_port_exits_7() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = kefusim(&["serve", "scenarios/quickstart.toml", "--listen", &addr]);
+    assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains(&format!("kefusim serve: cannot listen on {addr}")),
+        "{}",
+        text(&out.stderr)
+    );
+}
