@@ -241,28 +241,19 @@ fn trace_remote<'s>(
     replication: u32,
     tracer: crate::trace::Tracer<'s>,
 ) -> Result<(), crate::remote::RouterError> {
-    use crate::remote::{RemoteRouter, Service, check_service};
+    use crate::remote::{RemoteRouter, Service, check_service, drive};
+    // Stops on a failure: a trace is not finished on the fallback.
     let service = Service {
-        url: spec.url.clone(),
-        timeout: std::time::Duration::from_millis(spec.timeout_ms),
         finish_if_down: false,
+        ..Service::of(spec)
     };
     check_service(&service)?;
     let router = RemoteRouter::connect(&service, scenario, replication)?;
     let mut engine =
         crate::engine::Engine::with_dispatcher(scenario, replication, router).with_tracer(tracer);
-    while engine.step().is_some() {
-        if engine.dispatcher().error().is_some() {
-            break;
-        }
-    }
-    match engine.dispatcher().error() {
-        Some(e) => Err(e.clone()),
-        None => {
-            engine.dispatcher().closer()();
-            Ok(())
-        }
-    }
+    drive(&mut engine)?;
+    engine.dispatcher().closer()();
+    Ok(())
 }
 
 fn stdout(text: &str) -> Result<(), AppError> {

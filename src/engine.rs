@@ -295,12 +295,7 @@ pub fn run_replication_with(
     replication: u32,
     progress: Option<&Progress>,
 ) -> (RepResult, LoopStats) {
-    let mut engine = Engine::new(scenario, replication);
-    engine.progress = progress.map(|to| ProgressTap {
-        to,
-        events: 0,
-        sim_ms: 0,
-    });
+    let mut engine = Engine::new(scenario, replication).with_progress(progress);
     engine.run();
     let stats = engine.stats;
     (engine.finish(), stats)

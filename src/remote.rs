@@ -22,7 +22,7 @@
 
 mod client;
 
-pub use client::{MAX_FAILURES_IN_A_ROW, RemoteRouter, RouterError, Service, check_service};
+pub use client::{MAX_FAILURES_IN_A_ROW, RemoteRouter, RouterError, Service, check_service, drive};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -103,26 +103,21 @@ fn same_shop(sc: &Scenario, hello: &Hello) -> Result<(), String> {
             hello.protocol
         ));
     }
-    if hello.agents.len() != sc.agents.len()
-        || hello
-            .agents
-            .iter()
-            .zip(&sc.agents)
-            .any(|(a, b)| a.name != b.name)
-    {
+    let same = |a: Vec<&str>, b: Vec<&str>| a == b;
+    if !same(
+        hello.agents.iter().map(|a| a.name.as_str()).collect(),
+        sc.agents.iter().map(|a| a.name.as_str()).collect(),
+    ) {
         return Err(format!(
             "agents: this server routes scenario `{}` with {} agents; the session's agents differ",
             sc.name,
             sc.agents.len()
         ));
     }
-    if hello.groups.len() != sc.groups.len()
-        || hello
-            .groups
-            .iter()
-            .zip(&sc.groups)
-            .any(|(a, b)| a.name != b.name)
-    {
+    if !same(
+        hello.groups.iter().map(|g| g.name.as_str()).collect(),
+        sc.groups.iter().map(|g| g.name.as_str()).collect(),
+    ) {
         return Err(format!(
             "groups: this server routes scenario `{}` with groups {}; the session's groups differ",
             sc.name,

@@ -37,6 +37,30 @@ pub struct RouterError {
     pub message: String,
 }
 
+impl Service {
+    /// The service a scenario names (`[routing] service` or `--router`).
+    pub fn of(spec: &crate::scenario::ServiceSpec) -> Self {
+        Self {
+            url: spec.url.clone(),
+            timeout: Duration::from_millis(spec.timeout_ms),
+            finish_if_down: spec.finish_if_down,
+        }
+    }
+}
+
+/// Steps `engine` to its end, or until its service fails (that failure).
+pub fn drive(engine: &mut crate::engine::Engine<'_, RemoteRouter>) -> Result<(), RouterError> {
+    while engine.step().is_some() {
+        if engine.dispatcher().error().is_some() {
+            break;
+        }
+    }
+    engine
+        .dispatcher()
+        .error()
+        .map_or(Ok(()), |e| Err(e.clone()))
+}
+
 fn agent(timeout: Duration) -> ureq::Agent {
     // Timeouts on connecting and on each read and write of the socket, not
     // on the call: a call timeout also bounds name resolution, which ureq

@@ -6,11 +6,9 @@
 //! a replication whose service cannot be reached stops at once and the
 //! run fails with it (nothing is merged or written).
 
-use std::time::Duration;
-
 use super::{Progress, RunError, Summary, chunks, in_pool};
 use crate::engine::Engine;
-use crate::remote::{RemoteRouter, RouterError, Service, check_service};
+use crate::remote::{RemoteRouter, RouterError, Service, check_service, drive};
 use crate::scenario::{Scenario, ServiceSpec};
 
 pub(super) fn run(
@@ -19,11 +17,7 @@ pub(super) fn run(
     threads: Option<usize>,
     progress: &Progress,
 ) -> Result<Summary, RunError> {
-    let service = Service {
-        url: spec.url.clone(),
-        timeout: Duration::from_millis(spec.timeout_ms),
-        finish_if_down: spec.finish_if_down,
-    };
+    let service = Service::of(spec);
     let independent = check_service(&service)?;
     let threads = if independent { threads } else { Some(1) };
     let work = || {
@@ -31,14 +25,7 @@ pub(super) fn run(
             let router = RemoteRouter::connect(&service, scenario, r)?;
             let mut engine =
                 Engine::with_dispatcher(scenario, r, router).with_progress(Some(progress));
-            while engine.step().is_some() {
-                if engine.dispatcher().error().is_some() {
-                    break;
-                }
-            }
-            if let Some(e) = engine.dispatcher().error() {
-                return Err::<_, RouterError>(e.clone());
-            }
+            drive(&mut engine)?;
             let close = engine.dispatcher().closer();
             let mut stats = engine.stats();
             stats.router_timeouts = engine.dispatcher().timeouts();
@@ -47,7 +34,7 @@ pub(super) fn run(
             let mut result = engine.finish();
             result.router_down = down;
             close();
-            Ok((result, stats))
+            Ok::<_, RouterError>((result, stats))
         })
     };
     Ok(in_pool(threads, work)??)

@@ -135,6 +135,14 @@ pub fn roster_toml(r: &PlanReport) -> String {
         .iter()
         .map(|&e| sc.entries[e].name.as_str())
         .collect();
+    let names: Vec<String> = r
+        .spec
+        .shifts
+        .iter()
+        .zip(&r.result.counts)
+        .filter(|(_, c)| **c > 0)
+        .map(|(t, _)| format!("{}-{}", entry.name, t.name))
+        .collect();
     let mut out = format!(
         "# Roster from `kefusim plan` for scenario {}: replaces the [[agents]] entries {}.\n# {:.1} agent-hours in the measured window; {}.\n# To use it by hand: delete those entries, paste these, and in [plan] set\n# entry = {:?} and replace = [{}] (or delete [plan]).\n# scenario.toml next to this file is the whole scenario with that done;\n# `kefusim plan SCENARIO --apply FILE` writes it anywhere.\n",
         sc.name,
@@ -145,19 +153,10 @@ pub fn roster_toml(r: &PlanReport) -> String {
         } else {
             "NOT accepted: its own simulation still misses a target somewhere"
         },
-        r.spec
-            .shifts
+        names.first().cloned().unwrap_or_default(),
+        names
             .iter()
-            .zip(&r.result.counts)
-            .find(|(_, c)| **c > 0)
-            .map(|(t, _)| format!("{}-{}", entry.name, t.name))
-            .unwrap_or_default(),
-        r.spec
-            .shifts
-            .iter()
-            .zip(&r.result.counts)
-            .filter(|(_, c)| **c > 0)
-            .map(|(t, _)| format!("{:?}", format!("{}-{}", entry.name, t.name)))
+            .map(|n| format!("{n:?}"))
             .collect::<Vec<_>>()
             .join(", ")
     );

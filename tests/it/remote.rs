@@ -6,22 +6,10 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::support::repo;
-
-fn kefusim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kefusim"))
-        .args(args)
-        .current_dir(repo(""))
-        .output()
-        .expect("binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use crate::support::{kefusim, repo, text};
 
 /// A running `kefusim serve` on a free loopback port.
 pub struct Served {

@@ -50,3 +50,17 @@ pub fn assert_agrees(summary: &Summary, metric: &str, exact: f64, max_ci95: f64)
         m.mean
     );
 }
+
+/// Runs the kefusim binary in the repository with `args`.
+pub fn kefusim(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_kefusim"))
+        .args(args)
+        .current_dir(repo(""))
+        .output()
+        .expect("binary runs")
+}
+
+/// Bytes of an output stream as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
