@@ -267,8 +267,13 @@ fn stdout(text: &str) -> Result<(), AppError> {
 
 fn check(args: CheckArgs) -> Result<(), AppError> {
     let scenario = Scenario::load(&args.scenario)?;
+    let warnings: String = scenario
+        .warnings()
+        .iter()
+        .map(|w| format!("warning: {w}\n"))
+        .collect();
     stdout(&format!(
-        "{}: valid\n\n{}",
+        "{}: valid\n{warnings}\n{}",
         args.scenario.display(),
         scenario.describe()
     ))

@@ -643,6 +643,47 @@ impl Scenario {
         self.agents.iter().position(|a| a.main_account)
     }
 
+    /// The weight `agent` is routed by in `group`: its weight if the group's
+    /// policy follows weights ([`PolicyKind::uses_weights`]), else 1.
+    pub fn routing_weight(&self, agent: usize, group: usize) -> f64 {
+        if self.groups[group].policy.uses_weights() {
+            self.agents[agent].weight
+        } else {
+            1.0
+        }
+    }
+
+    /// The weight `agent`'s chats per hour are compared by: its weight if
+    /// any of its groups follows weights, else 1.
+    pub fn share_weight(&self, agent: usize) -> f64 {
+        let a = &self.agents[agent];
+        if a.groups
+            .iter()
+            .any(|&g| self.groups[g].policy.uses_weights())
+        {
+            a.weight
+        } else {
+            1.0
+        }
+    }
+
+    /// Warnings about settings that have no effect (`kefusim check` prints them).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for g in &self.groups {
+            let mut weights = g.members.iter().map(|&i| self.agents[i].weight);
+            let first = weights.next();
+            if !g.policy.uses_weights() && weights.any(|w| Some(w) != first) {
+                out.push(format!(
+                    "group `{}`: policy `{}` ignores weights, but its agents' weights differ (use `least_active`, `weighted`, `feige_even`, `feige_priority`, `taobao_queue`, `round_robin` or `random` to route by weight)",
+                    g.name,
+                    g.policy.name()
+                ));
+            }
+        }
+        out
+    }
+
     /// The facts that decide which metrics a run reports and their names.
     pub fn shape(&self) -> crate::catalog::Shape {
         crate::catalog::Shape {

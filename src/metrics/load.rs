@@ -45,7 +45,8 @@ fn occupancy(acc: &AgentAccount, cap: u32) -> f64 {
 }
 
 /// For each agent, its weight-fair number of chats: per group, the group's
-/// assignments shared in proportion to weight × on-shift hours.
+/// assignments shared in proportion to weight × on-shift hours (weight 1
+/// under a policy that ignores weights, [`Scenario::routing_weight`]).
 fn fair_shares(sc: &Scenario, accounts: &[AgentAccount]) -> Vec<f64> {
     let mut fair = vec![0.0; accounts.len()];
     for (g, group) in sc.groups.iter().enumerate() {
@@ -58,13 +59,13 @@ fn fair_shares(sc: &Scenario, accounts: &[AgentAccount]) -> Vec<f64> {
                 .position(|&x| x == g)
                 .unwrap_or(0);
             total += accounts[i].assigned_by_group[pos] as f64;
-            denom += sc.agents[i].weight * accounts[i].on_shift_ms;
+            denom += sc.routing_weight(i, g) * accounts[i].on_shift_ms;
         }
         if denom == 0.0 {
             continue;
         }
         for &i in &group.members {
-            fair[i] += total * sc.agents[i].weight * accounts[i].on_shift_ms / denom;
+            fair[i] += total * sc.routing_weight(i, g) * accounts[i].on_shift_ms / denom;
         }
     }
     fair
@@ -120,9 +121,7 @@ pub(crate) fn load_balance(sc: &Scenario, accounts: &[AgentAccount]) -> Balance 
     let per_hour_weight: Vec<f64> = on_shift
         .iter()
         .map(|&i| {
-            accounts[i].assigned()
-                / (accounts[i].on_shift_ms / HOUR_MS as f64)
-                / sc.agents[i].weight
+            accounts[i].assigned() / (accounts[i].on_shift_ms / HOUR_MS as f64) / sc.share_weight(i)
         })
         .collect();
     let fair = fair_shares(sc, accounts);

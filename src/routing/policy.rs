@@ -20,10 +20,15 @@ pub(super) fn is_keyed(policy: PolicyKind) -> bool {
 
 /// The ordering key of a keyed policy: the eligible agent with the smallest
 /// key is chosen, ties to the lower id; [`INELIGIBLE`] if it cannot take a chat.
+/// `weighted`: the group's weights differ and the policy uses them
+/// ([`PolicyKind::uses_weights`]): the key is [`weighted_key`].
 #[inline]
-pub(super) fn key(policy: PolicyKind, a: &AgentStatus) -> u64 {
+pub(super) fn key(policy: PolicyKind, weighted: bool, a: &AgentStatus) -> u64 {
     if !a.accepts_new() {
         return INELIGIBLE;
+    }
+    if weighted {
+        return weighted_key(a);
     }
     // Times are < 2^42 ms (139 years; runs are at most 366 days plus a
     // 7-day drain); open chats of an eligible agent are < cap ≤ 50 < 2^6.
@@ -50,10 +55,25 @@ pub(super) fn key(policy: PolicyKind, a: &AgentStatus) -> u64 {
     }
 }
 
+/// The order of every weight-using policy in a group whose weights differ:
+/// load ÷ weight, then chats since coming on shift ÷ weight (so shares
+/// follow the weights at any load: under load, open chats settle in
+/// proportion to the weights; when agents are idle, the counts do), then
+/// the lower id. Load ÷ weight is compared to 1 part in 8,192 (an f32
+/// with 13 mantissa bits, 22 bits in all), the count ÷ weight to 1 part
+/// in 2^31; both are monotone, so the index and a scan agree exactly.
+#[inline]
+pub(super) fn weighted_key(a: &AgentStatus) -> u64 {
+    let load = ((f64::from(a.load()) / a.weight) as f32).to_bits() >> 9;
+    let count = (f64::from(a.shift_assigned) / a.weight).to_bits() >> 21;
+    (u64::from(load) << 42) | count
+}
+
 /// Selection for the policies without a key (keyed ones are served by the
 /// router's index; see [`scan_keyed`] for their definition as a scan).
 pub(super) fn select_unkeyed(
     policy: PolicyKind,
+    weighted: bool,
     state: &mut UnkeyedState<'_>,
     agents: &[AgentStatus],
     allowed: impl Fn(AgentId) -> bool,
@@ -64,6 +84,14 @@ pub(super) fn select_unkeyed(
     let get = |id: AgentId| &agents[id as usize];
     let eligible = |id: AgentId| get(id).accepts_new() && allowed(id);
     match policy {
+        PolicyKind::TaobaoQueue if weighted => {
+            // Stable: equal weighted loads keep their previous order, main account first.
+            order.sort_by_key(|&id| {
+                let a = get(id);
+                (weighted_key(a), !a.main)
+            });
+            order.iter().copied().find(|&id| eligible(id))
+        }
         PolicyKind::TaobaoQueue => {
             // Stable: equal loads keep their previous order, main account first.
             order.sort_by_key(|&id| {
@@ -72,7 +100,7 @@ pub(super) fn select_unkeyed(
             });
             order.iter().copied().find(|&id| eligible(id))
         }
-        PolicyKind::RoundRobin => {
+        PolicyKind::RoundRobin if !weighted => {
             let n = members.len();
             let start = if *cursor == usize::MAX {
                 0
@@ -85,7 +113,8 @@ pub(super) fn select_unkeyed(
             *cursor = pos;
             Some(members[pos])
         }
-        PolicyKind::Weighted => {
+        // Weighted rotation: smooth weighted round robin (nginx's), among eligible agents.
+        PolicyKind::Weighted | PolicyKind::RoundRobin => {
             let mut total = 0.0;
             let mut best: Option<usize> = None;
             for (p, &id) in members.iter().enumerate() {
@@ -102,6 +131,27 @@ pub(super) fn select_unkeyed(
             credits[p] -= total;
             Some(members[p])
         }
+        PolicyKind::Random if weighted => {
+            // Probability proportional to weight among the eligible agents.
+            let total: f64 = members
+                .iter()
+                .filter(|&&id| eligible(id))
+                .map(|&id| get(id).weight)
+                .sum();
+            if total <= 0.0 {
+                return None;
+            }
+            let mut u = rng.random_range(0.0..total);
+            let mut last = None;
+            for &id in members.iter().filter(|&&id| eligible(id)) {
+                last = Some(id);
+                u -= get(id).weight;
+                if u < 0.0 {
+                    return Some(id);
+                }
+            }
+            last
+        }
         PolicyKind::Random => {
             let n = members.iter().filter(|&&id| eligible(id)).count();
             if n == 0 {
@@ -111,7 +161,7 @@ pub(super) fn select_unkeyed(
             members.iter().copied().filter(|&id| eligible(id)).nth(k)
         }
         // Keyed policies are served by the router's index, or by a scan (fairness limiter, exclusions).
-        _ => scan_keyed(policy, members, agents, allowed),
+        _ => scan_keyed(policy, weighted, members, agents, allowed),
     }
 }
 
@@ -131,6 +181,7 @@ pub(super) struct UnkeyedState<'a> {
 /// ties to the lower id. The router's index must always agree with it.
 pub(super) fn scan_keyed(
     policy: PolicyKind,
+    weighted: bool,
     members: &[AgentId],
     agents: &[AgentStatus],
     allowed: impl Fn(AgentId) -> bool,
@@ -140,8 +191,8 @@ pub(super) fn scan_keyed(
         .iter()
         .copied()
         .filter(|&id| allowed(id))
-        .min_by_key(|&id| (key(policy, get(id)), id))?;
-    (key(policy, get(best)) != INELIGIBLE).then_some(best)
+        .min_by_key(|&id| (key(policy, weighted, get(id)), id))?;
+    (key(policy, weighted, get(best)) != INELIGIBLE).then_some(best)
 }
 
 /// "Least loaded, then longest since the last assignment, then lower id"

@@ -52,6 +52,8 @@ pub(crate) enum Decision {
 
 struct GroupRouting {
     policy: PolicyKind,
+    /// The members' weights differ and the policy uses them ([`policy::weighted_key`]).
+    weighted: bool,
     members: Vec<AgentId>,
     /// Members by the policy's key, for policies that order agents by a key.
     index: Option<MinTree>,
@@ -97,8 +99,15 @@ impl Selector {
                     .then(|| MinTree::new(members.len()));
                 let mut order = members.clone();
                 order.sort_by_key(|&id| (!scenario.agents[id as usize].main_account, id));
+                let w0 = members
+                    .first()
+                    .map(|&id| scenario.agents[id as usize].weight);
+                let weights_differ = members
+                    .iter()
+                    .any(|&id| Some(scenario.agents[id as usize].weight) != w0);
                 GroupRouting {
                     policy: group.policy,
+                    weighted: weights_differ && group.policy.uses_weights(),
                     members,
                     index,
                     cursor: usize::MAX,
@@ -146,7 +155,7 @@ impl Selector {
             for &(g, pos) in ms {
                 let group = &mut groups[g];
                 if let Some(index) = &mut group.index {
-                    index.set(pos, policy::key(group.policy, agent));
+                    index.set(pos, policy::key(group.policy, group.weighted, agent));
                 }
             }
             let online = agent.presence == Presence::Online && agent.routable;
@@ -355,13 +364,26 @@ impl Selector {
             credits: &mut g.credits,
             order: &mut g.order,
         };
-        policy::select_unkeyed(g.policy, &mut state, ctx.agents(), allowed, &mut self.rng)
+        policy::select_unkeyed(
+            g.policy,
+            g.weighted,
+            &mut state,
+            ctx.agents(),
+            allowed,
+            &mut self.rng,
+        )
     }
 
     /// Agents serving `group`, in id order.
     #[cfg(test)]
     pub fn members(&self, group: usize) -> &[AgentId] {
         &self.groups[group].members
+    }
+
+    /// Whether the group's policy follows weights that differ.
+    #[cfg(test)]
+    pub fn weighted(&self, group: usize) -> bool {
+        self.groups[group].weighted
     }
 
     /// The group's policy.

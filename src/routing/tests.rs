@@ -57,19 +57,27 @@ impl Router {
 /// exactly what a scan of the current state picks.
 #[test]
 fn index_matches_a_scan_under_random_changes() {
-    for policy in [
+    let policies = [
         "least_active",
         "longest_idle",
         "feige_even",
         "feige_priority",
         "most_available",
         "percent_available",
-    ] {
+    ];
+    // Equal weights, then weights that differ (the weighted order).
+    let staffs = [
+        "[[agents]]\ncount = 9\nmax_concurrent = 3\n",
+        "[[agents]]\ncount = 5\nmax_concurrent = 3\n[[agents]]\nname = \"w\"\ncount = 4\nweight = 2.5\nmax_concurrent = 3\n",
+    ];
+    for (policy, staff) in policies
+        .iter()
+        .flat_map(|p| staffs.iter().map(move |s| (p, s)))
+    {
         let sc = Scenario::from_toml(
             &format!(
                 "[run]\nstart = \"2026-11-11T00:00:00+08:00\"\nduration = \"1h\"\n[arrivals]\nrate_per_hour = 1\n\
-                 [service]\nduration = {{ dist = \"constant\", value = \"1m\" }}\n[routing]\npolicy = \"{policy}\"\n\
-                 [[agents]]\ncount = 9\nmax_concurrent = 3\n"
+                 [service]\nduration = {{ dist = \"constant\", value = \"1m\" }}\n[routing]\npolicy = \"{policy}\"\n{staff}"
             ),
             "t.toml",
             "t",
@@ -97,7 +105,7 @@ fn index_matches_a_scan_under_random_changes() {
                 _ => {}
             }
             let (members, kind) = (sel.members(0).to_vec(), sel.policy(0));
-            let scan = policy::scan_keyed(kind, &members, pool.all(), |_| true);
+            let scan = policy::scan_keyed(kind, sel.weighted(0), &members, pool.all(), |_| true);
             let mut ctx = Ctx::new(now, &mut pool);
             assert_eq!(sel.select(0, &mut ctx), scan, "{policy} at step {now}");
         }

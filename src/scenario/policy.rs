@@ -2,6 +2,12 @@
 //! `routing/policy.rs`).
 
 /// A group's selection policy (closed set; chosen in the scenario).
+///
+/// Each rule below is the one with equal weights. In a group whose weights
+/// differ, the policies that [use weights](PolicyKind::uses_weights) follow
+/// them: the least-loaded ones and `taobao_queue` order by open chats ÷
+/// weight, then chats since coming on shift ÷ weight; `round_robin` becomes
+/// smooth weighted round robin; `random` draws in proportion to weight.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
 )]
@@ -49,6 +55,17 @@ impl PolicyKind {
         (Self::MostAvailable, "most_available"),
         (Self::PercentAvailable, "percent_available"),
     ];
+
+    /// Whether the policy follows the agents' weights (权重值) in a group
+    /// whose weights differ. `longest_idle` orders by idle time only, and
+    /// `most_available` / `percent_available` by free capacity, for which
+    /// the cap is the weight; `check` warns when weights are set under them.
+    pub fn uses_weights(self) -> bool {
+        !matches!(
+            self,
+            Self::LongestIdle | Self::MostAvailable | Self::PercentAvailable
+        )
+    }
 
     /// The scenario name.
     pub fn name(self) -> &'static str {

@@ -17,3 +17,4 @@ mod stepping;
 mod support;
 mod tidy;
 mod validation;
+mod weights;
