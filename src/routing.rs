@@ -73,6 +73,7 @@ mod tests;
 pub use builtin::Router;
 pub use policy::PolicyKind;
 pub use queue::Class;
+pub(crate) use select::spread_applies;
 
 use crate::agents::{AgentId, AgentPool, AgentStatus, Presence};
 use crate::time::SimTime;

@@ -7,7 +7,7 @@ use super::exchange::Refused;
 use super::{Engine, LoopStats};
 use crate::agents::{AgentId, Presence};
 use crate::conversation::ConvState;
-use crate::routing::{BuyerKind, Class, Command, Dispatcher, Reason};
+use crate::routing::{BuyerKind, Class, Command, Dispatcher, Reason, spread_applies};
 use crate::time::SimTime;
 use crate::trace::TraceEvent;
 
@@ -148,10 +148,14 @@ impl<D: Dispatcher> Engine<'_, D> {
             return Err(Rule::PrivateNotMain);
         }
         // Taobao: with nobody of the group online, chats go to the main
-        // account (suspended or not); with every account suspended, they
-        // spread over the suspended ones.
-        let fallback =
-            (a.main && reason == Reason::MainFallback) || reason == Reason::SuspendedSpread;
+        // account (suspended or not); with the main account and every
+        // sub-account on shift suspended, they spread over the suspended
+        // ones. A fallback reason is accepted only when its condition holds.
+        let fallback = match reason {
+            Reason::MainFallback => a.main && self.nobody_online_in(c.queue),
+            Reason::SuspendedSpread => self.spread_allowed(c.queue),
+            _ => false,
+        };
         match a.presence {
             Presence::Offline => return Err(Rule::AgentOffline),
             Presence::Busy | Presence::Break => return Err(Rule::AgentUnavailable),
@@ -160,7 +164,10 @@ impl<D: Dispatcher> Engine<'_, D> {
             }
             _ => {}
         }
-        if !addressed && !a.routable && !a.main {
+        // 不参与分流 ("永远不参与旺旺咨询"): no chats at all, addressed ones
+        // included; the main account still takes private contacts and the
+        // Taobao fallback.
+        if !a.routable && !a.main {
             return Err(Rule::NotRoutable);
         }
         if cap_applies && a.load() >= a.cap {
@@ -170,11 +177,35 @@ impl<D: Dispatcher> Engine<'_, D> {
         // group is online (Taobao's fallback).
         let in_group = c.queue >= self.sc.groups.len()
             || self.sc.agents[agent as usize].groups.contains(&c.queue);
-        let main_fallback = a.main && reason == Reason::MainFallback;
+        let main_fallback = a.main && reason == Reason::MainFallback && fallback;
         if !addressed && !in_group && !main_fallback {
             return Err(Rule::OutsideGroup);
         }
         Ok(())
+    }
+
+    /// No agent of queue `q`'s group is online and routable (a private
+    /// contact's queue has no group: false).
+    fn nobody_online_in(&self, q: usize) -> bool {
+        self.sc.groups.get(q).is_some_and(|g| {
+            g.members.iter().all(|&i| {
+                let a = self.agents.get(i as AgentId);
+                !(a.presence == Presence::Online && a.routable)
+            })
+        })
+    }
+
+    /// Taobao's suspended spread may apply to a chat of queue `q`.
+    fn spread_allowed(&self, q: usize) -> bool {
+        let (Some(g), Some(main)) = (self.sc.groups.get(q), self.sc.main_account()) else {
+            return false;
+        };
+        self.sc.routing.nobody_online == crate::scenario::NobodyOnline::MainAccount
+            && self.nobody_online_in(q)
+            && spread_applies(
+                self.agents.get(main as AgentId),
+                g.members.iter().map(|&i| self.agents.get(i as AgentId)),
+            )
     }
 
     /// Counts a refused command, keeps an example, and applies the

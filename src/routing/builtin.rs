@@ -263,6 +263,9 @@ impl Router {
             Decision::Offline => {
                 self.offline_message(chat, group, at, OfflineCause::NobodyOnline, out)
             }
+            Decision::OfflineForMain => {
+                self.offline_message(chat, self.personal, at, OfflineCause::NobodyOnline, out)
+            }
             Decision::ForMain { offline: true } => {
                 self.offline_message(chat, self.personal, at, OfflineCause::MainOffline, out)
             }

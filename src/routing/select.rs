@@ -3,7 +3,8 @@
 //! 1. a private contact (私密联系人) goes to the main account only — held for
 //!    it while it is at its cap, an offline message while it is offline;
 //! 2. a buyer who addresses an agent directly reaches it if it is online or
-//!    suspended (and under its cap, `direct_respects_cap`);
+//!    suspended (and under its cap, `direct_respects_cap`), unless it is a
+//!    sub-account outside routing (不参与分流);
 //! 3. a returning buyer reaches the agent who served them within the
 //!    recency window if it is routable, online or suspended (and under its
 //!    cap, `sticky_respects_cap`);
@@ -13,7 +14,9 @@
 //! 6. nobody eligible: the chat waits in the queue;
 //! 7. nobody of the group online at all: by `nobody_online`, still the queue,
 //!    an offline message, or the main account even if suspended (spread
-//!    evenly over suspended accounts when sub-accounts are suspended too).
+//!    evenly over the suspended accounts only when main and every
+//!    sub-account on shift are suspended; an offline message for main when
+//!    everyone is off shift).
 //!
 //! Keyed policies are answered by a tournament tree per group, kept in step
 //! with the agents through the pool's change list ([`Ctx::changes`]).
@@ -23,7 +26,7 @@ use std::collections::VecDeque;
 use super::index::MinTree;
 use super::policy::{self, least_loaded};
 use super::{BuyerKind, Ctx, PolicyKind, Reason};
-use crate::agents::{AgentId, Presence};
+use crate::agents::{AgentId, AgentStatus, Presence};
 use crate::kernel::StreamRng;
 use crate::scenario::{Fairness, NobodyOnline, Scenario};
 use crate::time::SimTime;
@@ -42,6 +45,9 @@ pub(crate) enum Decision {
     Queue,
     /// Nobody of the group online: an offline message in the group's pool.
     Offline,
+    /// Taobao, every account of the group and the main account off shift:
+    /// an offline message for the main account.
+    OfflineForMain,
     /// A private contact the main account cannot take now: held for it, as
     /// an offline message if `offline` (main is off shift).
     ForMain {
@@ -191,7 +197,11 @@ impl Selector {
                     Decision::ForMain { offline: false }
                 };
             }
-            BuyerKind::Direct(id) if ctx.agent(id).takes_addressed(self.direct_cap) => {
+            // 不参与分流 sub-accounts take no chats at all, addressed ones included.
+            BuyerKind::Direct(id)
+                if (ctx.agent(id).routable || ctx.agent(id).main)
+                    && ctx.agent(id).takes_addressed(self.direct_cap) =>
+            {
                 return assign(id, Reason::Direct);
             }
             BuyerKind::Returning(id) => {
@@ -208,15 +218,30 @@ impl Selector {
         }
     }
 
-    /// Where a chat of `group` goes when no agent takes it now.
+    /// Where a chat of `group` goes when no agent takes it now: the queue
+    /// while an agent of the group is online and routable (full, or the
+    /// queue is ahead); with nobody online, Feige's offline message, or,
+    /// on Taobao with every account of the group and the main account off
+    /// shift, an offline message for the main account.
     #[inline]
     pub fn no_agent(&mut self, group: usize, ctx: &mut Ctx<'_>) -> Decision {
         self.sync(ctx);
-        if self.nobody_online == NobodyOnline::OfflineMessage && self.groups[group].online == 0 {
-            Decision::Offline
-        } else {
-            Decision::Queue
+        if self.groups[group].online > 0 {
+            return Decision::Queue;
         }
+        match self.nobody_online {
+            NobodyOnline::OfflineMessage => Decision::Offline,
+            NobodyOnline::MainAccount if self.everyone_offline(group, ctx) => {
+                Decision::OfflineForMain
+            }
+            _ => Decision::Queue,
+        }
+    }
+
+    /// Every account of `group` and the main account are off shift.
+    fn everyone_offline(&self, group: usize, ctx: &Ctx<'_>) -> bool {
+        let off = |id: AgentId| ctx.agent(id).presence == Presence::Offline;
+        self.main.is_none_or(off) && self.groups[group].members.iter().all(|&id| off(id))
     }
 
     /// Steps 5 and 7 for a chat of `group`: an agent by the group's policy,
@@ -232,31 +257,38 @@ impl Selector {
         None
     }
 
-    /// Taobao, when no agent of the group is online and routable: the main
-    /// account if it is online (even if 不参与分流); if it is suspended and
-    /// no sub-account of the group is (all others offline, busy or on a
-    /// break), still the main account; if sub-accounts are suspended too —
-    /// every account on shift suspended — spread evenly over the suspended
-    /// accounts, main included ([`least_loaded`] first). Caps always apply.
+    /// Taobao, when no agent of the group is online and routable
+    /// ("如果所有帐号都为离线状态,即使主帐号设置了挂起,消息还是会被分到主帐号"):
+    /// the main account if it is online (even if 不参与分流) or suspended,
+    /// under its cap — else the chat waits for it; while the main account
+    /// is busy, on a break or offline, nothing (the chat waits, or becomes
+    /// an offline message for main when everyone is off shift). Only when
+    /// the main account and every routable sub-account of the group on
+    /// shift are suspended (at least one sub-account) are the chats spread
+    /// evenly over them, main included ([`least_loaded`] first, caps apply).
     fn main_fallback(&self, group: usize, ctx: &Ctx<'_>) -> Option<(AgentId, Reason)> {
         let main = self.main?;
         let m = ctx.agent(main);
         let main_free = m.load() < m.cap;
-        if m.presence == Presence::Online && main_free {
-            return Some((main, Reason::MainFallback));
+        match m.presence {
+            Presence::Online => return main_free.then_some((main, Reason::MainFallback)),
+            Presence::Suspended => {}
+            Presence::Busy | Presence::Break | Presence::Offline => return None,
         }
-        let suspended = |id: AgentId| ctx.agent(id).presence == Presence::Suspended;
+        let members = self.groups[group].members.iter().map(|&id| ctx.agent(id));
+        if !spread_applies(m, members) {
+            return main_free.then_some((main, Reason::MainFallback));
+        }
         let members = &self.groups[group].members;
-        let sub = |id: AgentId| id != main && ctx.agent(id).routable;
-        if !members.iter().any(|&id| sub(id) && suspended(id)) {
-            return (suspended(main) && main_free).then_some((main, Reason::MainFallback));
-        }
         members
             .iter()
             .copied()
-            .filter(|&id| sub(id))
+            .filter(|&id| id != main && ctx.agent(id).routable)
             .chain(std::iter::once(main))
-            .filter(|&id| suspended(id) && ctx.agent(id).load() < ctx.agent(id).cap)
+            .filter(|&id| {
+                let a = ctx.agent(id);
+                a.presence == Presence::Suspended && a.load() < a.cap
+            })
             .min_by_key(|&id| least_loaded(id, ctx.agent(id)))
             .map(|id| (id, Reason::SuspendedSpread))
     }
@@ -391,6 +423,28 @@ impl Selector {
     pub fn policy(&self, group: usize) -> PolicyKind {
         self.groups[group].policy
     }
+}
+
+/// Whether Taobao's suspended spread applies to a group: the `main`
+/// account is suspended, and so is every routable sub-account among
+/// `members` that is on shift (at least one). Also what the rule check of
+/// a routing service accepts.
+pub(crate) fn spread_applies<'a>(
+    main: &AgentStatus,
+    members: impl IntoIterator<Item = &'a AgentStatus>,
+) -> bool {
+    if main.presence != Presence::Suspended {
+        return false;
+    }
+    let mut any = false;
+    members
+        .into_iter()
+        .filter(|a| !a.main && a.routable && a.presence != Presence::Offline)
+        .all(|a| {
+            any = true;
+            a.presence == Presence::Suspended
+        })
+        && any
 }
 
 /// Whether the fairness limiter holds `agent` back at `now`: it had `max`

@@ -356,9 +356,71 @@ fn all_sub_accounts_offline_sends_chats_to_the_main_account_even_though_suspende
         route(&mut r, &mut pool, BuyerKind::New),
         assigned(0, Reason::MainFallback)
     );
-    // A main account that is off shift too: the chat waits.
+    // A main account that is off shift too: everyone is offline, so the
+    // chat is an offline message for the main account.
     pool.agent_mut(0).presence = Presence::Offline;
+    assert_eq!(
+        route(&mut r, &mut pool, BuyerKind::New),
+        Decision::OfflineForMain
+    );
+    // … but while a sub-account is on shift (on a break), the chat waits.
+    pool.agent_mut(2).presence = Presence::Break;
     assert_eq!(route(&mut r, &mut pool, BuyerKind::New), Decision::Queue);
+}
+
+#[test]
+fn suspended_sub_accounts_get_no_new_chats_while_main_is_online_full_busy_or_offline() {
+    let (mut r, mut pool) = shop("main_account");
+    pool.agent_mut(1).presence = Presence::Suspended;
+    pool.agent_mut(2).presence = Presence::Offline;
+    pool.agent_mut(3).presence = Presence::Offline;
+    // Main online at its cap: the chat waits for main (挂起后,基本上不会被分流).
+    pool.agent_mut(0).open = 3;
+    assert_eq!(route(&mut r, &mut pool, BuyerKind::New), Decision::Queue);
+    // Main busy, on a break or offline: the chat waits too.
+    pool.agent_mut(0).open = 0;
+    for p in [Presence::Busy, Presence::Break, Presence::Offline] {
+        pool.agent_mut(0).presence = p;
+        assert_eq!(
+            route(&mut r, &mut pool, BuyerKind::New),
+            Decision::Queue,
+            "{p:?}"
+        );
+    }
+    // Main suspended, a sub-account suspended, another on a break: not
+    // every account is suspended, so main takes it.
+    pool.agent_mut(0).presence = Presence::Suspended;
+    pool.agent_mut(2).presence = Presence::Break;
+    assert_eq!(
+        route(&mut r, &mut pool, BuyerKind::New),
+        assigned(0, Reason::MainFallback)
+    );
+    // Main suspended and full, the others as before: the chat waits.
+    pool.agent_mut(0).open = 3;
+    assert_eq!(route(&mut r, &mut pool, BuyerKind::New), Decision::Queue);
+    // The sub on a break suspends too: every account on shift is suspended.
+    pool.agent_mut(2).presence = Presence::Suspended;
+    assert_eq!(
+        route(&mut r, &mut pool, BuyerKind::New),
+        assigned(1, Reason::SuspendedSpread)
+    );
+}
+
+#[test]
+fn a_sub_account_outside_routing_takes_no_directly_addressed_buyer() {
+    let (mut r, mut pool) = shop("queue");
+    pool.agent_mut(1).routable = false; // 不参与分流
+    let to_group = route(&mut r, &mut pool, BuyerKind::Direct(1));
+    assert!(
+        matches!(to_group, Decision::Assign { agent, reason: Reason::Policy(_) } if agent != 1),
+        "{to_group:?}"
+    );
+    // The main account outside routing still takes its own buyers.
+    pool.agent_mut(0).routable = false;
+    assert_eq!(
+        route(&mut r, &mut pool, BuyerKind::Direct(0)),
+        assigned(0, Reason::Direct)
+    );
 }
 
 #[test]
@@ -399,7 +461,9 @@ fn nobody_online_on_feige_makes_an_offline_message_but_full_agents_make_a_queue(
 }
 
 #[test]
-fn a_non_routable_agent_gets_no_routed_or_returning_chats_but_direct_ones() {
+fn a_non_routable_agent_gets_no_chats_at_all() {
+    // 不参与分流: "永远不参与旺旺咨询" — routed, returning and directly
+    // addressed buyers all go to the group.
     let (mut r, mut pool) = setup(
         "least_active",
         "[[agents]]\nname = \"x\"\nroutable = false\n[[agents]]\nname = \"y\"\n",
@@ -407,10 +471,7 @@ fn a_non_routable_agent_gets_no_routed_or_returning_chats_but_direct_ones() {
     let policy = assigned(1, Reason::Policy(PolicyKind::LeastActive));
     assert_eq!(route(&mut r, &mut pool, BuyerKind::New), policy);
     assert_eq!(route(&mut r, &mut pool, BuyerKind::Returning(0)), policy);
-    assert_eq!(
-        route(&mut r, &mut pool, BuyerKind::Direct(0)),
-        assigned(0, Reason::Direct)
-    );
+    assert_eq!(route(&mut r, &mut pool, BuyerKind::Direct(0)), policy);
 }
 
 #[test]
@@ -519,10 +580,7 @@ fn an_online_main_account_takes_fallback_chats_before_suspended_sub_accounts() {
         route(&mut r, &mut pool, BuyerKind::New),
         assigned(0, Reason::MainFallback)
     );
-    // Main full: the suspended accounts share the chats.
+    // Main full: the chat waits for it; suspended sub-accounts get no new chats.
     pool.agent_mut(0).open = 3;
-    assert_eq!(
-        route(&mut r, &mut pool, BuyerKind::New),
-        assigned(1, Reason::SuspendedSpread)
-    );
+    assert_eq!(route(&mut r, &mut pool, BuyerKind::New), Decision::Queue);
 }
