@@ -207,6 +207,30 @@ pub struct Routing {
     pub transfer_exceeds_cap: bool,
     /// A comparison variant from another engine (off by default).
     pub variant: Variant,
+    /// VIP专属通道: VIP buyers routed to their own group.
+    pub vip_channel: Option<VipChannel>,
+}
+
+/// VIP专属通道 (a VIP channel): buyers of the listed VIP tiers are routed
+/// to `group` instead of their entry's group, and, after waiting
+/// `overflow_after` in its queue, go on to their entry's group.
+#[derive(Debug, Clone)]
+pub struct VipChannel {
+    /// The channel's group.
+    pub group: usize,
+    /// The tiers it takes (1 = highest), in tier order.
+    pub tiers: Vec<u8>,
+    /// How long a chat waits in the channel's queue before it overflows
+    /// to its entry's group (`None`: it stays).
+    pub overflow_after: Option<Millis>,
+}
+
+impl VipChannel {
+    /// Whether a buyer of `tier` (0 = not VIP) takes the channel.
+    #[inline]
+    pub fn takes(&self, tier: u8) -> bool {
+        tier > 0 && self.tiers.contains(&tier)
+    }
 }
 
 /// Comparison variants from other engines (DOMAIN.md §4 item 10).

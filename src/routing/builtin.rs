@@ -36,7 +36,7 @@ use super::{
 };
 use crate::agents::AgentId;
 use crate::kernel::StreamRng;
-use crate::scenario::{NobodyOnline, Scenario, Variant};
+use crate::scenario::{NobodyOnline, Scenario, Variant, VipChannel};
 use crate::time::{Millis, SimTime};
 
 /// Tag of the drain after agents come on shift (or the Taobao fallback may apply).
@@ -49,6 +49,8 @@ const LIMITER: u32 = 1;
 struct Seat {
     id: u64,
     queue: usize,
+    /// The group of the chat's entry (a VIP channel's chats overflow to it).
+    home: usize,
     class: Class,
     /// Arrival time (its queue entries carry it, for the golden priority).
     at: SimTime,
@@ -61,6 +63,7 @@ struct Seat {
 const NO_SEAT: Seat = Seat {
     id: u64::MAX,
     queue: 0,
+    home: 0,
     class: Class(0),
     at: 0,
     offline: false,
@@ -86,6 +89,8 @@ pub struct Router {
     groups: usize,
     /// Per group: its overflow group and delay.
     overflow: Vec<Option<(usize, Millis)>>,
+    /// VIP专属通道, if the shop has one.
+    vip_channel: Option<VipChannel>,
     transfer_to_break: bool,
     transfer_exceeds_cap: bool,
     /// Routed chats are offered (offer variants).
@@ -144,6 +149,7 @@ impl Router {
             main: scenario.main_account().map(|m| m as AgentId),
             groups,
             overflow: scenario.groups.iter().map(|g| g.overflow).collect(),
+            vip_channel: r.vip_channel.clone(),
             transfer_to_break: r.transfer_to_break,
             transfer_exceeds_cap: r.transfer_exceeds_cap,
             offers: r.variant.offer().is_some(),
@@ -181,10 +187,14 @@ impl Router {
             .filter(|s| s.id == chat.id)
     }
 
+    /// Places the chat in `queue` (its home group is kept if the seat is
+    /// already the chat's, else it is `queue`).
     fn place(&mut self, chat: ChatRef, queue: usize, class: Class, at: SimTime, offline: bool) {
+        let home = self.seat(chat).map_or(queue, |s| s.home);
         *self.seat_mut(chat.slot) = Seat {
             id: chat.id,
             queue,
+            home,
             class,
             at,
             offline,
@@ -200,10 +210,23 @@ impl Router {
         &mut self.excluded[i]
     }
 
-    /// When a chat entering queue `q` at `now` overflows, if its group overflows.
-    fn overflow_at(&self, q: usize, now: SimTime) -> Option<SimTime> {
-        let (_, after) = (*self.overflow.get(q)?)?;
-        Some(now.saturating_add(after))
+    /// Where and when `chat`, entering queue `q` at `now`, overflows: a VIP
+    /// channel's chat to its entry's group after the channel's wait; any
+    /// other chat by its group's `overflow_to`.
+    fn overflow_of(&self, chat: ChatRef, q: usize, now: SimTime) -> Option<(usize, SimTime)> {
+        let home = self.seat(chat).map_or(q, |s| s.home);
+        let (to, after) = match &self.vip_channel {
+            Some(c) if c.group == q && home != q => (home, c.overflow_after?),
+            _ => (*self.overflow.get(q)?)?,
+        };
+        Some((to, now.saturating_add(after)))
+    }
+
+    /// The overflow timer of `chat` entering queue `q` at `now`, if any.
+    fn overflow_timer(&self, chat: ChatRef, q: usize, now: SimTime, out: &mut Commands<'_>) {
+        if let Some((_, at)) = self.overflow_of(chat, q, now) {
+            out.push(Command::ChatTimer { chat, at });
+        }
     }
 
     /// A new chat: the decision order, then what the decision means here.
@@ -212,11 +235,25 @@ impl Router {
         let ChatInfo {
             chat,
             arrived_at: at,
-            group,
+            group: home,
             kind,
             tier,
             ..
         } = info;
+        // A VIP channel's buyer is routed in the channel's group while
+        // anyone of it is online; its seat remembers its entry's group.
+        let channel = self.vip_channel.as_ref().filter(|c| c.takes(tier));
+        let group = match channel.map(|c| c.group) {
+            Some(g) if self.sel.anyone_online(g, ctx) => {
+                *self.seat_mut(chat.slot) = Seat {
+                    id: chat.id,
+                    home,
+                    ..NO_SEAT
+                };
+                g
+            }
+            _ => home,
+        };
         // A new chat never overtakes chats already waiting in its group. After
         // every notice a group with waiting chats has no eligible agent (chat
         // ends and break ends drain at once); agents coming on shift wait for
@@ -335,9 +372,7 @@ impl Router {
             queue: q,
             class,
         });
-        if let Some(t) = self.overflow_at(q, ctx.now()) {
-            out.push(Command::ChatTimer { chat, at: t });
-        }
+        self.overflow_timer(chat, q, ctx.now(), out);
         self.wake_for_limiter(q, ctx, out);
     }
 
@@ -443,9 +478,7 @@ impl Router {
         if self.omni || outcome == OfferOutcome::Accepted {
             self.excluded_mut(chat.slot).push(agent);
         }
-        if let Some(t) = self.overflow_at(seat.queue, now) {
-            out.push(Command::ChatTimer { chat, at: t });
-        }
+        self.overflow_timer(chat, seat.queue, now, out);
         self.seat_mut(chat.slot).waiting = true;
         self.waiting.push_front(
             seat.queue,
@@ -466,15 +499,13 @@ impl Router {
             return;
         };
         let from = seat.queue;
-        let Some((to, _)) = self.overflow.get(from).copied().flatten() else {
+        let Some((to, _)) = self.overflow_of(chat, from, now) else {
             return;
         };
         self.waiting.forget(from, seat.class);
         out.push(Command::Overflow { chat, to });
-        if let Some(t) = self.overflow_at(to, now) {
-            out.push(Command::ChatTimer { chat, at: t });
-        }
         self.seat_mut(chat.slot).queue = to;
+        self.overflow_timer(chat, to, now, out);
         self.waiting.push(
             to,
             seat.class,

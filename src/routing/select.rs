@@ -238,6 +238,13 @@ impl Selector {
         }
     }
 
+    /// Whether an agent of `group` is online and routable.
+    #[inline]
+    pub fn anyone_online(&mut self, group: usize, ctx: &mut Ctx<'_>) -> bool {
+        self.sync(ctx);
+        self.groups[group].online > 0
+    }
+
     /// Every account of `group` and the main account are off shift.
     fn everyone_offline(&self, group: usize, ctx: &Ctx<'_>) -> bool {
         let off = |id: AgentId| ctx.agent(id).presence == Presence::Offline;

@@ -396,6 +396,22 @@ impl Scenario {
             }
         };
         let _ = writeln!(o, "  variant        {variant}");
+        if let Some(c) = &r.vip_channel {
+            let tiers: Vec<&str> = c
+                .tiers
+                .iter()
+                .map(|&t| self.buyers.vip_tiers[t as usize - 1].name.as_str())
+                .collect();
+            let after = c.overflow_after.map_or("stay in it".to_string(), |t| {
+                format!("go on to their entry's group after {}", format_duration(t))
+            });
+            let _ = writeln!(
+                o,
+                "  VIP channel    VIP专属通道: tiers {} routed to `{}`; waiting chats {after}",
+                tiers.join(", "),
+                self.groups[c.group].name
+            );
+        }
         if let Some(t) = r.processing_message_after {
             let _ = writeln!(
                 o,

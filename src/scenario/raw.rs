@@ -303,10 +303,23 @@ pub struct RawRouting {
     pub transfer_exceeds_cap: Option<bool>,
     pub variant: Option<String>,
     pub offer: Option<RawOffer>,
+    /// VIP专属通道: `{ group = "vip", tiers = ["svip"], overflow_after = "2m" }`.
+    pub vip_channel: Option<RawVipChannel>,
     /// A routing service (`http://127.0.0.1:PORT`) instead of the built-in router.
     pub service: Option<String>,
     /// Longest wait for one answer of the service (default 2s).
     pub timeout: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawVipChannel {
+    /// The group VIP buyers are routed to.
+    pub group: String,
+    /// The VIP tiers it takes (default: every tier).
+    pub tiers: Option<Vec<String>>,
+    /// Wait in the channel's queue before going on to the entry's group.
+    pub overflow_after: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

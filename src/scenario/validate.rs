@@ -10,7 +10,7 @@ mod staff;
 use demand::{arrivals, buyers, entry_names, entry_shares, service};
 use gates::{compare, plan, thresholds};
 use routing::routing_service;
-use routing::{entry_groups, menus, policy, routing};
+use routing::{entry_groups, menus, policy, routing, vip_channel};
 use staff::{Staff, staff};
 
 use super::PolicyKind;
@@ -19,7 +19,7 @@ use super::raw::*;
 use super::{
     AgentEntry, AgentSpec, Buyers, Dialogue, Episode, EpisodeState, Fairness, Group,
     MAX_CONCURRENT_LIMIT, NobodyOnline, Offer, QueueOrder, Routing, Run, Scenario, Service,
-    ServiceModel, ShiftEnd, Sla, Transfer, TransferAfter, Variant, VipTier,
+    ServiceModel, ShiftEnd, Sla, Transfer, TransferAfter, Variant, VipChannel, VipTier,
 };
 use crate::arrivals::{ArrivalModel, Base, EntryPoint, Holiday, Peak, Profile};
 use crate::dist::{Count, Distribution, Spec};
@@ -300,6 +300,12 @@ pub fn scenario(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Is
             };
             (sc.router, sc.router_timeout_ms) =
                 routing_service(&mut cx, &root.key("routing"), &raw.routing);
+            sc.routing.vip_channel = vip_channel(
+                &mut cx,
+                &root.key("routing").key("vip_channel"),
+                &raw.routing,
+                &sc,
+            );
             sc.thresholds = thresholds(&mut cx, &require, &sc);
             if let Some(raw_compare) = &raw.compare {
                 sc.compare = compare(&mut cx, &root.key("compare"), raw_compare, &sc);

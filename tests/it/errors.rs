@@ -565,3 +565,34 @@ fn compare_section_errors_are_located_and_say_what_is_allowed() {
         assert_error(&with(section), &[expected]);
     }
 }
+
+#[test]
+fn vip_channel_errors_name_the_key_and_what_is_allowed() {
+    assert_error(
+        &format!("{GOOD}[routing]\nvip_channel = {{ group = \"vip\" }}\n"),
+        &[
+            "routing.vip_channel.group",
+            "unknown group `vip` (groups: shop)",
+        ],
+    );
+    assert_error(
+        &format!("{GOOD}[routing]\nvip_channel = {{ group = \"shop\" }}\n"),
+        &["routing.vip_channel", "needs VIP buyers"],
+    );
+    assert_error(
+        &format!(
+            "{GOOD}[buyers]\nvip_tiers = [{{ name = \"svip\", share = 0.1 }}]\n\
+             [routing]\nvip_channel = {{ group = \"shop\", tiers = [\"gold\"] }}\n"
+        ),
+        &[
+            "routing.vip_channel.tiers[0]",
+            "unknown VIP tier `gold` (tiers: svip)",
+        ],
+    );
+    assert_error(
+        &format!(
+            "{GOOD}[buyers]\nvip_share = 0.1\n[routing]\nvip_channel = {{ group = \"shop\", overflow_after = \"0s\" }}\n"
+        ),
+        &["routing.vip_channel.overflow_after", "must be > 0"],
+    );
+}

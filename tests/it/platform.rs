@@ -659,3 +659,35 @@ fn taobao_fallback_serves_waiting_chats_once_the_group_has_nobody_online() {
     );
     conserved(&s);
 }
+
+/// VIP专属通道: VIP buyers go to the VIP desk, others never; a VIP who waits
+/// there `overflow_after` goes on to the group of its entry.
+#[test]
+fn a_vip_channel_routes_vip_buyers_to_their_own_desk_and_overflows_after_the_wait() {
+    let body = |desk_cap: u32, service: &str| {
+        shop(
+            "24h",
+            service,
+            &format!(
+                "[buyers]\nvip_share = 0.3\n\
+                 [routing]\nvip_channel = {{ group = \"vip\", overflow_after = \"1m\" }}\n\
+                 [[groups]]\nname = \"presale\"\n[[groups]]\nname = \"vip\"\n\
+                 [routing.entry_groups]\nproduct = \"presale\"\norder = \"presale\"\ndm = \"presale\"\nlive = \"presale\"\nother = \"presale\"\n\
+                 [[agents]]\nname = \"p\"\ngroups = [\"presale\"]\nmax_concurrent = 50\n\
+                 [[agents]]\nname = \"desk\"\ngroups = [\"vip\"]\nmax_concurrent = {desk_cap}\n"
+            ),
+        )
+    };
+    // Room at the desk: every VIP buyer is served there, nobody else is.
+    let s = body(50, "1m");
+    let vip = m(&s, "vip.offered");
+    assert!(vip > 300.0, "{vip}");
+    assert_eq!(agent(&s, "desk").assigned, vip);
+    assert_eq!(agent(&s, "p").assigned, m(&s, "offered") - vip);
+    assert_eq!(m(&s, "overflowed"), 0.0);
+    // One slot at the desk and 30-minute chats: VIP buyers overflow to presale after 1 minute.
+    let s = body(1, "30m");
+    assert!(m(&s, "overflowed") > 200.0, "{}", m(&s, "overflowed"));
+    assert!(agent(&s, "desk").assigned < 60.0);
+    assert!(agent(&s, "p").assigned > m(&s, "offered") - 60.0 - m(&s, "abandoned"));
+}

@@ -135,6 +135,74 @@ pub(super) fn routing(cx: &mut Cx, path: &KeyPath, raw: &RawRouting) -> Option<R
         transfer_to_break: raw.transfer_to_break.unwrap_or(true),
         transfer_exceeds_cap: raw.transfer_exceeds_cap.unwrap_or(false),
         variant: variant(cx, path, raw)?,
+        vip_channel: None,
+    })
+}
+
+/// `[routing] vip_channel`, resolved against the groups and VIP tiers.
+pub(super) fn vip_channel(
+    cx: &mut Cx,
+    path: &KeyPath,
+    raw: &RawRouting,
+    sc: &Scenario,
+) -> Option<VipChannel> {
+    let rc = raw.vip_channel.as_ref()?;
+    let names: Vec<&str> = sc.groups.iter().map(|g| g.name.as_str()).collect();
+    let Some(group) = names.iter().position(|&n| n == rc.group) else {
+        cx.issue(
+            &path.key("group"),
+            format!(
+                "unknown group `{}` (groups: {})",
+                rc.group,
+                names.join(", ")
+            ),
+        );
+        return None;
+    };
+    let tiers = &sc.buyers.vip_tiers;
+    if tiers.iter().all(|t| t.share == 0.0) {
+        cx.issue(
+            path,
+            "a VIP channel needs VIP buyers: set [buyers] vip_share or vip_tiers",
+        );
+        return None;
+    }
+    let mut chosen = Vec::new();
+    match &rc.tiers {
+        None => chosen.extend(1..=tiers.len() as u8),
+        Some(list) => {
+            for (i, name) in list.iter().enumerate() {
+                match tiers.iter().position(|t| &t.name == name) {
+                    Some(t) => chosen.push(t as u8 + 1),
+                    None => {
+                        let known: Vec<&str> = tiers.iter().map(|t| t.name.as_str()).collect();
+                        cx.issue(
+                            &path.key("tiers").index(i),
+                            format!("unknown VIP tier `{name}` (tiers: {})", known.join(", ")),
+                        );
+                        return None;
+                    }
+                }
+            }
+            chosen.sort_unstable();
+            chosen.dedup();
+        }
+    }
+    let overflow_after = match &rc.overflow_after {
+        Some(text) => {
+            let ms = cx.duration(&path.key("overflow_after"), text)?;
+            if ms == 0 {
+                cx.issue(&path.key("overflow_after"), "overflow_after must be > 0");
+                return None;
+            }
+            Some(ms)
+        }
+        None => None,
+    };
+    Some(VipChannel {
+        group,
+        tiers: chosen,
+        overflow_after,
     })
 }
 
