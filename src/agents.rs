@@ -111,6 +111,8 @@ impl AgentStatus {
 pub(crate) struct AgentWork {
     /// Work is frozen (chats stuck while off shift, `shift_end = "stuck"`).
     pub frozen: bool,
+    /// Work is paused (the agent is on a break, `break_pauses_chats`).
+    pub paused: bool,
     /// Work done per chat so far (virtual clock, ms of work).
     pub vclock: f64,
     /// Simulated time `vclock` refers to.
@@ -176,6 +178,7 @@ impl AgentPool {
             .iter()
             .map(|spec| AgentWork {
                 frozen: false,
+                paused: false,
                 vclock: 0.0,
                 vclock_at: 0,
                 chat_speed: spec.speed,
@@ -254,6 +257,12 @@ impl AgentPool {
     pub fn set_frozen(&mut self, id: AgentId, frozen: bool, now: SimTime) {
         self.advance_clock(id, now);
         self.work[id as usize].frozen = frozen;
+    }
+
+    /// Pauses or resumes the agent's work at `now` (a break).
+    pub fn set_paused(&mut self, id: AgentId, paused: bool, now: SimTime) {
+        self.advance_clock(id, now);
+        self.work[id as usize].paused = paused;
     }
 
     /// Ends every open chat of the agent at `now`; returns each conversation
@@ -377,7 +386,7 @@ impl AgentPool {
     #[inline]
     pub fn next_end(&self, id: AgentId) -> Option<SimTime> {
         let w = &self.work[id as usize];
-        if w.frozen {
+        if w.frozen || w.paused {
             return None;
         }
         let &(v_end, _) = w.ends.first()?;
@@ -390,7 +399,7 @@ impl AgentPool {
 /// Brings an agent's virtual clock to `now` (work progresses while it holds chats, unless frozen).
 #[inline]
 fn advance(a: &AgentStatus, w: &mut AgentWork, now: SimTime) {
-    if a.open > 0 && !w.frozen {
+    if a.open > 0 && !w.frozen && !w.paused {
         w.vclock += (now - w.vclock_at) as f64 * w.chat_speed;
     }
     w.vclock_at = now;

@@ -378,6 +378,9 @@ pub struct Service {
     pub slowdown: Vec<f64>,
     /// Session model: delay from assignment to the first human reply; `None` = at assignment.
     pub first_reply: Option<Distribution>,
+    /// Session model: an agent's open chats make no progress while it is on
+    /// a break (小休: the agent is away; the dialogue model stops typing).
+    pub break_pauses_chats: bool,
 }
 
 /// The two service models of DOMAIN.md §3.

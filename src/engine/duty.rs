@@ -61,6 +61,15 @@ impl<D: Dispatcher> Engine<'_, D> {
             self.state.agents_on_break += 1;
         }
         self.agents.set_presence(agent, presence, now);
+        if self.sc.service.break_pauses_chats
+            && self.dialogue.is_none()
+            && (old == Presence::Break) != (presence == Presence::Break)
+        {
+            // 小休: the agent is away, its chats wait for it.
+            self.agents
+                .set_paused(agent, presence == Presence::Break, now);
+            self.retime(agent);
+        }
         if old != presence {
             self.trace(None, &[agent], |_| TraceEvent::State {
                 t: now,

@@ -204,6 +204,13 @@ impl Scenario {
                 .as_ref()
                 .map_or("at assignment", |d| d.label())
         );
+        if !s.break_pauses_chats && s.duration().is_some() {
+            // Only the non-default is shown (the digest of other scenarios stays).
+            let _ = writeln!(
+                o,
+                "  breaks         chats go on while their agent is on a break"
+            );
+        }
         self.describe_staff(&mut o);
         self.describe_routing(&mut o);
         let t: Vec<String> = self

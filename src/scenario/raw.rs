@@ -170,6 +170,8 @@ pub struct RawService {
     pub duration: Option<RawDist>,
     pub slowdown: Option<Vec<f64>>,
     pub first_reply: Option<RawDist>,
+    /// Session model: chats pause while their agent is on a break (default true).
+    pub break_pauses_chats: Option<bool>,
     pub rounds: Option<RawCount>,
     pub messages_per_round: Option<RawCount>,
     pub message_gap: Option<RawDist>,

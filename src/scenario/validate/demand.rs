@@ -402,6 +402,7 @@ pub(super) fn service(cx: &mut Cx, path: &KeyPath, raw: &RawService) -> Option<S
         model: model?,
         slowdown,
         first_reply,
+        break_pauses_chats: raw.break_pauses_chats.unwrap_or(true),
     })
 }
 
