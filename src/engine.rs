@@ -96,6 +96,8 @@ enum Event {
     SessionTimeout { conv: u32 },
     /// A timer the dispatcher asked for.
     Wake { tag: u32 },
+    /// A scheduled setting change (`[[schedule]]`, by index) applies.
+    Setting { index: u32 },
 }
 
 struct Rngs {
@@ -369,13 +371,21 @@ impl<'s, D: Dispatcher> Engine<'s, D> {
             max_open: MAX_OPEN_BEYOND_CAPACITY
                 + sc.agents
                     .iter()
-                    .map(|a| u64::from(a.max_concurrent))
+                    .map(|a| u64::from(a.max_concurrent.max(sc.highest_cap(a.entry))))
                     .sum::<u64>(),
         };
         for agent in 0..sc.agents.len() as AgentId {
             engine.plan_first_shift(agent);
         }
         engine.schedule_next_arrival();
+        // Only cap changes are events; the router applies policy changes itself.
+        for (i, c) in sc.schedule.iter().enumerate() {
+            if matches!(c.what, crate::scenario::ChangeKind::Cap { .. }) {
+                engine
+                    .queue
+                    .schedule(c.at, Event::Setting { index: i as u32 });
+            }
+        }
         engine
     }
 
@@ -561,6 +571,7 @@ impl<'s, D: Dispatcher> Engine<'s, D> {
             Event::ReplyDone { agent } => self.on_reply_done(agent, now),
             Event::SessionTimeout { conv } => self.on_session_timeout(conv, now),
             Event::Wake { tag } => self.dispatch(crate::routing::Notice::Wake { tag }, now),
+            Event::Setting { index } => self.apply_setting(index as usize, now),
         }
     }
 

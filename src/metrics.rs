@@ -135,6 +135,9 @@ pub struct AgentAccount {
     last_t: SimTime,
     /// On shift (online or on break), ms.
     pub on_shift_ms: f64,
+    /// ∫ cap dt while on shift (slot·ms; = cap × on-shift time unless the
+    /// cap changed, `[[schedule]]`).
+    pub cap_ms: f64,
     /// On break, ms.
     pub break_ms: f64,
     /// Busy (忙碌), ms.

@@ -273,6 +273,16 @@ pub enum Notice {
         /// The agent.
         agent: AgentId,
     },
+    /// The agent's cap (接待人数) was changed by the scenario's
+    /// `[[schedule]]`; open chats are kept. A raised cap is a cue to drain.
+    CapChanged {
+        /// The agent.
+        agent: AgentId,
+        /// The cap before.
+        from: u32,
+        /// The cap now.
+        to: u32,
+    },
     /// The agent's presence was set (possibly to the same value).
     Presence {
         /// The agent.

@@ -79,6 +79,38 @@ pub struct Scenario {
     /// `[routing] timeout`, ms: the longest wait for one answer of a
     /// routing service (also for `--router`).
     pub router_timeout_ms: u64,
+    /// Settings that change during the run, by time (declaration order at one instant).
+    pub schedule: Vec<Change>,
+}
+
+/// A setting that changes at `at` (`[[schedule]]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Change {
+    /// When (simulated time).
+    pub at: SimTime,
+    /// What.
+    pub what: ChangeKind,
+}
+
+/// What a [`Change`] sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// Every agent of an `[[agents]]` entry gets this cap: a raised cap
+    /// takes chats at once, a lowered one takes none until the agent is
+    /// under it (open chats are kept).
+    Cap {
+        /// The entry.
+        entry: usize,
+        /// The new cap.
+        cap: u32,
+    },
+    /// The group's policy from now on.
+    Policy {
+        /// The group.
+        group: usize,
+        /// The policy.
+        policy: PolicyKind,
+    },
 }
 
 /// A routing service to drive (`[routing] service`, `timeout`).
@@ -692,6 +724,18 @@ impl Scenario {
         } else {
             1.0
         }
+    }
+
+    /// The highest cap the schedule gives agents of `entry` (0 if none).
+    pub fn highest_cap(&self, entry: usize) -> u32 {
+        self.schedule
+            .iter()
+            .filter_map(|c| match c.what {
+                ChangeKind::Cap { entry: e, cap } if e == entry => Some(cap),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0)
     }
 
     /// Warnings about settings that have no effect (`kefusim check` prints them).

@@ -369,4 +369,39 @@ impl<D: Dispatcher> Engine<'_, D> {
         }
         self.schedule_episode(agent, now);
     }
+
+    /// A scheduled cap change: every agent of the entry gets the new cap at
+    /// `now`, its open chats kept (a lowered cap takes no new chat until
+    /// the agent is under it); routing is told, and drains on a raise.
+    pub(super) fn apply_setting(&mut self, index: usize, now: SimTime) {
+        let crate::scenario::ChangeKind::Cap { entry, cap } = self.sc.schedule[index].what else {
+            return;
+        };
+        for (i, spec) in self.sc.agents.iter().enumerate() {
+            if spec.entry != entry {
+                continue;
+            }
+            let agent = i as AgentId;
+            let a = self.agents.get(agent);
+            let (from, open, presence) = (a.cap, a.open, a.presence);
+            if from == cap {
+                continue;
+            }
+            self.rec.agent_advance(i, now, open, presence);
+            self.rec.set_cap(i, cap);
+            if presence.on_shift() {
+                self.state.cap_on_shift =
+                    self.state.cap_on_shift - u64::from(from) + u64::from(cap);
+            }
+            self.agents.agent_mut(agent).cap = cap;
+            self.dispatch(
+                Notice::CapChanged {
+                    agent,
+                    from,
+                    to: cap,
+                },
+                now,
+            );
+        }
+    }
 }

@@ -39,9 +39,9 @@ fn max_over_mean(xs: &[f64]) -> f64 {
     if mean > 0.0 { max / mean } else { f64::NAN }
 }
 
-/// Occupancy of an agent: ∫open dt ÷ (cap × on-shift time).
-fn occupancy(acc: &AgentAccount, cap: u32) -> f64 {
-    acc.open_ms / (f64::from(cap) * acc.on_shift_ms)
+/// Occupancy of an agent: ∫open dt ÷ ∫cap dt, on shift.
+fn occupancy(acc: &AgentAccount) -> f64 {
+    acc.open_ms / acc.cap_ms
 }
 
 /// For each agent, its weight-fair number of chats: per group, the group's
@@ -73,17 +73,13 @@ fn fair_shares(sc: &Scenario, accounts: &[AgentAccount]) -> Vec<f64> {
 
 /// Of `candidates`, the agents that were on shift in the window, with their occupancies.
 fn on_shift_occupancies(
-    sc: &Scenario,
     accounts: &[AgentAccount],
     candidates: impl Iterator<Item = usize>,
 ) -> (Vec<usize>, Vec<f64>) {
     let agents: Vec<usize> = candidates
         .filter(|&i| accounts[i].on_shift_ms > 0.0)
         .collect();
-    let occ = agents
-        .iter()
-        .map(|&i| occupancy(&accounts[i], sc.agents[i].max_concurrent))
-        .collect();
+    let occ = agents.iter().map(|&i| occupancy(&accounts[i])).collect();
     (agents, occ)
 }
 
@@ -117,7 +113,7 @@ pub(crate) struct GroupBalance {
 
 /// Load balance of one replication: shop-wide, and per group.
 pub(crate) fn load_balance(sc: &Scenario, accounts: &[AgentAccount]) -> Balance {
-    let (on_shift, occ) = on_shift_occupancies(sc, accounts, 0..accounts.len());
+    let (on_shift, occ) = on_shift_occupancies(accounts, 0..accounts.len());
     let per_hour_weight: Vec<f64> = on_shift
         .iter()
         .map(|&i| {
@@ -134,12 +130,9 @@ pub(crate) fn load_balance(sc: &Scenario, accounts: &[AgentAccount]) -> Balance 
         .groups
         .iter()
         .map(|group| {
-            let (members, occ) = on_shift_occupancies(sc, accounts, group.members.iter().copied());
+            let (members, occ) = on_shift_occupancies(accounts, group.members.iter().copied());
             let open: f64 = members.iter().map(|&i| accounts[i].open_ms).sum();
-            let cap: f64 = members
-                .iter()
-                .map(|&i| f64::from(sc.agents[i].max_concurrent) * accounts[i].on_shift_ms)
-                .sum();
+            let cap: f64 = members.iter().map(|&i| accounts[i].cap_ms).sum();
             GroupBalance {
                 occupancy: open / cap,
                 jain_occupancy: jain(&occ),
@@ -172,6 +165,7 @@ pub(crate) fn empty_accounts(sc: &Scenario) -> Vec<AgentAccount> {
 pub(crate) fn pool_accounts(pooled: &mut [AgentAccount], rep: &[AgentAccount]) {
     for (p, acc) in pooled.iter_mut().zip(rep) {
         p.on_shift_ms += acc.on_shift_ms;
+        p.cap_ms += acc.cap_ms;
         p.break_ms += acc.break_ms;
         p.busy_ms += acc.busy_ms;
         p.suspended_ms += acc.suspended_ms;
@@ -344,7 +338,7 @@ pub(crate) fn agent_rows(
                 assigned: assigned / n,
                 on_shift_hours: hours / n,
                 break_hours: acc.break_ms / HOUR_MS as f64 / n,
-                occupancy: occupancy(acc, spec.max_concurrent),
+                occupancy: occupancy(acc),
                 chats_per_on_shift_hour: assigned / hours,
                 // Chats of groups the agent does not serve are outside its fair share.
                 fair_share_ratio: acc.assigned_in_groups() / fair[i],

@@ -57,6 +57,8 @@ pub(crate) struct Recorder {
     replies_assessed: ReplyTally,
     silent_abandons: u64,
     closed_by_inactivity: u64,
+    /// Per agent: its current cap.
+    caps: Vec<u32>,
     /// Per group.
     groups: Vec<ClassTally>,
     /// VIP buyers, all tiers.
@@ -148,6 +150,7 @@ impl Recorder {
                 Vec::new()
             },
             agents: empty_accounts(scenario),
+            caps: scenario.agents.iter().map(|a| a.max_concurrent).collect(),
             focus: scenario.focus.as_ref().map(|f| {
                 let width = focus_col::width(scenario.sla.thresholds_s.len());
                 FocusTally {
@@ -253,6 +256,7 @@ impl Recorder {
     /// Integrates one agent's state up to `now`. Call before changing its presence or open chats.
     #[inline]
     pub fn agent_advance(&mut self, agent: usize, now: SimTime, open: u32, presence: Presence) {
+        let cap = self.caps[agent];
         let acc = &mut self.agents[agent];
         let t = acc.last_t.max(self.from);
         let end = now.min(self.to);
@@ -266,6 +270,7 @@ impl Recorder {
             return;
         }
         acc.on_shift_ms += dt;
+        acc.cap_ms += f64::from(cap) * dt;
         acc.open_ms += f64::from(open) * dt;
         match presence {
             Presence::Break => acc.break_ms += dt,
@@ -276,6 +281,11 @@ impl Recorder {
         if self.focus.is_some() {
             self.focus_agent(agent, t, end, open);
         }
+    }
+
+    /// The agent's cap changed (after [`Recorder::agent_advance`] to now).
+    pub fn set_cap(&mut self, agent: usize, cap: u32) {
+        self.caps[agent] = cap;
     }
 
     /// A counted chat arrived.

@@ -544,6 +544,11 @@ impl Dispatcher for Router {
                 self.jobs.push_back(Job::For(agent))
             }
             Notice::OnShift { .. } => self.drain_soon(now, out),
+            Notice::CapChanged { agent, from, to } => {
+                if to > from {
+                    self.jobs.push_back(Job::For(agent));
+                }
+            }
             Notice::Presence { .. } => {
                 // Taobao: a group left with nobody online (or a main account
                 // back) may now send its waiting chats to the main account.

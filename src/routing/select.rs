@@ -28,7 +28,7 @@ use super::policy::{self, least_loaded};
 use super::{BuyerKind, Ctx, PolicyKind, Reason};
 use crate::agents::{AgentId, AgentStatus, Presence};
 use crate::kernel::StreamRng;
-use crate::scenario::{Fairness, NobodyOnline, Scenario};
+use crate::scenario::{ChangeKind, Fairness, NobodyOnline, Scenario};
 use crate::time::SimTime;
 
 /// The outcome of routing a new chat.
@@ -60,6 +60,11 @@ struct GroupRouting {
     policy: PolicyKind,
     /// The members' weights differ and the policy uses them ([`policy::weighted_key`]).
     weighted: bool,
+    /// The members' weights differ.
+    weights_differ: bool,
+    /// Scheduled policy changes (`[[schedule]]`), by time; applied lazily,
+    /// before the first selection at or after their time.
+    changes: Vec<(SimTime, PolicyKind)>,
     members: Vec<AgentId>,
     /// Members by the policy's key, for policies that order agents by a key.
     index: Option<MinTree>,
@@ -97,7 +102,8 @@ impl Selector {
         let groups = scenario
             .groups
             .iter()
-            .map(|group| {
+            .enumerate()
+            .map(|(gi, group)| {
                 let members: Vec<AgentId> = group.members.iter().map(|&i| i as AgentId).collect();
                 let credits = vec![0.0; members.len()];
                 // The limiter makes eligibility depend on time: keyed policies scan instead.
@@ -114,6 +120,18 @@ impl Selector {
                 GroupRouting {
                     policy: group.policy,
                     weighted: weights_differ && group.policy.uses_weights(),
+                    weights_differ,
+                    changes: scenario
+                        .schedule
+                        .iter()
+                        .rev()
+                        .filter_map(|c| match c.what {
+                            ChangeKind::Policy { group: g, policy } if g == gi => {
+                                Some((c.at, policy))
+                            }
+                            _ => None,
+                        })
+                        .collect(),
                     members,
                     index,
                     cursor: usize::MAX,
@@ -390,6 +408,13 @@ impl Selector {
         ctx: &Ctx<'_>,
         excluded: &[AgentId],
     ) -> Option<AgentId> {
+        if self.groups[group]
+            .changes
+            .last()
+            .is_some_and(|&(t, _)| t <= ctx.now())
+        {
+            self.change_policy(group, ctx);
+        }
         let g = &mut self.groups[group];
         if let (Some(index), true) = (&g.index, excluded.is_empty()) {
             return index.min().map(|pos| g.members[pos]);
@@ -411,6 +436,30 @@ impl Selector {
             allowed,
             &mut self.rng,
         )
+    }
+
+    /// Applies the group's scheduled policy changes due by now: the new
+    /// policy orders the group from the next selection on; a keyed
+    /// policy's index is rebuilt from the agents' current state.
+    #[cold]
+    fn change_policy(&mut self, group: usize, ctx: &Ctx<'_>) {
+        let now = ctx.now();
+        let g = &mut self.groups[group];
+        while let Some(&(t, policy)) = g.changes.last() {
+            if t > now {
+                break;
+            }
+            g.changes.pop();
+            g.policy = policy;
+        }
+        g.weighted = g.weights_differ && g.policy.uses_weights();
+        g.index = (policy::is_keyed(g.policy) && self.fairness.is_none()).then(|| {
+            let mut index = MinTree::new(g.members.len());
+            for (pos, &id) in g.members.iter().enumerate() {
+                index.set(pos, policy::key(g.policy, g.weighted, ctx.agent(id)));
+            }
+            index
+        });
     }
 
     /// Agents serving `group`, in id order.

@@ -584,3 +584,33 @@ fn an_online_main_account_takes_fallback_chats_before_suspended_sub_accounts() {
     pool.agent_mut(0).open = 3;
     assert_eq!(route(&mut r, &mut pool, BuyerKind::New), Decision::Queue);
 }
+
+#[test]
+fn a_scheduled_policy_change_applies_from_its_instant() {
+    // round_robin until 00:30, then least_active.
+    let (mut r, mut pool) = setup(
+        "round_robin",
+        "[[agents]]\ncount = 3\nmax_concurrent = 5\n\
+         [[schedule]]\nat = \"2026-11-11T00:30:00+08:00\"\ngroup = \"shop\"\npolicy = \"least_active\"\n",
+    );
+    pool.agent_mut(0).open = 3;
+    pool.agent_mut(1).open = 1;
+    pool.agent_mut(2).open = 2;
+    let before: Vec<u32> = (0..3)
+        .map(|_| r.select(0, &mut pool, 1_000).unwrap())
+        .collect();
+    assert_eq!(before, vec![0, 1, 2], "rotation ignores the loads");
+    // From 00:30 the least loaded agent, whatever the rotation.
+    assert_eq!(r.select(0, &mut pool, 1_800_000), Some(1));
+    assert_eq!(
+        r.route(
+            &ChatRequest {
+                group: 0,
+                kind: BuyerKind::New
+            },
+            &mut pool,
+            1_800_000
+        ),
+        assigned(1, Reason::Policy(PolicyKind::LeastActive))
+    );
+}

@@ -213,6 +213,7 @@ impl Scenario {
         }
         self.describe_staff(&mut o);
         self.describe_routing(&mut o);
+        self.describe_schedule(&mut o);
         let t: Vec<String> = self
             .sla
             .thresholds_s
@@ -310,6 +311,31 @@ impl Scenario {
             "  expected       {expected:.1} chats in the measured window; highest rate {peak:.1}/h at {}",
             c.format(peak_t)
         );
+    }
+
+    fn describe_schedule(&self, o: &mut String) {
+        if self.schedule.is_empty() {
+            return;
+        }
+        let _ = writeln!(o, "schedule");
+        for c in &self.schedule {
+            let what = match c.what {
+                super::ChangeKind::Cap { entry, cap } => {
+                    format!(
+                        "agents `{}`: max_concurrent {cap}",
+                        self.entries[entry].name
+                    )
+                }
+                super::ChangeKind::Policy { group, policy } => {
+                    format!(
+                        "group `{}`: policy {}",
+                        self.groups[group].name,
+                        policy.name()
+                    )
+                }
+            };
+            let _ = writeln!(o, "  {}  {what}", self.run.clock.format(c.at));
+        }
     }
 
     fn describe_routing(&self, o: &mut String) {

@@ -29,6 +29,29 @@ pub struct RawScenario {
     pub thresholds: RawThresholds,
     pub compare: Option<RawCompare>,
     pub plan: Option<RawPlan>,
+    /// Settings that change during the run.
+    #[serde(default)]
+    pub schedule: Vec<RawChange>,
+}
+
+/// `[[schedule]]`: a setting that changes at an instant (`at`) or every
+/// day at a local time (`daily`): an `[[agents]]` entry's `max_concurrent`,
+/// or a group's `policy`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawChange {
+    /// An RFC 3339 instant, e.g. "2026-11-10T19:30:00+08:00".
+    pub at: Option<String>,
+    /// A local time of day, e.g. "19:30", every day of the run.
+    pub daily: Option<String>,
+    /// The `[[agents]]` entry whose cap changes.
+    pub agents: Option<String>,
+    /// The new cap (接待人数), 1..=50.
+    pub max_concurrent: Option<i64>,
+    /// The group whose policy changes.
+    pub group: Option<String>,
+    /// The new policy.
+    pub policy: Option<String>,
 }
 
 /// `[compare]`: how `run --baseline` and `compare` judge these results

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 mod demand;
 mod gates;
 mod routing;
+mod schedule;
 mod staff;
 
 use demand::{arrivals, buyers, entry_names, entry_shares, service};
@@ -297,7 +298,9 @@ pub fn scenario(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Is
                 focus: None,
                 router: None,
                 router_timeout_ms: crate::scenario::ServiceSpec::DEFAULT_TIMEOUT_MS,
+                schedule: Vec::new(),
             };
+            sc.schedule = schedule::schedule(&mut cx, &root.key("schedule"), &raw.schedule, &sc);
             (sc.router, sc.router_timeout_ms) =
                 routing_service(&mut cx, &root.key("routing"), &raw.routing);
             sc.routing.vip_channel = vip_channel(

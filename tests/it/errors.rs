@@ -596,3 +596,49 @@ fn vip_channel_errors_name_the_key_and_what_is_allowed() {
         &["routing.vip_channel.overflow_after", "must be > 0"],
     );
 }
+
+#[test]
+fn schedule_errors_name_the_change_and_what_is_allowed() {
+    assert_error(
+        &format!(
+            "{GOOD}[[schedule]]\nat = \"2026-11-11T00:30:00+08:00\"\nagents = \"x\"\nmax_concurrent = 5\n"
+        ),
+        &[
+            "schedule[0].agents",
+            "unknown [[agents]] entry `x` (entries: agent1)",
+        ],
+    );
+    assert_error(
+        &format!(
+            "{GOOD}[[schedule]]\ndaily = \"00:30\"\nagents = \"agent1\"\nmax_concurrent = 80\n"
+        ),
+        &[
+            "schedule[0].max_concurrent",
+            "max_concurrent must be 1..=50, got 80",
+        ],
+    );
+    assert_error(
+        &format!(
+            "{GOOD}[[schedule]]\nat = \"2026-11-12T00:30:00+08:00\"\ngroup = \"shop\"\npolicy = \"random\"\n"
+        ),
+        &["schedule[0].at", "outside the run"],
+    );
+    assert_error(
+        &format!("{GOOD}[[schedule]]\ndaily = \"00:30\"\ngroup = \"shop\"\npolicy = \"fastest\"\n"),
+        &[
+            "schedule[0].policy",
+            "unknown policy `fastest`",
+            "least_active",
+        ],
+    );
+    assert_error(
+        &format!(
+            "{GOOD}[[schedule]]\ndaily = \"00:30\"\nat = \"2026-11-11T00:30:00+08:00\"\ngroup = \"shop\"\npolicy = \"random\"\n"
+        ),
+        &["schedule[0]", "either `at`"],
+    );
+    assert_error(
+        &format!("{GOOD}[[schedule]]\ndaily = \"00:30\"\ngroup = \"shop\"\nmax_concurrent = 4\n"),
+        &["schedule[0]", "`agents` + `max_concurrent`"],
+    );
+}

@@ -715,3 +715,28 @@ fn chats_pause_while_their_agent_is_on_a_break() {
     assert!(paused > 7.0, "{paused}");
     assert!(going_on < 2.0, "{going_on}");
 }
+
+/// 接待人数 raised at the peak: a `[[schedule]]` cap change takes chats at
+/// once when raised; lowered, the agent keeps its open chats and takes no
+/// new one until it is under the new cap. Occupancy is against the cap of
+/// the moment.
+#[test]
+fn a_scheduled_cap_change_applies_at_its_instant_and_keeps_open_chats() {
+    let s = shop(
+        "4h",
+        "30m",
+        "[[agents]]\nname = \"a\"\nmax_concurrent = 1\n\
+         [[schedule]]\nat = \"2026-11-09T01:00:00+08:00\"\nagents = \"a\"\nmax_concurrent = 5\n\
+         [[schedule]]\nat = \"2026-11-09T02:15:00+08:00\"\nagents = \"a\"\nmax_concurrent = 1\n",
+    );
+    let sessions = col(&s, "sessions_in_service_mean");
+    let capacity = col(&s, "capacity_on_shift_mean");
+    assert_eq!(capacity[1..], [5.0, 2.0, 1.0]);
+    // Buyers queue from the start: 1 chat at a time, then 5 from 01:00
+    // (chats of 30 minutes start at 01:00, 01:30, 02:00); at 02:15 the cap
+    // drops to 1, the 5 chats of 02:00 are kept until 02:30, then 1.
+    assert!(sessions[0] <= 1.0, "{sessions:?}");
+    assert_eq!(sessions[1..], [5.0, 3.0, 1.0]);
+    let a = agent(&s, "a");
+    assert!(a.occupancy > 0.9 && a.occupancy <= 1.2, "{}", a.occupancy);
+}

@@ -1,0 +1,118 @@
+//! `[[schedule]]`: settings that change during the run.
+
+use super::*;
+use crate::scenario::{Change, ChangeKind};
+use crate::time::{DAY_MS, SimTime};
+
+/// Resolves every change against the scenario: when (an instant inside the
+/// run, or a daily local time expanded over the run) and what (a cap of
+/// an `[[agents]]` entry, or a group's policy). Sorted by time, in
+/// declaration order at one instant.
+pub(super) fn schedule(
+    cx: &mut Cx,
+    path: &KeyPath,
+    raw: &[RawChange],
+    sc: &Scenario,
+) -> Vec<Change> {
+    let mut out = Vec::new();
+    let end = sc.run.measure_to();
+    for (i, rc) in raw.iter().enumerate() {
+        let p = path.index(i);
+        let Some(what) = what(cx, &p, rc, sc) else {
+            continue;
+        };
+        match (&rc.at, &rc.daily) {
+            (Some(at), None) => {
+                let Some(t) = cx.instant(&p.key("at"), at).map(|t| sc.run.clock.sim_of(t)) else {
+                    continue;
+                };
+                if t < 0 || t as SimTime > end {
+                    cx.issue(
+                        &p.key("at"),
+                        format!("`{at}` is outside the run (it must fall between the run's start and its end)"),
+                    );
+                    continue;
+                }
+                out.push(Change {
+                    at: t as SimTime,
+                    what,
+                });
+            }
+            (None, Some(daily)) => {
+                let Some(clock) = cx.check(&p.key("daily"), parse_clock(daily)) else {
+                    continue;
+                };
+                if clock >= DAY_MS {
+                    cx.issue(&p.key("daily"), "daily must be a time of day before 24:00");
+                    continue;
+                }
+                // The first such local time at or after the start, then every day.
+                let first = (clock + DAY_MS - sc.run.clock.ms_of_day(0)) % DAY_MS;
+                let mut t = first;
+                while t <= end {
+                    out.push(Change { at: t, what });
+                    t += DAY_MS;
+                }
+            }
+            _ => cx.issue(
+                &p,
+                "give either `at` (an instant) or `daily` (a time of day), not both",
+            ),
+        }
+    }
+    out.sort_by_key(|c| c.at);
+    out
+}
+
+fn what(cx: &mut Cx, p: &KeyPath, rc: &RawChange, sc: &Scenario) -> Option<ChangeKind> {
+    match (&rc.agents, rc.max_concurrent, &rc.group, &rc.policy) {
+        (Some(name), Some(cap), None, None) => {
+            let Some(entry) = sc.entries.iter().position(|e| &e.name == name) else {
+                let known: Vec<&str> = sc.entries.iter().map(|e| e.name.as_str()).collect();
+                cx.issue(
+                    &p.key("agents"),
+                    format!(
+                        "unknown [[agents]] entry `{name}` (entries: {})",
+                        known.join(", ")
+                    ),
+                );
+                return None;
+            };
+            let cap = cx.int_in(
+                &p.key("max_concurrent"),
+                cap,
+                1,
+                i64::from(MAX_CONCURRENT_LIMIT),
+            )?;
+            Some(ChangeKind::Cap { entry, cap })
+        }
+        (None, None, Some(name), Some(policy)) => {
+            let Some(group) = sc.groups.iter().position(|g| &g.name == name) else {
+                let known: Vec<&str> = sc.groups.iter().map(|g| g.name.as_str()).collect();
+                cx.issue(
+                    &p.key("group"),
+                    format!("unknown group `{name}` (groups: {})", known.join(", ")),
+                );
+                return None;
+            };
+            let Some(policy) = PolicyKind::parse(policy) else {
+                cx.issue(
+                    &p.key("policy"),
+                    format!(
+                        "unknown policy `{policy}` (allowed: {})",
+                        PolicyKind::names()
+                    ),
+                );
+                return None;
+            };
+            Some(ChangeKind::Policy { group, policy })
+        }
+        _ => {
+            cx.issue(
+                p,
+                "a change sets either `agents` + `max_concurrent` (an entry's cap) or `group` + `policy`",
+            );
+            None
+        }
+    }
+}
