@@ -2,6 +2,7 @@
 //! pool agents on duty in interval `i`) or by a roster of shift templates.
 
 use super::*;
+use crate::scenario::{Change, ChangeKind};
 
 /// An `[[agents]]` entry to add to a scenario.
 struct Addition {
@@ -67,6 +68,33 @@ fn restaffed(base: &Scenario, spec: &PlanSpec, mut additions: Vec<Addition>) -> 
         }
         sc.entries.push(add.entry);
     }
+    // Scheduled caps follow the entries: kept ones are renumbered, the
+    // pool's apply to every planned entry (they copy its cap), the other
+    // replaced entries' are gone with them.
+    let added = kept.len()..sc.entries.len();
+    sc.schedule = base
+        .schedule
+        .iter()
+        .flat_map(|c| {
+            let at = c.at;
+            let cap_change = |entry, cap| Change {
+                at,
+                what: ChangeKind::Cap { entry, cap },
+            };
+            match c.what {
+                ChangeKind::Cap { entry, cap } if entry == spec.entry => {
+                    added.clone().map(|e| cap_change(e, cap)).collect()
+                }
+                ChangeKind::Cap { entry, cap } => kept
+                    .iter()
+                    .position(|&k| k == entry)
+                    .map(|e| cap_change(e, cap))
+                    .into_iter()
+                    .collect(),
+                ChangeKind::Policy { .. } => vec![*c],
+            }
+        })
+        .collect::<Vec<_>>();
     for (g, group) in sc.groups.iter_mut().enumerate() {
         group.members = (0..sc.agents.len())
             .filter(|&i| sc.agents[i].groups.contains(&g))
