@@ -175,8 +175,16 @@ impl<D: Dispatcher> Engine<'_, D> {
         }
         // The main account may take its shop's chats when nobody of the
         // group is online (Taobao's fallback).
+        let groups = &self.sc.agents[agent as usize].groups;
         let in_group = c.queue >= self.sc.groups.len()
-            || self.sc.agents[agent as usize].groups.contains(&c.queue);
+            || groups.contains(&c.queue)
+            // A VIP channel's buyer may go to an agent of the channel.
+            || self
+                .sc
+                .routing
+                .vip_channel
+                .as_ref()
+                .is_some_and(|vc| vc.takes(c.tier) && groups.contains(&vc.group));
         let main_fallback = a.main && reason == Reason::MainFallback && fallback;
         if !addressed && !in_group && !main_fallback {
             return Err(Rule::OutsideGroup);

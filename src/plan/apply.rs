@@ -30,6 +30,39 @@ fn unplace(t: &mut Table) {
     }
 }
 
+/// `[[schedule]]` cap changes follow the roster: one naming the pool entry
+/// is repeated for every roster entry (they copy its cap), one naming
+/// another replaced entry is removed with it.
+fn retarget_schedule(doc: &mut DocumentMut, sc: &Scenario, spec: &PlanSpec, names: &Array) {
+    let Some(changes) = doc
+        .get_mut("schedule")
+        .and_then(Item::as_array_of_tables_mut)
+    else {
+        return;
+    };
+    let pool = sc.entries[spec.entry].name.as_str();
+    let replaced: Vec<&str> = spec
+        .replace
+        .iter()
+        .map(|&e| sc.entries[e].name.as_str())
+        .collect();
+    let mut out = toml_edit::ArrayOfTables::new();
+    for change in changes.iter() {
+        match change.get("agents").and_then(Item::as_str) {
+            Some(name) if name == pool => {
+                for roster in names.iter().filter_map(Value::as_str) {
+                    let mut t = change.clone();
+                    t.insert("agents", value(roster));
+                    out.push(t);
+                }
+            }
+            Some(name) if replaced.contains(&name) => {}
+            _ => out.push(change.clone()),
+        }
+    }
+    *changes = out;
+}
+
 /// The scenario `text` (which `sc` was loaded from) with `spec`'s pool
 /// staffed by `counts[t]` agents on template `t`, checked by loading it.
 pub fn applied_scenario(
@@ -95,6 +128,7 @@ pub fn applied_scenario(
         agents.push(table);
         names.push(name);
     }
+    retarget_schedule(&mut doc, sc, spec, &names);
     let first = names
         .get(0)
         .and_then(Value::as_str)

@@ -160,6 +160,16 @@ pub fn roster_toml(r: &PlanReport) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    let scheduled = sc.schedule.iter().any(|c| {
+        matches!(c.what, crate::scenario::ChangeKind::Cap { entry, .. } if r.spec.replace.contains(&entry))
+    });
+    if scheduled {
+        let _ = writeln!(
+            out,
+            "# [[schedule]] changes the caps of replaced entries: repeat those of `{}` for\n# each of these entries (agents = NAME) and delete the others' (scenario.toml does).",
+            entry.name
+        );
+    }
     if !entry.episodes.is_empty() {
         let _ = writeln!(
             out,

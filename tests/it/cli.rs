@@ -1054,6 +1054,25 @@ fn plan_double11_proposes_a_verified_roster_that_pastes_back() {
         .map(|a| a["name"].clone())
         .collect();
     agents.extend(roster["agents"].as_array().unwrap().iter().cloned());
+    // roster.toml says: the pool's scheduled caps for each roster entry, the
+    // other replaced entries' deleted.
+    assert!(roster_text.contains("[[schedule]] changes the caps of replaced entries"));
+    let schedule = doc["schedule"].as_array_mut().unwrap();
+    let mut kept = Vec::new();
+    for change in schedule.drain(..) {
+        match change["agents"].as_str() {
+            Some("presale") => {
+                for n in &names {
+                    let mut c = change.clone();
+                    c.as_table_mut().unwrap().insert("agents".into(), n.clone());
+                    kept.push(c);
+                }
+            }
+            Some("temp-evening") => {}
+            _ => kept.push(change),
+        }
+    }
+    *schedule = kept;
     let plan_table = doc["plan"].as_table_mut().unwrap();
     plan_table.insert("entry".into(), names[0].clone());
     plan_table.insert("replace".into(), toml::Value::Array(names));
