@@ -198,6 +198,11 @@ pub enum ShiftEnd {
     Reroute,
     /// Leave them stuck: no progress until the agent is back on shift.
     Stuck,
+    /// Hand them over (转发, "如果需要离开…把之前交流过的客户转给…子帐号"):
+    /// each open chat is transferred, with its history, to an agent of its
+    /// group by the transfer rules; one that finds no target (or whose reply
+    /// is being typed) is finished by the leaving agent, as with `Finish`.
+    HandOver,
 }
 
 /// Order of the waiting queue within a priority class.

@@ -163,6 +163,10 @@ impl<D: Dispatcher> Engine<'_, D> {
         }
         match self.sc.routing.shift_end {
             ShiftEnd::Finish => self.set_presence(agent, Presence::Offline, now),
+            ShiftEnd::HandOver => {
+                self.set_presence(agent, Presence::Offline, now);
+                self.hand_over(agent, now);
+            }
             ShiftEnd::Stuck => {
                 // Frozen first, so that going offline does not start a reply.
                 self.agents.set_frozen(agent, true, now);

@@ -5,7 +5,7 @@
 use super::Engine;
 use crate::agents::AgentId;
 use crate::conversation::ConvState;
-use crate::routing::{Dispatcher, Notice};
+use crate::routing::{BuyerKind, Dispatcher, Notice};
 use crate::time::SimTime;
 use crate::trace::TraceEvent;
 
@@ -51,6 +51,52 @@ impl<D: Dispatcher> Engine<'_, D> {
             },
             now,
         );
+    }
+
+    /// `shift_end = "hand_over"`: asks the dispatcher where each of the
+    /// leaving agent's open chats goes, in its own group (a chat whose
+    /// reply is being typed, and a private contact, stay; a random
+    /// transfer due later is superseded).
+    pub(super) fn hand_over(&mut self, agent: AgentId, now: SimTime) {
+        let mut open: Vec<u32> = match self.dialogue {
+            Some(_) => self.talk_open[agent as usize].clone(),
+            None => self
+                .agents
+                .work(agent)
+                .ends
+                .iter()
+                .map(|&(_, c)| c)
+                .collect(),
+        };
+        open.sort_unstable();
+        let typing = self.typing[agent as usize].map(|(c, _)| c);
+        for conv in open {
+            if typing == Some(conv) {
+                continue;
+            }
+            let c = self.convs.get(conv);
+            let ConvState::InService { agent: holder, .. } = c.state else {
+                continue;
+            };
+            if holder != agent {
+                continue;
+            }
+            // A private contact stays with the main account.
+            if c.kind == BuyerKind::Private || c.queue >= self.sc.groups.len() {
+                continue;
+            }
+            let group = c.queue;
+            self.cancel_transfer(conv);
+            let chat = self.chat_ref(conv);
+            self.dispatch(
+                Notice::TransferDue {
+                    chat,
+                    from: agent,
+                    group,
+                },
+                now,
+            );
+        }
     }
 
     /// [`crate::routing::Command::Transfer`]: moves the chat, with its

@@ -374,6 +374,9 @@ impl Scenario {
             ShiftEnd::Finish => "finish open chats (Feige)",
             ShiftEnd::Reroute => "end open chats and route the buyer again",
             ShiftEnd::Stuck => "leave open chats stuck until the next shift",
+            ShiftEnd::HandOver => {
+                "hand open chats over to agents of their group (转发); finish those that find nobody"
+            }
         };
         let _ = writeln!(o, "  shift end      {shift_end}");
         let order = match r.queue_order {

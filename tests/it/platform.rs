@@ -740,3 +740,35 @@ fn a_scheduled_cap_change_applies_at_its_instant_and_keeps_open_chats() {
     let a = agent(&s, "a");
     assert!(a.occupancy > 0.9 && a.occupancy <= 1.2, "{}", a.occupancy);
 }
+
+/// `shift_end = "hand_over"` (转发 when an agent must leave): at the end of
+/// its shift an agent's open chats move to an agent of their group who is
+/// on shift, instead of being finished in overtime.
+#[test]
+fn at_shift_end_open_chats_are_handed_over_to_a_colleague() {
+    let with = |mode: &str| {
+        shop(
+            "3h",
+            "30m",
+            &format!(
+                "[routing]\nshift_end = \"{mode}\"\n\
+                 [[agents]]\nname = \"early\"\nmax_concurrent = 50\nshift = {{ start = \"00:00\", end = \"01:00\" }}\n\
+                 [[agents]]\nname = \"late\"\nmax_concurrent = 50\nshift = {{ start = \"00:30\", end = \"24:00\" }}\n"
+            ),
+        )
+    };
+    let handed = with("hand_over");
+    let early = agent(&handed, "early");
+    assert!(
+        m(&handed, "transfers") >= 10.0,
+        "{}",
+        m(&handed, "transfers")
+    );
+    assert_eq!(m(&handed, "transfers_failed"), 0.0);
+    assert_eq!(early.transfers_out, m(&handed, "transfers"));
+    assert_eq!(agent(&handed, "late").transfers_in, m(&handed, "transfers"));
+    assert_eq!(early.overtime_chat_hours, 0.0, "nothing left to finish");
+    let finished = with("finish");
+    assert_eq!(m(&finished, "transfers"), 0.0);
+    assert!(agent(&finished, "early").overtime_chat_hours > 1.0);
+}

@@ -76,6 +76,7 @@ pub(super) fn routing(cx: &mut Cx, path: &KeyPath, raw: &RawRouting) -> Option<R
             ("finish", ShiftEnd::Finish),
             ("reroute", ShiftEnd::Reroute),
             ("stuck", ShiftEnd::Stuck),
+            ("hand_over", ShiftEnd::HandOver),
         ],
     );
     let queue_order = choice(
