@@ -246,6 +246,11 @@ pub struct Routing {
     pub variant: Variant,
     /// VIP专属通道: VIP buyers routed to their own group.
     pub vip_channel: Option<VipChannel>,
+    /// Feige's offline messages (`nobody_online = "offline_message"`) only
+    /// when nobody of the group is on shift: agents on a break, busy or
+    /// suspended then hold chats in the queue. Default false: only agents
+    /// online (在线) count, as the Feige page says busy agents receive nothing.
+    pub offline_only_when_off_shift: bool,
 }
 
 /// VIP专属通道 (a VIP channel): buyers of the listed VIP tiers are routed

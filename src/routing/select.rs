@@ -87,6 +87,8 @@ pub(crate) struct Selector {
     counted_online: Vec<bool>,
     main: Option<AgentId>,
     nobody_online: NobodyOnline,
+    /// Feige: offline messages only when nobody of the group is on shift.
+    offline_off_shift: bool,
     direct_cap: bool,
     sticky_cap: bool,
     fairness: Option<Fairness>,
@@ -157,6 +159,7 @@ impl Selector {
             counted_online: vec![false; scenario.agents.len()],
             main: scenario.main_account().map(|m| m as AgentId),
             nobody_online: scenario.routing.nobody_online,
+            offline_off_shift: scenario.routing.offline_only_when_off_shift,
             direct_cap: scenario.routing.direct_respects_cap,
             sticky_cap: scenario.routing.sticky_respects_cap,
             fairness,
@@ -248,6 +251,15 @@ impl Selector {
             return Decision::Queue;
         }
         match self.nobody_online {
+            NobodyOnline::OfflineMessage
+                if self.offline_off_shift
+                    && self.groups[group]
+                        .members
+                        .iter()
+                        .any(|&id| ctx.agent(id).routable && ctx.agent(id).presence.on_shift()) =>
+            {
+                Decision::Queue
+            }
             NobodyOnline::OfflineMessage => Decision::Offline,
             NobodyOnline::MainAccount if self.everyone_offline(group, ctx) => {
                 Decision::OfflineForMain

@@ -614,3 +614,17 @@ fn a_scheduled_policy_change_applies_from_its_instant() {
         assigned(1, Reason::Policy(PolicyKind::LeastActive))
     );
 }
+
+#[test]
+fn feige_offline_messages_can_wait_for_agents_on_a_break_instead() {
+    let (mut r, mut pool) = setup(
+        "least_active",
+        "nobody_online = \"offline_message\"\noffline_only_when_off_shift = true\n[[agents]]\ncount = 2\nmax_concurrent = 3\n",
+    );
+    pool.agent_mut(0).presence = Presence::Break;
+    pool.agent_mut(1).presence = Presence::Busy;
+    assert_eq!(route(&mut r, &mut pool, BuyerKind::New), Decision::Queue);
+    pool.agent_mut(0).presence = Presence::Offline;
+    pool.agent_mut(1).presence = Presence::Offline;
+    assert_eq!(route(&mut r, &mut pool, BuyerKind::New), Decision::Offline);
+}

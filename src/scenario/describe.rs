@@ -432,6 +432,12 @@ impl Scenario {
             }
         };
         let _ = writeln!(o, "  variant        {variant}");
+        if r.offline_only_when_off_shift {
+            let _ = writeln!(
+                o,
+                "  offline msgs   only when nobody of the group is on shift (break, busy, suspended agents hold the queue)"
+            );
+        }
         if let Some(c) = &r.vip_channel {
             let tiers: Vec<&str> = c
                 .tiers

@@ -328,6 +328,8 @@ pub struct RawRouting {
     pub transfer_exceeds_cap: Option<bool>,
     pub variant: Option<String>,
     pub offer: Option<RawOffer>,
+    /// Offline messages only when nobody of the group is on shift (default false).
+    pub offline_only_when_off_shift: Option<bool>,
     /// VIP专属通道: `{ group = "vip", tiers = ["svip"], overflow_after = "2m" }`.
     pub vip_channel: Option<RawVipChannel>,
     /// A routing service (`http://127.0.0.1:PORT`) instead of the built-in router.

@@ -137,6 +137,7 @@ pub(super) fn routing(cx: &mut Cx, path: &KeyPath, raw: &RawRouting) -> Option<R
         transfer_exceeds_cap: raw.transfer_exceeds_cap.unwrap_or(false),
         variant: variant(cx, path, raw)?,
         vip_channel: None,
+        offline_only_when_off_shift: raw.offline_only_when_off_shift.unwrap_or(false),
     })
 }
 
