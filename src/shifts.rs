@@ -63,6 +63,25 @@ pub struct ShiftPlan {
     /// disjoint; when not empty they replace the daily windows (capacity
     /// planning staffs interval by interval with them).
     pub fixed: Vec<(i64, i64)>,
+    /// Dated staffing: the local days worked only (`dates`) or never
+    /// (`except_dates`), on top of the weekly or rotating days.
+    pub dates: Dates,
+}
+
+/// Dated staffing of a shift plan (holidays, sale days), by local day number.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Dates {
+    /// If not empty, only these days are worked (sorted).
+    pub only: Vec<i64>,
+    /// These days are never worked (sorted).
+    pub except: Vec<i64>,
+}
+
+impl Dates {
+    fn allows(&self, day: i64) -> bool {
+        (self.only.is_empty() || self.only.binary_search(&day).is_ok())
+            && self.except.binary_search(&day).is_err()
+    }
 }
 
 /// Where one agent sits in its entry's rotations.
@@ -100,6 +119,9 @@ impl ShiftPlan {
     }
 
     fn works_on(&self, day: i64, stagger: Stagger) -> bool {
+        if !self.dates.allows(day) {
+            return false;
+        }
         match self.work_days {
             WorkDays::Weekdays(days) => days[weekday_of_day(day)],
             WorkDays::Rotation { on, off } => {
@@ -144,7 +166,17 @@ impl ShiftPlan {
                 .map(|&(start, end)| Instance { start, end });
         }
         let first_day = (clock.start_local_ms + t).div_euclid(DAY_MS as i64) - 1;
-        for day in first_day..=first_day + self.cycle_days() as i64 + 2 {
+        // Dated days extend the search: up to the last `only` day, and past
+        // every excepted day.
+        let mut last = first_day + self.cycle_days() as i64 + 2 + self.dates.except.len() as i64;
+        if let Some(&d) = self.dates.only.last() {
+            last = if d >= first_day {
+                last.max(d + 1)
+            } else {
+                first_day - 1
+            };
+        }
+        for day in first_day..=last {
             let midnight = clock.day_start(day);
             for w in self.windows_on(day, stagger) {
                 let start = midnight + w.start as i64;
@@ -177,7 +209,15 @@ impl ShiftPlan {
             seen.push(st);
             let mut prev_end: Option<i64> = None;
             let mut any = false;
-            for day in self.anchor_day..=self.anchor_day + cycle as i64 + 1 {
+            // Over one cycle from the anchor, or over the dated days.
+            let days = match (self.dates.only.first(), self.dates.only.last()) {
+                (Some(&a), Some(&b)) => a..=b + 1,
+                _ => {
+                    self.anchor_day
+                        ..=self.anchor_day + cycle as i64 + 1 + self.dates.except.len() as i64
+                }
+            };
+            for day in days {
                 for w in self.windows_on(day, st) {
                     any = true;
                     let start = day * DAY_MS as i64 + w.start as i64;
@@ -241,6 +281,21 @@ impl ShiftPlan {
                 s.push_str(&format!(", {on} days on / {off} off (staggered)"))
             }
         }
+        let span = |days: &[i64]| match days {
+            [one] => crate::time::format_date(*one),
+            _ => format!(
+                "{} days, {} to {}",
+                days.len(),
+                crate::time::format_date(days[0]),
+                crate::time::format_date(days[days.len() - 1])
+            ),
+        };
+        if !self.dates.only.is_empty() {
+            s.push_str(&format!(", only on {}", span(&self.dates.only)));
+        }
+        if !self.dates.except.is_empty() {
+            s.push_str(&format!(", except {}", span(&self.dates.except)));
+        }
         for b in &self.breaks {
             s.push_str(&format!(
                 ", break {} after {}",
@@ -271,6 +326,7 @@ mod tests {
 
     fn plan(patterns: Vec<Vec<Window>>, work_days: WorkDays) -> ShiftPlan {
         ShiftPlan {
+            dates: Dates::default(),
             fixed: Vec::new(),
             patterns,
             rotate_every_days: 7,

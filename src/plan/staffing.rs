@@ -165,6 +165,7 @@ pub fn with_staffing(base: &Scenario, spec: &PlanSpec, n: &[u32]) -> Scenario {
 /// A shift plan of fixed duty windows only.
 fn fixed_plan(fixed: Vec<(i64, i64)>) -> ShiftPlan {
     ShiftPlan {
+        dates: Default::default(),
         patterns: vec![Vec::new()],
         rotate_every_days: 7,
         work_days: crate::shifts::WorkDays::Weekdays([true; 7]),

@@ -109,6 +109,7 @@ fn candidates(base: &Scenario, spec: &PlanSpec) -> Vec<ShiftTemplate> {
                 out.push(ShiftTemplate {
                     name,
                     plan: ShiftPlan {
+                        dates: Default::default(),
                         patterns: vec![vec![Window { start, len }]],
                         rotate_every_days: 7,
                         work_days: WorkDays::Weekdays(mask),

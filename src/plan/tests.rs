@@ -14,6 +14,7 @@ fn spec(maxes: &[Option<u32>]) -> PlanSpec {
             .map(|(i, &max)| ShiftTemplate {
                 name: format!("t{i}"),
                 plan: ShiftPlan {
+                    dates: Default::default(),
                     patterns: vec![Vec::new()],
                     rotate_every_days: 7,
                     work_days: crate::shifts::WorkDays::Weekdays([true; 7]),

@@ -277,6 +277,12 @@ pub struct RawShift {
     pub off_days: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub anchor: Option<String>,
+    /// Dated staffing: only these dates (`"2026-11-11"`, `"2027-02-10..2027-02-16"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dates: Option<Vec<String>>,
+    /// Dated staffing: never these dates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub except_dates: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub breaks: Vec<RawBreak>,
 }

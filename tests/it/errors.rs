@@ -642,3 +642,21 @@ fn schedule_errors_name_the_change_and_what_is_allowed() {
         &["schedule[0]", "`agents` + `max_concurrent`"],
     );
 }
+
+#[test]
+fn dated_shift_errors_are_located() {
+    assert_error(
+        &GOOD.replace(
+            "max_concurrent = 5\n",
+            "max_concurrent = 5\nshift = { start = \"09:00\", end = \"18:00\", dates = [\"2026-02-30\"] }\n",
+        ),
+        &["agents[0].shift.dates[0]", "no such date"],
+    );
+    assert_error(
+        &GOOD.replace(
+            "max_concurrent = 5\n",
+            "max_concurrent = 5\nshift = { start = \"09:00\", end = \"18:00\", except_dates = [\"2026-11-12..2026-11-10\"] }\n",
+        ),
+        &["agents[0].shift.except_dates[0]", "earlier date to a later one"],
+    );
+}

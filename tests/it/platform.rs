@@ -772,3 +772,21 @@ fn at_shift_end_open_chats_are_handed_over_to_a_colleague() {
     assert_eq!(m(&finished, "transfers"), 0.0);
     assert!(agent(&finished, "early").overtime_chat_hours > 1.0);
 }
+
+/// Shifts for dates (holiday staffing): `dates` works only those days,
+/// `except_dates` never those days, on top of the weekly days.
+#[test]
+fn shifts_can_be_given_for_dates() {
+    let s = shop(
+        "4d",
+        "1m",
+        "[[agents]]\nname = \"sale\"\nmax_concurrent = 50\nshift = { start = \"00:00\", end = \"24:00\", dates = [\"2026-11-10\"] }\n\
+         [[agents]]\nname = \"regular\"\nmax_concurrent = 50\nshift = { start = \"00:00\", end = \"24:00\", except_dates = [\"2026-11-10..2026-11-10\"] }\n",
+    );
+    let on_shift = |name: &str| agent(&s, name).on_shift_hours;
+    assert_eq!(on_shift("sale"), 24.0, "only on 10 Nov");
+    assert_eq!(on_shift("regular"), 72.0, "9, 11 and 12 Nov");
+    let hours = col(&s, "agents_on_shift");
+    assert_eq!(hours.len(), 96);
+    assert!(hours.iter().all(|&n| n == 1.0), "one of them every hour");
+}

@@ -528,7 +528,12 @@ pub(super) fn shift(
         None => run.map_or(0, |r| r.clock.day(0)),
     };
     let breaks = breaks(cx, &path.key("breaks"), &raw.breaks, &patterns)?;
+    let dates = crate::shifts::Dates {
+        only: day_list(cx, &path.key("dates"), raw.dates.as_deref())?,
+        except: day_list(cx, &path.key("except_dates"), raw.except_dates.as_deref())?,
+    };
     let plan = ShiftPlan {
+        dates,
         fixed: Vec::new(),
         patterns,
         rotate_every_days,
@@ -538,6 +543,33 @@ pub(super) fn shift(
     };
     cx.check(path, plan.check(count))?;
     Some(plan)
+}
+
+/// Dates (`"2026-11-11"`) or inclusive ranges (`"2027-02-10..2027-02-16"`)
+/// as sorted local day numbers.
+fn day_list(cx: &mut Cx, path: &KeyPath, raw: Option<&[String]>) -> Option<Vec<i64>> {
+    let mut days = Vec::new();
+    for (i, text) in raw.unwrap_or_default().iter().enumerate() {
+        let p = path.index(i);
+        let (a, b) = text.split_once("..").unwrap_or((text, text));
+        let (a, b) = (
+            cx.check(&p, parse_date(a.trim()))?,
+            cx.check(&p, parse_date(b.trim()))?,
+        );
+        if b < a || b - a > 3_660 {
+            cx.issue(
+                &p,
+                format!(
+                    "`{text}`: a range runs from an earlier date to a later one, at most 3660 days"
+                ),
+            );
+            return None;
+        }
+        days.extend(a..=b);
+    }
+    days.sort_unstable();
+    days.dedup();
+    Some(days)
 }
 
 fn work_days(cx: &mut Cx, path: &KeyPath, raw: &RawShift) -> Option<WorkDays> {
