@@ -98,6 +98,8 @@ enum Event {
     Wake { tag: u32 },
     /// A scheduled setting change (`[[schedule]]`, by index) applies.
     Setting { index: u32 },
+    /// Is the agent still overloaded (`overload_transfer`)?
+    Overload { agent: AgentId },
 }
 
 struct Rngs {
@@ -124,6 +126,8 @@ struct Duty {
     in_episode: bool,
     /// Suspended because it reached `suspend_at_open` open chats.
     auto_suspended: bool,
+    /// An overload check is scheduled (`overload_transfer`).
+    overload_check: bool,
 }
 
 /// How far a run has got, updated by the worker threads as they go (read
@@ -572,6 +576,7 @@ impl<'s, D: Dispatcher> Engine<'s, D> {
             Event::SessionTimeout { conv } => self.on_session_timeout(conv, now),
             Event::Wake { tag } => self.dispatch(crate::routing::Notice::Wake { tag }, now),
             Event::Setting { index } => self.apply_setting(index as usize, now),
+            Event::Overload { agent } => self.on_overload(agent, now),
         }
     }
 

@@ -246,11 +246,23 @@ pub struct Routing {
     pub variant: Variant,
     /// VIP专属通道: VIP buyers routed to their own group.
     pub vip_channel: Option<VipChannel>,
+    /// 忙不过来: an agent still above `above` open chats `after` it went
+    /// above hands its newest chat over to a colleague of its group.
+    pub overload_transfer: Option<Overload>,
     /// Feige's offline messages (`nobody_online = "offline_message"`) only
     /// when nobody of the group is on shift: agents on a break, busy or
     /// suspended then hold chats in the queue. Default false: only agents
     /// online (在线) count, as the Feige page says busy agents receive nothing.
     pub offline_only_when_off_shift: bool,
+}
+
+/// `[routing] overload_transfer`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overload {
+    /// Open chats above which an agent is overloaded.
+    pub above: u32,
+    /// How long it may stay above before it hands a chat over (and between hand-overs).
+    pub after: Millis,
 }
 
 /// VIP专属通道 (a VIP channel): buyers of the listed VIP tiers are routed

@@ -360,6 +360,7 @@ impl<D: Dispatcher> Engine<'_, D> {
         if !session {
             self.maybe_type(agent, now);
         }
+        self.watch_overload(agent, now);
     }
 
     // ---- Waiting: patience and the dispatcher's timers ----

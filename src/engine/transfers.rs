@@ -2,8 +2,8 @@
 //! to the agent of the target group the dispatcher names; an unanswered
 //! round at that moment is charged to the source.
 
-use super::Engine;
-use crate::agents::AgentId;
+use super::{Engine, Event};
+use crate::agents::{AgentId, Presence};
 use crate::conversation::ConvState;
 use crate::routing::{BuyerKind, Dispatcher, Notice};
 use crate::time::SimTime;
@@ -169,6 +169,84 @@ impl<D: Dispatcher> Engine<'_, D> {
         c.queue = group;
         c.state = ConvState::InService { agent: to, since };
         self.maybe_type(to, now);
+        self.watch_overload(to, now);
         self.after_slot_freed(from, now);
+    }
+
+    /// `overload_transfer`: an agent above the threshold is checked again
+    /// `after` later (one check at a time).
+    pub(super) fn watch_overload(&mut self, agent: AgentId, now: SimTime) {
+        let Some(o) = self.sc.routing.overload_transfer else {
+            return;
+        };
+        let d = &mut self.duty[agent as usize];
+        if !d.overload_check && self.agents.get(agent).open > o.above {
+            d.overload_check = true;
+            self.queue
+                .schedule(now.saturating_add(o.after), Event::Overload { agent });
+        }
+    }
+
+    /// 忙不过来: still above the threshold, the agent hands its newest chat
+    /// (the last assigned; not a private contact, not the reply being
+    /// typed) over to a colleague of the chat's group by the transfer rules,
+    /// if one is online below the threshold and its cap; checked again
+    /// `after` later while it stays above.
+    pub(super) fn on_overload(&mut self, agent: AgentId, now: SimTime) {
+        self.duty[agent as usize].overload_check = false;
+        let Some(o) = self.sc.routing.overload_transfer else {
+            return;
+        };
+        if !self.agents.get(agent).presence.on_shift() || self.agents.get(agent).open <= o.above {
+            return;
+        }
+        let open: Vec<u32> = match self.dialogue {
+            Some(_) => self.talk_open[agent as usize].clone(),
+            None => self
+                .agents
+                .work(agent)
+                .ends
+                .iter()
+                .map(|&(_, c)| c)
+                .collect(),
+        };
+        let typing = self.typing[agent as usize].map(|(c, _)| c);
+        let newest = open
+            .into_iter()
+            .filter(|&conv| {
+                let c = self.convs.get(conv);
+                Some(conv) != typing
+                    && c.kind != BuyerKind::Private
+                    && c.queue < self.sc.groups.len()
+            })
+            .max_by_key(|&conv| match self.convs.get(conv).state {
+                ConvState::InService { since, .. } => (since, self.convs.get(conv).token),
+                _ => (0, 0),
+            });
+        // Only to a colleague who is not overloaded itself (no ping-pong
+        // between agents who are all above the threshold).
+        let relief = |e: &Self, group: usize| {
+            e.sc.groups[group].members.iter().any(|&i| {
+                let b = e.agents.get(i as AgentId);
+                i as AgentId != agent
+                    && b.presence == Presence::Online
+                    && b.open < o.above
+                    && b.load() < b.cap
+            })
+        };
+        if let Some(conv) = newest.filter(|&c| relief(self, self.convs.get(c).queue)) {
+            let group = self.convs.get(conv).queue;
+            self.cancel_transfer(conv);
+            let chat = self.chat_ref(conv);
+            self.dispatch(
+                Notice::TransferDue {
+                    chat,
+                    from: agent,
+                    group,
+                },
+                now,
+            );
+        }
+        self.watch_overload(agent, now);
     }
 }

@@ -432,6 +432,15 @@ impl Scenario {
             }
         };
         let _ = writeln!(o, "  variant        {variant}");
+        if let Some(ov) = r.overload_transfer {
+            let _ = writeln!(
+                o,
+                "  overload       an agent above {} open chats for {} hands its newest chat over (忙不过来), again every {} while above",
+                ov.above,
+                format_duration(ov.after),
+                format_duration(ov.after)
+            );
+        }
         if r.offline_only_when_off_shift {
             let _ = writeln!(
                 o,

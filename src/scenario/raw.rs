@@ -334,6 +334,8 @@ pub struct RawRouting {
     pub transfer_exceeds_cap: Option<bool>,
     pub variant: Option<String>,
     pub offer: Option<RawOffer>,
+    /// 忙不过来: `{ above = 6, after = "5m" }`.
+    pub overload_transfer: Option<RawOverload>,
     /// Offline messages only when nobody of the group is on shift (default false).
     pub offline_only_when_off_shift: Option<bool>,
     /// VIP专属通道: `{ group = "vip", tiers = ["svip"], overflow_after = "2m" }`.
@@ -342,6 +344,15 @@ pub struct RawRouting {
     pub service: Option<String>,
     /// Longest wait for one answer of the service (default 2s).
     pub timeout: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawOverload {
+    /// Open chats above which an agent is overloaded (1..=49).
+    pub above: i64,
+    /// How long it may stay above before it hands its newest chat over.
+    pub after: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

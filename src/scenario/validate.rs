@@ -19,8 +19,8 @@ use super::locate::{Issue, KeyPath};
 use super::raw::*;
 use super::{
     AgentEntry, AgentSpec, Buyers, Dialogue, Episode, EpisodeState, Fairness, Group,
-    MAX_CONCURRENT_LIMIT, NobodyOnline, Offer, QueueOrder, Routing, Run, Scenario, Service,
-    ServiceModel, ShiftEnd, Sla, Transfer, TransferAfter, Variant, VipChannel, VipTier,
+    MAX_CONCURRENT_LIMIT, NobodyOnline, Offer, Overload, QueueOrder, Routing, Run, Scenario,
+    Service, ServiceModel, ShiftEnd, Sla, Transfer, TransferAfter, Variant, VipChannel, VipTier,
 };
 use crate::arrivals::{ArrivalModel, Base, EntryPoint, Holiday, Peak, Profile};
 use crate::dist::{Count, Distribution, Spec};

@@ -660,3 +660,18 @@ fn dated_shift_errors_are_located() {
         &["agents[0].shift.except_dates[0]", "earlier date to a later one"],
     );
 }
+
+#[test]
+fn overload_transfer_errors_say_what_is_allowed() {
+    assert_error(
+        &format!("{GOOD}[routing]\noverload_transfer = {{ above = 50, after = \"5m\" }}\n"),
+        &[
+            "routing.overload_transfer.above",
+            "above must be 1..=49, got 50",
+        ],
+    );
+    assert_error(
+        &format!("{GOOD}[routing]\noverload_transfer = {{ above = 6, after = \"0s\" }}\n"),
+        &["routing.overload_transfer.after", "after must be > 0"],
+    );
+}

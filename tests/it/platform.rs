@@ -790,3 +790,34 @@ fn shifts_can_be_given_for_dates() {
     assert_eq!(hours.len(), 96);
     assert!(hours.iter().all(|&n| n == 1.0), "one of them every hour");
 }
+
+/// 忙不过来: an agent above `overload_transfer.above` open chats for
+/// `after` hands its newest chat over to a colleague of the group who is
+/// below the threshold, again every `after` while above.
+#[test]
+fn an_overloaded_agent_hands_chats_over() {
+    let with = |routing: &str| {
+        shop(
+            "3h",
+            "30m",
+            &format!(
+                "[routing]\n{routing}\n\
+                 [[agents]]\nname = \"a\"\nmax_concurrent = 50\n\
+                 [[agents]]\nname = \"b\"\nmax_concurrent = 50\nshift = {{ start = \"01:00\", end = \"24:00\" }}\n"
+            ),
+        )
+    };
+    let s = with("overload_transfer = { above = 6, after = \"1m\" }");
+    let moved = m(&s, "transfers");
+    // From 01:00 `a`, holding ~30 chats, hands one a minute to `b` while
+    // `b` is below 6; never back (`b` is never above while `a` is below).
+    assert!(moved >= 3.0, "{moved}");
+    assert_eq!(agent(&s, "a").transfers_out, moved);
+    assert_eq!(agent(&s, "b").transfers_in, moved);
+    assert_eq!(
+        m(&s, "transfers_failed"),
+        0.0,
+        "no attempt without a colleague below 6"
+    );
+    assert_eq!(m(&with(""), "transfers"), 0.0);
+}

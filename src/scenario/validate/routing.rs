@@ -137,6 +137,27 @@ pub(super) fn routing(cx: &mut Cx, path: &KeyPath, raw: &RawRouting) -> Option<R
         transfer_exceeds_cap: raw.transfer_exceeds_cap.unwrap_or(false),
         variant: variant(cx, path, raw)?,
         vip_channel: None,
+        overload_transfer: match &raw.overload_transfer {
+            None => None,
+            Some(o) => {
+                let p = path.key("overload_transfer");
+                let above = cx.int_in(
+                    &p.key("above"),
+                    o.above,
+                    1,
+                    i64::from(MAX_CONCURRENT_LIMIT) - 1,
+                );
+                let after = cx.duration(&p.key("after"), &o.after);
+                if after == Some(0) {
+                    cx.issue(&p.key("after"), "after must be > 0");
+                    return None;
+                }
+                Some(Overload {
+                    above: above?,
+                    after: after?,
+                })
+            }
+        },
         offline_only_when_off_shift: raw.offline_only_when_off_shift.unwrap_or(false),
     })
 }
