@@ -11,6 +11,7 @@ mod locate;
 mod plan_spec;
 mod policy;
 mod raw;
+mod settings;
 mod validate;
 
 use std::fmt;
@@ -24,6 +25,7 @@ use crate::time::{Instant, LocalClock, Millis, SimTime};
 pub use locate::Diagnostic;
 pub use plan_spec::{PlanSpec, ShiftTemplate};
 pub use policy::PolicyKind;
+pub use settings::{Change, ChangeKind, Overload, VipChannel};
 
 /// How long after the measured window a run keeps following counted chats.
 pub const DRAIN_LIMIT_MS: SimTime = 7 * crate::time::DAY_MS;
@@ -81,36 +83,6 @@ pub struct Scenario {
     pub router_timeout_ms: u64,
     /// Settings that change during the run, by time (declaration order at one instant).
     pub schedule: Vec<Change>,
-}
-
-/// A setting that changes at `at` (`[[schedule]]`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Change {
-    /// When (simulated time).
-    pub at: SimTime,
-    /// What.
-    pub what: ChangeKind,
-}
-
-/// What a [`Change`] sets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChangeKind {
-    /// Every agent of an `[[agents]]` entry gets this cap: a raised cap
-    /// takes chats at once, a lowered one takes none until the agent is
-    /// under it (open chats are kept).
-    Cap {
-        /// The entry.
-        entry: usize,
-        /// The new cap.
-        cap: u32,
-    },
-    /// The group's policy from now on.
-    Policy {
-        /// The group.
-        group: usize,
-        /// The policy.
-        policy: PolicyKind,
-    },
 }
 
 /// A routing service to drive (`[routing] service`, `timeout`).
@@ -254,37 +226,6 @@ pub struct Routing {
     /// suspended then hold chats in the queue. Default false: only agents
     /// online (在线) count, as the Feige page says busy agents receive nothing.
     pub offline_only_when_off_shift: bool,
-}
-
-/// `[routing] overload_transfer`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Overload {
-    /// Open chats above which an agent is overloaded.
-    pub above: u32,
-    /// How long it may stay above before it hands a chat over (and between hand-overs).
-    pub after: Millis,
-}
-
-/// VIP专属通道 (a VIP channel): buyers of the listed VIP tiers are routed
-/// to `group` instead of their entry's group, and, after waiting
-/// `overflow_after` in its queue, go on to their entry's group.
-#[derive(Debug, Clone)]
-pub struct VipChannel {
-    /// The channel's group.
-    pub group: usize,
-    /// The tiers it takes (1 = highest), in tier order.
-    pub tiers: Vec<u8>,
-    /// How long a chat waits in the channel's queue before it overflows
-    /// to its entry's group (`None`: it stays).
-    pub overflow_after: Option<Millis>,
-}
-
-impl VipChannel {
-    /// Whether a buyer of `tier` (0 = not VIP) takes the channel.
-    #[inline]
-    pub fn takes(&self, tier: u8) -> bool {
-        tier > 0 && self.tiers.contains(&tier)
-    }
 }
 
 /// Comparison variants from other engines (DOMAIN.md §4 item 10).
