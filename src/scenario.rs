@@ -689,6 +689,28 @@ impl Scenario {
         }
     }
 
+    /// `[routing] nobody_online` at simulated time `t` (the schedule's last change by then).
+    pub fn nobody_online_at(&self, t: SimTime) -> NobodyOnline {
+        self.schedule
+            .iter()
+            .take_while(|c| c.at <= t)
+            .filter_map(|c| match c.what {
+                ChangeKind::NobodyOnline(v) => Some(v),
+                _ => None,
+            })
+            .last()
+            .unwrap_or(self.routing.nobody_online)
+    }
+
+    /// Whether Taobao's main-account fallback is on at any time of the run.
+    pub fn main_fallback_ever(&self) -> bool {
+        self.routing.nobody_online == NobodyOnline::MainAccount
+            || self
+                .schedule
+                .iter()
+                .any(|c| c.what == ChangeKind::NobodyOnline(NobodyOnline::MainAccount))
+    }
+
     /// The highest cap the schedule gives agents of `entry` (0 if none).
     pub fn highest_cap(&self, entry: usize) -> u32 {
         self.schedule

@@ -208,7 +208,7 @@ impl<D: Dispatcher> Engine<'_, D> {
         let (Some(g), Some(main)) = (self.sc.groups.get(q), self.sc.main_account()) else {
             return false;
         };
-        self.sc.routing.nobody_online == crate::scenario::NobodyOnline::MainAccount
+        self.sc.nobody_online_at(self.queue.now()) == crate::scenario::NobodyOnline::MainAccount
             && self.nobody_online_in(q)
             && spread_applies(
                 self.agents.get(main as AgentId),

@@ -91,7 +91,7 @@ fn restaffed(base: &Scenario, spec: &PlanSpec, mut additions: Vec<Addition>) -> 
                     .map(|e| cap_change(e, cap))
                     .into_iter()
                     .collect(),
-                ChangeKind::Policy { .. } => vec![*c],
+                ChangeKind::Policy { .. } | ChangeKind::NobodyOnline(_) => vec![*c],
             }
         })
         .collect::<Vec<_>>();

@@ -36,7 +36,7 @@ use super::{
 };
 use crate::agents::AgentId;
 use crate::kernel::StreamRng;
-use crate::scenario::{NobodyOnline, Scenario, Variant, VipChannel};
+use crate::scenario::{Scenario, Variant, VipChannel};
 use crate::time::{Millis, SimTime};
 
 /// Tag of the drain after agents come on shift (or the Taobao fallback may apply).
@@ -99,7 +99,9 @@ pub struct Router {
     omni: bool,
     /// Chatwoot v1: a chat that finds everyone full is left unassigned.
     chatwoot: bool,
-    /// Taobao's main-account fallback is on: presence changes may let queued chats go to main.
+    /// Taobao's main-account fallback is on at some time of the run (the
+    /// main account drains every queue; whether it applies now is the
+    /// selector's `main_fallback_on`).
     main_fallback: bool,
     max_queue: Option<u32>,
     golden_priority: bool,
@@ -117,7 +119,7 @@ impl Router {
         let groups = scenario.groups.len();
         let personal = groups;
         let r = &scenario.routing;
-        let main_fallback = r.nobody_online == NobodyOnline::MainAccount;
+        let main_fallback = scenario.main_fallback_ever();
         let drain_sets = scenario
             .agents
             .iter()
@@ -291,7 +293,7 @@ impl Router {
                     self.offline_message(chat, group, at, OfflineCause::QueueFull, out);
                 } else {
                     self.enqueue(chat, group, class, at, false, ctx, out);
-                    if self.offers || self.main_fallback {
+                    if self.offers || self.sel.main_fallback_on() {
                         // Chats ahead may wait only for agents that declined them.
                         self.jobs.push_back(Job::One(group));
                     }
@@ -525,6 +527,9 @@ impl Dispatcher for Router {
     #[inline(always)]
     fn on(&mut self, notice: Notice, ctx: &mut Ctx<'_>, out: &mut Commands<'_>) -> bool {
         let now = ctx.now();
+        if self.main_fallback {
+            self.sel.settle(now);
+        }
         match notice {
             Notice::Arrived(info) => self.arrived(info, ctx, out),
             Notice::Rerouted(info) => self.rerouted(info, ctx, out),
@@ -552,7 +557,7 @@ impl Dispatcher for Router {
             Notice::Presence { .. } => {
                 // Taobao: a group left with nobody online (or a main account
                 // back) may now send its waiting chats to the main account.
-                if self.main_fallback {
+                if self.sel.main_fallback_on() {
                     self.drain_soon(now, out);
                 }
             }

@@ -87,6 +87,8 @@ pub(crate) struct Selector {
     counted_online: Vec<bool>,
     main: Option<AgentId>,
     nobody_online: NobodyOnline,
+    /// Scheduled changes of `nobody_online`, latest first (popped when due).
+    nobody_changes: Vec<(SimTime, NobodyOnline)>,
     /// Feige: offline messages only when nobody of the group is on shift.
     offline_off_shift: bool,
     direct_cap: bool,
@@ -159,6 +161,15 @@ impl Selector {
             counted_online: vec![false; scenario.agents.len()],
             main: scenario.main_account().map(|m| m as AgentId),
             nobody_online: scenario.routing.nobody_online,
+            nobody_changes: scenario
+                .schedule
+                .iter()
+                .rev()
+                .filter_map(|c| match c.what {
+                    ChangeKind::NobodyOnline(v) => Some((c.at, v)),
+                    _ => None,
+                })
+                .collect(),
             offline_off_shift: scenario.routing.offline_only_when_off_shift,
             direct_cap: scenario.routing.direct_respects_cap,
             sticky_cap: scenario.routing.sticky_respects_cap,
@@ -172,6 +183,7 @@ impl Selector {
     /// the per-group count of online agents.
     #[inline(always)]
     fn sync(&mut self, ctx: &mut Ctx<'_>) {
+        self.settle(ctx.now());
         let (groups, memberships, counted) = (
             &mut self.groups,
             &self.memberships,
@@ -266,6 +278,24 @@ impl Selector {
             }
             _ => Decision::Queue,
         }
+    }
+
+    /// Applies the scheduled `nobody_online` changes due by `now`.
+    #[inline(always)]
+    pub fn settle(&mut self, now: SimTime) {
+        while let Some(&(t, v)) = self.nobody_changes.last() {
+            if t > now {
+                break;
+            }
+            self.nobody_changes.pop();
+            self.nobody_online = v;
+        }
+    }
+
+    /// Taobao's main-account fallback is on now (after [`Selector::settle`]).
+    #[inline]
+    pub fn main_fallback_on(&self) -> bool {
+        self.nobody_online == NobodyOnline::MainAccount
     }
 
     /// Whether an agent of `group` is online and routable.

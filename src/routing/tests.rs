@@ -628,3 +628,22 @@ fn feige_offline_messages_can_wait_for_agents_on_a_break_instead() {
     pool.agent_mut(1).presence = Presence::Offline;
     assert_eq!(route(&mut r, &mut pool, BuyerKind::New), Decision::Offline);
 }
+
+#[test]
+fn a_scheduled_nobody_online_change_applies_from_its_instant() {
+    // Queue by default; offline messages from 00:30 (the shop closes its queue at night).
+    let (mut r, mut pool) = setup(
+        "least_active",
+        "[[agents]]\ncount = 2\nmax_concurrent = 3\n\
+         [[schedule]]\nat = \"2026-11-11T00:30:00+08:00\"\nnobody_online = \"offline_message\"\n",
+    );
+    for id in 0..2 {
+        pool.agent_mut(id).presence = Presence::Offline;
+    }
+    let req = ChatRequest {
+        group: 0,
+        kind: BuyerKind::New,
+    };
+    assert_eq!(r.route(&req, &mut pool, 1_000), Decision::Queue);
+    assert_eq!(r.route(&req, &mut pool, 1_800_000), Decision::Offline);
+}

@@ -36,7 +36,7 @@ pub struct RawScenario {
 
 /// `[[schedule]]`: a setting that changes at an instant (`at`) or every
 /// day at a local time (`daily`): an `[[agents]]` entry's `max_concurrent`,
-/// or a group's `policy`.
+/// a group's `policy`, or the shop's `nobody_online`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawChange {
@@ -52,6 +52,8 @@ pub struct RawChange {
     pub group: Option<String>,
     /// The new policy.
     pub policy: Option<String>,
+    /// The new `[routing] nobody_online` (shop-wide).
+    pub nobody_online: Option<String>,
 }
 
 /// `[compare]`: how `run --baseline` and `compare` judge these results

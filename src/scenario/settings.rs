@@ -1,7 +1,7 @@
 //! Routing settings beyond the decision order's switches: the VIP channel,
 //! overload transfers, and the schedule of settings that change in a run.
 
-use super::PolicyKind;
+use super::{NobodyOnline, PolicyKind};
 use crate::time::{Millis, SimTime};
 
 /// `[routing] overload_transfer`.
@@ -56,6 +56,8 @@ pub enum ChangeKind {
         /// The new cap.
         cap: u32,
     },
+    /// What happens to a chat when nobody of its group is online, from now on.
+    NobodyOnline(NobodyOnline),
     /// The group's policy from now on.
     Policy {
         /// The group.

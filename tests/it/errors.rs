@@ -675,3 +675,18 @@ fn overload_transfer_errors_say_what_is_allowed() {
         &["routing.overload_transfer.after", "after must be > 0"],
     );
 }
+
+#[test]
+fn scheduled_nobody_online_errors() {
+    assert_error(
+        &format!("{GOOD}[[schedule]]\ndaily = \"00:30\"\nnobody_online = \"main_account\"\n"),
+        &["schedule[0].nobody_online", "needs a main account"],
+    );
+    assert_error(
+        &format!("{GOOD}[[schedule]]\ndaily = \"00:30\"\nnobody_online = \"closed\"\n"),
+        &[
+            "schedule[0].nobody_online",
+            "unknown value `closed` (allowed: queue, offline_message, main_account)",
+        ],
+    );
+}

@@ -821,3 +821,31 @@ fn an_overloaded_agent_hands_chats_over() {
     );
     assert_eq!(m(&with(""), "transfers"), 0.0);
 }
+
+/// `nobody_online` scheduled: from 01:00, with the only sub-account off
+/// shift, Taobao's fallback sends chats to the main account (不参与分流 here,
+/// so before the change it takes none).
+#[test]
+fn a_scheduled_main_account_fallback_takes_over_at_its_instant() {
+    let with = |schedule: &str| {
+        shop(
+            "2h",
+            "1m",
+            &format!(
+                "[[agents]]\nname = \"boss\"\nmain_account = true\nroutable = false\nmax_concurrent = 50\n\
+                 [[agents]]\nname = \"sub\"\nmax_concurrent = 50\nshift = {{ start = \"00:00\", end = \"01:00\" }}\n{schedule}"
+            ),
+        )
+    };
+    let s = with(
+        "[[schedule]]\nat = \"2026-11-09T01:00:00+08:00\"\nnobody_online = \"main_account\"\n",
+    );
+    let after = col(&s, "offered")[1];
+    assert!(after > 30.0);
+    assert!(
+        agent(&s, "boss").assigned >= after - 1.0,
+        "{}",
+        agent(&s, "boss").assigned
+    );
+    assert_eq!(agent(&with(""), "boss").assigned, 0.0);
+}

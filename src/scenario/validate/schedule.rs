@@ -66,7 +66,30 @@ pub(super) fn schedule(
 
 fn what(cx: &mut Cx, p: &KeyPath, rc: &RawChange, sc: &Scenario) -> Option<ChangeKind> {
     match (&rc.agents, rc.max_concurrent, &rc.group, &rc.policy) {
-        (Some(name), Some(cap), None, None) => {
+        (None, None, None, None) if rc.nobody_online.is_some() => {
+            let text = rc.nobody_online.as_deref().unwrap_or_default();
+            let value = match text {
+                "queue" => NobodyOnline::Queue,
+                "offline_message" => NobodyOnline::OfflineMessage,
+                "main_account" if sc.main_account().is_some() => NobodyOnline::MainAccount,
+                "main_account" => {
+                    cx.issue(
+                        &p.key("nobody_online"),
+                        "nobody_online = \"main_account\" needs a main account; mark one [[agents]] entry with main_account = true",
+                    );
+                    return None;
+                }
+                other => {
+                    cx.issue(
+                        &p.key("nobody_online"),
+                        format!("unknown value `{other}` (allowed: queue, offline_message, main_account)"),
+                    );
+                    return None;
+                }
+            };
+            Some(ChangeKind::NobodyOnline(value))
+        }
+        (Some(name), Some(cap), None, None) if rc.nobody_online.is_none() => {
             let Some(entry) = sc.entries.iter().position(|e| &e.name == name) else {
                 let known: Vec<&str> = sc.entries.iter().map(|e| e.name.as_str()).collect();
                 cx.issue(
@@ -86,7 +109,7 @@ fn what(cx: &mut Cx, p: &KeyPath, rc: &RawChange, sc: &Scenario) -> Option<Chang
             )?;
             Some(ChangeKind::Cap { entry, cap })
         }
-        (None, None, Some(name), Some(policy)) => {
+        (None, None, Some(name), Some(policy)) if rc.nobody_online.is_none() => {
             let Some(group) = sc.groups.iter().position(|g| &g.name == name) else {
                 let known: Vec<&str> = sc.groups.iter().map(|g| g.name.as_str()).collect();
                 cx.issue(
@@ -110,7 +133,7 @@ fn what(cx: &mut Cx, p: &KeyPath, rc: &RawChange, sc: &Scenario) -> Option<Chang
         _ => {
             cx.issue(
                 p,
-                "a change sets either `agents` + `max_concurrent` (an entry's cap) or `group` + `policy`",
+                "a change sets one of: `agents` + `max_concurrent` (an entry's cap), `group` + `policy`, or `nobody_online`",
             );
             None
         }
