@@ -528,7 +528,7 @@ impl Dispatcher for Router {
     fn on(&mut self, notice: Notice, ctx: &mut Ctx<'_>, out: &mut Commands<'_>) -> bool {
         let now = ctx.now();
         if self.main_fallback {
-            self.sel.settle(now);
+            self.sel.settle(ctx);
         }
         match notice {
             Notice::Arrived(info) => self.arrived(info, ctx, out),

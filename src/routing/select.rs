@@ -89,6 +89,10 @@ pub(crate) struct Selector {
     nobody_online: NobodyOnline,
     /// Scheduled changes of `nobody_online`, latest first (popped when due).
     nobody_changes: Vec<(SimTime, NobodyOnline)>,
+    /// When the next scheduled change (of any group's policy, or of
+    /// `nobody_online`) is due; `SimTime::MAX` if none (one comparison per
+    /// decision).
+    next_setting: SimTime,
     /// Feige: offline messages only when nobody of the group is on shift.
     offline_off_shift: bool,
     direct_cap: bool,
@@ -171,6 +175,11 @@ impl Selector {
                 })
                 .collect(),
             offline_off_shift: scenario.routing.offline_only_when_off_shift,
+            next_setting: scenario
+                .schedule
+                .iter()
+                .find(|c| !matches!(c.what, ChangeKind::Cap { .. }))
+                .map_or(SimTime::MAX, |c| c.at),
             direct_cap: scenario.routing.direct_respects_cap,
             sticky_cap: scenario.routing.sticky_respects_cap,
             fairness,
@@ -183,7 +192,9 @@ impl Selector {
     /// the per-group count of online agents.
     #[inline(always)]
     fn sync(&mut self, ctx: &mut Ctx<'_>) {
-        self.settle(ctx.now());
+        if ctx.now() >= self.next_setting {
+            self.settle(ctx);
+        }
         let (groups, memberships, counted) = (
             &mut self.groups,
             &self.memberships,
@@ -280,9 +291,14 @@ impl Selector {
         }
     }
 
-    /// Applies the scheduled `nobody_online` changes due by `now`.
-    #[inline(always)]
-    pub fn settle(&mut self, now: SimTime) {
+    /// Applies the scheduled changes due by now: `nobody_online`, and the
+    /// policies of the groups (their keyed index rebuilt).
+    #[cold]
+    pub fn settle(&mut self, ctx: &Ctx<'_>) {
+        let now = ctx.now();
+        if now < self.next_setting {
+            return;
+        }
         while let Some(&(t, v)) = self.nobody_changes.last() {
             if t > now {
                 break;
@@ -290,9 +306,25 @@ impl Selector {
             self.nobody_changes.pop();
             self.nobody_online = v;
         }
+        for group in 0..self.groups.len() {
+            if self.groups[group]
+                .changes
+                .last()
+                .is_some_and(|&(t, _)| t <= now)
+            {
+                self.change_policy(group, ctx);
+            }
+        }
+        self.next_setting = self
+            .groups
+            .iter()
+            .filter_map(|g| g.changes.last().map(|&(t, _)| t))
+            .chain(self.nobody_changes.last().map(|&(t, _)| t))
+            .min()
+            .unwrap_or(SimTime::MAX);
     }
 
-    /// Taobao's main-account fallback is on now (after [`Selector::settle`]).
+    /// Taobao's main-account fallback is on now (as of the last [`Selector::settle`]).
     #[inline]
     pub fn main_fallback_on(&self) -> bool {
         self.nobody_online == NobodyOnline::MainAccount
@@ -450,13 +482,6 @@ impl Selector {
         ctx: &Ctx<'_>,
         excluded: &[AgentId],
     ) -> Option<AgentId> {
-        if self.groups[group]
-            .changes
-            .last()
-            .is_some_and(|&(t, _)| t <= ctx.now())
-        {
-            self.change_policy(group, ctx);
-        }
         let g = &mut self.groups[group];
         if let (Some(index), true) = (&g.index, excluded.is_empty()) {
             return index.min().map(|pos| g.members[pos]);
