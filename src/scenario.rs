@@ -160,6 +160,28 @@ pub enum NobodyOnline {
     MainAccount,
 }
 
+impl NobodyOnline {
+    /// Every value with its scenario name (the default first).
+    pub const ALL: [(&'static str, NobodyOnline); 3] = [
+        ("queue", Self::Queue),
+        ("offline_message", Self::OfflineMessage),
+        ("main_account", Self::MainAccount),
+    ];
+
+    /// The scenario name.
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, v)| *v == self)
+            .map_or("?", |(n, _)| n)
+    }
+
+    /// Parses a scenario name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+    }
+}
+
 /// What happens to an agent's open chats when its shift ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ShiftEnd {
@@ -723,13 +745,21 @@ impl Scenario {
             .unwrap_or(0)
     }
 
+    /// Whether the weights of `group`'s agents differ.
+    pub fn weights_differ(&self, group: usize) -> bool {
+        let mut weights = self.groups[group]
+            .members
+            .iter()
+            .map(|&i| self.agents[i].weight);
+        let first = weights.next();
+        weights.any(|w| Some(w) != first)
+    }
+
     /// Warnings about settings that have no effect (`kefusim check` prints them).
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
-        for g in &self.groups {
-            let mut weights = g.members.iter().map(|&i| self.agents[i].weight);
-            let first = weights.next();
-            if !g.policy.uses_weights() && weights.any(|w| Some(w) != first) {
+        for (i, g) in self.groups.iter().enumerate() {
+            if !g.policy.uses_weights() && self.weights_differ(i) {
                 out.push(format!(
                     "group `{}`: policy `{}` ignores weights, but its agents' weights differ (use `least_active`, `weighted`, `feige_even`, `feige_priority`, `taobao_queue`, `round_robin` or `random` to route by weight)",
                     g.name,

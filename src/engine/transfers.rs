@@ -42,22 +42,18 @@ impl<D: Dispatcher> Engine<'_, D> {
             return;
         };
         self.convs.get_mut(conv).transfer = false;
-        let chat = self.chat_ref(conv);
-        self.dispatch(
-            Notice::TransferDue {
-                chat,
-                from,
-                group: tr.to,
-            },
-            now,
-        );
+        self.ask_transfer(conv, from, tr.to, now);
     }
 
-    /// `shift_end = "hand_over"`: asks the dispatcher where each of the
-    /// leaving agent's open chats goes, in its own group (a chat whose
-    /// reply is being typed, and a private contact, stay; a random
-    /// transfer due later is superseded).
-    pub(super) fn hand_over(&mut self, agent: AgentId, now: SimTime) {
+    /// Asks the dispatcher which agent of `group` takes `conv` from `from`.
+    fn ask_transfer(&mut self, conv: u32, from: AgentId, group: usize, now: SimTime) {
+        let chat = self.chat_ref(conv);
+        self.dispatch(Notice::TransferDue { chat, from, group }, now);
+    }
+
+    /// The chats `agent` may hand over, in conversation order: those it
+    /// holds, except the one whose reply is being typed and private contacts.
+    fn handable_chats(&self, agent: AgentId) -> Vec<u32> {
         let mut open: Vec<u32> = match self.dialogue {
             Some(_) => self.talk_open[agent as usize].clone(),
             None => self
@@ -70,32 +66,31 @@ impl<D: Dispatcher> Engine<'_, D> {
         };
         open.sort_unstable();
         let typing = self.typing[agent as usize].map(|(c, _)| c);
-        for conv in open {
-            if typing == Some(conv) {
-                continue;
-            }
+        open.retain(|&conv| {
             let c = self.convs.get(conv);
-            let ConvState::InService { agent: holder, .. } = c.state else {
-                continue;
-            };
-            if holder != agent {
-                continue;
-            }
-            // A private contact stays with the main account.
-            if c.kind == BuyerKind::Private || c.queue >= self.sc.groups.len() {
-                continue;
-            }
-            let group = c.queue;
-            self.cancel_transfer(conv);
-            let chat = self.chat_ref(conv);
-            self.dispatch(
-                Notice::TransferDue {
-                    chat,
-                    from: agent,
-                    group,
-                },
-                now,
-            );
+            Some(conv) != typing
+                && matches!(c.state, ConvState::InService { agent: holder, .. } if holder == agent)
+                && c.kind != BuyerKind::Private
+                && c.queue < self.sc.groups.len()
+        });
+        open
+    }
+
+    /// Hands `conv` over from `from` to a colleague of its own group (a
+    /// random transfer due later is superseded).
+    fn hand_over_chat(&mut self, conv: u32, from: AgentId, now: SimTime) {
+        let group = self.convs.get(conv).queue;
+        self.cancel_transfer(conv);
+        self.ask_transfer(conv, from, group, now);
+    }
+
+    /// `shift_end = "hand_over"`: asks the dispatcher where each of the
+    /// leaving agent's open chats goes, in its own group (a chat whose
+    /// reply is being typed, and a private contact, stay; a random
+    /// transfer due later is superseded).
+    pub(super) fn hand_over(&mut self, agent: AgentId, now: SimTime) {
+        for conv in self.handable_chats(agent) {
+            self.hand_over_chat(conv, agent, now);
         }
     }
 
@@ -200,29 +195,12 @@ impl<D: Dispatcher> Engine<'_, D> {
         if !self.agents.get(agent).presence.on_shift() || self.agents.get(agent).open <= o.above {
             return;
         }
-        let open: Vec<u32> = match self.dialogue {
-            Some(_) => self.talk_open[agent as usize].clone(),
-            None => self
-                .agents
-                .work(agent)
-                .ends
-                .iter()
-                .map(|&(_, c)| c)
-                .collect(),
-        };
-        let typing = self.typing[agent as usize].map(|(c, _)| c);
-        let newest = open
-            .into_iter()
-            .filter(|&conv| {
-                let c = self.convs.get(conv);
-                Some(conv) != typing
-                    && c.kind != BuyerKind::Private
-                    && c.queue < self.sc.groups.len()
-            })
-            .max_by_key(|&conv| match self.convs.get(conv).state {
+        let newest = self.handable_chats(agent).into_iter().max_by_key(|&conv| {
+            match self.convs.get(conv).state {
                 ConvState::InService { since, .. } => (since, self.convs.get(conv).token),
                 _ => (0, 0),
-            });
+            }
+        });
         // Only to a colleague who is not overloaded itself (no ping-pong
         // between agents who are all above the threshold).
         let relief = |e: &Self, group: usize| {
@@ -235,17 +213,7 @@ impl<D: Dispatcher> Engine<'_, D> {
             })
         };
         if let Some(conv) = newest.filter(|&c| relief(self, self.convs.get(c).queue)) {
-            let group = self.convs.get(conv).queue;
-            self.cancel_transfer(conv);
-            let chat = self.chat_ref(conv);
-            self.dispatch(
-                Notice::TransferDue {
-                    chat,
-                    from: agent,
-                    group,
-                },
-                now,
-            );
+            self.hand_over_chat(conv, agent, now);
         }
         self.watch_overload(agent, now);
     }

@@ -119,12 +119,7 @@ impl Selector {
                     .then(|| MinTree::new(members.len()));
                 let mut order = members.clone();
                 order.sort_by_key(|&id| (!scenario.agents[id as usize].main_account, id));
-                let w0 = members
-                    .first()
-                    .map(|&id| scenario.agents[id as usize].weight);
-                let weights_differ = members
-                    .iter()
-                    .any(|&id| Some(scenario.agents[id as usize].weight) != w0);
+                let weights_differ = scenario.weights_differ(gi);
                 GroupRouting {
                     policy: group.policy,
                     weighted: weights_differ && group.policy.uses_weights(),

@@ -326,14 +326,7 @@ impl Scenario {
                         self.entries[entry].name
                     )
                 }
-                super::ChangeKind::NobodyOnline(v) => format!(
-                    "nobody_online {}",
-                    match v {
-                        super::NobodyOnline::Queue => "queue",
-                        super::NobodyOnline::OfflineMessage => "offline_message",
-                        super::NobodyOnline::MainAccount => "main_account",
-                    }
-                ),
+                super::ChangeKind::NobodyOnline(v) => format!("nobody_online {}", v.name()),
                 super::ChangeKind::Policy { group, policy } => {
                     format!(
                         "group `{}`: policy {}",

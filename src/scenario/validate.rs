@@ -326,6 +326,9 @@ pub fn scenario(raw: RawScenario, default_name: &str) -> Result<Scenario, Vec<Is
     }
 }
 
+/// The error for `nobody_online = "main_account"` in a shop without one.
+const MAIN_ACCOUNT_NEEDED: &str = "nobody_online = \"main_account\" needs a main account; mark one [[agents]] entry with main_account = true";
+
 /// Rules that tie sections together: features that need a main account.
 fn cross_checks(
     cx: &mut Cx,
@@ -358,7 +361,7 @@ fn cross_checks(
     if routing.is_some_and(|r| r.nobody_online == NobodyOnline::MainAccount) {
         cx.issue(
             &root.key("routing").key("nobody_online"),
-            "nobody_online = \"main_account\" needs a main account; mark one [[agents]] entry with main_account = true",
+            MAIN_ACCOUNT_NEEDED,
         );
     }
 }

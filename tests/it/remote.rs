@@ -6,7 +6,8 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
 use crate::support::{kefusim, repo, text};
@@ -16,6 +17,25 @@ pub struct Served {
     child: Child,
     /// `http://127.0.0.1:PORT`.
     pub url: String,
+}
+
+/// `kefusim run scenarios/double11.toml --router URL [extra] --out DIR`
+/// against a service killed 1.5 s into the run.
+fn run_while_the_service_dies(extra: &[&str], out_dir: &Path) -> Output {
+    let mut served = Served::start("scenarios/double11.toml");
+    let child = Command::new(env!("CARGO_BIN_EXE_kefusim"))
+        .args(["run", "scenarios/double11.toml", "--progress", "never"])
+        .args(["--router", &served.url])
+        .args(extra)
+        .args(["--out", out_dir.to_str().unwrap()])
+        .current_dir(repo(""))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    served.child.kill().unwrap();
+    child.wait_with_output().unwrap()
 }
 
 impl Served {
@@ -238,26 +258,7 @@ fn a_failing_service_stops_the_run_with_exit_7_and_writes_nothing() {
     );
     drop(other);
     // Dies mid-run.
-    let mut served = Served::start("scenarios/double11.toml");
-    let child = Command::new(env!("CARGO_BIN_EXE_kefusim"))
-        .args([
-            "run",
-            "scenarios/double11.toml",
-            "--progress",
-            "never",
-            "--router",
-            &served.url,
-            "--out",
-            out_dir.to_str().unwrap(),
-        ])
-        .current_dir(repo(""))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
-    served.child.kill().unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = run_while_the_service_dies(&[], &out_dir);
     assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
     assert!(
         text(&out.stderr).contains("POST /v1/sessions/"),
@@ -778,29 +779,8 @@ fn trace_against_serve_is_the_built_in_trace() {
 fn a_run_can_finish_on_the_fallback_and_says_so() {
     let tmp = std::env::temp_dir().join(format!("kefusim-remote-down-{}", std::process::id()));
     let out_dir = tmp.join("out");
-    let mut served = Served::start("scenarios/double11.toml");
-    let child = Command::new(env!("CARGO_BIN_EXE_kefusim"))
-        .args([
-            "run",
-            "scenarios/double11.toml",
-            "--replications",
-            "1",
-            "--progress",
-            "never",
-            "--router",
-            &served.url,
-            "--finish-on-fallback",
-            "--out",
-            out_dir.to_str().unwrap(),
-        ])
-        .current_dir(repo(""))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
-    served.child.kill().unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out =
+        run_while_the_service_dies(&["--replications", "1", "--finish-on-fallback"], &out_dir);
     assert!(
         matches!(out.status.code(), Some(0 | 5)),
         "{}",

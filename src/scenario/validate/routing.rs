@@ -62,11 +62,7 @@ pub(super) fn routing(cx: &mut Cx, path: &KeyPath, raw: &RawRouting) -> Option<R
         cx,
         &path.key("nobody_online"),
         raw.nobody_online.as_deref(),
-        &[
-            ("queue", NobodyOnline::Queue),
-            ("offline_message", NobodyOnline::OfflineMessage),
-            ("main_account", NobodyOnline::MainAccount),
-        ],
+        &NobodyOnline::ALL,
     );
     let shift_end = choice(
         cx,

@@ -68,26 +68,21 @@ fn what(cx: &mut Cx, p: &KeyPath, rc: &RawChange, sc: &Scenario) -> Option<Chang
     match (&rc.agents, rc.max_concurrent, &rc.group, &rc.policy) {
         (None, None, None, None) if rc.nobody_online.is_some() => {
             let text = rc.nobody_online.as_deref().unwrap_or_default();
-            let value = match text {
-                "queue" => NobodyOnline::Queue,
-                "offline_message" => NobodyOnline::OfflineMessage,
-                "main_account" if sc.main_account().is_some() => NobodyOnline::MainAccount,
-                "main_account" => {
+            match NobodyOnline::parse(text) {
+                Some(NobodyOnline::MainAccount) if sc.main_account().is_none() => {
+                    cx.issue(&p.key("nobody_online"), MAIN_ACCOUNT_NEEDED);
+                    None
+                }
+                Some(value) => Some(ChangeKind::NobodyOnline(value)),
+                None => {
+                    let names: Vec<&str> = NobodyOnline::ALL.iter().map(|(n, _)| *n).collect();
                     cx.issue(
                         &p.key("nobody_online"),
-                        "nobody_online = \"main_account\" needs a main account; mark one [[agents]] entry with main_account = true",
+                        format!("unknown value `{text}` (allowed: {})", names.join(", ")),
                     );
-                    return None;
+                    None
                 }
-                other => {
-                    cx.issue(
-                        &p.key("nobody_online"),
-                        format!("unknown value `{other}` (allowed: queue, offline_message, main_account)"),
-                    );
-                    return None;
-                }
-            };
-            Some(ChangeKind::NobodyOnline(value))
+            }
         }
         (Some(name), Some(cap), None, None) if rc.nobody_online.is_none() => {
             let Some(entry) = sc.entries.iter().position(|e| &e.name == name) else {
