@@ -136,8 +136,10 @@ pub struct AgentAccount {
     /// On shift (online or on break), ms.
     pub on_shift_ms: f64,
     /// ∫ cap dt while on shift (slot·ms; = cap × on-shift time unless the
-    /// cap changed, `[[schedule]]`).
+    /// cap changed, `[[schedule]]`). Complete after the recorder's `finish`.
     pub cap_ms: f64,
+    /// On-shift time already counted in `cap_ms` (ms; the recorder's bookkeeping).
+    pub(crate) cap_counted_ms: f64,
     /// On break, ms.
     pub break_ms: f64,
     /// Busy (忙碌), ms.

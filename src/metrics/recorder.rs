@@ -256,7 +256,6 @@ impl Recorder {
     /// Integrates one agent's state up to `now`. Call before changing its presence or open chats.
     #[inline]
     pub fn agent_advance(&mut self, agent: usize, now: SimTime, open: u32, presence: Presence) {
-        let cap = self.caps[agent];
         let acc = &mut self.agents[agent];
         let t = acc.last_t.max(self.from);
         let end = now.min(self.to);
@@ -270,7 +269,6 @@ impl Recorder {
             return;
         }
         acc.on_shift_ms += dt;
-        acc.cap_ms += f64::from(cap) * dt;
         acc.open_ms += f64::from(open) * dt;
         match presence {
             Presence::Break => acc.break_ms += dt,
@@ -285,7 +283,17 @@ impl Recorder {
 
     /// The agent's cap changed (after [`Recorder::agent_advance`] to now).
     pub fn set_cap(&mut self, agent: usize, cap: u32) {
+        self.close_cap_segment(agent);
         self.caps[agent] = cap;
+    }
+
+    /// Adds the on-shift time since the agent's last cap change at its
+    /// current cap to its ∫ cap dt. Kept out of `agent_advance` (the hot
+    /// path): with a constant cap this is cap × on-shift time, once.
+    pub(super) fn close_cap_segment(&mut self, agent: usize) {
+        let acc = &mut self.agents[agent];
+        acc.cap_ms += f64::from(self.caps[agent]) * (acc.on_shift_ms - acc.cap_counted_ms);
+        acc.cap_counted_ms = acc.on_shift_ms;
     }
 
     /// A counted chat arrived.
