@@ -690,3 +690,17 @@ fn scheduled_nobody_online_errors() {
         ],
     );
 }
+
+#[test]
+fn a_change_with_a_bad_time_and_a_bad_setting_reports_both() {
+    assert_error(
+        &format!(
+            "{GOOD}[[schedule]]\ndaily = \"25:00\"\nagents = \"agent1\"\nmax_concurrent = 80\n"
+        ),
+        &[
+            "schedule[0].daily",
+            "schedule[0].max_concurrent",
+            "2 problems",
+        ],
+    );
+}

@@ -15,53 +15,53 @@ pub(super) fn schedule(
     sc: &Scenario,
 ) -> Vec<Change> {
     let mut out = Vec::new();
-    let end = sc.run.measure_to();
     for (i, rc) in raw.iter().enumerate() {
         let p = path.index(i);
-        let Some(what) = what(cx, &p, rc, sc) else {
-            continue;
-        };
-        match (&rc.at, &rc.daily) {
-            (Some(at), None) => {
-                let Some(t) = cx.instant(&p.key("at"), at).map(|t| sc.run.clock.sim_of(t)) else {
-                    continue;
-                };
-                if t < 0 || t as SimTime > end {
-                    cx.issue(
-                        &p.key("at"),
-                        format!("`{at}` is outside the run (it must fall between the run's start and its end)"),
-                    );
-                    continue;
-                }
-                out.push(Change {
-                    at: t as SimTime,
-                    what,
-                });
-            }
-            (None, Some(daily)) => {
-                let Some(clock) = cx.check(&p.key("daily"), parse_clock(daily)) else {
-                    continue;
-                };
-                if clock >= DAY_MS {
-                    cx.issue(&p.key("daily"), "daily must be a time of day before 24:00");
-                    continue;
-                }
-                // The first such local time at or after the start, then every day.
-                let first = (clock + DAY_MS - sc.run.clock.ms_of_day(0)) % DAY_MS;
-                let mut t = first;
-                while t <= end {
-                    out.push(Change { at: t, what });
-                    t += DAY_MS;
-                }
-            }
-            _ => cx.issue(
-                &p,
-                "give either `at` (an instant) or `daily` (a time of day), not both",
-            ),
+        // Both halves are checked, so that every problem is reported at once.
+        let what = what(cx, &p, rc, sc);
+        let times = instants(cx, &p, rc, sc);
+        if let (Some(what), Some(times)) = (what, times) {
+            out.extend(times.into_iter().map(|at| Change { at, what }));
         }
     }
     out.sort_by_key(|c| c.at);
     out
+}
+
+/// When a change applies: its instant inside the run, or its daily local
+/// time on every day of the run.
+fn instants(cx: &mut Cx, p: &KeyPath, rc: &RawChange, sc: &Scenario) -> Option<Vec<SimTime>> {
+    let end = sc.run.measure_to();
+    match (&rc.at, &rc.daily) {
+        (Some(at), None) => {
+            let t = sc.run.clock.sim_of(cx.instant(&p.key("at"), at)?);
+            if t < 0 || t as SimTime > end {
+                cx.issue(
+                    &p.key("at"),
+                    format!("`{at}` is outside the run (it must fall between the run's start and its end)"),
+                );
+                return None;
+            }
+            Some(vec![t as SimTime])
+        }
+        (None, Some(daily)) => {
+            let clock = cx.check(&p.key("daily"), parse_clock(daily))?;
+            if clock >= DAY_MS {
+                cx.issue(&p.key("daily"), "daily must be a time of day before 24:00");
+                return None;
+            }
+            // The first such local time at or after the start, then every day.
+            let first = (clock + DAY_MS - sc.run.clock.ms_of_day(0)) % DAY_MS;
+            Some((first..=end).step_by(DAY_MS as usize).collect())
+        }
+        _ => {
+            cx.issue(
+                p,
+                "give either `at` (an instant) or `daily` (a time of day), not both",
+            );
+            None
+        }
+    }
 }
 
 fn what(cx: &mut Cx, p: &KeyPath, rc: &RawChange, sc: &Scenario) -> Option<ChangeKind> {
