@@ -160,28 +160,6 @@ pub enum NobodyOnline {
     MainAccount,
 }
 
-impl NobodyOnline {
-    /// Every value with its scenario name (the default first).
-    pub const ALL: [(&'static str, NobodyOnline); 3] = [
-        ("queue", Self::Queue),
-        ("offline_message", Self::OfflineMessage),
-        ("main_account", Self::MainAccount),
-    ];
-
-    /// The scenario name.
-    pub fn name(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(_, v)| *v == self)
-            .map_or("?", |(n, _)| n)
-    }
-
-    /// Parses a scenario name.
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
-    }
-}
-
 /// What happens to an agent's open chats when its shift ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ShiftEnd {

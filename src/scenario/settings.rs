@@ -1,5 +1,6 @@
-//! Routing settings beyond the decision order's switches: the VIP channel,
-//! overload transfers, and the schedule of settings that change in a run.
+//! Routing settings beyond the decision order's switches (the VIP channel,
+//! overload transfers, the schedule of settings that change in a run) and
+//! the names of `nobody_online`.
 
 use super::{NobodyOnline, PolicyKind};
 use crate::time::{Millis, SimTime};
@@ -65,4 +66,26 @@ pub enum ChangeKind {
         /// The policy.
         policy: PolicyKind,
     },
+}
+
+impl NobodyOnline {
+    /// Every value with its scenario name (the default first).
+    pub const ALL: [(&'static str, NobodyOnline); 3] = [
+        ("queue", Self::Queue),
+        ("offline_message", Self::OfflineMessage),
+        ("main_account", Self::MainAccount),
+    ];
+
+    /// The scenario name.
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, v)| *v == self)
+            .map_or("?", |(n, _)| n)
+    }
+
+    /// Parses a scenario name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+    }
 }
