@@ -49,7 +49,7 @@ use crate::conversation::Conversations;
 use crate::kernel::{EventQueue, Stream, StreamRng, TimerId, stream_rng};
 use crate::metrics::{Recorder, RepResult, StateCounters};
 use crate::routing::{Command, Dispatcher, OfferOutcome, Router};
-use crate::scenario::{Dialogue, Scenario};
+use crate::scenario::{Dialogue, Membership, Scenario};
 use crate::shifts::Instance;
 use crate::time::SimTime;
 use crate::trace::Tracer;
@@ -113,6 +113,20 @@ struct Rngs {
     population: StreamRng,
     states: StreamRng,
     dialogue: StreamRng,
+}
+
+/// The groups `agent` serves now (borrowing only what it reads, so the
+/// engine's other fields stay free).
+#[inline]
+fn groups_now<'a>(
+    sc: &'a Scenario,
+    membership: &'a Option<Membership>,
+    agent: AgentId,
+) -> &'a [usize] {
+    match membership {
+        Some(m) => m.groups_of(agent as usize),
+        None => &sc.agents[agent as usize].groups,
+    }
 }
 
 /// Per-agent duty bookkeeping.
@@ -251,6 +265,9 @@ pub struct Engine<'s, D: Dispatcher = Router> {
     duty: Vec<Duty>,
     on_break: Vec<u32>,
     break_waiters: Vec<(AgentId, u16)>,
+    /// Who serves which group now, when the schedule changes it (else the
+    /// scenario's fixed groups).
+    membership: Option<Membership>,
     counted_open: u64,
     next_token: u64,
     stats: LoopStats,
@@ -349,6 +366,7 @@ impl<'s, D: Dispatcher> Engine<'s, D> {
             duty: vec![Duty::default(); sc.agents.len()],
             on_break: vec![0; groups],
             break_waiters: Vec::new(),
+            membership: sc.membership_changes().then(|| Membership::at_start(sc)),
             counted_open: 0,
             next_token: 0,
             stats: LoopStats::default(),
@@ -382,15 +400,31 @@ impl<'s, D: Dispatcher> Engine<'s, D> {
             engine.plan_first_shift(agent);
         }
         engine.schedule_next_arrival();
-        // Only cap changes are events; the router applies policy changes itself.
+        // Only an entry's changes (cap, groups) are events; the router
+        // applies policy and `nobody_online` changes itself.
         for (i, c) in sc.schedule.iter().enumerate() {
-            if matches!(c.what, crate::scenario::ChangeKind::Cap { .. }) {
+            if c.what.entry().is_some() {
                 engine
                     .queue
                     .schedule(c.at, Event::Setting { index: i as u32 });
             }
         }
         engine
+    }
+
+    /// The groups `agent` serves now.
+    #[inline]
+    fn groups_of(&self, agent: AgentId) -> &[usize] {
+        groups_now(self.sc, &self.membership, agent)
+    }
+
+    /// The agents serving `group` now, in id order.
+    #[inline]
+    fn members_of(&self, group: usize) -> &[usize] {
+        match &self.membership {
+            Some(m) => m.members(group),
+            None => &self.sc.groups[group].members,
+        }
     }
 
     /// Attaches an event log; the run stops at the tracer's `until`. Attach

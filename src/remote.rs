@@ -55,7 +55,8 @@ pub struct GroupInfo {
     pub name: String,
     /// The group's selection policy in the scenario.
     pub policy: crate::routing::PolicyKind,
-    /// Its agents' ids.
+    /// Its agents' ids at the start (`group_joined`/`group_left` events
+    /// follow a `[[schedule]]` change).
     pub members: Vec<AgentId>,
 }
 
@@ -66,7 +67,7 @@ pub struct AgentInfo {
     pub id: AgentId,
     /// Name in the scenario.
     pub name: String,
-    /// Groups it belongs to.
+    /// Groups it belongs to at the start.
     pub groups: Vec<usize>,
 }
 
@@ -156,6 +157,7 @@ pub struct ErrorBody {
 
 /// The [`Hello`] of replication `replication` of `sc`.
 pub fn hello(sc: &Scenario, replication: u32) -> Hello {
+    let start = crate::scenario::Membership::at_start(sc);
     Hello {
         protocol: PROTOCOL.to_string(),
         scenario: sc.name.clone(),
@@ -170,7 +172,7 @@ pub fn hello(sc: &Scenario, replication: u32) -> Hello {
                 id,
                 name: g.name.clone(),
                 policy: g.policy,
-                members: g.members.iter().map(|&m| m as AgentId).collect(),
+                members: start.members(id).iter().map(|&m| m as AgentId).collect(),
             })
             .collect(),
         agents: sc
@@ -180,7 +182,7 @@ pub fn hello(sc: &Scenario, replication: u32) -> Hello {
             .map(|(id, a)| AgentInfo {
                 id: id as AgentId,
                 name: a.name.clone(),
-                groups: a.groups.clone(),
+                groups: a.start_groups.clone(),
             })
             .collect(),
         main_queue: sc.groups.len(),

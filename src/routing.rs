@@ -283,6 +283,22 @@ pub enum Notice {
         /// The cap now.
         to: u32,
     },
+    /// The agent serves `group` from now on (the scenario's `[[schedule]]`
+    /// changed its groups): a cue to drain that group's queue for it.
+    GroupJoined {
+        /// The agent.
+        agent: AgentId,
+        /// The group.
+        group: usize,
+    },
+    /// The agent no longer serves `group` (the scenario's `[[schedule]]`);
+    /// it keeps the chats it holds.
+    GroupLeft {
+        /// The agent.
+        agent: AgentId,
+        /// The group.
+        group: usize,
+    },
     /// The agent's presence was set (possibly to the same value).
     Presence {
         /// The agent.

@@ -25,7 +25,7 @@ use crate::time::{Instant, LocalClock, Millis, SimTime};
 pub use locate::Diagnostic;
 pub use plan_spec::{PlanSpec, ShiftTemplate};
 pub use policy::PolicyKind;
-pub use settings::{Change, ChangeKind, Overload, VipChannel};
+pub use settings::{Change, ChangeKind, Membership, Overload, VipChannel};
 
 /// How long after the measured window a run keeps following counted chats.
 pub const DRAIN_LIMIT_MS: SimTime = 7 * crate::time::DAY_MS;
@@ -447,8 +447,13 @@ pub struct AgentSpec {
     pub name: String,
     /// Index of its `[[agents]]` entry.
     pub entry: usize,
-    /// Groups served (indices into [`Scenario::groups`]).
+    /// Groups served at some time of the run (indices into
+    /// [`Scenario::groups`]): its entry's, then those a `[[schedule]]`
+    /// change gives it.
     pub groups: Vec<usize>,
+    /// Groups served at the run's start (its entry's `groups`, in their
+    /// order); see [`Membership`].
+    pub start_groups: Vec<usize>,
     /// Routing weight (> 0).
     pub weight: f64,
     /// Concurrent chat cap, 1..=50.
@@ -474,7 +479,9 @@ pub struct Group {
     pub policy: PolicyKind,
     /// At most this many of its agents on break at once; `None` = no cap.
     pub max_on_break: Option<u32>,
-    /// Its agents (indices into [`Scenario::agents`]), in id order; never empty.
+    /// Its agents (indices into [`Scenario::agents`]), in id order; never
+    /// empty: every agent that serves it at some time of the run (see
+    /// [`Membership`] for the moment's).
     pub members: Vec<usize>,
     /// Queued chats move to this group after waiting this long.
     pub overflow: Option<(usize, Millis)>,
@@ -709,6 +716,13 @@ impl Scenario {
                 .schedule
                 .iter()
                 .any(|c| c.what == ChangeKind::NobodyOnline(NobodyOnline::MainAccount))
+    }
+
+    /// Whether the schedule changes who serves which group.
+    pub fn membership_changes(&self) -> bool {
+        self.schedule
+            .iter()
+            .any(|c| matches!(c.what, ChangeKind::Groups { .. }))
     }
 
     /// The highest cap the schedule gives agents of `entry` (0 if none).

@@ -107,6 +107,17 @@ class Session:
                 self.drain(e["agent"], out)
             elif t == "presence" and e["to"] == "online":
                 self.drain(e["agent"], out)
+            elif t == "cap_changed" and e["to"] > e["from"]:
+                self.drain(e["agent"], out)
+            elif t == "group_joined":
+                a, g = e["agent"], e["group"]
+                self.members[g] = sorted(self.members.get(g, []) + [a])
+                self.agent_groups[a] = self.agent_groups.get(a, []) + [g]
+                self.drain(a, out)
+            elif t == "group_left":
+                a, g = e["agent"], e["group"]
+                self.members[g] = [m for m in self.members.get(g, []) if m != a]
+                self.agent_groups[a] = [x for x in self.agent_groups.get(a, []) if x != g]
             elif t == "abandoned":
                 self.forget(e["chat"])
             elif t == "offer_failed":

@@ -5,11 +5,11 @@
 use rand::RngExt;
 use rand_distr::{Distribution as _, Open01};
 
-use super::{Engine, Event};
+use super::{Engine, Event, groups_now};
 use crate::agents::{AgentId, Presence};
 use crate::conversation::ConvState;
 use crate::routing::{Dispatcher, Notice};
-use crate::scenario::{EpisodeState, ShiftEnd};
+use crate::scenario::{ChangeKind, EpisodeState, ShiftEnd};
 use crate::time::{DAY_MS, HOUR_MS, SimTime};
 use crate::trace::TraceEvent;
 
@@ -226,7 +226,7 @@ impl<D: Dispatcher> Engine<'_, D> {
     }
 
     fn break_allowed(&self, agent: AgentId) -> bool {
-        self.sc.agents[agent as usize].groups.iter().all(|&g| {
+        self.groups_of(agent).iter().all(|&g| {
             self.sc.groups[g]
                 .max_on_break
                 .is_none_or(|cap| self.on_break[g] < cap)
@@ -257,7 +257,7 @@ impl<D: Dispatcher> Engine<'_, D> {
         let shift_end = self.duty[agent as usize].shift.map_or(i64::MAX, |s| s.end);
         let end = now.saturating_add(length).min(shift_end.max(0) as SimTime);
 
-        for &g in &self.sc.agents[agent as usize].groups {
+        for &g in groups_now(self.sc, &self.membership, agent) {
             self.on_break[g] += 1;
         }
         self.set_presence(agent, Presence::Break, now);
@@ -266,7 +266,7 @@ impl<D: Dispatcher> Engine<'_, D> {
     }
 
     fn leave_break_counts(&mut self, agent: AgentId) {
-        for &g in &self.sc.agents[agent as usize].groups {
+        for &g in groups_now(self.sc, &self.membership, agent) {
             self.on_break[g] -= 1;
         }
     }
@@ -342,7 +342,7 @@ impl<D: Dispatcher> Engine<'_, D> {
                 self.schedule_episode(agent, now);
                 return;
             }
-            for &g in &self.sc.agents[agent as usize].groups {
+            for &g in groups_now(self.sc, &self.membership, agent) {
                 self.on_break[g] += 1;
             }
         }
@@ -374,13 +374,19 @@ impl<D: Dispatcher> Engine<'_, D> {
         self.schedule_episode(agent, now);
     }
 
-    /// A scheduled cap change: every agent of the entry gets the new cap at
-    /// `now`, its open chats kept (a lowered cap takes no new chat until
-    /// the agent is under it); routing is told, and drains on a raise.
+    /// A scheduled change of an entry: its cap or its groups.
     pub(super) fn apply_setting(&mut self, index: usize, now: SimTime) {
-        let crate::scenario::ChangeKind::Cap { entry, cap } = self.sc.schedule[index].what else {
-            return;
-        };
+        match &self.sc.schedule[index].what {
+            ChangeKind::Cap { entry, cap } => self.change_cap(*entry, *cap, now),
+            ChangeKind::Groups { entry, groups } => self.change_groups(*entry, groups, now),
+            ChangeKind::Policy { .. } | ChangeKind::NobodyOnline(_) => {}
+        }
+    }
+
+    /// Every agent of the entry gets the new cap at `now`, its open chats
+    /// kept (a lowered cap takes no new chat until the agent is under it);
+    /// routing is told, and drains on a raise.
+    fn change_cap(&mut self, entry: usize, cap: u32, now: SimTime) {
         for (i, spec) in self.sc.agents.iter().enumerate() {
             if spec.entry != entry {
                 continue;
@@ -406,6 +412,40 @@ impl<D: Dispatcher> Engine<'_, D> {
                 },
                 now,
             );
+        }
+    }
+
+    /// Every agent of the entry serves exactly `groups` from `now`: it
+    /// keeps the chats it holds; an agent on a break moves its break from
+    /// the groups it left to those it joined (the break goes on even if a
+    /// joined group is at its `max_on_break`). Routing is told of each
+    /// group left, then each joined (a cue to drain it).
+    fn change_groups(&mut self, entry: usize, groups: &[usize], now: SimTime) {
+        let sc = self.sc;
+        for (i, spec) in sc.agents.iter().enumerate() {
+            if spec.entry != entry {
+                continue;
+            }
+            let agent = i as AgentId;
+            let membership = self
+                .membership
+                .as_mut()
+                .expect("a schedule with group changes keeps a membership");
+            let (left, joined) = membership.set(i, groups);
+            if self.agents.get(agent).presence == Presence::Break {
+                for &g in &left {
+                    self.on_break[g] -= 1;
+                }
+                for &g in &joined {
+                    self.on_break[g] += 1;
+                }
+            }
+            for group in left {
+                self.dispatch(Notice::GroupLeft { agent, group }, now);
+            }
+            for group in joined {
+                self.dispatch(Notice::GroupJoined { agent, group }, now);
+            }
         }
     }
 }

@@ -175,7 +175,7 @@ impl<D: Dispatcher> Engine<'_, D> {
         }
         // The main account may take its shop's chats when nobody of the
         // group is online (Taobao's fallback).
-        let groups = &self.sc.agents[agent as usize].groups;
+        let groups = self.groups_of(agent);
         let in_group = c.queue >= self.sc.groups.len()
             || groups.contains(&c.queue)
             // A VIP channel's buyer may go to an agent of the channel.
@@ -195,24 +195,25 @@ impl<D: Dispatcher> Engine<'_, D> {
     /// No agent of queue `q`'s group is online and routable (a private
     /// contact's queue has no group: false).
     fn nobody_online_in(&self, q: usize) -> bool {
-        self.sc.groups.get(q).is_some_and(|g| {
-            g.members.iter().all(|&i| {
+        q < self.sc.groups.len()
+            && self.members_of(q).iter().all(|&i| {
                 let a = self.agents.get(i as AgentId);
                 !(a.presence == Presence::Online && a.routable)
             })
-        })
     }
 
     /// Taobao's suspended spread may apply to a chat of queue `q`.
     fn spread_allowed(&self, q: usize) -> bool {
-        let (Some(g), Some(main)) = (self.sc.groups.get(q), self.sc.main_account()) else {
+        let Some(main) = self.sc.main_account().filter(|_| q < self.sc.groups.len()) else {
             return false;
         };
         self.sc.nobody_online_at(self.queue.now()) == crate::scenario::NobodyOnline::MainAccount
             && self.nobody_online_in(q)
             && spread_applies(
                 self.agents.get(main as AgentId),
-                g.members.iter().map(|&i| self.agents.get(i as AgentId)),
+                self.members_of(q)
+                    .iter()
+                    .map(|&i| self.agents.get(i as AgentId)),
             )
     }
 

@@ -204,7 +204,7 @@ impl<D: Dispatcher> Engine<'_, D> {
         // Only to a colleague who is not overloaded itself (no ping-pong
         // between agents who are all above the threshold).
         let relief = |e: &Self, group: usize| {
-            e.sc.groups[group].members.iter().any(|&i| {
+            e.members_of(group).iter().any(|&i| {
                 let b = e.agents.get(i as AgentId);
                 i as AgentId != agent
                     && b.presence == Presence::Online

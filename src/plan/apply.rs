@@ -30,8 +30,8 @@ fn unplace(t: &mut Table) {
     }
 }
 
-/// `[[schedule]]` cap changes follow the roster: one naming the pool entry
-/// is repeated for every roster entry (they copy its cap), one naming
+/// `[[schedule]]` changes of an entry (cap, groups) follow the roster: one naming the pool entry
+/// is repeated for every roster entry (they copy its cap and groups), one naming
 /// another replaced entry is removed with it.
 fn retarget_schedule(doc: &mut DocumentMut, sc: &Scenario, spec: &PlanSpec, names: &Array) {
     let Some(changes) = doc

@@ -2,7 +2,7 @@
 //! pool agents on duty in interval `i`) or by a roster of shift templates.
 
 use super::*;
-use crate::scenario::{Change, ChangeKind};
+use crate::scenario::Change;
 
 /// An `[[agents]]` entry to add to a scenario.
 struct Addition {
@@ -68,30 +68,27 @@ fn restaffed(base: &Scenario, spec: &PlanSpec, mut additions: Vec<Addition>) -> 
         }
         sc.entries.push(add.entry);
     }
-    // Scheduled caps follow the entries: kept ones are renumbered, the
-    // pool's apply to every planned entry (they copy its cap), the other
-    // replaced entries' are gone with them.
+    // Scheduled caps and groups follow the entries: kept ones are
+    // renumbered, the pool's apply to every planned entry (they copy its
+    // cap and groups), the other replaced entries' are gone with them.
     let added = kept.len()..sc.entries.len();
     sc.schedule = base
         .schedule
         .iter()
         .flat_map(|c| {
-            let at = c.at;
-            let cap_change = |entry, cap| Change {
-                at,
-                what: ChangeKind::Cap { entry, cap },
+            let change = |entry| Change {
+                at: c.at,
+                what: c.what.for_entry(entry),
             };
-            match c.what {
-                ChangeKind::Cap { entry, cap } if entry == spec.entry => {
-                    added.clone().map(|e| cap_change(e, cap)).collect()
-                }
-                ChangeKind::Cap { entry, cap } => kept
+            match c.what.entry() {
+                Some(entry) if entry == spec.entry => added.clone().map(change).collect(),
+                Some(entry) => kept
                     .iter()
                     .position(|&k| k == entry)
-                    .map(|e| cap_change(e, cap))
+                    .map(change)
                     .into_iter()
                     .collect(),
-                ChangeKind::Policy { .. } | ChangeKind::NobodyOnline(_) => vec![*c],
+                None => vec![c.clone()],
             }
         })
         .collect::<Vec<_>>();

@@ -127,7 +127,7 @@ impl Router {
                 let mut set = if a.main_account && main_fallback {
                     (0..groups).collect()
                 } else {
-                    a.groups.clone()
+                    a.start_groups.clone()
                 };
                 if a.main_account {
                     set.push(personal);
@@ -170,6 +170,26 @@ impl Router {
                 overdue_at: None,
                 set_aside: Vec::new(),
             },
+        }
+    }
+
+    /// `agent` serves `group` from now on (`member`), or no longer: the
+    /// selector's group and the queues the agent drains follow.
+    #[cold]
+    fn set_member(&mut self, agent: AgentId, group: usize, member: bool, ctx: &mut Ctx<'_>) {
+        self.sel.set_member(agent, group, member, ctx);
+        if Some(agent) == self.main && self.main_fallback {
+            return; // it drains every queue anyway
+        }
+        let set = &mut self.drain_sets[agent as usize];
+        set.retain(|&q| q != group);
+        if member {
+            // Before the main account's own queue, if it has one.
+            let pos = set
+                .iter()
+                .position(|&q| q == self.personal)
+                .unwrap_or(set.len());
+            set.insert(pos, group);
         }
     }
 
@@ -554,6 +574,11 @@ impl Dispatcher for Router {
                     self.jobs.push_back(Job::For(agent));
                 }
             }
+            Notice::GroupJoined { agent, group } => {
+                self.set_member(agent, group, true, ctx);
+                self.jobs.push_back(Job::For(agent));
+            }
+            Notice::GroupLeft { agent, group } => self.set_member(agent, group, false, ctx),
             Notice::Presence { .. } => {
                 // Taobao: a group left with nobody online (or a main account
                 // back) may now send its waiting chats to the main account.

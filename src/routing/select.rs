@@ -28,7 +28,7 @@ use super::policy::{self, least_loaded};
 use super::{BuyerKind, Ctx, PolicyKind, Reason};
 use crate::agents::{AgentId, AgentStatus, Presence};
 use crate::kernel::StreamRng;
-use crate::scenario::{ChangeKind, Fairness, NobodyOnline, Scenario};
+use crate::scenario::{ChangeKind, Fairness, Membership, NobodyOnline, Scenario};
 use crate::time::SimTime;
 
 /// The outcome of routing a new chat.
@@ -65,6 +65,7 @@ struct GroupRouting {
     /// Scheduled policy changes (`[[schedule]]`), by time; applied lazily,
     /// before the first selection at or after their time.
     changes: Vec<(SimTime, PolicyKind)>,
+    /// Its agents now (`[[schedule]]` may change them), in id order.
     members: Vec<AgentId>,
     /// Members by the policy's key, for policies that order agents by a key.
     index: Option<MinTree>,
@@ -107,12 +108,14 @@ impl Selector {
     /// A selector for the scenario's groups, drawing random choices from `rng`.
     pub fn new(scenario: &Scenario, rng: StreamRng) -> Self {
         let fairness = scenario.routing.fairness;
+        let start = Membership::at_start(scenario);
         let groups = scenario
             .groups
             .iter()
             .enumerate()
             .map(|(gi, group)| {
-                let members: Vec<AgentId> = group.members.iter().map(|&i| i as AgentId).collect();
+                let members: Vec<AgentId> =
+                    start.members(gi).iter().map(|&i| i as AgentId).collect();
                 let credits = vec![0.0; members.len()];
                 // The limiter makes eligibility depend on time: keyed policies scan instead.
                 let index = (policy::is_keyed(group.policy) && fairness.is_none())
@@ -500,6 +503,54 @@ impl Selector {
         )
     }
 
+    /// `agent` serves `group` from now on (`member`), or no longer. Its
+    /// position in the group's rotation, credits and Taobao list are kept
+    /// for the others; a newcomer starts with no credit, at the end of the
+    /// Taobao list (the main account at its head); the keyed index is
+    /// rebuilt.
+    #[cold]
+    pub fn set_member(&mut self, agent: AgentId, group: usize, member: bool, ctx: &mut Ctx<'_>) {
+        self.sync(ctx);
+        let online = self.counted_online[agent as usize];
+        let g = &mut self.groups[group];
+        match (g.members.binary_search(&agent), member) {
+            (Err(pos), true) => {
+                g.members.insert(pos, agent);
+                g.credits.insert(pos, 0.0);
+                if g.cursor != usize::MAX && pos <= g.cursor {
+                    g.cursor += 1;
+                }
+                if ctx.agent(agent).main {
+                    g.order.insert(0, agent);
+                } else {
+                    g.order.push(agent);
+                }
+                g.online += u32::from(online);
+            }
+            (Ok(pos), false) => {
+                g.members.remove(pos);
+                g.credits.remove(pos);
+                if g.cursor != usize::MAX && pos <= g.cursor {
+                    // The next choice is the one after the agent who left.
+                    g.cursor = g.cursor.checked_sub(1).unwrap_or(usize::MAX);
+                }
+                g.order.retain(|&id| id != agent);
+                g.online -= u32::from(online);
+            }
+            _ => return,
+        }
+        // Positions in the group moved: renumber its members' entries.
+        self.memberships[agent as usize].retain(|&(gi, _)| gi != group);
+        for (pos, &id) in self.groups[group].members.iter().enumerate() {
+            let ms = &mut self.memberships[id as usize];
+            match ms.iter_mut().find(|(gi, _)| *gi == group) {
+                Some(entry) => entry.1 = pos,
+                None => ms.push((group, pos)),
+            }
+        }
+        self.rebuild_index(group, ctx);
+    }
+
     /// Applies the group's scheduled policy changes due by now: the new
     /// policy orders the group from the next selection on; a keyed
     /// policy's index is rebuilt from the agents' current state.
@@ -515,6 +566,13 @@ impl Selector {
             g.policy = policy;
         }
         g.weighted = g.weights_differ && g.policy.uses_weights();
+        self.rebuild_index(group, ctx);
+    }
+
+    /// The group's keyed index from the agents' current state (none for a
+    /// policy without a key, or under the fairness limiter).
+    fn rebuild_index(&mut self, group: usize, ctx: &Ctx<'_>) {
+        let g = &mut self.groups[group];
         g.index = (policy::is_keyed(g.policy) && self.fairness.is_none()).then(|| {
             let mut index = MinTree::new(g.members.len());
             for (pos, &id) in g.members.iter().enumerate() {

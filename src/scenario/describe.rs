@@ -319,18 +319,29 @@ impl Scenario {
         }
         let _ = writeln!(o, "schedule");
         for c in &self.schedule {
-            let what = match c.what {
+            let what = match &c.what {
                 super::ChangeKind::Cap { entry, cap } => {
                     format!(
                         "agents `{}`: max_concurrent {cap}",
-                        self.entries[entry].name
+                        self.entries[*entry].name
+                    )
+                }
+                super::ChangeKind::Groups { entry, groups } => {
+                    let names: Vec<&str> = groups
+                        .iter()
+                        .map(|&g| self.groups[g].name.as_str())
+                        .collect();
+                    format!(
+                        "agents `{}`: groups {}",
+                        self.entries[*entry].name,
+                        names.join(", ")
                     )
                 }
                 super::ChangeKind::NobodyOnline(v) => format!("nobody_online {}", v.name()),
                 super::ChangeKind::Policy { group, policy } => {
                     format!(
                         "group `{}`: policy {}",
-                        self.groups[group].name,
+                        self.groups[*group].name,
                         policy.name()
                     )
                 }

@@ -35,8 +35,8 @@ pub struct RawScenario {
 }
 
 /// `[[schedule]]`: a setting that changes at an instant (`at`) or every
-/// day at a local time (`daily`): an `[[agents]]` entry's `max_concurrent`,
-/// a group's `policy`, or the shop's `nobody_online`.
+/// day at a local time (`daily`): an `[[agents]]` entry's `max_concurrent`
+/// or `groups`, a group's `policy`, or the shop's `nobody_online`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawChange {
@@ -44,10 +44,13 @@ pub struct RawChange {
     pub at: Option<String>,
     /// A local time of day, e.g. "19:30", every day of the run.
     pub daily: Option<String>,
-    /// The `[[agents]]` entry whose cap changes.
+    /// The `[[agents]]` entry whose cap or groups change.
     pub agents: Option<String>,
     /// The new cap (接待人数), 1..=50.
     pub max_concurrent: Option<i64>,
+    /// The groups the entry's agents serve from then on (a group opened,
+    /// or agents lent to another group, at the peak).
+    pub groups: Option<Vec<String>>,
     /// The group whose policy changes.
     pub group: Option<String>,
     /// The new policy.

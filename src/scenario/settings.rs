@@ -37,7 +37,7 @@ impl VipChannel {
 }
 
 /// A setting that changes at `at` (`[[schedule]]`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
     /// When (simulated time).
     pub at: SimTime,
@@ -46,7 +46,7 @@ pub struct Change {
 }
 
 /// What a [`Change`] sets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChangeKind {
     /// Every agent of an `[[agents]]` entry gets this cap: a raised cap
     /// takes chats at once, a lowered one takes none until the agent is
@@ -59,6 +59,14 @@ pub enum ChangeKind {
     },
     /// What happens to a chat when nobody of its group is online, from now on.
     NobodyOnline(NobodyOnline),
+    /// Every agent of an `[[agents]]` entry serves exactly these groups
+    /// from now on (open chats are kept; a group joined is drained at once).
+    Groups {
+        /// The entry.
+        entry: usize,
+        /// The groups, in the file's order (never empty).
+        groups: Vec<usize>,
+    },
     /// The group's policy from now on.
     Policy {
         /// The group.
@@ -66,6 +74,90 @@ pub enum ChangeKind {
         /// The policy.
         policy: PolicyKind,
     },
+}
+
+impl ChangeKind {
+    /// The `[[agents]]` entry the change applies to, for an entry's setting.
+    pub fn entry(&self) -> Option<usize> {
+        match *self {
+            Self::Cap { entry, .. } | Self::Groups { entry, .. } => Some(entry),
+            Self::NobodyOnline(_) | Self::Policy { .. } => None,
+        }
+    }
+
+    /// The same change for another entry.
+    pub fn for_entry(&self, entry: usize) -> Self {
+        match self {
+            Self::Cap { cap, .. } => Self::Cap { entry, cap: *cap },
+            Self::Groups { groups, .. } => Self::Groups {
+                entry,
+                groups: groups.clone(),
+            },
+            other => other.clone(),
+        }
+    }
+}
+
+/// Who serves which group at the current instant, as `[[schedule]]`
+/// group changes leave it (the scenario's `groups`/`members` are the
+/// union over the run; this is the membership of the moment).
+#[derive(Debug, Clone)]
+pub struct Membership {
+    /// Per agent, its groups now (its entry's order, then the schedule's).
+    groups: Vec<Vec<usize>>,
+    /// Per group, its agents now, in id order.
+    members: Vec<Vec<usize>>,
+}
+
+impl Membership {
+    /// The membership at the run's start.
+    pub fn at_start(sc: &super::Scenario) -> Self {
+        let groups: Vec<Vec<usize>> = sc.agents.iter().map(|a| a.start_groups.clone()).collect();
+        let mut members = vec![Vec::new(); sc.groups.len()];
+        for (i, gs) in groups.iter().enumerate() {
+            for &g in gs {
+                members[g].push(i);
+            }
+        }
+        Self { groups, members }
+    }
+
+    /// The groups `agent` serves now.
+    #[inline]
+    pub fn groups_of(&self, agent: usize) -> &[usize] {
+        &self.groups[agent]
+    }
+
+    /// The agents serving `group` now, in id order.
+    #[inline]
+    pub fn members(&self, group: usize) -> &[usize] {
+        &self.members[group]
+    }
+
+    /// `agent` serves exactly `groups` from now on; returns the groups it
+    /// left and the groups it joined.
+    pub fn set(&mut self, agent: usize, groups: &[usize]) -> (Vec<usize>, Vec<usize>) {
+        let old = std::mem::replace(&mut self.groups[agent], groups.to_vec());
+        let left: Vec<usize> = old
+            .iter()
+            .copied()
+            .filter(|g| !groups.contains(g))
+            .collect();
+        let joined: Vec<usize> = groups
+            .iter()
+            .copied()
+            .filter(|g| !old.contains(g))
+            .collect();
+        for &g in &left {
+            self.members[g].retain(|&i| i != agent);
+        }
+        for &g in &joined {
+            let m = &mut self.members[g];
+            let pos = m.partition_point(|&i| i < agent);
+            m.insert(pos, agent);
+        }
+        (left, joined)
+    }
 }
 
 impl NobodyOnline {

@@ -641,6 +641,27 @@ fn schedule_errors_name_the_change_and_what_is_allowed() {
         &format!("{GOOD}[[schedule]]\ndaily = \"00:30\"\ngroup = \"shop\"\nmax_concurrent = 4\n"),
         &["schedule[0]", "`agents` + `max_concurrent`"],
     );
+    assert_error(
+        &format!(
+            "{GOOD}[[schedule]]\ndaily = \"00:30\"\nagents = \"agent1\"\ngroups = [\"shop\", \"vip\", \"shop\"]\n"
+        ),
+        &[
+            "schedule[0].groups[1]",
+            "unknown group `vip` (groups: shop; a group no entry serves from the start is declared with [[groups]] name)",
+            "schedule[0].groups[2]",
+            "group `shop` is listed twice",
+        ],
+    );
+    assert_error(
+        &format!("{GOOD}[[schedule]]\ndaily = \"00:30\"\nagents = \"agent1\"\ngroups = []\n"),
+        &["schedule[0].groups", "must not be empty"],
+    );
+    assert_error(
+        &format!(
+            "{GOOD}[[schedule]]\ndaily = \"00:30\"\nagents = \"agent1\"\ngroups = [\"shop\"]\nmax_concurrent = 3\n"
+        ),
+        &["schedule[0]", "`agents` + `groups`"],
+    );
 }
 
 #[test]

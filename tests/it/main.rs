@@ -13,6 +13,7 @@ mod plan;
 mod platform;
 mod remote;
 mod scenarios;
+mod schedule;
 mod stepping;
 mod support;
 mod tidy;

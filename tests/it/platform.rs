@@ -4,29 +4,7 @@
 
 use kefusim::replicate::{self, Summary};
 
-use crate::support::parse;
-
-/// A shop opening at 00:00 on Monday 9 Nov 2026 with 60 chats an hour of
-/// `service` work each; `body` adds agents and rules.
-fn shop(duration: &str, service: &str, body: &str) -> Summary {
-    let text = format!(
-        "[run]\nstart = \"2026-11-09T00:00:00+08:00\"\nduration = \"{duration}\"\ninterval = \"1h\"\n\
-         [arrivals]\nrate_per_hour = 60\n\
-         [service]\nduration = {{ dist = \"constant\", value = \"{service}\" }}\n{body}"
-    );
-    replicate::run(&parse(&text), Some(1)).unwrap()
-}
-
-fn m(s: &Summary, name: &str) -> f64 {
-    s.metric(name)
-        .unwrap_or_else(|| panic!("no metric {name}"))
-        .mean
-}
-
-fn col(s: &Summary, name: &str) -> Vec<f64> {
-    let i = s.series.columns.iter().position(|c| c == name).unwrap();
-    s.series.rows.iter().map(|r| r[i]).collect()
-}
+use crate::support::{agent, col, m, parse, shop};
 
 #[test]
 fn feige_offline_messages_wait_for_an_online_agent_with_a_free_slot() {
@@ -212,10 +190,6 @@ fn returning_buyers_reach_their_recent_agent() {
     assert_eq!(sticky.agents[0].assigned, m(&sticky, "answered"));
     assert!(plain.agents[1].assigned > 100.0);
     assert_eq!(m(&sticky, "offered"), m(&plain, "offered"), "same buyers");
-}
-
-fn agent<'a>(s: &'a Summary, name: &str) -> &'a kefusim::metrics::AgentRow {
-    s.agents.iter().find(|a| a.agent == name).unwrap()
 }
 
 const TWO_GROUPS: &str = "[routing]\nentry_groups = { product = \"presale\" }\n";
@@ -716,31 +690,6 @@ fn chats_pause_while_their_agent_is_on_a_break() {
     assert!(going_on < 2.0, "{going_on}");
 }
 
-/// 接待人数 raised at the peak: a `[[schedule]]` cap change takes chats at
-/// once when raised; lowered, the agent keeps its open chats and takes no
-/// new one until it is under the new cap. Occupancy is against the cap of
-/// the moment.
-#[test]
-fn a_scheduled_cap_change_applies_at_its_instant_and_keeps_open_chats() {
-    let s = shop(
-        "4h",
-        "30m",
-        "[[agents]]\nname = \"a\"\nmax_concurrent = 1\n\
-         [[schedule]]\nat = \"2026-11-09T01:00:00+08:00\"\nagents = \"a\"\nmax_concurrent = 5\n\
-         [[schedule]]\nat = \"2026-11-09T02:15:00+08:00\"\nagents = \"a\"\nmax_concurrent = 1\n",
-    );
-    let sessions = col(&s, "sessions_in_service_mean");
-    let capacity = col(&s, "capacity_on_shift_mean");
-    assert_eq!(capacity[1..], [5.0, 2.0, 1.0]);
-    // Buyers queue from the start: 1 chat at a time, then 5 from 01:00
-    // (chats of 30 minutes start at 01:00, 01:30, 02:00); at 02:15 the cap
-    // drops to 1, the 5 chats of 02:00 are kept until 02:30, then 1.
-    assert!(sessions[0] <= 1.0, "{sessions:?}");
-    assert_eq!(sessions[1..], [5.0, 3.0, 1.0]);
-    let a = agent(&s, "a");
-    assert!(a.occupancy > 0.9 && a.occupancy <= 1.2, "{}", a.occupancy);
-}
-
 /// `shift_end = "hand_over"` (转发 when an agent must leave): at the end of
 /// its shift an agent's open chats move to an agent of their group who is
 /// on shift, instead of being finished in overtime.
@@ -820,32 +769,4 @@ fn an_overloaded_agent_hands_chats_over() {
         "no attempt without a colleague below 6"
     );
     assert_eq!(m(&with(""), "transfers"), 0.0);
-}
-
-/// `nobody_online` scheduled: from 01:00, with the only sub-account off
-/// shift, Taobao's fallback sends chats to the main account (不参与分流 here,
-/// so before the change it takes none).
-#[test]
-fn a_scheduled_main_account_fallback_takes_over_at_its_instant() {
-    let with = |schedule: &str| {
-        shop(
-            "2h",
-            "1m",
-            &format!(
-                "[[agents]]\nname = \"boss\"\nmain_account = true\nroutable = false\nmax_concurrent = 50\n\
-                 [[agents]]\nname = \"sub\"\nmax_concurrent = 50\nshift = {{ start = \"00:00\", end = \"01:00\" }}\n{schedule}"
-            ),
-        )
-    };
-    let s = with(
-        "[[schedule]]\nat = \"2026-11-09T01:00:00+08:00\"\nnobody_online = \"main_account\"\n",
-    );
-    let after = col(&s, "offered")[1];
-    assert!(after > 30.0);
-    assert!(
-        agent(&s, "boss").assigned >= after - 1.0,
-        "{}",
-        agent(&s, "boss").assigned
-    );
-    assert_eq!(agent(&with(""), "boss").assigned, 0.0);
 }

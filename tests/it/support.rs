@@ -64,3 +64,32 @@ pub fn kefusim(args: &[&str]) -> std::process::Output {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// A shop opening at 00:00 on Monday 9 Nov 2026 with 60 chats an hour of
+/// `service` work each; `body` adds agents and rules.
+pub fn shop(duration: &str, service: &str, body: &str) -> Summary {
+    let text = format!(
+        "[run]\nstart = \"2026-11-09T00:00:00+08:00\"\nduration = \"{duration}\"\ninterval = \"1h\"\n\
+         [arrivals]\nrate_per_hour = 60\n\
+         [service]\nduration = {{ dist = \"constant\", value = \"{service}\" }}\n{body}"
+    );
+    replicate::run(&parse(&text), Some(1)).unwrap()
+}
+
+/// The mean of metric `name` over the replications.
+pub fn m(s: &Summary, name: &str) -> f64 {
+    s.metric(name)
+        .unwrap_or_else(|| panic!("no metric {name}"))
+        .mean
+}
+
+/// Column `name` of the per-interval series.
+pub fn col(s: &Summary, name: &str) -> Vec<f64> {
+    let i = s.series.columns.iter().position(|c| c == name).unwrap();
+    s.series.rows.iter().map(|r| r[i]).collect()
+}
+
+/// The `agents.csv` row of agent `name`.
+pub fn agent<'a>(s: &'a Summary, name: &str) -> &'a kefusim::metrics::AgentRow {
+    s.agents.iter().find(|a| a.agent == name).unwrap()
+}

@@ -5,9 +5,9 @@ use crate::scenario::{Change, ChangeKind};
 use crate::time::{DAY_MS, SimTime};
 
 /// Resolves every change against the scenario: when (an instant inside the
-/// run, or a daily local time expanded over the run) and what (a cap of
-/// an `[[agents]]` entry, or a group's policy). Sorted by time, in
-/// declaration order at one instant.
+/// run, or a daily local time expanded over the run) and what (a cap or
+/// the groups of an `[[agents]]` entry, a group's policy, or the shop's
+/// `nobody_online`). Sorted by time, in declaration order at one instant.
 pub(super) fn schedule(
     cx: &mut Cx,
     path: &KeyPath,
@@ -21,7 +21,10 @@ pub(super) fn schedule(
         let what = what(cx, &p, rc, sc);
         let times = instants(cx, &p, rc, sc);
         if let (Some(what), Some(times)) = (what, times) {
-            out.extend(times.into_iter().map(|at| Change { at, what }));
+            out.extend(times.into_iter().map(|at| Change {
+                at,
+                what: what.clone(),
+            }));
         }
     }
     out.sort_by_key(|c| c.at);
@@ -65,8 +68,15 @@ fn instants(cx: &mut Cx, p: &KeyPath, rc: &RawChange, sc: &Scenario) -> Option<V
 }
 
 fn what(cx: &mut Cx, p: &KeyPath, rc: &RawChange, sc: &Scenario) -> Option<ChangeKind> {
-    match (&rc.agents, rc.max_concurrent, &rc.group, &rc.policy) {
-        (None, None, None, None) if rc.nobody_online.is_some() => {
+    let shop_wide = rc.nobody_online.is_some();
+    match (
+        &rc.agents,
+        rc.max_concurrent,
+        &rc.groups,
+        &rc.group,
+        &rc.policy,
+    ) {
+        (None, None, None, None, None) if shop_wide => {
             let text = rc.nobody_online.as_deref().unwrap_or_default();
             match NobodyOnline::parse(text) {
                 Some(NobodyOnline::MainAccount) if sc.main_account().is_none() => {
@@ -84,35 +94,29 @@ fn what(cx: &mut Cx, p: &KeyPath, rc: &RawChange, sc: &Scenario) -> Option<Chang
                 }
             }
         }
-        (Some(name), Some(cap), None, None) if rc.nobody_online.is_none() => {
-            let Some(entry) = sc.entries.iter().position(|e| &e.name == name) else {
-                let known: Vec<&str> = sc.entries.iter().map(|e| e.name.as_str()).collect();
-                cx.issue(
-                    &p.key("agents"),
-                    format!(
-                        "unknown [[agents]] entry `{name}` (entries: {})",
-                        known.join(", ")
-                    ),
-                );
-                return None;
-            };
+        (Some(name), Some(cap), None, None, None) if !shop_wide => {
+            let entry = entry(cx, p, name, sc);
             let cap = cx.int_in(
                 &p.key("max_concurrent"),
                 cap,
                 1,
                 i64::from(MAX_CONCURRENT_LIMIT),
-            )?;
-            Some(ChangeKind::Cap { entry, cap })
+            );
+            Some(ChangeKind::Cap {
+                entry: entry?,
+                cap: cap?,
+            })
         }
-        (None, None, Some(name), Some(policy)) if rc.nobody_online.is_none() => {
-            let Some(group) = sc.groups.iter().position(|g| &g.name == name) else {
-                let known: Vec<&str> = sc.groups.iter().map(|g| g.name.as_str()).collect();
-                cx.issue(
-                    &p.key("group"),
-                    format!("unknown group `{name}` (groups: {})", known.join(", ")),
-                );
-                return None;
-            };
+        (Some(name), None, Some(list), None, None) if !shop_wide => {
+            let entry = entry(cx, p, name, sc);
+            let groups = group_list(cx, &p.key("groups"), list, sc);
+            Some(ChangeKind::Groups {
+                entry: entry?,
+                groups: groups?,
+            })
+        }
+        (None, None, None, Some(name), Some(policy)) if !shop_wide => {
+            let group = group(cx, &p.key("group"), name, sc);
             let Some(policy) = PolicyKind::parse(policy) else {
                 cx.issue(
                     &p.key("policy"),
@@ -123,14 +127,73 @@ fn what(cx: &mut Cx, p: &KeyPath, rc: &RawChange, sc: &Scenario) -> Option<Chang
                 );
                 return None;
             };
-            Some(ChangeKind::Policy { group, policy })
+            Some(ChangeKind::Policy {
+                group: group?,
+                policy,
+            })
         }
         _ => {
             cx.issue(
                 p,
-                "a change sets one of: `agents` + `max_concurrent` (an entry's cap), `group` + `policy`, or `nobody_online`",
+                "a change sets one of: `agents` + `max_concurrent` (an entry's cap), `agents` + `groups` (the groups an entry serves), `group` + `policy`, or `nobody_online`",
             );
             None
         }
     }
+}
+
+/// The `[[agents]]` entry named `name`.
+fn entry(cx: &mut Cx, p: &KeyPath, name: &str, sc: &Scenario) -> Option<usize> {
+    let found = sc.entries.iter().position(|e| e.name == name);
+    if found.is_none() {
+        let known: Vec<&str> = sc.entries.iter().map(|e| e.name.as_str()).collect();
+        cx.issue(
+            &p.key("agents"),
+            format!(
+                "unknown [[agents]] entry `{name}` (entries: {})",
+                known.join(", ")
+            ),
+        );
+    }
+    found
+}
+
+/// The group named `name`.
+fn group(cx: &mut Cx, p: &KeyPath, name: &str, sc: &Scenario) -> Option<usize> {
+    let found = sc.groups.iter().position(|g| g.name == name);
+    if found.is_none() {
+        let known: Vec<&str> = sc.groups.iter().map(|g| g.name.as_str()).collect();
+        cx.issue(
+            p,
+            format!(
+                "unknown group `{name}` (groups: {}; a group no entry serves from the start is declared with [[groups]] name)",
+                known.join(", ")
+            ),
+        );
+    }
+    found
+}
+
+/// A change's `groups`: known names, each once, at least one.
+fn group_list(cx: &mut Cx, p: &KeyPath, list: &[String], sc: &Scenario) -> Option<Vec<usize>> {
+    if list.is_empty() {
+        cx.issue(
+            p,
+            "groups must not be empty (an agent serves at least one group)",
+        );
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (k, name) in list.iter().enumerate() {
+        if list[..k].contains(name) {
+            cx.issue(&p.index(k), format!("group `{name}` is listed twice"));
+            ok = false;
+        } else if let Some(g) = group(cx, &p.index(k), name, sc) {
+            out.push(g);
+        } else {
+            ok = false;
+        }
+    }
+    ok.then_some(out)
 }

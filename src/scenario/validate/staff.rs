@@ -86,6 +86,7 @@ pub(super) fn staff(
                 .collect(),
             None => (0..group_names.len()).collect(),
         };
+        let ever = groups_ever(raw, &entry.name, &group_names, &groups);
         for k in 0..entry.count {
             let name = if entry.count == 1 {
                 entry.name.clone()
@@ -101,7 +102,8 @@ pub(super) fn staff(
             agents.push(AgentSpec {
                 name,
                 entry: entries.len(),
-                groups: groups.clone(),
+                groups: ever.clone(),
+                start_groups: groups.clone(),
                 weight,
                 max_concurrent,
                 speed,
@@ -133,6 +135,25 @@ pub(super) fn staff(
         agents,
         groups,
     })
+}
+
+/// The groups an entry serves at some time of the run: its own, and
+/// those `[[schedule]]` changes give it (names checked there), its own
+/// first.
+fn groups_ever(raw: &RawScenario, entry: &str, names: &[String], start: &[usize]) -> Vec<usize> {
+    let mut ever = start.to_vec();
+    for rc in &raw.schedule {
+        if rc.agents.as_deref() != Some(entry) {
+            continue;
+        }
+        for name in rc.groups.iter().flatten() {
+            match names.iter().position(|n| n == name) {
+                Some(g) if !ever.contains(&g) => ever.push(g),
+                _ => {}
+            }
+        }
+    }
+    ever
 }
 
 /// Group names in order: declared `[[groups]]` first, then first mention by agents.
