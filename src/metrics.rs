@@ -161,12 +161,26 @@ pub struct AgentAccount {
     pub overtime_open_ms: f64,
     /// Chats assigned in the window, by position in the agent's group list.
     pub assigned_by_group: Vec<u64>,
+    /// On-shift time while serving each group, ms, by position in the
+    /// agent's group list, for an agent whose groups a `[[schedule]]`
+    /// change sets (empty otherwise: it serves every group of its list
+    /// throughout, and this is `on_shift_ms` for each). Complete after
+    /// the recorder's `finish`.
+    pub member_ms: Vec<f64>,
+    /// Per position: the on-shift time at which the current membership
+    /// began; NaN when not a member now (the recorder's bookkeeping).
+    pub(crate) member_from_ms: Vec<f64>,
     /// Chats assigned in the window for groups the agent does not serve
     /// (main-account fallback, private and direct buyers); outside fair shares.
     pub assigned_elsewhere: u64,
 }
 
 impl AgentAccount {
+    /// On-shift time while serving the group at `pos` in the agent's group list, ms.
+    pub fn member_on_shift_ms(&self, pos: usize) -> f64 {
+        self.member_ms.get(pos).copied().unwrap_or(self.on_shift_ms)
+    }
+
     /// Chats assigned in the window, all groups together.
     pub fn assigned(&self) -> f64 {
         (self.assigned_by_group.iter().sum::<u64>() + self.assigned_elsewhere) as f64

@@ -432,7 +432,11 @@ impl<D: Dispatcher> Engine<'_, D> {
                 .as_mut()
                 .expect("a schedule with group changes keeps a membership");
             let (left, joined) = membership.set(i, groups);
-            if self.agents.get(agent).presence == Presence::Break {
+            let a = self.agents.get(agent);
+            let (open, presence) = (a.open, a.presence);
+            self.rec.agent_advance(i, now, open, presence);
+            self.rec.set_groups(i, &spec.groups, groups);
+            if presence == Presence::Break {
                 for &g in &left {
                     self.on_break[g] -= 1;
                 }

@@ -259,8 +259,7 @@ impl<D: Dispatcher> Engine<'_, D> {
         let members: Vec<AgentId> = if c.queue == self.personal {
             self.main.into_iter().collect()
         } else {
-            self.sc.groups[c.queue]
-                .members
+            self.members_of(c.queue)
                 .iter()
                 .map(|&m| m as AgentId)
                 .collect()

@@ -45,27 +45,31 @@ fn occupancy(acc: &AgentAccount) -> f64 {
 }
 
 /// For each agent, its weight-fair number of chats: per group, the group's
-/// assignments shared in proportion to weight × on-shift hours (weight 1
-/// under a policy that ignores weights, [`Scenario::routing_weight`]).
+/// assignments shared in proportion to weight × on-shift hours while
+/// serving the group (weight 1 under a policy that ignores weights,
+/// [`Scenario::routing_weight`]).
 fn fair_shares(sc: &Scenario, accounts: &[AgentAccount]) -> Vec<f64> {
     let mut fair = vec![0.0; accounts.len()];
     for (g, group) in sc.groups.iter().enumerate() {
-        let mut total = 0.0;
-        let mut denom = 0.0;
-        for &i in &group.members {
-            let pos = sc.agents[i]
+        let pos = |i: usize| {
+            sc.agents[i]
                 .groups
                 .iter()
                 .position(|&x| x == g)
-                .unwrap_or(0);
-            total += accounts[i].assigned_by_group[pos] as f64;
-            denom += sc.routing_weight(i, g) * accounts[i].on_shift_ms;
+                .unwrap_or(0)
+        };
+        let exposure = |i: usize| sc.routing_weight(i, g) * accounts[i].member_on_shift_ms(pos(i));
+        let mut total = 0.0;
+        let mut denom = 0.0;
+        for &i in &group.members {
+            total += accounts[i].assigned_by_group[pos(i)] as f64;
+            denom += exposure(i);
         }
         if denom == 0.0 {
             continue;
         }
         for &i in &group.members {
-            fair[i] += total * sc.routing_weight(i, g) * accounts[i].on_shift_ms / denom;
+            fair[i] += total * exposure(i) / denom;
         }
     }
     fair
@@ -150,13 +154,44 @@ pub(crate) fn load_balance(sc: &Scenario, accounts: &[AgentAccount]) -> Balance 
     }
 }
 
-/// Zeroed accounts, one per agent of the scenario.
+/// Zeroed accounts, one per agent of the scenario (with membership
+/// bookkeeping for the agents whose groups the schedule changes).
 pub(crate) fn empty_accounts(sc: &Scenario) -> Vec<AgentAccount> {
+    let changing: Vec<usize> = sc
+        .schedule
+        .iter()
+        .filter_map(|c| match c.what {
+            crate::scenario::ChangeKind::Groups { entry, .. } => Some(entry),
+            _ => None,
+        })
+        .collect();
     sc.agents
         .iter()
-        .map(|a| AgentAccount {
-            assigned_by_group: vec![0; a.groups.len()],
-            ..Default::default()
+        .map(|a| {
+            let tracked = changing.contains(&a.entry);
+            AgentAccount {
+                assigned_by_group: vec![0; a.groups.len()],
+                member_ms: if tracked {
+                    vec![0.0; a.groups.len()]
+                } else {
+                    Vec::new()
+                },
+                member_from_ms: if tracked {
+                    a.groups
+                        .iter()
+                        .map(|g| {
+                            if a.start_groups.contains(g) {
+                                0.0
+                            } else {
+                                f64::NAN
+                            }
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                },
+                ..Default::default()
+            }
         })
         .collect()
 }
@@ -176,6 +211,9 @@ pub(crate) fn pool_accounts(pooled: &mut [AgentAccount], rep: &[AgentAccount]) {
         p.open_ms += acc.open_ms;
         p.overtime_open_ms += acc.overtime_open_ms;
         p.assigned_elsewhere += acc.assigned_elsewhere;
+        for (x, y) in p.member_ms.iter_mut().zip(&acc.member_ms) {
+            *x += y;
+        }
         for (x, y) in p.assigned_by_group.iter_mut().zip(&acc.assigned_by_group) {
             *x += y;
         }

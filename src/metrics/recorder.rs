@@ -287,6 +287,33 @@ impl Recorder {
         self.caps[agent] = cap;
     }
 
+    /// The agent serves `now` (of its group list `list`) from here on
+    /// (after [`Recorder::agent_advance`] to now): its on-shift time per
+    /// group counts from here for the groups joined, up to here for those left.
+    pub fn set_groups(&mut self, agent: usize, list: &[usize], now: &[usize]) {
+        self.close_member_segments(agent);
+        let acc = &mut self.agents[agent];
+        for (from, g) in acc.member_from_ms.iter_mut().zip(list) {
+            *from = if now.contains(g) {
+                acc.on_shift_ms
+            } else {
+                f64::NAN
+            };
+        }
+    }
+
+    /// Adds the on-shift time since the last membership change to every
+    /// group the agent serves now.
+    pub(super) fn close_member_segments(&mut self, agent: usize) {
+        let acc = &mut self.agents[agent];
+        for (ms, from) in acc.member_ms.iter_mut().zip(&mut acc.member_from_ms) {
+            if !from.is_nan() {
+                *ms += acc.on_shift_ms - *from;
+                *from = acc.on_shift_ms;
+            }
+        }
+    }
+
     /// Adds the on-shift time since the agent's last cap change at its
     /// current cap to its ∫ cap dt. Kept out of `agent_advance` (the hot
     /// path): with a constant cap this is cap × on-shift time, once.

@@ -81,6 +81,11 @@ fn agents_lent_to_a_group_serve_it_from_their_instant_and_keep_their_chats() {
     assert_eq!(col(&s, "sessions_in_service_mean")[1..], [5.0, 3.0, 1.0]);
     assert_eq!(agent(&s, "helper").assigned, 12.0);
     assert_eq!(agent(&s, "p").assigned, 8.0);
+    // Fair shares count each agent's on-shift hours in presale only while
+    // it served presale: 4 h for `p`, 1 h 15 min for the helper.
+    let helper_fair = 20.0 * 1.25 / 5.25;
+    let ratio = agent(&s, "helper").fair_share_ratio;
+    assert!((ratio - 12.0 / helper_fair).abs() < 1e-9, "{ratio}");
     // Without the schedule, the helper never serves presale.
     let without = shop(
         "4h",

@@ -30,6 +30,7 @@ impl Recorder {
         for (i, a) in pool.all().iter().enumerate() {
             self.agent_advance(i, to, a.open, a.presence);
             self.close_cap_segment(i);
+            self.close_member_segments(i);
         }
         let scalars = self.scalars(scenario);
         let frt_quantiles = FRT_QUANTILES
