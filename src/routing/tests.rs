@@ -48,6 +48,11 @@ impl Router {
         self.sel.on_assigned(agent, now);
     }
 
+    fn set_member(&mut self, agent: AgentId, group: usize, member: bool, pool: &mut AgentPool) {
+        self.sel
+            .set_member(agent, group, member, &mut Ctx::new(0, pool));
+    }
+
     fn next_release(&self, group: usize, pool: &mut AgentPool, now: SimTime) -> Option<SimTime> {
         self.sel.next_release(group, &Ctx::new(now, pool))
     }
@@ -646,4 +651,58 @@ fn a_scheduled_nobody_online_change_applies_from_its_instant() {
     };
     assert_eq!(r.route(&req, &mut pool, 1_000), Decision::Queue);
     assert_eq!(r.route(&req, &mut pool, 1_800_000), Decision::Offline);
+}
+
+/// Two agents serve `g`, a third `h`; the third joins `g` (then the second
+/// leaves it): the rotation goes on from where it was, over the members of
+/// the moment, and a keyed policy sees the newcomer at once.
+#[test]
+fn members_join_and_leave_a_group_in_place() {
+    let groups = "[routing]\nentry_groups = { product = \"g\" }\n\
+        [[agents]]\nname = \"x\"\ncount = 2\ngroups = [\"g\"]\nmax_concurrent = 5\n\
+        [[agents]]\nname = \"y\"\ngroups = [\"h\"]\nmax_concurrent = 5\n\
+        [[schedule]]\nat = \"2026-11-11T00:30:00+08:00\"\nagents = \"y\"\ngroups = [\"g\", \"h\"]\n";
+    let (mut r, mut pool) = setup("round_robin", &groups.replace("[routing]\n", ""));
+    let next = |r: &mut Router, pool: &mut AgentPool| r.select(0, pool, 1_000).unwrap();
+    assert_eq!(r.members(0), [0, 1], "the union is not the start");
+    assert_eq!(
+        [
+            next(&mut r, &mut pool),
+            next(&mut r, &mut pool),
+            next(&mut r, &mut pool)
+        ],
+        [0, 1, 0]
+    );
+    r.set_member(2, 0, true, &mut pool);
+    assert_eq!(r.members(0), [0, 1, 2]);
+    assert_eq!(
+        [
+            next(&mut r, &mut pool),
+            next(&mut r, &mut pool),
+            next(&mut r, &mut pool)
+        ],
+        [1, 2, 0]
+    );
+    r.set_member(1, 0, false, &mut pool);
+    assert_eq!(r.members(0), [0, 2]);
+    assert_eq!([next(&mut r, &mut pool), next(&mut r, &mut pool)], [2, 0]);
+
+    let (mut r, mut pool) = setup("least_active", &groups.replace("[routing]\n", ""));
+    pool.agent_mut(0).open = 2;
+    pool.agent_mut(1).open = 1;
+    assert_eq!(r.select(0, &mut pool, 1_000), Some(1));
+    r.set_member(2, 0, true, &mut pool);
+    assert_eq!(
+        r.select(0, &mut pool, 1_000),
+        Some(2),
+        "idle newcomer first"
+    );
+    pool.agent_mut(2).open = 5;
+    assert_eq!(
+        r.select(0, &mut pool, 1_000),
+        Some(1),
+        "index follows its load"
+    );
+    r.set_member(1, 0, false, &mut pool);
+    assert_eq!(r.select(0, &mut pool, 1_000), Some(0));
 }
