@@ -2,6 +2,7 @@
 //! carry their documented exit codes.
 
 mod progress;
+mod shards;
 
 use std::io::{self, Write};
 use std::time::Instant as WallClock;
@@ -36,6 +37,10 @@ pub enum AppError {
     /// Exit code 1: the run itself failed.
     #[error(transparent)]
     Run(#[from] RunError),
+    /// Exit code 3: shards cannot be merged (unreadable, damaged, or not
+    /// every shard of one run exactly once).
+    #[error(transparent)]
+    Shard(#[from] crate::shard::MergeError),
     /// Exit code 2: a command-line value is wrong (beyond what the parser checks).
     #[error("{0}")]
     Usage(String),
@@ -55,7 +60,7 @@ impl AppError {
             AppError::Run(RunError::Router(_)) | AppError::Router(_) => 7,
             AppError::Run(_) | AppError::Diverged(_) | AppError::Failed(_) => 1,
             AppError::Usage(_) => 2,
-            AppError::Scenario(_) => 3,
+            AppError::Scenario(_) | AppError::Shard(_) => 3,
             AppError::Write(_) | AppError::Stdout(_) => 4,
             AppError::Thresholds(_) => 5,
             AppError::Regression(_) => 6,
@@ -72,6 +77,7 @@ pub fn execute(cli: Cli) -> Result<(), AppError> {
         Command::Sweep(args) => sweep(args),
         Command::Plan(args) => plan(args),
         Command::Serve(args) => serve(args),
+        Command::Merge(args) => shards::merge(args),
         Command::Compare(args) => {
             let current = load_results(&args.current)?;
             let baseline = load_results(&args.baseline)?;
@@ -280,24 +286,18 @@ fn check(args: CheckArgs) -> Result<(), AppError> {
 }
 
 fn run(args: RunArgs) -> Result<(), AppError> {
-    let j = &args.judge;
-    if args.baseline.is_none()
-        && (!j.tolerances.is_empty() || j.strict || !j.metrics.is_empty() || j.alpha.is_some())
-    {
+    judging_needs_baseline(args.baseline.as_deref(), &args.judge)?;
+    let scenario = overridden(Scenario::load(&args.scenario)?, &args.overrides)?;
+    if let Some(spec) = &args.shard {
+        return shards::run_shard(&args, &scenario, spec);
+    }
+    if args.shard_count.is_some() {
         return Err(AppError::Usage(
-            "--tolerance, --metrics, --alpha and --strict judge a comparison: they need --baseline PATH".to_string(),
+            "--shard-count goes with --shard auto".to_string(),
         ));
     }
-    let scenario = overridden(Scenario::load(&args.scenario)?, &args.overrides)?;
     // Read before the run, so a bad path fails fast.
-    let baseline = match &args.baseline {
-        Some(path) => {
-            let b = load_results(path)?;
-            let g = gate(&args.judge, &scenario.compare, &b)?;
-            Some((b, g))
-        }
-        None => None,
-    };
+    let baseline = read_baseline(args.baseline.as_deref(), &args.judge, &scenario)?;
     let started = WallClock::now();
     let threads = args.overrides.threads.map(|t| t as usize);
     let summary = progress::with_progress(args.progress, &scenario, |p| {
@@ -310,26 +310,90 @@ fn run(args: RunArgs) -> Result<(), AppError> {
         summary.work.events,
         summary.work.arrivals as f64 / elapsed.max(1e-9) / 1e6
     );
+    deliver(
+        &summary,
+        &Delivery {
+            out: args.out.as_deref(),
+            report: !args.no_report,
+            format: args.format,
+            strict: args.judge.strict,
+        },
+        baseline,
+    )
+}
+
+/// `--tolerance` and friends only mean something with `--baseline`.
+fn judging_needs_baseline(
+    baseline: Option<&std::path::Path>,
+    j: &crate::cli::JudgeArgs,
+) -> Result<(), AppError> {
+    if baseline.is_none()
+        && (!j.tolerances.is_empty() || j.strict || !j.metrics.is_empty() || j.alpha.is_some())
+    {
+        return Err(AppError::Usage(
+            "--tolerance, --metrics, --alpha and --strict judge a comparison: they need --baseline PATH".to_string(),
+        ));
+    }
+    Ok(())
+}
+
+/// A baseline to compare with, read and its gate built (before the run,
+/// so a bad path fails fast).
+type Baseline = Option<(
+    std::path::PathBuf,
+    replicate::Summary,
+    crate::catalog::GateSpec,
+)>;
+
+fn read_baseline(
+    path: Option<&std::path::Path>,
+    judge: &crate::cli::JudgeArgs,
+    scenario: &Scenario,
+) -> Result<Baseline, AppError> {
+    match path {
+        Some(path) => {
+            let b = load_results(path)?;
+            let g = gate(judge, &scenario.compare, &b)?;
+            Ok(Some((path.to_path_buf(), b, g)))
+        }
+        None => Ok(None),
+    }
+}
+
+/// Where and how results go.
+struct Delivery<'a> {
+    out: Option<&'a std::path::Path>,
+    report: bool,
+    format: Format,
+    strict: bool,
+}
+
+/// Writes the result files, prints the summary, compares with the
+/// baseline and judges: the end of `run` and of `merge`.
+fn deliver(
+    summary: &replicate::Summary,
+    to: &Delivery<'_>,
+    baseline: Baseline,
+) -> Result<(), AppError> {
     // Write the files first, but print the summary even if writing fails:
     // the user still gets the results, and the exit code says what went wrong.
-    let written = args.out.as_ref().map(|dir| {
-        let files = report::all_output_files(&summary, !args.no_report);
+    let written = to.out.map(|dir| {
+        let files = report::all_output_files(summary, to.report);
         report::write_atomically(dir, &files, report::Replace::Set)
     });
     if let Some(Ok(w)) = &written {
         say(w);
     }
-    match args.format {
-        Format::Table => stdout(&report::terminal_summary(&summary))?,
-        Format::Json => stdout(&report::summary_json(&summary))?,
+    match to.format {
+        Format::Table => stdout(&report::terminal_summary(summary))?,
+        Format::Json => stdout(&report::summary_json(summary))?,
     }
     if let Some(Err(e)) = written {
         return Err(e.into());
     }
     let compared = match &baseline {
-        Some((b, g)) => {
-            let c = crate::regress::compare::compare(&summary, b, g, args.judge.strict);
-            let path = args.baseline.as_deref().unwrap_or(std::path::Path::new(""));
+        Some((path, b, g)) => {
+            let c = crate::regress::compare::compare(summary, b, g, to.strict);
             eprint!(
                 "compared with {}:\n{}",
                 path.display(),
@@ -339,9 +403,9 @@ fn run(args: RunArgs) -> Result<(), AppError> {
         }
         None => None,
     };
-    diverged(&summary)?;
+    diverged(summary)?;
     // Thresholds first: exit code 5 wins over 6 when both fail.
-    thresholds_met(&summary)?;
+    thresholds_met(summary)?;
     compared.map_or(Ok(()), |c| regressions(&c))
 }
 

@@ -70,6 +70,16 @@ pub enum Command {
         after_help = "Examples:\n  kefusim run scenarios/quickstart.toml --out new\n  kefusim compare new baselines/quickstart.summary.json\n  kefusim compare new old --tolerance frt_p90_s=+5% --tolerance abandon_rate=0.005\n  kefusim compare new old --metrics golden_rate,abandon_rate,frt_p90_s --alpha 0.01\n  kefusim compare new old --strict --format json"
     )]
     Compare(CompareArgs),
+    /// Merge the shards of a run (`run --shard i/N`) into the results of
+    /// the whole run, exactly: the same files `run` writes, byte for byte.
+    ///
+    /// Checks that every shard is from the same scenario, seed, kefusim
+    /// and shard count, and that each is given exactly once, then judges
+    /// thresholds (exit code 5) and --baseline (exit code 6) on the merge.
+    #[command(
+        after_help = "Examples:\n  for i in 1 2 3; do kefusim run scenarios/double11.toml --shard $i/3 --out shards/$i; done\n  kefusim merge shards/* --out all\n  kefusim merge shards/* --out all --baseline baselines/double11.summary.json"
+    )]
+    Merge(MergeArgs),
     /// Rebuild report.html and the plots from results saved by `run --out DIR`.
     #[command(
         after_help = "Example:\n  kefusim run scenarios/quickstart.toml --out reports/quick --no-report\n  kefusim report reports/quick"
@@ -285,6 +295,41 @@ pub struct RunArgs {
     pub progress: ProgressMode,
     /// Compare the results with this baseline (a summary.json or a
     /// directory written by `run --out`); exit code 6 on a regression.
+    #[arg(long, value_name = "PATH")]
+    pub baseline: Option<PathBuf>,
+    /// With --baseline: how to judge.
+    #[command(flatten)]
+    pub judge: JudgeArgs,
+    /// Run only shard i of N of the replications (`3/8`), or `auto` to
+    /// take it from the environment (KEFUSIM_SHARD=i/N, a Slurm array
+    /// task, a Kubernetes Indexed Job); writes one shard file into --out
+    /// for `kefusim merge`, which judges thresholds and baselines.
+    #[arg(long, value_name = "i/N|auto")]
+    pub shard: Option<String>,
+    /// With `--shard auto` in a Kubernetes Indexed Job: the number of
+    /// shards (the Job's completions).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub shard_count: Option<u32>,
+}
+
+/// `kefusim merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Shard directories written by `run --shard i/N --out DIR` (or their
+    /// shard.kfshard files): every shard of one run, once each.
+    #[arg(required = true, value_name = "SHARD")]
+    pub shards: Vec<PathBuf>,
+    /// Write summary.json, timeseries.csv, agents.csv, the plots and
+    /// report.html into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// With --out: skip report.html.
+    #[arg(long)]
+    pub no_report: bool,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Compare the merged results with this baseline; exit code 6 on a regression.
     #[arg(long, value_name = "PATH")]
     pub baseline: Option<PathBuf>,
     /// With --baseline: how to judge.

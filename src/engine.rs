@@ -169,7 +169,7 @@ const TAP_EVERY: u64 = 1 << 16;
 
 /// Counts of what the loop did (for speed measurements), and whether it
 /// had to stop a diverging replication.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
 pub struct LoopStats {
     /// Events handled.
     pub events: u64,
@@ -194,7 +194,7 @@ pub struct LoopStats {
 
 /// Why a replication was stopped before its end: its work would not have
 /// stayed bounded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Divergence {
     /// More chats open at once than [`MAX_OPEN_BEYOND_CAPACITY`] beyond
     /// the agents' total capacity: the queue grows without bound.

@@ -9,7 +9,8 @@
 //! ```text
 //! app       app, cli                          the commands, exit codes
 //! report    report                            the only code that writes files
-//! tools     replicate, plan, sweep, regress   many replications, planning, grids, gates
+//! tools     replicate, shard, plan, sweep,    many replications, shards and their
+//!           regress                           merge, planning, grids, gates
 //! simulation engine, routing, agents, metrics, trace, kernel, conversation
 //! model     scenario, catalog, time, dist, stats, analytic, arrivals, shifts
 //! ```
@@ -60,6 +61,7 @@ pub mod report;
 pub mod routing;
 pub mod scenario;
 pub mod serve;
+pub mod shard;
 pub mod shifts;
 pub mod stats;
 pub mod sweep;

@@ -130,7 +130,7 @@ pub mod chat_col {
 }
 
 /// Accounting of one agent over the measured window.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct AgentAccount {
     last_t: SimTime,
     /// On shift (online or on break), ms.
@@ -193,7 +193,7 @@ impl AgentAccount {
 }
 
 /// One named result of a replication.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Scalar {
     /// Public name (see README).
     pub name: String,
@@ -204,7 +204,7 @@ pub struct Scalar {
 }
 
 /// Everything one replication produced.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RepResult {
     /// Named scalars, in a fixed order for a given scenario.
     pub scalars: Vec<Scalar>,

@@ -192,35 +192,71 @@ pub fn run_with_progress(
     threads: Option<usize>,
     progress: &Progress,
 ) -> Result<Summary, RunError> {
+    let mut merge = Merge::new(scenario);
+    let all = 0..scenario.run.replications;
+    for_each(scenario, threads, progress, all, &mut |r, s| {
+        merge.add(r, s)
+    })?;
+    Ok(merge.finish())
+}
+
+/// Replications `reps` of `scenario` (a shard of the run), each
+/// replication's own results in replication order, unmerged.
+pub fn run_part(
+    scenario: &Scenario,
+    threads: Option<usize>,
+    progress: &Progress,
+    reps: std::ops::Range<u32>,
+) -> Result<Vec<(RepResult, LoopStats)>, RunError> {
+    let mut out = Vec::with_capacity(reps.len());
+    for_each(scenario, threads, progress, reps, &mut |r, s| {
+        out.push((r, s))
+    })?;
+    Ok(out)
+}
+
+/// Hands each of replications `reps` to `sink`, in replication order, with
+/// the built-in router or the scenario's routing service.
+fn for_each(
+    scenario: &Scenario,
+    threads: Option<usize>,
+    progress: &Progress,
+    reps: std::ops::Range<u32>,
+    sink: &mut (dyn FnMut(RepResult, LoopStats) + Send),
+) -> Result<(), RunError> {
     if let Some(service) = &scenario.router {
-        return remote::run(scenario, service, threads, progress);
+        return remote::run(scenario, service, threads, progress, reps, sink);
     }
     let work = || {
-        chunks(scenario, progress, |r| {
-            Ok::<_, std::convert::Infallible>(run_replication_with(scenario, r, Some(progress)))
-        })
+        chunks(
+            progress,
+            reps,
+            |r| {
+                Ok::<_, std::convert::Infallible>(run_replication_with(scenario, r, Some(progress)))
+            },
+            sink,
+        )
     };
     match in_pool(threads, work)? {
-        Ok(summary) => Ok(summary),
+        Ok(()) => Ok(()),
         Err(never) => match never {},
     }
 }
 
-/// Runs every replication with `one` in chunks of twice the thread count,
-/// folding each chunk's results into the merge in replication order; the
+/// Runs replications `reps` with `one` in chunks of twice the thread
+/// count, handing each chunk's results to `sink` in replication order; the
 /// first error (in replication order) stops the run.
 pub(crate) fn chunks<E: Send>(
-    scenario: &Scenario,
     progress: &Progress,
+    reps: std::ops::Range<u32>,
     one: impl Fn(u32) -> Result<(RepResult, LoopStats), E> + Sync,
-) -> Result<Summary, E> {
-    let reps = scenario.run.replications;
+    sink: &mut (dyn FnMut(RepResult, LoopStats) + Send),
+) -> Result<(), E> {
     let done = &progress.replications_done;
     let chunk = 2 * rayon::current_num_threads().max(1) as u32;
-    let mut merge = Merge::new(scenario);
-    let mut start = 0;
-    while start < reps {
-        let end = (start + chunk).min(reps);
+    let mut start = reps.start;
+    while start < reps.end {
+        let end = (start + chunk).min(reps.end);
         let results: Vec<Result<(RepResult, LoopStats), E>> = (start..end)
             .into_par_iter()
             .map(|r| {
@@ -231,11 +267,11 @@ pub(crate) fn chunks<E: Send>(
             .collect();
         for result in results {
             let (result, stats) = result?;
-            merge.add(result, stats);
+            sink(result, stats);
         }
         start = end;
     }
-    Ok(merge.finish())
+    Ok(())
 }
 
 /// Runs `work` on `threads` worker threads (a pool of its own), or on

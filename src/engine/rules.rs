@@ -89,7 +89,7 @@ impl From<Refused> for Rule {
 }
 
 /// Rule violations of one replication: counts by rule and the first examples.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Violations {
     /// Count per rule, in [`Rule::ALL`] order.
     pub by_rule: [u64; 12],

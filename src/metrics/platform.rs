@@ -11,7 +11,7 @@ pub const ROUND_CAP_MS: Millis = 600_000;
 pub const REPLY_3MIN_MS: Millis = 180_000;
 
 /// Sums over rounds and buyer messages.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ReplyTally {
     /// Rounds (answered or not).
     pub rounds: u64,

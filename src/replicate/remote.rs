@@ -6,8 +6,10 @@
 //! a replication whose service cannot be reached stops at once and the
 //! run fails with it (nothing is merged or written).
 
-use super::{Progress, RunError, Summary, chunks, in_pool};
+use super::{Progress, RunError, chunks, in_pool};
 use crate::engine::Engine;
+use crate::engine::LoopStats;
+use crate::metrics::RepResult;
 use crate::remote::{RemoteRouter, RouterError, Service, check_service, drive};
 use crate::scenario::{Scenario, ServiceSpec};
 
@@ -16,26 +18,33 @@ pub(super) fn run(
     spec: &ServiceSpec,
     threads: Option<usize>,
     progress: &Progress,
-) -> Result<Summary, RunError> {
+    reps: std::ops::Range<u32>,
+    sink: &mut (dyn FnMut(RepResult, LoopStats) + Send),
+) -> Result<(), RunError> {
     let service = Service::of(spec);
     let independent = check_service(&service)?;
     let threads = if independent { threads } else { Some(1) };
     let work = || {
-        chunks(scenario, progress, |r| {
-            let router = RemoteRouter::connect(&service, scenario, r)?;
-            let mut engine =
-                Engine::with_dispatcher(scenario, r, router).with_progress(Some(progress));
-            drive(&mut engine)?;
-            let close = engine.dispatcher().closer();
-            let mut stats = engine.stats();
-            stats.router_timeouts = engine.dispatcher().timeouts();
-            stats.router_errors = engine.dispatcher().errors();
-            let down = engine.dispatcher().down().map(str::to_string);
-            let mut result = engine.finish();
-            result.router_down = down;
-            close();
-            Ok::<_, RouterError>((result, stats))
-        })
+        chunks(
+            progress,
+            reps,
+            |r| {
+                let router = RemoteRouter::connect(&service, scenario, r)?;
+                let mut engine =
+                    Engine::with_dispatcher(scenario, r, router).with_progress(Some(progress));
+                drive(&mut engine)?;
+                let close = engine.dispatcher().closer();
+                let mut stats = engine.stats();
+                stats.router_timeouts = engine.dispatcher().timeouts();
+                stats.router_errors = engine.dispatcher().errors();
+                let down = engine.dispatcher().down().map(str::to_string);
+                let mut result = engine.finish();
+                result.router_down = down;
+                close();
+                Ok::<_, RouterError>((result, stats))
+            },
+            sink,
+        )
     };
     Ok(in_pool(threads, work)??)
 }

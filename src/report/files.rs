@@ -50,6 +50,7 @@ pub struct Written {
 
 /// Every name a kefusim command writes into a results directory.
 pub const OUTPUT_NAMES: &[&str] = &[
+    crate::shard::SHARD_FILE,
     "summary.json",
     "timeseries.csv",
     "agents.csv",
