@@ -340,11 +340,30 @@ fn check_set(mut shards: Vec<(PathBuf, Header)>) -> Result<Vec<(PathBuf, Header)
         if h.kefusim != first.kefusim {
             return Err(same("kefusim version", &first.kefusim, &h.kefusim, p));
         }
-        if h.digest != first.digest || h.scenario != first.scenario {
+        if h.scenario != first.scenario {
             return Err(same(
                 "scenario",
-                &format!("`{}` (digest {})", first.scenario, first.digest),
-                &format!("`{}` (digest {})", h.scenario, h.digest),
+                &format!("`{}`", first.scenario),
+                &format!("`{}`", h.scenario),
+                p,
+            ));
+        }
+        if h.seed != first.seed {
+            return Err(same("seed", &first.seed, &h.seed, p));
+        }
+        if h.replications != first.replications {
+            return Err(same(
+                "replications",
+                &first.replications,
+                &h.replications,
+                p,
+            ));
+        }
+        if h.digest != first.digest {
+            return Err(same(
+                "scenario digest (the model differs)",
+                &first.digest,
+                &h.digest,
                 p,
             ));
         }

@@ -14,6 +14,7 @@ mod platform;
 mod remote;
 mod scenarios;
 mod schedule;
+mod shards;
 mod stepping;
 mod support;
 mod tidy;

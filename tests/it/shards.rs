@@ -1,0 +1,289 @@
+//! `run --shard i/N` and `kefusim merge`: a run split into shards that run
+//! anywhere, merged into exactly the files the unsharded run writes.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use crate::support::{kefusim, text};
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kefusim-shards-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn ok(out: Output) -> Output {
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    out
+}
+
+/// Every file of `a` equals the same file of `b`, and they hold the same names.
+fn same_files(a: &Path, b: &Path) {
+    let names = |d: &Path| {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names(a), names(b));
+    assert!(names(a).len() >= 10, "{:?}", names(a));
+    for n in names(a) {
+        assert!(
+            std::fs::read(a.join(&n)).unwrap() == std::fs::read(b.join(&n)).unwrap(),
+            "{n} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
+    }
+}
+
+/// Runs shards 1..=n of `scenario` into `dir/s<i>`; returns their directories.
+fn shards(dir: &Path, scenario: &str, reps: &str, n: u32) -> Vec<PathBuf> {
+    (1..=n)
+        .map(|i| {
+            let d = dir.join(format!("s{i}"));
+            let spec = format!("{i}/{n}");
+            ok(kefusim(&[
+                "run",
+                scenario,
+                "--replications",
+                reps,
+                "--shard",
+                &spec,
+                "--out",
+                s(&d),
+                "--progress",
+                "never",
+            ]));
+            d
+        })
+        .collect()
+}
+
+fn merge(shards: &[PathBuf], out: &Path) -> Output {
+    let mut args = vec!["merge".to_string()];
+    args.extend(shards.iter().map(|p| s(p).to_string()));
+    args.extend(["--out".to_string(), s(out).to_string()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    kefusim(&args)
+}
+
+/// The issue's own check: double11, 40 replications, 8 shards.
+#[test]
+fn double11_in_eight_shards_merges_to_the_single_run_byte_for_byte() {
+    let dir = scratch("d11");
+    let single = dir.join("single");
+    let whole = ok(kefusim(&[
+        "run",
+        "scenarios/double11.toml",
+        "--replications",
+        "40",
+        "--out",
+        s(&single),
+        "--progress",
+        "never",
+    ]));
+    let parts = shards(&dir, "scenarios/double11.toml", "40", 8);
+    let all = dir.join("all");
+    let merged = ok(merge(&parts, &all));
+    same_files(&all, &single);
+    assert_eq!(
+        text(&merged.stdout),
+        text(&whole.stdout),
+        "the same summary printed"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Uneven splits (10 replications in 3 and 7 shards), and one shard.
+#[test]
+fn uneven_shards_merge_exactly() {
+    let dir = scratch("uneven");
+    let single = dir.join("single");
+    ok(kefusim(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "--replications",
+        "10",
+        "--out",
+        s(&single),
+        "--progress",
+        "never",
+    ]));
+    for n in [1, 3, 7] {
+        let sub = dir.join(format!("n{n}"));
+        let parts = shards(&sub, "scenarios/quickstart.toml", "10", n);
+        // Given in any order.
+        let mut given = parts.clone();
+        given.reverse();
+        let all = sub.join("all");
+        ok(merge(&given, &all));
+        same_files(&all, &single);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Missing, duplicated, foreign and damaged shards are refused with exit
+/// code 3, a message naming the problem, and nothing written.
+#[test]
+fn shard_sets_that_are_not_one_run_are_refused_and_nothing_is_written() {
+    let dir = scratch("bad");
+    let parts = shards(&dir, "scenarios/quickstart.toml", "3", 3);
+    let out = dir.join("all");
+    let refused = |given: &[PathBuf], needle: &str| {
+        let o = merge(given, &out);
+        assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+        assert!(
+            text(&o.stderr).contains(needle),
+            "wanted `{needle}` in: {}",
+            text(&o.stderr)
+        );
+        assert!(!out.exists(), "nothing written");
+    };
+    refused(&parts[..2], "missing shard(s) of 3: 3");
+    let file = parts[1].join("shard.kfshard");
+    refused(
+        &[parts[0].clone(), parts[1].clone(), file, parts[2].clone()],
+        "shard 2/3 is given twice",
+    );
+    // Another seed, another scenario.
+    let other = dir.join("other");
+    ok(kefusim(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "--replications",
+        "3",
+        "--seed",
+        "9",
+        "--shard",
+        "3/3",
+        "--out",
+        s(&other),
+    ]));
+    refused(
+        &[parts[0].clone(), parts[1].clone(), other.clone()],
+        "is from another run: its seed is 9",
+    );
+    let feige = dir.join("feige");
+    ok(kefusim(&[
+        "run",
+        "scenarios/feige_shop.toml",
+        "--replications",
+        "3",
+        "--shard",
+        "3/3",
+        "--out",
+        s(&feige),
+    ]));
+    refused(
+        &[parts[0].clone(), parts[1].clone(), feige],
+        "its scenario is `feige_shop`",
+    );
+    // One byte changed in the results, or the file cut short.
+    let damaged = dir.join("damaged");
+    std::fs::create_dir_all(&damaged).unwrap();
+    let mut bytes = std::fs::read(parts[2].join("shard.kfshard")).unwrap();
+    let last = bytes.len() - 10;
+    bytes[last] ^= 0x40;
+    std::fs::write(damaged.join("shard.kfshard"), &bytes).unwrap();
+    let mut given = parts[..2].to_vec();
+    given.push(damaged.clone());
+    refused(&given, "damaged shard");
+    std::fs::write(damaged.join("shard.kfshard"), &bytes[..bytes.len() / 2]).unwrap();
+    refused(&given, "damaged shard");
+    std::fs::write(damaged.join("shard.kfshard"), "summary").unwrap();
+    refused(&given, "not a kefusim shard");
+    refused(&[dir.join("nowhere")], "cannot read it");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn shard_flags_are_checked_and_auto_reads_the_job_engine() {
+    let dir = scratch("flags");
+    let o = kefusim(&["run", "scenarios/quickstart.toml", "--shard", "2/3"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("give --out DIR"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = kefusim(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "--shard",
+        "4/3",
+        "--out",
+        s(&dir),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("i/N"), "{}", text(&o.stderr));
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_kefusim"))
+        .args([
+            "run",
+            "scenarios/quickstart.toml",
+            "--replications",
+            "3",
+            "--shard",
+            "auto",
+            "--shard-count",
+            "3",
+            "--out",
+            s(&dir.join("k")),
+        ])
+        .env("JOB_COMPLETION_INDEX", "1")
+        .env_remove("KEFUSIM_SHARD")
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .current_dir(crate::support::repo(""))
+        .output()
+        .unwrap();
+    let err = text(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("shard 2/3 from a Kubernetes Indexed Job"),
+        "{err}"
+    );
+    assert!(err.contains("replications 1..2 of 3"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A thousand shards of one replication each: the merge is still the
+/// single run's, and reads one shard at a time (its memory does not grow
+/// with the shards' results; measured in the closing note).
+#[test]
+fn a_thousand_shards_merge_exactly() {
+    use kefusim::replicate::{self, Progress};
+    use kefusim::shard::{self, ShardSpec, Source};
+    let dir = scratch("thousand");
+    let path = crate::support::repo("scenarios/quickstart.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let sc = crate::support::load("scenarios/quickstart.toml").with_replications(1000);
+    let n = 1000;
+    let mut given = Vec::new();
+    for i in 1..=n {
+        let spec = ShardSpec { index: i, count: n };
+        let reps = spec.replications(1000);
+        let results =
+            replicate::run_part(&sc, Some(1), &Progress::default(), reps.clone()).unwrap();
+        let source = Source {
+            file: &path,
+            text: &text,
+        };
+        let file = dir.join(format!("{i}.kfshard"));
+        std::fs::write(&file, shard::encode(&sc, &source, spec, reps, results)).unwrap();
+        given.push(file);
+    }
+    let (_, merged) = shard::merge(&given).unwrap();
+    let single = replicate::run(&sc, None).unwrap();
+    assert_eq!(
+        kefusim::report::summary_json(&merged),
+        kefusim::report::summary_json(&single)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
