@@ -3,6 +3,7 @@
 
 mod progress;
 mod shards;
+mod sweep;
 
 use std::io::{self, Write};
 use std::time::Instant as WallClock;
@@ -74,7 +75,7 @@ pub fn execute(cli: Cli) -> Result<(), AppError> {
         Command::Run(args) => run(args),
         Command::Check(args) => check(args),
         Command::Trace(args) => trace(args),
-        Command::Sweep(args) => sweep(args),
+        Command::Sweep(args) => sweep::sweep(args),
         Command::Plan(args) => plan(args),
         Command::Serve(args) => serve(args),
         Command::Merge(args) => shards::merge(args),
@@ -518,91 +519,6 @@ fn apply_plan(
         path.display()
     );
     Ok(())
-}
-
-fn sweep(args: crate::cli::SweepArgs) -> Result<(), AppError> {
-    use crate::sweep;
-    let axes = args
-        .axes
-        .iter()
-        .map(|a| sweep::parse_axis(a).map_err(AppError::Usage))
-        .collect::<Result<Vec<_>, _>>()?;
-    let points = sweep::grid(&axes).map_err(AppError::Usage)?;
-    let text = std::fs::read_to_string(&args.scenario).map_err(|source| {
-        crate::scenario::ScenarioError::Read {
-            path: args.scenario.clone(),
-            source,
-        }
-    })?;
-    // The file itself must be valid before any key is changed.
-    let file = args.scenario.display().to_string();
-    let stem = args
-        .scenario
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("scenario");
-    let base = Scenario::from_toml(&text, &file, stem)?;
-    let sweep_error = |e: sweep::SweepError| match e {
-        sweep::SweepError::Key(m) => AppError::Usage(format!("--set {m}")),
-        e @ sweep::SweepError::Invalid { .. } => {
-            AppError::Usage(format!("--set: the scenario is invalid {e}"))
-        }
-        sweep::SweepError::Run(r) => AppError::Run(r),
-    };
-    let scenarios = sweep::scenarios(&text, &file, stem, &axes, &points).map_err(sweep_error)?;
-    let scenarios: Vec<Scenario> = scenarios
-        .into_iter()
-        .map(|sc| overridden(sc, &args.overrides))
-        .collect::<Result<_, _>>()?;
-    let metrics: Vec<String> = if args.metrics.is_empty() {
-        sweep::DEFAULT_METRICS.map(String::from).to_vec()
-    } else {
-        args.metrics.clone()
-    };
-    let known = crate::catalog::names(&scenarios[0].shape());
-    let metrics = metrics
-        .iter()
-        .map(|m| {
-            crate::catalog::resolve(m, &known)
-                .map_err(|e| AppError::Usage(format!("--metric: {e}")))
-        })
-        .collect::<Result<Vec<String>, AppError>>()?;
-    let n = points.len();
-    let started = WallClock::now();
-    let finished = std::sync::atomic::AtomicUsize::new(0);
-    let results = sweep::run(
-        &scenarios,
-        points,
-        args.overrides.threads.map(|t| t as usize),
-        |i, s| {
-            let m = s.metric(&metrics[0]).map_or(f64::NAN, |m| m.mean);
-            let done = finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            eprintln!(
-                "sweep: {done}/{n} points done ({:.1} s); point {i}: {} = {m:.4}",
-                started.elapsed().as_secs_f64(),
-                metrics[0]
-            );
-        },
-    )
-    .map_err(sweep_error)?;
-    let r = report::SweepResults {
-        scenario: &base.name,
-        axes: &axes,
-        points: &results,
-        metrics: &metrics,
-    };
-    let written = args
-        .out
-        .as_ref()
-        .map(|dir| report::write_atomically(dir, &report::sweep_files(&r), report::Replace::Set));
-    if let Some(Ok(w)) = &written {
-        say(w);
-    }
-    stdout(&report::sweep_csv(&r))?;
-    match written {
-        Some(Err(e)) => Err(e.into()),
-        _ => Ok(()),
-    }
 }
 
 /// `sc` with `--seed` and `--replications` applied.

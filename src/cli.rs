@@ -254,6 +254,14 @@ pub struct SweepArgs {
     /// Seed, replications and threads.
     #[command(flatten)]
     pub overrides: RunOverrides,
+    /// Run only shard i of N of the grid's (point, replication) work
+    /// items (`3/8`), or `auto` (as `run --shard`); writes one shard file
+    /// into --out for `kefusim merge`.
+    #[arg(long, value_name = "i/N|auto")]
+    pub shard: Option<String>,
+    /// With `--shard auto` in a Kubernetes Indexed Job: the number of shards.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub shard_count: Option<u32>,
 }
 
 /// `kefusim compare`.

@@ -123,10 +123,17 @@ impl ShardSpec {
         Err("--shard auto found no shard in the environment: set KEFUSIM_SHARD=i/N, or run as a Slurm array task (SLURM_ARRAY_TASK_ID) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX)".to_string())
     }
 
-    /// The replications this shard runs, of `total`.
-    pub fn replications(&self, total: u32) -> Range<u32> {
-        let at = |k: u32| (u64::from(total) * u64::from(k) / u64::from(self.count)) as u32;
+    /// The work items this shard runs, of `total`: a contiguous block,
+    /// `⌊total(i−1)/N⌋ .. ⌊total·i/N⌋`.
+    pub fn items(&self, total: u64) -> Range<u64> {
+        let at = |k: u32| (u128::from(total) * u128::from(k) / u128::from(self.count)) as u64;
         at(self.index - 1)..at(self.index)
+    }
+
+    /// The replications this shard of a run runs, of `total`.
+    pub fn replications(&self, total: u32) -> Range<u32> {
+        let r = self.items(u64::from(total));
+        r.start as u32..r.end as u32
     }
 }
 
@@ -143,14 +150,19 @@ pub struct Header {
     pub text_hash: String,
     /// Seed of the run.
     pub seed: u64,
-    /// Replications of the whole run.
+    /// Replications of the whole run (of each point of a sweep).
     pub replications: u32,
+    /// A sweep's grid (`None`: a run, one point).
+    pub sweep: Option<SweepSpec>,
+    /// Work items of the whole run: (point, replication) pairs, point by
+    /// point, replications in order.
+    pub items: u64,
     /// This shard.
     pub shard: ShardSpec,
-    /// The replications it holds.
-    pub first: u32,
+    /// The first work item it holds.
+    pub first: u64,
     /// How many.
-    pub count: u32,
+    pub count: u64,
     /// The routing service it ran with (`--router`), if any.
     pub router: Option<String>,
     /// Payload length in bytes.
@@ -159,7 +171,22 @@ pub struct Header {
     pub payload_hash: String,
 }
 
-/// A shard's payload: the scenario as given, and each replication's results.
+/// The grid of a sharded sweep, as given to `sweep`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepSpec {
+    /// The `--set KEY=VALUES` arguments.
+    pub axes: Vec<String>,
+    /// The `--metric` arguments.
+    pub metrics: Vec<String>,
+    /// `--seed`, if given (applied to every point).
+    pub seed: Option<u64>,
+    /// `--replications`, if given.
+    pub replications: Option<u32>,
+    /// `--router`, if given.
+    pub router: Option<String>,
+}
+
+/// A shard's payload: the scenario as given, and each work item's results.
 #[derive(Serialize, Deserialize)]
 struct Payload {
     /// The scenario file's path as given to `run` (for messages).
@@ -168,7 +195,7 @@ struct Payload {
     default_name: String,
     /// Its text.
     text: String,
-    /// `(result, loop stats)` per replication, in replication order.
+    /// `(result, loop stats)` per work item, in order.
     results: Vec<(RepResult, LoopStats)>,
 }
 
@@ -188,14 +215,30 @@ pub struct Source<'a> {
     pub text: &'a str,
 }
 
-/// The bytes of a shard file for `results` (replications `reps` of `sc`).
-pub fn encode(
-    sc: &Scenario,
-    source: &Source<'_>,
-    shard: ShardSpec,
-    reps: Range<u32>,
-    results: Vec<(RepResult, LoopStats)>,
-) -> Vec<u8> {
+/// What a shard ran: the base scenario (overrides applied), its file, the
+/// shard, its work items, and the sweep's grid if it is a sweep's.
+pub struct Ran<'a> {
+    /// The scenario (a sweep's base scenario).
+    pub sc: &'a Scenario,
+    /// Its file.
+    pub source: Source<'a>,
+    /// This shard.
+    pub shard: ShardSpec,
+    /// Work items of the whole run.
+    pub items: u64,
+    /// The sweep's grid.
+    pub sweep: Option<SweepSpec>,
+}
+
+/// The bytes of a shard file for `results` (this shard's work items, in order).
+pub fn encode(ran: &Ran<'_>, results: Vec<(RepResult, LoopStats)>) -> Vec<u8> {
+    let (sc, source) = (ran.sc, &ran.source);
+    let mine = ran.shard.items(ran.items);
+    assert_eq!(
+        results.len() as u64,
+        mine.end - mine.start,
+        "one result per work item"
+    );
     let payload = Payload {
         file: source.file.display().to_string(),
         default_name: default_name(source.file),
@@ -210,9 +253,11 @@ pub fn encode(
         text_hash: fnv(source.text.as_bytes()),
         seed: sc.run.seed,
         replications: sc.run.replications,
-        shard,
-        first: reps.start,
-        count: reps.len() as u32,
+        sweep: ran.sweep.clone(),
+        items: ran.items,
+        shard: ran.shard,
+        first: mine.start,
+        count: mine.end - mine.start,
         router: sc.router.as_ref().map(|r| r.url.clone()),
         payload_bytes: body.len() as u64,
         payload_hash: fnv(&body),
@@ -315,7 +360,7 @@ fn payload(
     }
     let p: Payload = postcard::from_bytes(&body)
         .map_err(|e| bad(format!("damaged shard: cannot decode its results ({e})")))?;
-    if p.results.len() as u32 != h.count || fnv(p.text.as_bytes()) != h.text_hash {
+    if p.results.len() as u64 != h.count || fnv(p.text.as_bytes()) != h.text_hash {
         return Err(bad(
             "damaged shard: its results do not match its header".to_string()
         ));
@@ -386,6 +431,15 @@ fn check_set(mut shards: Vec<(PathBuf, Header)>) -> Result<Vec<(PathBuf, Header)
                 p,
             ));
         }
+        if h.sweep != first.sweep || h.items != first.items {
+            return Err(MergeError::Mismatch(format!(
+                "{} is from another run: {}, {} is {}",
+                p.display(),
+                describe_kind(h),
+                first_path.display(),
+                describe_kind(&first)
+            )));
+        }
         if h.shard.count != first.shard.count {
             return Err(same("shard count", &first.shard.count, &h.shard.count, p));
         }
@@ -396,8 +450,8 @@ fn check_set(mut shards: Vec<(PathBuf, Header)>) -> Result<Vec<(PathBuf, Header)
                 first_path.display()
             )));
         }
-        let expected = h.shard.replications(h.replications);
-        if h.first != expected.start || h.count != expected.len() as u32 {
+        let expected = h.shard.items(h.items);
+        if h.first != expected.start || h.count != expected.end - expected.start {
             return Err(MergeError::Bad {
                 path: p.clone(),
                 why: "damaged shard: its replications are not those of its shard".to_string(),
@@ -436,57 +490,143 @@ fn check_set(mut shards: Vec<(PathBuf, Header)>) -> Result<Vec<(PathBuf, Header)
     }
 }
 
+/// What kind of run a shard is from, for messages.
+fn describe_kind(h: &Header) -> String {
+    match &h.sweep {
+        None => format!("a run of {} replications", h.replications),
+        Some(s) => format!("a sweep over {} ({} work items)", s.axes.join(" "), h.items),
+    }
+}
+
+/// Every shard of one run, checked, in order, and the scenario file they ran.
+pub struct ShardSet {
+    shards: Vec<(PathBuf, Header)>,
+    first: Payload,
+}
+
+impl ShardSet {
+    /// Reads the headers of the shards at `args` (directories or shard
+    /// files), checks they are every shard of one run exactly once, and
+    /// reads the first shard's payload.
+    pub fn open(args: &[PathBuf]) -> Result<Self, MergeError> {
+        let mut headers = Vec::with_capacity(args.len());
+        for arg in args {
+            let path = shard_path(arg);
+            let (h, _) = open(&path)?;
+            headers.push((path, h));
+        }
+        let shards = check_set(headers)?;
+        let (path0, h0) = &shards[0];
+        let first = payload(path0, h0, open(path0)?.1)?;
+        Ok(Self { shards, first })
+    }
+
+    /// The header the shards share (the first shard's).
+    pub fn header(&self) -> &Header {
+        &self.shards[0].1
+    }
+
+    /// The scenario file's text, its path as given, and its default name.
+    pub fn source(&self) -> (&str, &str, &str) {
+        (&self.first.text, &self.first.file, &self.first.default_name)
+    }
+
+    /// The base scenario the shards ran (seed, replications and routing
+    /// service as they ran), checked against the recorded digest.
+    pub fn scenario(&self) -> Result<Scenario, MergeError> {
+        let h = self.header();
+        let sc = scenario_of(
+            &self.first.text,
+            &self.first.file,
+            &self.first.default_name,
+            h,
+        )
+        .map_err(|why| MergeError::Bad {
+            path: self.shards[0].0.clone(),
+            why,
+        })?;
+        if sc.digest() != h.digest {
+            return Err(MergeError::Bad {
+                path: self.shards[0].0.clone(),
+                why: format!(
+                    "its scenario rebuilt has digest {}, the shard says {} (written by another kefusim?)",
+                    sc.digest(),
+                    h.digest
+                ),
+            });
+        }
+        Ok(sc)
+    }
+
+    /// Hands every work item's results to `sink`, in order, reading one
+    /// shard at a time.
+    pub fn fold(
+        self,
+        mut sink: impl FnMut(u64, RepResult, LoopStats) -> Result<(), MergeError>,
+    ) -> Result<(), MergeError> {
+        let mut item = 0;
+        let mut feed = |p: Payload| {
+            for (r, s) in p.results {
+                sink(item, r, s)?;
+                item += 1;
+            }
+            Ok::<_, MergeError>(())
+        };
+        feed(self.first)?;
+        for (path, h) in &self.shards[1..] {
+            feed(payload(path, h, open(path)?.1)?)?;
+        }
+        Ok(())
+    }
+}
+
 /// The merged run of the shards at `args` (directories or shard files),
 /// and the scenario rebuilt from them: checked to be every shard of one
 /// run exactly once, then folded in replication order.
 pub fn merge(args: &[PathBuf]) -> Result<(Scenario, Summary), MergeError> {
-    let mut headers = Vec::with_capacity(args.len());
-    for arg in args {
-        let path = shard_path(arg);
-        let (h, _) = open(&path)?;
-        headers.push((path, h));
+    merge_set(ShardSet::open(args)?)
+}
+
+/// [`merge`] of a set already opened.
+pub fn merge_set(set: ShardSet) -> Result<(Scenario, Summary), MergeError> {
+    if let Some(s) = &set.header().sweep {
+        return Err(MergeError::Mismatch(format!(
+            "these are shards of a sweep (--set {}), not of a run",
+            s.axes.join(" --set ")
+        )));
     }
-    let shards = check_set(headers)?;
-    let (path0, h0) = &shards[0];
-    let first = payload(path0, h0, open(path0)?.1)?;
-    let sc = rebuild(&first, h0).map_err(|why| MergeError::Bad {
-        path: path0.clone(),
-        why,
-    })?;
+    let sc = set.scenario()?;
     let mut merge = Merge::new(&sc);
-    for (r, s) in first.results {
+    set.fold(|_, r, s| {
         merge.add(r, s);
-    }
-    for (path, h) in &shards[1..] {
-        let p = payload(path, h, open(path)?.1)?;
-        for (r, s) in p.results {
-            merge.add(r, s);
-        }
-    }
+        Ok(())
+    })?;
     let summary = merge.finish();
     Ok((sc, summary))
 }
 
-/// The scenario a shard ran: its text, with the run's seed, replications
-/// and routing service; checked against the digest the shard recorded.
-fn rebuild(p: &Payload, h: &Header) -> Result<Scenario, String> {
-    let mut sc = Scenario::from_toml(&p.text, &p.file, &p.default_name)
-        .map_err(|e| format!("its scenario no longer loads: {e}"))?
-        .with_seed(h.seed)
-        .with_replications(h.replications);
-    // Only for the digest and the outputs: the merge talks to no service.
+/// A scenario as a shard ran it: `text` with the run's seed, replications
+/// and routing service (only for the digest and the outputs: a merge
+/// talks to no service).
+pub fn scenario_of(
+    text: &str,
+    file: &str,
+    default_name: &str,
+    h: &Header,
+) -> Result<Scenario, String> {
+    let sc = Scenario::from_toml(text, file, default_name)
+        .map_err(|e| format!("its scenario no longer loads: {e}"))?;
+    with_run_settings(sc, h)
+}
+
+/// `sc` with the seed, replications and routing service the shard ran with.
+pub fn with_run_settings(sc: Scenario, h: &Header) -> Result<Scenario, String> {
+    let mut sc = sc.with_seed(h.seed).with_replications(h.replications);
     if let Some(url) = &h.router {
         sc.router = Some(crate::scenario::ServiceSpec::parse(
             url,
             sc.router_timeout_ms,
         )?);
-    }
-    if sc.digest() != h.digest {
-        return Err(format!(
-            "its scenario rebuilt has digest {}, the shard says {} (written by another kefusim?)",
-            sc.digest(),
-            h.digest
-        ));
     }
     Ok(sc)
 }

@@ -333,6 +333,28 @@ pub fn label(axes: &[Axis], values: &[Value]) -> String {
         .join(", ")
 }
 
+/// A sweep reports metrics and thresholds only: a point's summary without
+/// its time series and agent table, so memory stays small on big grids.
+pub fn slim(s: &mut Summary) {
+    s.series.rows = Vec::new();
+    s.series.interval_start = Vec::new();
+    s.agents = Vec::new();
+    s.focus = Vec::new();
+}
+
+/// Replications of each point, as the first work item of each and the
+/// total: work item `k` is replication `k − starts[p]` of the last point
+/// `p` with `starts[p] <= k`.
+pub fn work_items(scenarios: &[Scenario]) -> (Vec<u64>, u64) {
+    let mut starts = Vec::with_capacity(scenarios.len());
+    let mut total = 0;
+    for sc in scenarios {
+        starts.push(total);
+        total += u64::from(sc.run.replications);
+    }
+    (starts, total)
+}
+
 /// Runs every point: points in parallel, and each point's replications in
 /// parallel too (rayon shares the threads); results come back in grid order
 /// and each depends only on its own scenario, so the output is the same
@@ -352,12 +374,7 @@ pub fn run(
             .map(|(i, sc)| {
                 let mut s = replicate::run_with_progress(sc, None, &Progress::default())?;
                 each(i, &s);
-                // A sweep reports metrics and thresholds only: drop the time
-                // series and agent table so memory stays small on big grids.
-                s.series.rows = Vec::new();
-                s.series.interval_start = Vec::new();
-                s.agents = Vec::new();
-                s.focus = Vec::new();
+                slim(&mut s);
                 Ok(s)
             })
             .collect()
