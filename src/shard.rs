@@ -6,12 +6,12 @@
 //! replication's own results, unmerged, with the scenario's text and
 //! everything needed to check that shards belong together. `kefusim merge`
 //! checks the shards, then folds their replications into the same
-//! [`Merge`] a single run uses, in replication order, one shard in memory
+//! `replicate::Merge` a single run uses, in replication order, one shard in memory
 //! at a time — so the merged summary, and every file written from it, is
 //! byte-identical to the unsharded run's.
 //!
 //! A shard file is `KEFUSIM-SHARD 1\n`, one line of JSON ([`Header`]),
-//! then the payload: postcard-encoded [`Payload`] (exact: every `f64` as
+//! then the payload: postcard-encoded `Payload` (exact: every `f64` as
 //! its 8 bytes), whose length and FNV-1a hash the header states, so a
 //! truncated or damaged shard is refused.
 
