@@ -330,8 +330,18 @@ fn open(path: &Path) -> Result<(Header, std::io::BufReader<std::fs::File>), Merg
         )));
     }
     take_line(&mut reader, &mut line)?;
-    let header: Header = serde_json::from_str(line.trim_end())
-        .map_err(|e| bad(format!("damaged shard header ({e})")))?;
+    let header: Header = serde_json::from_str(line.trim_end()).map_err(|e| {
+        let version = serde_json::from_str::<serde_json::Value>(line.trim_end())
+            .ok()
+            .and_then(|v| v.get("kefusim").and_then(|k| k.as_str()).map(str::to_string));
+        match version {
+            Some(v) if v != env!("CARGO_PKG_VERSION") => bad(format!(
+                "written by kefusim {v}; this is kefusim {} (run the shards again with one version)",
+                env!("CARGO_PKG_VERSION")
+            )),
+            _ => bad(format!("damaged shard header ({e})")),
+        }
+    })?;
     Ok((header, reader))
 }
 

@@ -159,11 +159,12 @@ pub(super) fn merge(args: MergeArgs) -> Result<(), AppError> {
     }
     let (scenario, summary) = shard::merge_set(set)?;
     eprintln!(
-        "merged {} shard(s): {} replications of `{}` (seed {})",
+        "merged {} shard(s): {} replications of `{}` (seed {}){}",
         args.shards.len(),
         summary.replications,
         summary.scenario,
-        summary.seed
+        summary.seed,
+        peak_memory()
     );
     let baseline = read_baseline(args.baseline.as_deref(), &args.judge, &scenario)?;
     deliver(
@@ -228,10 +229,27 @@ fn merge_sweep(args: &MergeArgs, set: ShardSet, spec: &SweepSpec) -> Result<(), 
         Ok(())
     })?;
     eprintln!(
-        "merged {} shard(s): {} points of `{}`",
+        "merged {} shard(s): {} points of `{}`{}",
         args.shards.len(),
         results.len(),
-        grid.base.name
+        grid.base.name,
+        peak_memory()
     );
     deliver_sweep(&grid, &results, args.out.as_deref())
+}
+
+/// `; peak memory N MB` where the system says (Linux: this process's
+/// high-water resident set, `VmHWM`), else nothing.
+fn peak_memory() -> String {
+    let kb = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        });
+    kb.map_or(String::new(), |kb| {
+        format!("; peak memory {:.1} MB", kb as f64 / 1024.0)
+    })
 }
