@@ -379,3 +379,87 @@ fn a_thousand_shards_merge_exactly() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The merge judges what a run judges: the scenario's thresholds (exit
+/// code 5, results still written) and a baseline (exit code 6 on a change
+/// with --strict; 0 against the single run's own results).
+#[test]
+fn the_merge_judges_thresholds_and_the_baseline() {
+    let dir = scratch("judge");
+    let text = std::fs::read_to_string(crate::support::repo("scenarios/quickstart.toml"))
+        .unwrap()
+        .replace("require = [", "require = [\n  \"golden_rate >= 99.99%\",");
+    let strict = dir.join("strict.toml");
+    std::fs::write(&strict, text).unwrap();
+    let parts: Vec<PathBuf> = (1..=2)
+        .map(|i| {
+            let d = dir.join(format!("s{i}"));
+            ok(kefusim(&[
+                "run",
+                s(&strict),
+                "--replications",
+                "2",
+                "--shard",
+                &format!("{i}/2"),
+                "--out",
+                s(&d),
+            ]));
+            d
+        })
+        .collect();
+    let all = dir.join("all");
+    let o = merge(&parts, &all);
+    assert_eq!(o.status.code(), Some(5), "{}", text_of(&o));
+    assert!(
+        text_of(&o).contains("answered_within_120s_over_offered >= 0.9999:"),
+        "{}",
+        text_of(&o)
+    );
+    assert!(all.join("summary.json").exists(), "results still written");
+    // Against itself: nothing changed; against another seed's run, --strict fails.
+    let mut args: Vec<String> = vec!["merge".into()];
+    args.extend(parts.iter().map(|p| s(p).to_string()));
+    let with = |extra: &[&str]| {
+        let mut a = args.clone();
+        a.extend(extra.iter().map(|x| x.to_string()));
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        kefusim(&a)
+    };
+    let same = with(&["--baseline", s(&all), "--strict"]);
+    assert_eq!(
+        same.status.code(),
+        Some(5),
+        "thresholds still missed, no regression"
+    );
+    let other = dir.join("other");
+    // (Its own thresholds may fail: only its results are needed.)
+    kefusim(&[
+        "run",
+        "scenarios/quickstart.toml",
+        "--replications",
+        "2",
+        "--seed",
+        "3",
+        "--out",
+        s(&other),
+    ]);
+    assert!(other.join("summary.json").exists());
+    let changed = with(&[
+        "--baseline",
+        s(&other),
+        "--strict",
+        "--out",
+        s(&dir.join("x")),
+    ]);
+    assert_eq!(changed.status.code(), Some(5), "5 wins over 6");
+    assert!(
+        text_of(&changed).contains("compared with"),
+        "{}",
+        text_of(&changed)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn text_of(o: &Output) -> String {
+    text(&o.stderr)
+}
