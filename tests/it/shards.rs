@@ -151,21 +151,26 @@ fn a_sweep_in_shards_merges_to_the_whole_sweep() {
     };
     let single = dir.join("single");
     let whole = sweep(&["--out", s(&single)]);
-    let parts: Vec<PathBuf> = (1..=5)
-        .map(|i| {
-            let d = dir.join(format!("s{i}"));
-            sweep(&["--shard", &format!("{i}/5"), "--out", s(&d)]);
-            d
-        })
-        .collect();
-    let all = dir.join("all");
-    let merged = ok(merge(&parts, &all));
-    same_files(&all, &single);
-    assert_eq!(
-        text(&merged.stdout),
-        text(&whole.stdout),
-        "the same CSV printed"
-    );
+    // 4 points × 3 replications = 12 work items: 3 and 7 shards split
+    // them unevenly, some inside a point.
+    let mut parts = Vec::new();
+    for n in [1, 3, 7] {
+        parts = (1..=n)
+            .map(|i| {
+                let d = dir.join(format!("n{n}-s{i}"));
+                sweep(&["--shard", &format!("{i}/{n}"), "--out", s(&d)]);
+                d
+            })
+            .collect();
+        let all = dir.join(format!("all{n}"));
+        let merged = ok(merge(&parts, &all));
+        same_files(&all, &single);
+        assert_eq!(
+            text(&merged.stdout),
+            text(&whole.stdout),
+            "the same CSV printed"
+        );
+    }
     // A run's shard does not belong with a sweep's.
     let run = dir.join("run");
     ok(kefusim(&[
@@ -174,7 +179,7 @@ fn a_sweep_in_shards_merges_to_the_whole_sweep() {
         "--replications",
         "3",
         "--shard",
-        "1/5",
+        "1/7",
         "--out",
         s(&run),
     ]));
