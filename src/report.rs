@@ -6,6 +6,7 @@
 //! place only after all of them were written and flushed.
 
 mod files;
+mod fonts;
 mod html;
 mod load;
 mod plan;

@@ -34,7 +34,11 @@ pub fn report_html(summary: &Summary, plots: &[(String, Vec<u8>)], extra: &[Sect
         o,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <title>kefusim · {name}</title>\n<style>\n\
-         body {{ font-family: system-ui, 'Noto Sans CJK SC', 'PingFang SC', 'Microsoft YaHei', sans-serif; margin: 2em auto; max-width: 1150px; color: #222; }}\n\
+         body, svg text {{ font-family: '{family}', system-ui, sans-serif; }}\n\
+         body {{ margin: 2em auto; max-width: 1150px; color: #222; }}\n\
+         nav.toc {{ font-size: 0.95em; }} nav.toc a {{ margin-right: 1.2em; white-space: nowrap; }}\n\
+         figure {{ margin: 1em 0; }}\n\
+         @media print {{ body {{ margin: 0; max-width: none; }} nav.toc {{ display: none; }} section, figure, tr {{ break-inside: avoid; }} }}\n\
          table {{ border-collapse: collapse; margin: 1em 0; }}\n\
          th, td {{ border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }}\n\
          td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}\n\
@@ -43,7 +47,8 @@ pub fn report_html(summary: &Summary, plots: &[(String, Vec<u8>)], extra: &[Sect
          .def {{ color: #555; font-size: 0.9em; }}\n\
          td.pass {{ color: #1a7f37; }} td.fail, p.fail {{ color: #b42318; font-weight: bold; }}\n\
          </style>\n</head>\n<body>\n",
-        name = esc(&s.scenario)
+        name = esc(&s.scenario),
+        family = super::fonts::FAMILY
     );
     let reps = if s.replications == 1 {
         "1 replication (no confidence intervals)".to_string()
@@ -67,6 +72,7 @@ pub fn report_html(summary: &Summary, plots: &[(String, Vec<u8>)], extra: &[Sect
             String::new()
         }
     );
+    o.push_str(&toc(s, plots, extra));
     if s.work.diverged > 0 {
         let _ = writeln!(
             o,
@@ -120,10 +126,12 @@ pub fn report_html(summary: &Summary, plots: &[(String, Vec<u8>)], extra: &[Sect
         let svg = String::from_utf8_lossy(bytes);
         // The XML declaration is not allowed inside HTML; the <svg> element is.
         let start = svg.find("<svg").unwrap_or(0);
+        let stem = name.trim_end_matches(".svg");
         let _ = writeln!(
             o,
-            "<figure id=\"plot-{}\">\n{}\n</figure>",
-            esc(name.trim_end_matches(".svg")),
+            "<figure id=\"plot-{}\">\n<h3>{}</h3>\n{}\n</figure>",
+            esc(stem),
+            esc(plot_title(stem)),
             &svg[start..]
         );
     }
@@ -177,5 +185,43 @@ pub fn report_html(summary: &Summary, plots: &[(String, Vec<u8>)], extra: &[Sect
         );
     }
     o.push_str("</table>\n<p class=\"def\">Per agent: means per replication of counts; ratios pooled over replications. See README \"Results\" for every definition.</p>\n</section>\n</body>\n</html>\n");
+    // The glyphs the page uses, from the shipped font (Chinese on any machine).
+    if let Some(face) = super::fonts::font_face(&o) {
+        o = o.replacen("<style>\n", &format!("<style>\n{face}"), 1);
+    }
+    o
+}
+
+/// The plots' titles in the table of contents, by file stem.
+fn plot_title(stem: &str) -> &str {
+    match stem {
+        "arrivals" => "Demand and capacity",
+        "service_level" => "Service level",
+        "queue" => "Queue",
+        "agents" => "Agents' load",
+        "frt_distribution" => "First response times",
+        "plan" => "Plan",
+        other => other,
+    }
+}
+
+/// The table of contents: every section and plot of the page, linked.
+fn toc(s: &Summary, plots: &[(String, Vec<u8>)], extra: &[Section]) -> String {
+    let mut links: Vec<(String, String)> = vec![("headline".into(), "Headline".into())];
+    links.extend(extra.iter().map(|x| (x.id.to_string(), x.title.clone())));
+    if !s.thresholds.is_empty() {
+        links.push(("thresholds".into(), "Thresholds".into()));
+    }
+    for (name, _) in plots.iter().filter(|(n, _)| n.ends_with(".svg")) {
+        let stem = name.trim_end_matches(".svg");
+        links.push((format!("plot-{stem}"), plot_title(stem).to_string()));
+    }
+    links.push(("metrics".into(), "Every metric".into()));
+    links.push(("agents".into(), "Agents".into()));
+    let mut o = String::from("<nav class=\"toc\" aria-label=\"Contents\">");
+    for (id, title) in links {
+        let _ = write!(o, "<a href=\"#{}\">{}</a>", esc(&id), esc(&title));
+    }
+    o.push_str("</nav>\n");
     o
 }

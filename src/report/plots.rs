@@ -9,7 +9,7 @@ use plotters::prelude::*;
 use crate::replicate::Summary;
 
 /// The font file, under its licence in `assets/fonts/wqy-microhei.COPYRIGHT`.
-static FONT: &[u8] = include_bytes!("../../assets/fonts/wqy-microhei.ttc");
+pub(super) static FONT: &[u8] = include_bytes!("../../assets/fonts/wqy-microhei.ttc");
 
 /// Width and height of a one-panel plot, pixels.
 pub(super) const SIZE: (u32, u32) = (1100, 480);
