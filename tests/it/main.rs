@@ -1,5 +1,6 @@
 //! The integration test binary: one module per area.
 
+mod browser;
 mod cli;
 mod corrupt;
 mod determinism;
