@@ -274,8 +274,12 @@ pub struct CompareArgs {
     /// How to judge.
     #[command(flatten)]
     pub judge: JudgeArgs,
-    /// What to print on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    /// What to print on stdout: `table`, the comparison as a readable table
+    /// (one row per metric: both sides, the difference with its interval,
+    /// the verdict); `json`, the same comparison as a JSON document (every
+    /// metric's values, difference, p-value and verdict, and the overall
+    /// verdict).
+    #[arg(long, value_enum, default_value_t = Format::Table, hide_possible_values = true)]
     pub format: Format,
 }
 

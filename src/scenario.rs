@@ -574,8 +574,13 @@ pub fn json_schema() -> String {
     // What the derive cannot know: the allowed policies, and metric names.
     let mut policies: Vec<Value> = PolicyKind::ALL.iter().map(|(_, n)| json!(n)).collect();
     policies.push(Value::Null);
-    for def in ["RawRouting", "RawGroup"] {
+    for def in ["RawRouting", "RawGroup", "RawChange"] {
         schema["$defs"][def]["properties"]["policy"]["enum"] = Value::Array(policies.clone());
+    }
+    let mut nobody: Vec<Value> = NobodyOnline::ALL.iter().map(|(n, _)| json!(n)).collect();
+    nobody.push(Value::Null);
+    for def in ["RawRouting", "RawChange"] {
+        schema["$defs"][def]["properties"]["nobody_online"]["enum"] = Value::Array(nobody.clone());
     }
     let metrics = format!(
         "METRIC is one of: {}; {{s}} is one of [sla] thresholds (120 always). Aliases: {}.",

@@ -30,6 +30,7 @@ pub fn with_progress<T: Send>(
     std::thread::scope(|s| {
         s.spawn(|| {
             let mut last_plain = 0.0;
+            let mut last_line = String::new();
             let mut shown = false;
             while !stop.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(100));
@@ -39,17 +40,17 @@ pub fn with_progress<T: Send>(
                     shown = true;
                 } else if !terminal && t - last_plain >= plain_every {
                     last_plain = t;
-                    eprintln!("progress: {}", status(&progress, scenario, t));
+                    last_line = status(&progress, scenario, t);
+                    eprintln!("progress: {last_line}");
                 }
             }
             if shown {
                 eprint!("\r\x1b[K");
             }
-            if !terminal && mode == ProgressMode::Always {
-                eprintln!(
-                    "progress: {}",
-                    status(&progress, scenario, started.elapsed().as_secs_f64())
-                );
+            // The final state, unless the last periodic line already said it.
+            let last = status(&progress, scenario, started.elapsed().as_secs_f64());
+            if !terminal && mode == ProgressMode::Always && last != last_line {
+                eprintln!("progress: {last}");
             }
             let _ = std::io::stderr().flush();
         });

@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::plots::{Figure, SIZE, err, frame, legend, render};
-use super::{csv_field, csv_number};
+use super::{csv_field, csv_number, sig12};
 use crate::sweep::{Axis, Point, show};
 
 /// A plotted point: x, mean, 95% half-width.
@@ -46,8 +46,8 @@ pub fn sweep_csv(r: &SweepResults) -> String {
             let _ = write!(
                 out,
                 ",{},{}",
-                csv_number(s.map_or(f64::NAN, |s| s.mean)),
-                csv_number(s.and_then(|s| s.ci95).unwrap_or(f64::NAN))
+                csv_number(sig12(s.map_or(f64::NAN, |s| s.mean))),
+                csv_number(sig12(s.and_then(|s| s.ci95).unwrap_or(f64::NAN)))
             );
         }
         let met = match &p.summary.thresholds {

@@ -314,14 +314,23 @@ fn schema_covers_the_shipped_scenarios_and_completions_print() {
             }
         }
     }
-    // What the derive cannot know is added by hand: the policies and metric names.
-    let policies = &schema["$defs"]["RawRouting"]["properties"]["policy"]["enum"];
-    assert!(
-        policies
-            .as_array()
-            .unwrap()
-            .contains(&serde_json::json!("least_active"))
-    );
+    // What the derive cannot know is added by hand: the policies, the
+    // `nobody_online` values and metric names.
+    for (def, key, value) in [
+        ("RawRouting", "policy", "least_active"),
+        ("RawGroup", "policy", "taobao_queue"),
+        ("RawChange", "policy", "feige_even"),
+        ("RawRouting", "nobody_online", "main_account"),
+        ("RawChange", "nobody_online", "offline_message"),
+    ] {
+        let allowed = &schema["$defs"][def]["properties"][key]["enum"];
+        assert!(
+            allowed
+                .as_array()
+                .is_some_and(|a| a.contains(&serde_json::json!(value))),
+            "{def}.{key}: {allowed}"
+        );
+    }
     let require = schema["$defs"]["RawThresholds"]["properties"]["require"]["description"]
         .as_str()
         .unwrap();
@@ -891,6 +900,18 @@ fn sweep_writes_the_grid_csv_and_plot() {
     }
     assert_eq!(rows[1].last(), Some(&"no"));
     assert_eq!(std::fs::read_to_string(dir.join("sweep.csv")).unwrap(), csv);
+    // Means without float noise (132.671, not 132.67099999999996): no cell
+    // carries more than 12 significant digits.
+    for row in &rows[1..] {
+        for cell in row {
+            let digits = cell
+                .trim_start_matches(['-', '0', '.'])
+                .chars()
+                .filter(char::is_ascii_digit)
+                .count();
+            assert!(digits <= 12, "{cell} in {row:?}");
+        }
+    }
     let png = image::open(dir.join("sweep.png")).unwrap().to_rgb8();
     assert_eq!(png.dimensions(), (1100, 480));
     let svg = std::fs::read_to_string(dir.join("sweep.svg")).unwrap();
@@ -1241,4 +1262,32 @@ fn bad_bytes_and_meaningless_flags_get_precise_errors() {
         text(&o.stderr)
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--progress always` in a log: status lines every 2 s and one final line,
+/// never the same line twice in a row.
+#[test]
+fn progress_lines_in_a_log_are_never_repeated() {
+    let out = kefusim(&[
+        "run",
+        "scenarios/double11.toml",
+        "--replications",
+        "120",
+        "--threads",
+        "1",
+        "--progress",
+        "always",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("progress: "))
+        .collect();
+    // About 4 s of work: periodic lines, then the final one.
+    assert!(lines.len() >= 2, "{err}");
+    assert!(lines.last().unwrap().contains("100%"), "{err}");
+    for w in lines.windows(2) {
+        assert_ne!(w[0], w[1], "a line printed twice: {err}");
+    }
 }
