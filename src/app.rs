@@ -180,7 +180,11 @@ fn trace(args: TraceArgs) -> Result<(), AppError> {
             }
         },
     };
-    let format = report::TraceFormat::new(&scenario);
+    let candidates = crate::trace::Candidates::ALL
+        .iter()
+        .find(|(n, _)| *n == args.candidates)
+        .map_or(crate::trace::Candidates::Counts, |(_, c)| *c);
+    let format = report::TraceFormat::new(&scenario, candidates);
     // Streamed, so memory does not grow with the log: to stdout, or to a
     // staged file renamed into place only when the whole log is written.
     let staged = match &args.out {
@@ -196,6 +200,7 @@ fn trace(args: TraceArgs) -> Result<(), AppError> {
         filter: TraceFilter {
             conversation: args.conversation,
             agent,
+            candidates,
         },
         until,
         sink: Box::new(|e| {

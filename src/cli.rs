@@ -146,6 +146,13 @@ pub struct TraceArgs {
     /// Only events involving this agent (by name, as in agents.csv).
     #[arg(long, value_name = "NAME")]
     pub agent: Option<String>,
+    /// How much of the candidates each routing line lists: `counts` (how
+    /// many were eligible, how many full, on a break, offline, …), `none`,
+    /// `eligible` (those agents with their open chats and cap, and the
+    /// counts) or `all` (every agent of the group; with --agent, also the
+    /// decisions that agent was only a candidate in).
+    #[arg(long, value_name = "DETAIL", default_value = "counts", value_parser = ["none", "counts", "eligible", "all"])]
+    pub candidates: String,
     /// Stop at this time: an instant (RFC 3339) or a duration from the start (e.g. 2h).
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,

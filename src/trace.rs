@@ -14,8 +14,37 @@ use crate::time::SimTime;
 pub struct TraceFilter {
     /// Only this conversation (arrival number, from 0).
     pub conversation: Option<u64>,
-    /// Only events involving this agent.
+    /// Only events that concern this agent: chats routed to it, its
+    /// chats' replies and ends, its state changes (and, with
+    /// [`Candidates::All`], the routing decisions it was a candidate in).
     pub agent: Option<AgentId>,
+    /// How much of the candidates a routing decision lists.
+    pub candidates: Candidates,
+}
+
+/// How much of the candidates a routing line shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Candidates {
+    /// None.
+    None,
+    /// How many were eligible, and how many were not by why (full, on a
+    /// break, offline, …): a line of constant size at any shop size.
+    #[default]
+    Counts,
+    /// The eligible agents, each with its open chats and cap, and the counts.
+    Eligible,
+    /// Every agent of the group, eligible or not.
+    All,
+}
+
+impl Candidates {
+    /// Every mode with its command-line name.
+    pub const ALL: [(&'static str, Candidates); 4] = [
+        ("none", Self::None),
+        ("counts", Self::Counts),
+        ("eligible", Self::Eligible),
+        ("all", Self::All),
+    ];
 }
 
 impl TraceFilter {
@@ -23,6 +52,13 @@ impl TraceFilter {
     pub fn wants(&self, conv: Option<u64>, agents: &[AgentId]) -> bool {
         self.conversation.is_none_or(|c| conv == Some(c))
             && self.agent.is_none_or(|a| agents.contains(&a))
+    }
+
+    /// Whether a routing decision's candidates count as involved in it (an
+    /// `--agent` trace shows the decisions its agent was merely a candidate
+    /// in only when every candidate is listed).
+    pub fn candidates_involved(&self) -> bool {
+        self.candidates == Candidates::All
     }
 }
 

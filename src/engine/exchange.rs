@@ -264,8 +264,16 @@ impl<D: Dispatcher> Engine<'_, D> {
                 .map(|&m| m as AgentId)
                 .collect()
         };
-        let mut involved = members.clone();
-        if let Outcome::Assigned { agent, .. } = outcome {
+        let candidates_involved = self
+            .tracer
+            .as_ref()
+            .is_some_and(|t| t.filter.candidates_involved());
+        let mut involved = if candidates_involved {
+            members.clone()
+        } else {
+            Vec::new()
+        };
+        if let Outcome::Assigned { agent, .. } | Outcome::Offered { agent, .. } = outcome {
             involved.push(agent);
         }
         self.trace(Some(token), &involved, |e| TraceEvent::Route {

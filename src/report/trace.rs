@@ -7,17 +7,63 @@ use crate::routing::OfflineCause;
 use crate::routing::{BuyerKind, Class};
 use crate::scenario::Scenario;
 use crate::time::SimTime;
-use crate::trace::{Outcome, TraceEvent};
+use crate::trace::{Candidate, Candidates, Outcome, TraceEvent};
 
 /// Turns trace events into JSON Lines with names instead of indices.
 pub struct TraceFormat<'a> {
     sc: &'a Scenario,
+    candidates: Candidates,
 }
 
 impl<'a> TraceFormat<'a> {
-    /// A formatter for events of `sc`.
-    pub fn new(sc: &'a Scenario) -> Self {
-        Self { sc }
+    /// A formatter for events of `sc`, listing routing candidates as `candidates` says.
+    pub fn new(sc: &'a Scenario, candidates: Candidates) -> Self {
+        Self { sc, candidates }
+    }
+
+    /// Why an agent could not take the chat, as one word.
+    fn ineligible(c: &Candidate) -> &'static str {
+        use crate::agents::Presence;
+        match c.presence {
+            Presence::Online if c.open >= c.cap => "full",
+            Presence::Online => "held_back",
+            Presence::Offline => "offline",
+            Presence::Break => "break",
+            Presence::Busy => "busy",
+            Presence::Suspended => "suspended",
+        }
+    }
+
+    /// The candidates of a routing decision, as much as asked for.
+    fn candidates(&self, list: &[Candidate]) -> Option<Value> {
+        let counts = || {
+            let mut m = serde_json::Map::new();
+            m.insert(
+                "eligible".into(),
+                json!(list.iter().filter(|c| c.eligible).count()),
+            );
+            for c in list.iter().filter(|c| !c.eligible) {
+                let n = m.entry(Self::ineligible(c)).or_insert(json!(0));
+                *n = json!(n.as_u64().unwrap_or(0) + 1);
+            }
+            Value::Object(m)
+        };
+        let one = |c: &Candidate| {
+            json!({
+                "agent": self.agent(c.agent), "state": c.presence.name(),
+                "open": c.open, "cap": c.cap, "eligible": c.eligible,
+            })
+        };
+        match self.candidates {
+            Candidates::None => None,
+            Candidates::Counts => Some(counts()),
+            Candidates::Eligible => {
+                let mut v = counts();
+                v["agents"] = list.iter().filter(|c| c.eligible).map(one).collect();
+                Some(v)
+            }
+            Candidates::All => Some(list.iter().map(one).collect()),
+        }
     }
 
     fn agent(&self, id: AgentId) -> &str {
@@ -92,31 +138,26 @@ impl<'a> TraceFormat<'a> {
                     Outcome::Queued { queue, class } => json!({
                         "queued_in": self.queue(*queue),
                         "class": self.class(*class),
-                        "reason": "nobody eligible",
+                        "reason": "nobody_eligible",
                     }),
                     Outcome::Offline { cause } => json!({
                         "offline_message": true,
                         "reason": match cause {
-                            OfflineCause::NobodyOnline => "nobody of the group online",
-                            OfflineCause::QueueFull => "queue at max_queue",
-                            OfflineCause::Abandoned => "buyer abandoned the queue",
-                            OfflineCause::MainOffline => "private contact, main account offline",
+                            OfflineCause::NobodyOnline => "nobody_online",
+                            OfflineCause::QueueFull => "queue_full",
+                            OfflineCause::Abandoned => "abandoned",
+                            OfflineCause::MainOffline => "main_account_offline",
                         },
                     }),
                 };
-                let candidates: Vec<Value> = candidates
-                    .iter()
-                    .map(|c| {
-                        json!({
-                            "agent": self.agent(c.agent), "state": c.presence.name(),
-                            "open": c.open, "cap": c.cap, "eligible": c.eligible,
-                        })
-                    })
-                    .collect();
-                json!({
+                let mut line = json!({
                     "t": self.time(*t), "event": "route", "conversation": conv,
-                    "decision": decision, "candidates": candidates,
-                })
+                    "decision": decision,
+                });
+                if let Some(c) = self.candidates(candidates) {
+                    line["candidates"] = c;
+                }
+                line
             }
             TraceEvent::FirstReply {
                 t,
@@ -140,10 +181,9 @@ impl<'a> TraceFormat<'a> {
                 agent,
                 outcome,
             } => {
-                let answer = outcome.name().replace('_', " ");
                 json!({
                     "t": self.time(*t), "event": "offer_answer", "conversation": conv,
-                    "agent": self.agent(*agent), "answer": answer,
+                    "agent": self.agent(*agent), "answer": outcome.name(),
                 })
             }
             TraceEvent::Abandon { t, conv, waited_ms } => json!({
@@ -164,7 +204,7 @@ impl<'a> TraceFormat<'a> {
                 "t": self.time(*t), "event": "transfer", "conversation": conv,
                 "from": self.agent(*from), "to": to.map(|a| self.agent(a)),
                 "group": self.sc.groups[*group].name,
-                "reason": if to.is_some() { "transferred with its history" } else { "no agent of the group online (or on a break, if allowed) and under its cap: the chat stays" },
+                "reason": if to.is_some() { "transferred" } else { "no_target" },
             }),
             TraceEvent::ChatEnd { t, conv, agent } => json!({
                 "t": self.time(*t), "event": "chat_end", "conversation": conv,
@@ -172,7 +212,7 @@ impl<'a> TraceFormat<'a> {
             }),
             TraceEvent::Reroute { t, conv, agent } => json!({
                 "t": self.time(*t), "event": "reroute", "conversation": conv,
-                "agent": self.agent(*agent), "reason": "agent's shift ended (shift_end = reroute)",
+                "agent": self.agent(*agent), "reason": "shift_ended",
             }),
             TraceEvent::Refused {
                 t,

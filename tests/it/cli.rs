@@ -176,7 +176,14 @@ fn trace_explains_where_a_chat_went() {
         .find(|l| l["event"] == "route" && l["decision"]["reason"] == "private_contact")
         .expect("a private contact was routed");
     assert_eq!(route["decision"]["assigned_to"], "boss");
-    assert!(route["candidates"].as_array().unwrap().len() == 1);
+    // By default the candidates are counted (a private contact has one: the boss).
+    let counted: u64 = route["candidates"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(counted, 1, "{route}");
     for event in ["arrival", "route", "first_reply", "chat_end", "state"] {
         assert!(
             lines.iter().any(|l| l["event"] == event),
@@ -250,7 +257,59 @@ fn trace_of_a_dialogue_shop_shows_messages_replies_transfers_and_one_agent() {
     for l in &mine {
         let s = l.to_string();
         assert!(s.contains("presale-03"), "an event without the agent: {s}");
+        // Its own events only: a routing line is one that went to it.
+        if l["event"] == "route" {
+            let to = &l["decision"];
+            assert!(
+                to["assigned_to"] == "presale-03" || to["offered_to"] == "presale-03",
+                "{s}"
+            );
+        }
     }
+    // Every candidate listed, and the decisions it was only a candidate in.
+    let all = kefusim(&[
+        "trace",
+        "scenarios/feige_shop.toml",
+        "--agent",
+        "presale-03",
+        "--until",
+        "12h",
+        "--candidates",
+        "all",
+    ]);
+    let lines: Vec<serde_json::Value> = text(&all.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(lines.len() > mine.len());
+    let route = lines.iter().find(|l| l["event"] == "route").unwrap();
+    assert!(route["candidates"].as_array().unwrap().len() > 1, "{route}");
+    // Reasons are names, never prose.
+    for l in lines.iter().chain(&mine) {
+        let reason = &l["decision"]["reason"];
+        if let Some(r) = reason.as_str().or(l["reason"].as_str()) {
+            assert!(r.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{r}");
+        }
+    }
+}
+
+/// A whole Double-11 trace with the default options stays small: routing
+/// lines count their candidates instead of listing 200 agents each.
+#[test]
+fn a_double11_trace_stays_under_50_mb() {
+    let dir = std::env::temp_dir().join(format!("kefusim-trace-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("d11.jsonl");
+    let out = kefusim(&[
+        "trace",
+        "scenarios/double11.toml",
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let size = file.metadata().unwrap().len();
+    assert!(size < 50_000_000, "{size} bytes");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Every key of every shipped scenario is known to the printed JSON Schema
