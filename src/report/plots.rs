@@ -224,6 +224,8 @@ struct Chart {
     legend: SeriesLabelPosition,
     /// Shade the scenario's peaks and holidays.
     marks: bool,
+    /// Shade the intervals with nobody on shift.
+    unstaffed: bool,
 }
 
 /// The panels of a time-series plot, top to bottom (`None` for the other plots).
@@ -240,38 +242,52 @@ fn chart(plot: Plot, s: &Summary) -> Option<Vec<Chart>> {
     let flat = |value: f64, name: &str| line(vec![value; n], BLACK, name);
     Some(match plot {
         Plot::Agents | Plot::Frt => return None,
-        Plot::Arrivals => vec![Chart {
-            title: title("chats offered vs capacity"),
-            x_desc: "local time (start of interval)",
-            y_desc: "chats per hour / chat slots / chats",
-            y_max: None,
-            percent: false,
-            lines: vec![
-                banded(
+        Plot::Arrivals => {
+            let mut lines = Vec::new();
+            // Demand in the unit of capacity: offered chats per hour × the
+            // mean time a chat holds a slot (`mean_session_s`, assignment
+            // to session end), in slots: the offered load in Erlangs.
+            let held_s = s.metric("mean_session_s").map_or(f64::NAN, |m| m.mean);
+            if held_s.is_finite() && held_s > 0.0 {
+                let held_h = held_s / 3600.0;
+                let load: Vec<f64> = hours.iter().map(|h| h / held_h).collect();
+                lines.push(banded(
                     s,
                     Column::Offered.name(),
-                    per_hour,
+                    Some(load.as_slice()),
                     BLUE,
-                    "offered, chats per hour",
-                ),
-                banded(
-                    s,
-                    Column::CapacityOnShiftMean.name(),
-                    None,
-                    GREEN,
-                    "capacity: Σ max_concurrent of agents on shift, slots",
-                ),
-                banded(
-                    s,
-                    Column::SessionsInServiceMean.name(),
-                    None,
-                    RED,
-                    "sessions in service, chats",
-                ),
-            ],
-            legend: SeriesLabelPosition::UpperRight,
-            marks: true,
-        }],
+                    &format!(
+                        "demand: offered chats per hour × {:.1} min a chat holds a slot, slots",
+                        held_h * 60.0
+                    ),
+                ));
+            }
+            lines.push(banded(
+                s,
+                Column::CapacityOnShiftMean.name(),
+                None,
+                GREEN,
+                "capacity: Σ max_concurrent of agents on shift, slots",
+            ));
+            lines.push(banded(
+                s,
+                Column::SessionsInServiceMean.name(),
+                None,
+                RED,
+                "chats in service, slots",
+            ));
+            vec![Chart {
+                title: title("demand vs capacity in chat slots"),
+                x_desc: "local time (start of interval)",
+                y_desc: "chat slots (concurrent chats)",
+                y_max: None,
+                percent: false,
+                lines,
+                legend: SeriesLabelPosition::UpperRight,
+                marks: true,
+                unstaffed: true,
+            }]
+        }
         Plot::ServiceLevel => vec![
             Chart {
                 title: title("golden 2-minute rate per interval"),
@@ -301,6 +317,7 @@ fn chart(plot: Plot, s: &Summary) -> Option<Vec<Chart>> {
                 ],
                 legend: SeriesLabelPosition::LowerLeft,
                 marks: false,
+                unstaffed: false,
             },
             Chart {
                 title: title("first response time per interval"),
@@ -316,12 +333,13 @@ fn chart(plot: Plot, s: &Summary) -> Option<Vec<Chart>> {
                 ],
                 legend: SeriesLabelPosition::UpperRight,
                 marks: false,
+                unstaffed: false,
             },
         ],
         Plot::Queue => vec![Chart {
-            title: title("queue and abandonment"),
+            title: title("backlog: chats waiting and offline messages"),
             x_desc: "local time (start of interval)",
-            y_desc: "chats waiting / abandoned per hour",
+            y_desc: "chats (time average) / abandoned per hour",
             y_max: None,
             percent: false,
             lines: vec![
@@ -330,7 +348,14 @@ fn chart(plot: Plot, s: &Summary) -> Option<Vec<Chart>> {
                     Column::QueueLenMean.name(),
                     None,
                     BLUE,
-                    "chats waiting (time average)",
+                    "chats waiting in the queue (time average)",
+                ),
+                banded(
+                    s,
+                    Column::OfflinePendingMean.name(),
+                    None,
+                    MAGENTA,
+                    "offline messages waiting for an agent (time average)",
                 ),
                 banded(
                     s,
@@ -342,6 +367,7 @@ fn chart(plot: Plot, s: &Summary) -> Option<Vec<Chart>> {
             ],
             legend: SeriesLabelPosition::UpperRight,
             marks: true,
+            unstaffed: true,
         }],
     })
 }
@@ -604,6 +630,24 @@ fn panel<DB: DrawingBackend>(
                     }))
                     .map_err(err)?;
             }
+        }
+    }
+    if c.unstaffed {
+        // Intervals with nobody on shift (a whole interval's mean of 0).
+        let on_shift = column(s, Column::AgentsOnShift.name());
+        let gaps = runs(n, |i| (on_shift[i] == 0.0).then_some(()));
+        if !gaps.is_empty() {
+            let grey = RGBColor(90, 90, 90);
+            chart
+                .draw_series(gaps.iter().map(|g| {
+                    let (a, b) = (g[0].0 - 0.5, g[g.len() - 1].0 + 0.5);
+                    Rectangle::new([(a.max(0.0), 0.0), (b, top)], grey.mix(0.18).filled())
+                }))
+                .map_err(err)?
+                .label("nobody on shift")
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 15, y + 5)], grey.mix(0.3).filled())
+                });
         }
     }
     for l in &c.lines {

@@ -1350,3 +1350,46 @@ fn progress_lines_in_a_log_are_never_repeated() {
         assert_ne!(w[0], w[1], "a line printed twice: {err}");
     }
 }
+
+/// The plots answer a planner's questions: demand and capacity in one unit
+/// (chat slots), and the backlog with the hours nobody is on shift shaded.
+#[test]
+fn plots_show_demand_in_slots_and_the_unstaffed_backlog() {
+    let dir = std::env::temp_dir().join(format!("kefusim-gap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let scenario = dir.join("gap.toml");
+    std::fs::write(
+        &scenario,
+        "[run]\nstart = \"2026-11-09T00:00:00+08:00\"\nduration = \"1d\"\nreplications = 2\n\
+         [arrivals]\nrate_per_hour = 30\n\
+         [service]\nduration = { dist = \"constant\", value = \"6m\" }\n\
+         [routing]\nnobody_online = \"offline_message\"\n\
+         [[agents]]\ncount = 2\nmax_concurrent = 3\nshift = { start = \"08:00\", end = \"20:00\" }\n",
+    )
+    .unwrap();
+    let out_dir = dir.join("out");
+    let out = kefusim(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--progress",
+        "never",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let arrivals = std::fs::read_to_string(out_dir.join("arrivals.svg")).unwrap();
+    // 6 minutes of work, longer in a slot when an agent has several chats
+    // at once (the session model's slowdown).
+    let held: f64 = arrivals
+        .split("offered chats per hour × ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no demand line: {arrivals}"));
+    assert!((6.0..15.0).contains(&held), "{held}");
+    assert!(arrivals.contains("chat slots (concurrent chats)"));
+    let queue = std::fs::read_to_string(out_dir.join("queue.svg")).unwrap();
+    assert!(queue.contains("nobody on shift"));
+    assert!(queue.contains("offline messages waiting for an agent"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
