@@ -375,11 +375,14 @@ fn chart(plot: Plot, s: &Summary) -> Option<Vec<Chart>> {
 /// The FRT percentile spectrum: seconds against the share of answered chats
 /// answered at least that fast, with the 120 s golden line.
 fn frt<DB: DrawingBackend>(s: &Summary, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    // HdrHistogram's percentile axis: x = log10(1 / (1 − q)), so p90,
+    // p99 and p99.9 are a unit apart and the tail is not squeezed.
+    let x_of = |q: f64| -(1.0 - q).log10();
     let points: Vec<(f64, f64)> = s
         .frt_spectrum
         .iter()
-        .copied()
-        .filter(|(_, v)| v.is_finite())
+        .filter(|(q, v)| v.is_finite() && *q < 1.0)
+        .map(|&(q, v)| (x_of(q), v))
         .collect();
     if points.is_empty() {
         return Err("no answered chat".into());
@@ -392,11 +395,19 @@ fn frt<DB: DrawingBackend>(s: &Summary, root: &DrawingArea<DB, Shift>) -> Result
         format!(", mean of {} replications", s.replications)
     };
     let title = format!("{}: first response time by percentile{reps}", s.scenario);
-    let mut chart = frame(root, &title, 70, 0.0..1.0, 0.0..top)?;
+    let right = points.iter().map(|p| p.0).fold(1.0, f64::max).ceil();
+    let mut chart = frame(root, &title, 70, 0.0..right, 0.0..top)?;
+    let label = |x: &f64| {
+        let pct = format!("{:.2}", (1.0 - 10f64.powf(-x)) * 100.0);
+        format!("p{}", pct.trim_end_matches('0').trim_end_matches('.'))
+    };
     chart
         .configure_mesh()
-        .x_label_formatter(&|q| format!("p{:.0}", q * 100.0))
-        .x_desc("percentile of answered chats")
+        .x_labels(right as usize + 1)
+        .x_label_formatter(&label)
+        .x_desc(
+            "percentile of answered chats (log scale of 1 ÷ (1 − q): p90, p99, p99.9 evenly apart)",
+        )
         .y_desc("first response time, s (queue wait included)")
         .draw()
         .map_err(err)?;
@@ -413,7 +424,7 @@ fn frt<DB: DrawingBackend>(s: &Summary, root: &DrawingArea<DB, Shift>) -> Result
         .map_err(err)?;
     chart
         .draw_series(LineSeries::new(
-            [(0.0, 120.0), (1.0, 120.0)],
+            [(0.0, 120.0), (right, 120.0)],
             BLACK.stroke_width(1),
         ))
         .map_err(err)?

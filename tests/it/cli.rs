@@ -1391,5 +1391,13 @@ fn plots_show_demand_in_slots_and_the_unstaffed_backlog() {
     let queue = std::fs::read_to_string(out_dir.join("queue.svg")).unwrap();
     assert!(queue.contains("nobody on shift"));
     assert!(queue.contains("offline messages waiting for an agent"));
+    // The percentile axis spreads the tail: p90, p99 and p99.9 one unit apart.
+    let frt = std::fs::read_to_string(out_dir.join("frt_distribution.svg")).unwrap();
+    let ticks: Vec<&str> = frt
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with('p') && l[1..].chars().all(|c| c.is_ascii_digit() || c == '.'))
+        .collect();
+    assert_eq!(ticks, ["p0", "p90", "p99", "p99.9"], "{frt}");
     let _ = std::fs::remove_dir_all(&dir);
 }
