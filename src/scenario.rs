@@ -22,6 +22,7 @@ use crate::dist::{Count, Distribution};
 use crate::shifts::{ShiftPlan, Stagger};
 use crate::time::{Instant, LocalClock, Millis, SimTime};
 
+pub use describe::fnv1a_hex;
 pub use locate::Diagnostic;
 pub use plan_spec::{PlanSpec, ShiftTemplate};
 pub use policy::PolicyKind;

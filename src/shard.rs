@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::LoopStats;
 use crate::metrics::RepResult;
 use crate::replicate::{Merge, Summary};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, fnv1a_hex as fnv};
 
 /// First line of a shard file.
 const MAGIC: &str = "KEFUSIM-SHARD 1";
@@ -197,14 +197,6 @@ struct Payload {
     text: String,
     /// `(result, loop stats)` per work item, in order.
     results: Vec<(RepResult, LoopStats)>,
-}
-
-/// FNV-1a, as hex.
-fn fnv(bytes: &[u8]) -> String {
-    let h = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    });
-    format!("{h:016x}")
 }
 
 /// The scenario file a shard ran, as the merge rebuilds it.
@@ -427,17 +419,6 @@ fn check_set(mut shards: Vec<(PathBuf, Header)>) -> Result<Vec<(PathBuf, Header)
                 "scenario file (thresholds or [compare] differ)",
                 &first.text_hash,
                 &h.text_hash,
-                p,
-            ));
-        }
-        if h.seed != first.seed {
-            return Err(same("seed", &first.seed, &h.seed, p));
-        }
-        if h.replications != first.replications {
-            return Err(same(
-                "replications",
-                &first.replications,
-                &h.replications,
                 p,
             ));
         }

@@ -73,13 +73,7 @@ impl Scenario {
     /// the same digest and the same kefusim give byte-identical results.
     /// FNV-1a (64 bits) of the resolved model's text, as 16 hex digits.
     pub fn digest(&self) -> String {
-        let hash = self
-            .describe_model()
-            .bytes()
-            .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-                (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-            });
-        format!("{hash:016x}")
+        fnv1a_hex(self.describe_model().as_bytes())
     }
 
     /// [`Scenario::describe`] without the thresholds.
@@ -587,4 +581,13 @@ impl Scenario {
             );
         }
     }
+}
+
+/// FNV-1a (64 bits) of `bytes`, as 16 hex digits: the scenario digest's
+/// hash, and the shard files' checks of their text and payload.
+pub fn fnv1a_hex(bytes: &[u8]) -> String {
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    format!("{hash:016x}")
 }
