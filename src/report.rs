@@ -377,16 +377,6 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-/// `x` rounded to 12 significant digits: a mean over replications without
-/// the float noise of its sum (132.67099999999996 reads 132.671).
-pub(crate) fn sig12(x: f64) -> f64 {
-    if x.is_finite() {
-        format!("{x:.11e}").parse().unwrap_or(x)
-    } else {
-        x
-    }
-}
-
 fn csv_number(x: f64) -> String {
     if x.is_finite() {
         format!("{x}")
@@ -496,18 +486,4 @@ pub fn all_output_files(summary: &Summary, html: bool) -> Vec<(String, Vec<u8>)>
         .collect();
     files.extend(report_files(summary, html));
     files
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn twelve_significant_digits_drop_float_noise() {
-        assert_eq!(format!("{}", sig12(132.67099999999996)), "132.671");
-        assert_eq!(format!("{}", sig12(0.1 + 0.2)), "0.3");
-        assert_eq!(sig12(1.234_567_890_123_4e-7), 1.234_567_890_12e-7);
-        assert!(sig12(f64::NAN).is_nan());
-        assert_eq!(sig12(0.0), 0.0);
-    }
 }

@@ -183,9 +183,30 @@ fn beta_fraction(x: f64, a: f64, b: f64) -> f64 {
     h
 }
 
+/// `x` rounded to 12 significant digits: a number as written, without the
+/// float noise of a sum or a division (132.67099999999996 reads 132.671,
+/// `99.99%` reads 0.9999).
+pub fn sig12(x: f64) -> f64 {
+    if x.is_finite() {
+        format!("{x:.11e}").parse().unwrap_or(x)
+    } else {
+        x
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn twelve_significant_digits_drop_float_noise() {
+        assert_eq!(format!("{}", sig12(132.67099999999996)), "132.671");
+        assert_eq!(format!("{}", sig12(0.1 + 0.2)), "0.3");
+        assert_eq!(format!("{}", sig12(99.99 / 100.0)), "0.9999");
+        assert_eq!(sig12(1.234_567_890_123_4e-7), 1.234_567_890_12e-7);
+        assert!(sig12(f64::NAN).is_nan());
+        assert_eq!(sig12(0.0), 0.0);
+    }
 
     #[test]
     fn confidence_interval() {

@@ -98,29 +98,17 @@ impl std::fmt::Display for Threshold {
             "{} {} {}",
             self.metric,
             self.op.symbol(),
-            tidy(self.limit)
+            crate::stats::sig12(self.limit)
         )?;
         match &self.over {
             Over::Whole => {}
             Over::Each(d) => write!(f, " every {d}")?,
-            Over::Share(p) => write!(f, " in {}% of intervals", tidy(p * 100.0))?,
+            Over::Share(p) => write!(f, " in {}% of intervals", crate::stats::sig12(p * 100.0))?,
         }
         if let Some(d) = &self.during {
             write!(f, " during {}", d.text)?;
         }
         Ok(())
-    }
-}
-
-/// A number as written, without the float noise of a division by 100
-/// (`99.99%` is 0.9998999999999999 in binary: shown as 0.9999).
-fn tidy(v: f64) -> String {
-    let s = format!("{v:.12}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" {
-        "0".to_string()
-    } else {
-        s.to_string()
     }
 }
 

@@ -7,7 +7,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::plots::{Figure, SIZE, err, frame, legend, render};
-use super::{csv_field, csv_number, sig12};
+use super::{csv_field, csv_number};
+use crate::stats::sig12;
 use crate::sweep::{Axis, Point, show};
 
 /// A plotted point: x, mean, 95% half-width.
