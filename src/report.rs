@@ -5,6 +5,8 @@
 //! staged under a temporary name in the target directory and renamed into
 //! place only after all of them were written and flushed.
 
+mod agent_chart;
+mod axes;
 mod files;
 mod fonts;
 mod html;

@@ -238,21 +238,46 @@ impl ShiftPlan {
         Ok(())
     }
 
+    /// The local duty windows (`08:00-16:30`) of the agent at `stagger`
+    /// overlapping `[from, to)` in simulated time, distinct, in order of
+    /// first appearance: the shifts it actually worked in a window. At
+    /// most `limit` are collected.
+    pub fn windows_between(
+        &self,
+        clock: &LocalClock,
+        stagger: Stagger,
+        from: i64,
+        to: i64,
+        limit: usize,
+    ) -> Vec<String> {
+        let local = |t: i64| (clock.start_local_ms + t).rem_euclid(DAY_MS as i64) as Millis;
+        let mut out: Vec<String> = Vec::new();
+        let mut t = from;
+        // Bounded: a window is at least a minute long, and the list is capped.
+        for _ in 0..100_000 {
+            let Some(inst) = self.next_instance(clock, stagger, t) else {
+                break;
+            };
+            if inst.start >= to || inst.end <= t {
+                break;
+            }
+            let label = clock_span(local(inst.start), local(inst.end));
+            if !out.contains(&label) {
+                out.push(label);
+                if out.len() >= limit {
+                    break;
+                }
+            }
+            t = inst.end;
+        }
+        out
+    }
+
     /// A one-line description for `kefusim check`.
     pub fn describe(&self) -> String {
         let windows = |ws: &[Window]| {
             ws.iter()
-                .map(|w| {
-                    format!(
-                        "{}-{}",
-                        format_clock(w.start),
-                        match (w.start + w.len) % DAY_MS {
-                            // A window ending at midnight reads as 24:00.
-                            0 => "24:00".to_string(),
-                            end => format_clock(end),
-                        }
-                    )
-                })
+                .map(|w| clock_span(w.start, (w.start + w.len) % DAY_MS))
                 .collect::<Vec<_>>()
                 .join(" + ")
         };
@@ -305,6 +330,16 @@ impl ShiftPlan {
         }
         s
     }
+}
+
+/// A daily window `start-end` in local clock time; one ending at
+/// midnight reads `24:00`.
+fn clock_span(start: Millis, end: Millis) -> String {
+    let end = match end {
+        0 => "24:00".to_string(),
+        e => format_clock(e),
+    };
+    format!("{}-{end}", format_clock(start))
 }
 
 fn lcm(a: u64, b: u64) -> u64 {

@@ -10,6 +10,7 @@ pub enum AgentColumn {
     Agent,
     Entry,
     Groups,
+    Shift,
     Weight,
     MaxConcurrent,
     Assigned,
@@ -48,10 +49,11 @@ const fn agent(
 
 /// The columns of `agents.csv`, in order.
 #[rustfmt::skip]
-pub const AGENT_COLUMNS: [Def<AgentColumn>; 20] = [
+pub const AGENT_COLUMNS: [Def<AgentColumn>; 21] = [
     agent(AgentColumn::Agent, "agent", Unit::Text, "agent name"),
     agent(AgentColumn::Entry, "entry", Unit::Text, "its [[agents]] entry"),
     agent(AgentColumn::Groups, "groups", Unit::Text, "groups it serves, ;-separated"),
+    agent(AgentColumn::Shift, "shift", Unit::Text, "its duty windows in the measured window, local time (e.g. 08:00-16:30; several comma-separated; all day without a shift plan)"),
     agent(AgentColumn::Weight, "weight", Unit::Ratio, "routing weight"),
     agent(AgentColumn::MaxConcurrent, "max_concurrent", Unit::Slots, "its chat cap"),
     agent(AgentColumn::Assigned, "assigned", Unit::Chats, "chats assigned in the window, mean per replication"),

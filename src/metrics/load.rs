@@ -230,6 +230,10 @@ pub struct AgentRow {
     pub entry: String,
     /// Groups, `;`-separated.
     pub groups: String,
+    /// Its duty windows in the measured window, local time (`08:00-16:30`,
+    /// several `, `-separated; `all day` without a shift plan, `none`
+    /// when it had no shift in the window).
+    pub shift: String,
     /// Routing weight.
     pub weight: f64,
     /// Chat cap.
@@ -285,6 +289,7 @@ impl AgentRow {
             AgentColumn::Agent => Text(&self.agent),
             AgentColumn::Entry => Text(&self.entry),
             AgentColumn::Groups => Text(&self.groups),
+            AgentColumn::Shift => Text(&self.shift),
             AgentColumn::Weight => Number(self.weight),
             AgentColumn::MaxConcurrent => Count(self.max_concurrent),
             AgentColumn::Assigned => Number(self.assigned),
@@ -321,6 +326,7 @@ impl AgentRow {
             AgentColumn::Agent => self.agent = text.to_string(),
             AgentColumn::Entry => self.entry = text.to_string(),
             AgentColumn::Groups => self.groups = text.to_string(),
+            AgentColumn::Shift => self.shift = text.to_string(),
             AgentColumn::Weight => self.weight = n()?,
             AgentColumn::MaxConcurrent => {
                 self.max_concurrent = text
@@ -344,6 +350,22 @@ impl AgentRow {
             AgentColumn::TransfersOut => self.transfers_out = n()?,
         }
         Ok(())
+    }
+}
+
+/// The shifts agent `spec` works in the measured window, as local
+/// windows (`08:00-16:30`; up to three, then `…`), `all day` without a
+/// shift plan, `none` when no shift falls in the window.
+fn shift_label(sc: &Scenario, spec: &crate::scenario::AgentSpec) -> String {
+    let Some(plan) = &sc.entries[spec.entry].shift else {
+        return "all day".into();
+    };
+    let (from, to) = (sc.run.measure_from() as i64, sc.run.measure_to() as i64);
+    let windows = plan.windows_between(&sc.run.clock, spec.stagger, from, to, 4);
+    match windows.len() {
+        0 => "none".into(),
+        1..=3 => windows.join(", "),
+        _ => format!("{}, …", windows[..3].join(", ")),
     }
 }
 
@@ -371,6 +393,7 @@ pub(crate) fn agent_rows(
                     .map(|&g| sc.groups[g].name.as_str())
                     .collect::<Vec<_>>()
                     .join(";"),
+                shift: shift_label(sc, spec),
                 weight: spec.weight,
                 max_concurrent: spec.max_concurrent,
                 assigned: assigned / n,

@@ -46,6 +46,12 @@ pub fn report_html(summary: &Summary, plots: &[(String, Vec<u8>)], extra: &[Sect
          section {{ margin-bottom: 2.5em; }}\n\
          .def {{ color: #555; font-size: 0.9em; }}\n\
          td.pass {{ color: #1a7f37; }} td.fail, p.fail {{ color: #b42318; font-weight: bold; }}\n\
+         figcaption {{ color: #444; font-size: 0.92em; max-width: 60em; margin: 0.3em 0 0.8em; }}\n\
+         svg .tips rect:hover {{ fill-opacity: 0.07; }}\n\
+         #tip {{ position: fixed; display: none; white-space: pre; pointer-events: none; z-index: 10; \
+         background: #fff; border: 1px solid #888; border-radius: 3px; padding: 0.3em 0.6em; font-size: 13px; \
+         box-shadow: 0 2px 6px rgba(0,0,0,0.2); font-variant-numeric: tabular-nums; }}\n\
+         @media print {{ #tip {{ display: none !important; }} }}\n\
          </style>\n</head>\n<body>\n",
         name = esc(&s.scenario),
         family = super::fonts::FAMILY
@@ -129,9 +135,10 @@ pub fn report_html(summary: &Summary, plots: &[(String, Vec<u8>)], extra: &[Sect
         let stem = name.trim_end_matches(".svg");
         let _ = writeln!(
             o,
-            "<figure id=\"plot-{}\">\n<h3>{}</h3>\n{}\n</figure>",
+            "<figure id=\"plot-{}\">\n<h3>{}</h3>\n<figcaption>{}</figcaption>\n{}\n</figure>",
             esc(stem),
             esc(plot_title(stem)),
+            esc(&caption(s, stem)),
             &svg[start..]
         );
     }
@@ -161,18 +168,19 @@ pub fn report_html(summary: &Summary, plots: &[(String, Vec<u8>)], extra: &[Sect
     }
     o.push_str("</table>\n</section>\n");
     o.push_str(
-        "<section id=\"agents\">\n<h2>Agents</h2>\n<table>\n<tr><th>agent</th><th>groups</th><th>cap</th><th>weight</th>\
+        "<section id=\"agents\">\n<h2>Agents</h2>\n<table>\n<tr><th>agent</th><th>groups</th><th>shift</th><th>cap</th><th>weight</th>\
          <th>assigned</th><th>on-shift h</th><th>occupancy</th><th>chats per on-shift h</th><th>fair-share ratio</th>\
          <th>utilisation</th><th>3-min rate (rounds)</th></tr>\n",
     );
     for a in &s.agents {
         let _ = writeln!(
             o,
-            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
              <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
              <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             esc(&a.agent),
             esc(&a.groups),
+            esc(&a.shift),
             a.max_concurrent,
             number(a.weight),
             number(a.assigned),
@@ -184,7 +192,9 @@ pub fn report_html(summary: &Summary, plots: &[(String, Vec<u8>)], extra: &[Sect
             number(a.reply_rate_3min_rounds)
         );
     }
-    o.push_str("</table>\n<p class=\"def\">Per agent: means per replication of counts; ratios pooled over replications. See README \"Results\" for every definition.</p>\n</section>\n</body>\n</html>\n");
+    o.push_str("</table>\n<p class=\"def\">Per agent: means per replication of counts; ratios pooled over replications. See README \"Results\" for every definition.</p>\n</section>\n");
+    o.push_str(TIP_SCRIPT);
+    o.push_str("</body>\n</html>\n");
     // The glyphs the page uses, from the shipped font (Chinese on any machine).
     if let Some(face) = super::fonts::font_face(&o) {
         o = o.replacen("<style>\n", &format!("<style>\n{face}"), 1);
@@ -192,12 +202,115 @@ pub fn report_html(summary: &Summary, plots: &[(String, Vec<u8>)], extra: &[Sect
     o
 }
 
+/// Shows a plot's hover tips at once, next to the pointer (each tip is an
+/// SVG `<title>`, which browsers also show, later, with scripts off).
+const TIP_SCRIPT: &str = "<div id=\"tip\" role=\"tooltip\"></div>\n<script>\n(function () {\n\
+  var tip = document.getElementById('tip');\n\
+  document.querySelectorAll('svg .tips rect').forEach(function (r) {\n\
+    var t = r.querySelector('title');\n\
+    if (t) { r.setAttribute('data-tip', t.textContent); r.removeChild(t); }\n\
+  });\n\
+  document.addEventListener('mousemove', function (e) {\n\
+    var r = e.target.closest ? e.target.closest('.tips rect') : null;\n\
+    if (!r) { tip.style.display = 'none'; return; }\n\
+    tip.textContent = r.getAttribute('data-tip');\n\
+    tip.style.display = 'block';\n\
+    var x = e.clientX + 16, y = e.clientY + 16;\n\
+    if (x + tip.offsetWidth > window.innerWidth) { x = e.clientX - tip.offsetWidth - 16; }\n\
+    if (y + tip.offsetHeight > window.innerHeight) { y = e.clientY - tip.offsetHeight - 16; }\n\
+    tip.style.left = Math.max(0, x) + 'px';\n\
+    tip.style.top = Math.max(0, y) + 'px';\n\
+  });\n\
+})();\n</script>\n";
+
+/// What a plot shows and how to read it, under its heading.
+fn caption(s: &Summary, stem: &str) -> String {
+    let hover = " Hover over a plot for the values.";
+    match stem {
+        "arrivals" => {
+            let held = s.metric("mean_session_s").map_or(String::new(), |m| {
+                format!(" ({:.1} min here)", m.mean / 60.0)
+            });
+            format!(
+                "Demand and capacity in one unit, chat slots. Demand is the offered load: \
+                 chats offered per hour × the mean time a chat holds a slot{held}. Capacity is \
+                 the sum of the caps (max_concurrent) of the agents on shift. Where demand rises \
+                 above capacity, chats wait or leave; chats in service can never exceed \
+                 capacity.{}{hover}",
+                nobody_sentence(s)
+            )
+        }
+        "service_level" => format!(
+            "By arrival interval. A chat meets the golden 2 minutes when its first human reply \
+             comes within 120 s of arrival; abandoned and unanswered chats count as missed. \
+             First response times are those of answered chats.{}{hover}",
+            nobody_sentence(s)
+        ),
+        "queue" => format!(
+            "The backlog over time: chats waiting in the queue for an agent, and offline \
+             messages (离线留言) — chats left when nobody could take them, answered when an agent \
+             comes on shift — plus the chats abandoned per hour.{}{hover}",
+            nobody_sentence(s)
+        ),
+        "agents" => format!(
+            "Bars are grouped by group and coloured by shift. Chats per on-shift hour depend on \
+             how busy the shift's hours are: an agent on the busy daytime or evening shift takes \
+             more chats per hour than one on a quiet shift, so compare bars of one colour. The \
+             black mark is the weight-fair share: the group's chats shared by weight × on-shift \
+             hours, which does not weigh how busy those hours were.{hover}"
+        ),
+        "frt_distribution" => format!(
+            "First response time of answered chats by percentile, on HdrHistogram's log scale: \
+             p90, p99 and p99.9 are evenly apart, so the tail is visible.{hover}"
+        ),
+        _ => hover.trim_start().to_string(),
+    }
+}
+
+/// The spans with nobody on shift, as a sentence (empty when there are none).
+fn nobody_sentence(s: &Summary) -> String {
+    let nobody = super::plots::unstaffed(s);
+    let starts = &s.series.interval_start;
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < nobody.len() {
+        if !nobody[i] {
+            i += 1;
+            continue;
+        }
+        let from = i;
+        while i < nobody.len() && nobody[i] {
+            i += 1;
+        }
+        let to = starts.get(i).unwrap_or(&s.window_to);
+        spans.push(format!(
+            "{}–{}",
+            starts[from].get(5..16).unwrap_or("").replace('T', " "),
+            to.get(11..16).unwrap_or("")
+        ));
+    }
+    if spans.is_empty() {
+        return String::new();
+    }
+    let more = spans.len().saturating_sub(3);
+    spans.truncate(3);
+    let list = match more {
+        0 => spans.join(", "),
+        1 => format!("{} and one more span", spans.join(", ")),
+        m => format!("{} and {m} more spans", spans.join(", ")),
+    };
+    format!(
+        " Nobody is on shift {list} (shaded grey): chats arriving then cannot be answered in time \
+         and wait as offline messages until the next shift."
+    )
+}
+
 /// The plots' titles in the table of contents, by file stem.
 fn plot_title(stem: &str) -> &str {
     match stem {
         "arrivals" => "Demand and capacity",
         "service_level" => "Service level",
-        "queue" => "Queue",
+        "queue" => "Backlog",
         "agents" => "Agents' load",
         "frt_distribution" => "First response times",
         "plan" => "Plan",

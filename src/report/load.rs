@@ -5,6 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::catalog::AgentColumn;
 use crate::engine::LoopStats;
 use crate::metrics::AgentRow;
 use crate::regress::Verdict;
@@ -541,11 +542,15 @@ fn agents(text: &str, path: &str) -> Result<Vec<AgentRow>, LoadError> {
     };
     let rows = csv_rows(text);
     let (header, body) = table(&rows, path)?;
-    let expected = &crate::catalog::AGENT_COLUMNS;
-    if header.len() != expected.len() || header.iter().zip(expected).any(|(h, c)| h != c.name) {
+    // `shift` came later: results written before it are read without it.
+    let expected: Vec<_> = crate::catalog::AGENT_COLUMNS
+        .iter()
+        .filter(|c| c.id != AgentColumn::Shift || header.iter().any(|h| h == c.name))
+        .collect();
+    if header.len() != expected.len() || header.iter().zip(&expected).any(|(h, c)| h != c.name) {
         return Err(bad(format!(
             "line 1: the columns are not those `kefusim run` writes (expected {})",
-            expected
+            crate::catalog::AGENT_COLUMNS
                 .iter()
                 .map(|c| c.name)
                 .collect::<Vec<_>>()

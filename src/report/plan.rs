@@ -7,7 +7,10 @@ use std::fmt::Write;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::plots::{Figure, SIZE, err, frame, legend, render, time_label};
+use super::axes::{
+    KeyItem, Swatch, Tip, column_tips, err, frame, hour_ticks, keyed, tidy, time_tick, tip_number,
+};
+use super::plots::{Figure, SIZE, render};
 use super::{csv_field, csv_number};
 use crate::catalog;
 use crate::plan::{PlanResult, PlanSpec};
@@ -576,7 +579,7 @@ pub fn plan_files(r: &PlanReport) -> Vec<(String, Vec<u8>)> {
 }
 
 impl Figure for PlanReport<'_> {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<Vec<Tip>, String> {
         let p = self.result;
         let n = p.interval_start.len();
         if n == 0 {
@@ -591,55 +594,71 @@ impl Figure for PlanReport<'_> {
             .chain(p.required.iter().chain(&p.erlang).map(|&v| f64::from(v)))
             .fold(1.0, f64::max)
             * 1.15;
-        let x_label = |x: &f64| time_label(&p.interval_start, *x);
-        let title = format!(
-            "{}: agents required vs scheduled (pool {})",
-            self.scenario.name, self.scenario.entries[self.spec.entry].name
-        );
-        let mut chart = frame(root, &title, 70, 0.0..n as f64, 0.0..top)?;
-        chart
-            .configure_mesh()
-            .x_labels(12)
-            .x_label_formatter(&x_label)
-            .x_desc("local time (start of interval)")
-            .y_desc("agents on duty")
-            .draw()
-            .map_err(err)?;
-        // Steps: each interval's value held across it.
-        let step = |vals: Vec<f64>| -> Vec<(f64, f64)> {
-            vals.iter()
-                .enumerate()
-                .flat_map(|(i, &v)| [(i as f64, v), (i as f64 + 1.0, v)])
-                .collect()
-        };
-        let lines: [(Vec<f64>, RGBColor, &str); 4] = [
+        let lines: [(Vec<f64>, RGBColor, &str, &str); 4] = [
             (
                 p.erlang.iter().map(|&v| f64::from(v)).collect(),
                 RGBColor(150, 150, 150),
                 "Erlang A per interval (time-lagged seed)",
+                "Erlang A",
             ),
             (
                 p.required.iter().map(|&v| f64::from(v)).collect(),
                 BLUE,
                 "required on duty (simulation)",
+                "required",
             ),
             (
                 p.needed.clone(),
                 MAGENTA,
                 "needed: required ÷ (1 − shrinkage)",
+                "needed",
             ),
             (
                 p.scheduled.clone(),
                 GREEN,
                 "scheduled: roster on duty, off break",
+                "scheduled",
             ),
         ];
-        for (vals, colour, name) in lines {
+        let mut key: Vec<KeyItem> = lines
+            .iter()
+            .map(|l| KeyItem::new(Swatch::Line(l.1), l.2))
+            .collect();
+        if p.verified.iter().any(|ok| !ok) {
+            key.push(KeyItem::new(
+                Swatch::Box(RED.into()),
+                "interval missing a target in verification",
+            ));
+        }
+        let area = keyed(root, &key)?;
+        let ticks = hour_ticks(&p.interval_start);
+        let first = ticks.bold.first().copied();
+        let x_label = |x: &f64| time_tick(&p.interval_start, first, *x);
+        let title = format!(
+            "{}: agents required vs scheduled (pool {})",
+            self.scenario.name, self.scenario.entries[self.spec.entry].name
+        );
+        // Interval i spans [i, i + 1): its ticks at its start.
+        let mut chart = frame(&area, &title, 70, 0.0..n as f64, ticks, 0.0..top)?;
+        chart
+            .configure_mesh()
+            .x_label_formatter(&x_label)
+            .y_label_formatter(&tidy)
+            .x_desc("local time (start of interval)")
+            .y_desc("agents on duty")
+            .draw()
+            .map_err(err)?;
+        // Steps: each interval's value held across it.
+        let step = |vals: &[f64]| -> Vec<(f64, f64)> {
+            vals.iter()
+                .enumerate()
+                .flat_map(|(i, &v)| [(i as f64, v), (i as f64 + 1.0, v)])
+                .collect()
+        };
+        for (vals, colour, _, _) in &lines {
             chart
                 .draw_series(LineSeries::new(step(vals), colour.stroke_width(2)))
-                .map_err(err)?
-                .label(name)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour));
+                .map_err(err)?;
         }
         chart
             .draw_series(
@@ -654,10 +673,29 @@ impl Figure for PlanReport<'_> {
                         )
                     }),
             )
-            .map_err(err)?
-            .label("interval missing a target in verification")
-            .legend(|(x, y)| Rectangle::new([(x, y - 4), (x + 15, y + 4)], RED.filled()));
-        legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
-        root.present().map_err(err)
+            .map_err(err)?;
+        // A column's tip covers its interval [i, i + 1): shift by half.
+        let mut tips = column_tips(&chart, n + 1, |i| {
+            let i = i.min(n - 1);
+            let mut text = format!(
+                "{} agents",
+                time_tick(&p.interval_start, Some(i as f64), i as f64)
+            );
+            for (vals, _, _, short) in &lines {
+                text.push_str(&format!("\n{short}: {}", tip_number(vals[i])));
+            }
+            if !p.verified[i] {
+                text.push_str("\nmisses a target in verification");
+            }
+            text
+        });
+        tips.retain(|t| t.x.end > t.x.start);
+        let half = tips.first().map_or(0, |t| (t.x.end - t.x.start) / 2);
+        for t in &mut tips {
+            t.x = t.x.start + half..t.x.end + half;
+        }
+        tips.pop();
+        root.present().map_err(err)?;
+        Ok(tips)
     }
 }

@@ -1,4 +1,5 @@
-//! Plots of a run's time series, as SVG (text left to the viewer's fonts)
+//! Plots of a run's time series, as SVG (text in the page's fonts, the
+//! embedded subset first; hover tips per interval, see [`super::axes`])
 //! and PNG (text drawn with the WenQuanYi Micro Hei font shipped in
 //! `assets/fonts`, which covers Chinese group and agent names).
 
@@ -6,6 +7,10 @@ use crate::catalog::{self, Column};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::axes::{
+    KeyItem, Swatch, Tip, column_tips, err, frame, hour_ticks, keyed, tidy, time_tick, tip_number,
+    tips_svg,
+};
 use crate::replicate::Summary;
 
 /// The font file, under its licence in `assets/fonts/wqy-microhei.COPYRIGHT`.
@@ -51,18 +56,22 @@ const PLOTS: [(Plot, &str); 5] = [
     (Plot::Frt, "frt_distribution"),
 ];
 
-/// Something drawn on either backend.
+/// Something drawn on either backend; it returns its hover tips.
 pub(super) trait Figure {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<Vec<Tip>, String>;
 }
 
-/// `figure` as `(svg, png)` at `size`; `None` if it cannot be drawn.
+/// `figure` as `(svg, png)` at `size`; `None` if it cannot be drawn. The
+/// SVG carries the hover tips.
 pub(super) fn render(figure: &impl Figure, size: (u32, u32)) -> Option<(Vec<u8>, Vec<u8>)> {
     register_font();
     let mut svg = String::new();
-    {
+    let tips = {
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-        figure.draw(&root).ok()?;
+        figure.draw(&root).ok()?
+    };
+    if let Some(end) = svg.rfind("</svg>") {
+        svg.insert_str(end, &tips_svg(&tips));
     }
     let mut rgb = vec![0u8; (size.0 * size.1 * 3) as usize];
     {
@@ -78,7 +87,7 @@ pub(super) fn render(figure: &impl Figure, size: (u32, u32)) -> Option<(Vec<u8>,
 }
 
 impl Figure for (Plot, &Summary) {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<Vec<Tip>, String> {
         draw(self.0, self.1, root)
     }
 }
@@ -109,59 +118,6 @@ fn column(s: &Summary, name: &str) -> Vec<f64> {
     }
 }
 
-pub(super) fn err<E: std::fmt::Debug>(e: E) -> String {
-    format!("{e:?}")
-}
-
-/// A chart on `f64 × f64` axes.
-pub(super) type Chart2d<'a, DB> = ChartContext<
-    'a,
-    DB,
-    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
->;
-
-/// A chart with a title on `area` over `x × y`, with room for y labels
-/// `y_label_width` pixels wide (the common frame of every plot).
-pub(super) fn frame<'a, DB: DrawingBackend + 'a>(
-    area: &'a DrawingArea<DB, Shift>,
-    title: &str,
-    y_label_width: u32,
-    x: std::ops::Range<f64>,
-    y: std::ops::Range<f64>,
-) -> Result<Chart2d<'a, DB>, String> {
-    ChartBuilder::on(area)
-        .caption(title, ("sans-serif", 22))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(y_label_width)
-        .build_cartesian_2d(x, y)
-        .map_err(err)
-}
-
-/// The x-axis label of interval index `x`: its local date and time (`MM-DD hh:mm`).
-pub(super) fn time_label(starts: &[String], x: f64) -> String {
-    let i = (x.round().max(0.0) as usize).min(starts.len().saturating_sub(1));
-    starts
-        .get(i)
-        .and_then(|t| t.get(5..16))
-        .unwrap_or("")
-        .replace('T', " ")
-}
-
-/// Draws the chart's legend at `position` (boxed, on a light background).
-pub(super) fn legend<'a, DB: DrawingBackend + 'a>(
-    chart: &mut Chart2d<'a, DB>,
-    position: SeriesLabelPosition,
-) -> Result<(), String> {
-    chart
-        .configure_series_labels()
-        .position(position)
-        .border_style(BLACK)
-        .background_style(WHITE.mix(0.85))
-        .draw()
-        .map_err(err)
-}
-
 /// Each interval's length in hours: to the next interval's start, the
 /// last one to the end of the window (it may be shorter); 1 where unknown.
 fn row_hours(s: &Summary) -> Vec<f64> {
@@ -179,36 +135,48 @@ fn row_hours(s: &Summary) -> Vec<f64> {
 }
 
 /// One line of a chart: values per interval (NaN = gap), the 95%
-/// half-width per interval for a band (empty = none), colour, legend.
+/// half-width per interval for a band (empty = none), colour, its name in
+/// the key and in the tips, and whether it is a dashed reference line.
 struct Line {
     values: Vec<f64>,
     ci: Vec<f64>,
     colour: RGBColor,
     name: String,
+    short: String,
+    reference: bool,
 }
 
-fn line(values: Vec<f64>, colour: RGBColor, name: &str) -> Line {
+/// A line; `short` names it in the hover tips.
+fn line(values: Vec<f64>, colour: RGBColor, name: &str, short: &str) -> Line {
     Line {
         values,
         ci: Vec::new(),
         colour,
         name: name.to_string(),
+        short: short.to_string(),
+        reference: false,
     }
 }
 
 /// A time-series column with its confidence band, each row divided by
 /// `per[row]` when given (e.g. the interval's hours, for a rate per hour).
-fn banded(s: &Summary, name: &str, per: Option<&[f64]>, colour: RGBColor, label: &str) -> Line {
+fn banded(
+    s: &Summary,
+    column: &str,
+    per: Option<&[f64]>,
+    colour: RGBColor,
+    (label, short): (&str, &str),
+) -> Line {
     let scaled = |c: &str| {
-        column(s, c)
+        self::column(s, c)
             .iter()
             .enumerate()
             .map(|(i, v)| v / per.map_or(1.0, |p| p[i]))
             .collect()
     };
     Line {
-        ci: scaled(&format!("{name}_ci95")),
-        ..line(scaled(name), colour, label)
+        ci: scaled(&format!("{column}_ci95")),
+        ..line(scaled(column), colour, label, short)
     }
 }
 
@@ -221,7 +189,6 @@ struct Chart {
     y_max: Option<f64>,
     percent: bool,
     lines: Vec<Line>,
-    legend: SeriesLabelPosition,
     /// Shade the scenario's peaks and holidays.
     marks: bool,
     /// Shade the intervals with nobody on shift.
@@ -239,7 +206,10 @@ fn chart(plot: Plot, s: &Summary) -> Option<Vec<Chart>> {
     let per_hour = Some(hours.as_slice());
     let title = |what: &str| format!("{}: {what}{reps}", s.scenario);
     let n = s.series.rows.len();
-    let flat = |value: f64, name: &str| line(vec![value; n], BLACK, name);
+    let flat = |value: f64, name: &str| Line {
+        reference: true,
+        ..line(vec![value; n], BLACK, name, "")
+    };
     Some(match plot {
         Plot::Agents | Plot::Frt => return None,
         Plot::Arrivals => {
@@ -256,9 +226,12 @@ fn chart(plot: Plot, s: &Summary) -> Option<Vec<Chart>> {
                     Column::Offered.name(),
                     Some(load.as_slice()),
                     BLUE,
-                    &format!(
-                        "demand: offered chats per hour × {:.1} min a chat holds a slot, slots",
-                        held_h * 60.0
+                    (
+                        &format!(
+                            "demand: offered chats per hour × {:.1} min a chat holds a slot",
+                            held_h * 60.0
+                        ),
+                        "demand, slots",
                     ),
                 ));
             }
@@ -267,14 +240,17 @@ fn chart(plot: Plot, s: &Summary) -> Option<Vec<Chart>> {
                 Column::CapacityOnShiftMean.name(),
                 None,
                 GREEN,
-                "capacity: Σ max_concurrent of agents on shift, slots",
+                (
+                    "capacity: Σ max_concurrent of agents on shift",
+                    "capacity, slots",
+                ),
             ));
             lines.push(banded(
                 s,
                 Column::SessionsInServiceMean.name(),
                 None,
                 RED,
-                "chats in service, slots",
+                ("chats in service", "in service, slots"),
             ));
             vec![Chart {
                 title: title("demand vs capacity in chat slots"),
@@ -283,7 +259,6 @@ fn chart(plot: Plot, s: &Summary) -> Option<Vec<Chart>> {
                 y_max: None,
                 percent: false,
                 lines,
-                legend: SeriesLabelPosition::UpperRight,
                 marks: true,
                 unstaffed: true,
             }]
@@ -301,23 +276,28 @@ fn chart(plot: Plot, s: &Summary) -> Option<Vec<Chart>> {
                         catalog::GOLDEN,
                         None,
                         BLUE,
-                        "first reply ≤ 120 s ÷ offered (golden 2 minutes)",
+                        (
+                            "first reply ≤ 120 s ÷ offered (golden 2 minutes)",
+                            "golden 2-minute rate",
+                        ),
                     ),
                     banded(
                         s,
                         Column::ReplyRate3minRounds.name(),
                         None,
                         MAGENTA,
-                        "rounds answered within 3 min ÷ rounds",
+                        (
+                            "rounds answered within 3 min ÷ rounds",
+                            "3-minute reply rate (rounds)",
+                        ),
                     ),
                     flat(
                         GOLDEN_TARGET,
                         &format!("target {:.0}%", GOLDEN_TARGET * 100.0),
                     ),
                 ],
-                legend: SeriesLabelPosition::LowerLeft,
                 marks: false,
-                unstaffed: false,
+                unstaffed: true,
             },
             Chart {
                 title: title("first response time per interval"),
@@ -326,14 +306,19 @@ fn chart(plot: Plot, s: &Summary) -> Option<Vec<Chart>> {
                 y_max: None,
                 percent: false,
                 lines: vec![
-                    banded(s, Column::FrtP50S.name(), None, GREEN, "p50"),
-                    banded(s, Column::FrtP90S.name(), None, BLUE, "p90"),
-                    banded(s, Column::FrtP99S.name(), None, RED, "p99"),
+                    banded(
+                        s,
+                        Column::FrtP50S.name(),
+                        None,
+                        GREEN,
+                        ("p50", "FRT p50, s"),
+                    ),
+                    banded(s, Column::FrtP90S.name(), None, BLUE, ("p90", "FRT p90, s")),
+                    banded(s, Column::FrtP99S.name(), None, RED, ("p99", "FRT p99, s")),
                     flat(120.0, "120 s (golden 2 minutes)"),
                 ],
-                legend: SeriesLabelPosition::UpperRight,
                 marks: false,
-                unstaffed: false,
+                unstaffed: true,
             },
         ],
         Plot::Queue => vec![Chart {
@@ -348,24 +333,32 @@ fn chart(plot: Plot, s: &Summary) -> Option<Vec<Chart>> {
                     Column::QueueLenMean.name(),
                     None,
                     BLUE,
-                    "chats waiting in the queue (time average)",
+                    (
+                        "chats waiting in the queue (time average)",
+                        "waiting in the queue",
+                    ),
                 ),
                 banded(
                     s,
                     Column::OfflinePendingMean.name(),
                     None,
                     MAGENTA,
-                    "offline messages waiting for an agent (time average)",
+                    (
+                        "offline messages waiting for an agent (time average)",
+                        "offline messages waiting",
+                    ),
                 ),
                 banded(
                     s,
                     Column::Abandoned.name(),
                     per_hour,
                     RED,
-                    "abandoned, per hour (by arrival interval)",
+                    (
+                        "abandoned, per hour (by arrival interval)",
+                        "abandoned per hour",
+                    ),
                 ),
             ],
-            legend: SeriesLabelPosition::UpperRight,
             marks: true,
             unstaffed: true,
         }],
@@ -374,20 +367,27 @@ fn chart(plot: Plot, s: &Summary) -> Option<Vec<Chart>> {
 
 /// The FRT percentile spectrum: seconds against the share of answered chats
 /// answered at least that fast, with the 120 s golden line.
-fn frt<DB: DrawingBackend>(s: &Summary, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+fn frt<DB: DrawingBackend>(s: &Summary, root: &DrawingArea<DB, Shift>) -> Result<Vec<Tip>, String> {
     // HdrHistogram's percentile axis: x = log10(1 / (1 − q)), so p90,
     // p99 and p99.9 are a unit apart and the tail is not squeezed.
     let x_of = |q: f64| -(1.0 - q).log10();
-    let points: Vec<(f64, f64)> = s
+    let points: Vec<(f64, f64, f64)> = s
         .frt_spectrum
         .iter()
         .filter(|(q, v)| v.is_finite() && *q < 1.0)
-        .map(|&(q, v)| (x_of(q), v))
+        .map(|&(q, v)| (x_of(q), v, q))
         .collect();
     if points.is_empty() {
         return Err("no answered chat".into());
     }
     root.fill(&WHITE).map_err(err)?;
+    let area = keyed(
+        root,
+        &[
+            KeyItem::new(Swatch::Line(BLUE), "first response time"),
+            KeyItem::new(Swatch::Dashed(BLACK), "120 s (golden 2 minutes)"),
+        ],
+    )?;
     let top = points.iter().map(|p| p.1).fold(130.0, f64::max) * 1.1;
     let reps = if s.replications == 1 {
         String::new()
@@ -396,15 +396,20 @@ fn frt<DB: DrawingBackend>(s: &Summary, root: &DrawingArea<DB, Shift>) -> Result
     };
     let title = format!("{}: first response time by percentile{reps}", s.scenario);
     let right = points.iter().map(|p| p.0).fold(1.0, f64::max).ceil();
-    let mut chart = frame(root, &title, 70, 0.0..right, 0.0..top)?;
-    let label = |x: &f64| {
-        let pct = format!("{:.2}", (1.0 - 10f64.powf(-x)) * 100.0);
-        format!("p{}", pct.trim_end_matches('0').trim_end_matches('.'))
+    let ticks = super::axes::Ticks {
+        bold: (0..=right as usize).map(|k| k as f64).collect(),
+        light: Vec::new(),
     };
+    let mut chart = frame(&area, &title, 70, 0.0..right, ticks, 0.0..top)?;
+    let pct = |q: f64| {
+        let text = format!("{:.3}", q * 100.0);
+        format!("p{}", text.trim_end_matches('0').trim_end_matches('.'))
+    };
+    let label = |x: &f64| pct(1.0 - 10f64.powf(-x));
     chart
         .configure_mesh()
-        .x_labels(right as usize + 1)
         .x_label_formatter(&label)
+        .y_label_formatter(&tidy)
         .x_desc(
             "percentile of answered chats (log scale of 1 ÷ (1 − q): p90, p99, p99.9 evenly apart)",
         )
@@ -413,145 +418,67 @@ fn frt<DB: DrawingBackend>(s: &Summary, root: &DrawingArea<DB, Shift>) -> Result
         .map_err(err)?;
     chart
         .draw_series(LineSeries::new(
-            points.iter().copied(),
+            points.iter().map(|p| (p.0, p.1)),
             BLUE.stroke_width(2),
         ))
-        .map_err(err)?
-        .label("first response time")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE));
-    chart
-        .draw_series(points.iter().map(|&p| Circle::new(p, 3, BLUE.filled())))
         .map_err(err)?;
-    chart
-        .draw_series(LineSeries::new(
-            [(0.0, 120.0), (right, 120.0)],
-            BLACK.stroke_width(1),
-        ))
-        .map_err(err)?
-        .label("120 s (golden 2 minutes)")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
-    legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
-    root.present().map_err(err)
-}
-
-/// Per-agent load: chats per on-shift hour (bars, coloured by the agent's
-/// first group) against the agent's weight-fair share (black marks).
-fn agents<DB: DrawingBackend>(s: &Summary, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-    let rows: Vec<_> = s.agents.iter().filter(|a| a.on_shift_hours > 0.0).collect();
-    if rows.is_empty() {
-        return Err("no agent on shift".into());
-    }
-    root.fill(&WHITE).map_err(err)?;
-    let palette = [
-        BLUE,
-        RED,
-        GREEN,
-        MAGENTA,
-        CYAN,
-        RGBColor(255, 140, 0),
-        RGBColor(120, 60, 20),
-    ];
-    let mut groups: Vec<&str> = Vec::new();
-    for a in &rows {
-        let g = a.groups.split(';').next().unwrap_or("");
-        if !groups.contains(&g) {
-            groups.push(g);
-        }
-    }
-    let fair = |a: &crate::metrics::AgentRow| a.chats_per_on_shift_hour / a.fair_share_ratio;
-    let top = rows
-        .iter()
-        .flat_map(|a| [a.chats_per_on_shift_hour, fair(a)])
-        .filter(|v| v.is_finite())
-        .fold(1.0, f64::max)
-        * 1.15;
-    let jain = s
-        .metric(catalog::JAIN_OCCUPANCY)
-        .map_or("—".to_string(), |m| format!("{:.3}", m.mean));
-    let n = rows.len();
-    let title = format!(
-        "{}: chats per on-shift hour by agent (Jain's index of occupancy {jain})",
-        s.scenario
-    );
-    let mut chart = frame(root, &title, 70, 0.0..n as f64, 0.0..top)?;
-    let names: Vec<&str> = rows.iter().map(|a| a.agent.as_str()).collect();
-    let x_label = |x: &f64| {
-        names
-            .get(x.floor().max(0.0) as usize)
-            .copied()
-            .unwrap_or("")
-            .to_string()
-    };
-    chart
-        .configure_mesh()
-        .x_labels(n.min(16))
-        .x_label_formatter(&x_label)
-        .x_desc("agent (grouped by first group)")
-        .y_desc("chats per on-shift hour")
-        .disable_x_mesh()
-        .draw()
-        .map_err(err)?;
-    for (k, g) in groups.iter().enumerate() {
-        let colour = palette[k % palette.len()];
-        chart
-            .draw_series(
-                rows.iter()
-                    .enumerate()
-                    .filter(|(_, a)| a.groups.split(';').next() == Some(g))
-                    .map(|(i, a)| {
-                        Rectangle::new(
-                            [
-                                (i as f64 + 0.1, 0.0),
-                                (i as f64 + 0.9, a.chats_per_on_shift_hour.max(0.0)),
-                            ],
-                            colour.mix(0.7).filled(),
-                        )
-                    }),
-            )
-            .map_err(err)?
-            .label(format!("group {g}"))
-            .legend(move |(x, y)| {
-                Rectangle::new([(x, y - 5), (x + 15, y + 5)], colour.mix(0.7).filled())
-            });
-    }
     chart
         .draw_series(
-            rows.iter()
-                .enumerate()
-                .filter(|(_, a)| fair(a).is_finite())
-                .map(|(i, a)| {
-                    PathElement::new(
-                        vec![(i as f64 + 0.05, fair(a)), (i as f64 + 0.95, fair(a))],
-                        BLACK.stroke_width(2),
-                    )
-                }),
+            points
+                .iter()
+                .map(|p| Circle::new((p.0, p.1), 3, BLUE.filled())),
         )
-        .map_err(err)?
-        .label("weight-fair share")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(2)));
-    legend(&mut chart, SeriesLabelPosition::MiddleRight)?;
-    root.present().map_err(err)
+        .map_err(err)?;
+    chart
+        .draw_series(DashedLineSeries::new(
+            [(0.0, 120.0), (right, 120.0)],
+            6,
+            4,
+            BLACK.stroke_width(1),
+        ))
+        .map_err(err)?;
+    let tips = points
+        .iter()
+        .map(|&(x, v, q)| {
+            let (px, py) = chart.backend_coord(&(x, v));
+            Tip {
+                x: px - 6..px + 6,
+                y: py - 6..py + 6,
+                text: format!(
+                    "{}: {} s\n{} of answered chats had their first reply within {} s",
+                    pct(q),
+                    tip_number(v),
+                    pct(q).trim_start_matches('p').to_string() + "%",
+                    tip_number(v)
+                ),
+            }
+        })
+        .collect();
+    root.present().map_err(err)?;
+    Ok(tips)
 }
 
 fn draw<DB: DrawingBackend>(
     plot: Plot,
     s: &Summary,
     root: &DrawingArea<DB, Shift>,
-) -> Result<(), String> {
+) -> Result<Vec<Tip>, String> {
     if s.series.rows.is_empty() {
         return Err("no interval".into());
     }
     let Some(panels) = chart(plot, s) else {
         return match plot {
             Plot::Frt => frt(s, root),
-            _ => agents(s, root),
+            _ => super::agent_chart::agents(s, root),
         };
     };
     root.fill(&WHITE).map_err(err)?;
+    let mut tips = Vec::new();
     for (c, area) in panels.iter().zip(root.split_evenly((panels.len(), 1))) {
-        panel(c, s, &area)?;
+        tips.extend(panel(c, s, &area)?);
     }
-    root.present().map_err(err)
+    root.present().map_err(err)?;
+    Ok(tips)
 }
 
 /// `[from, to)` of each mark as fractional interval indices, clipped to the plot.
@@ -576,20 +503,96 @@ fn mark_spans(s: &Summary) -> Vec<(f64, f64, &crate::replicate::Mark)> {
         .collect()
 }
 
+/// The kinds of marks: what the summary calls them, colour, key entry.
+const MARK_KINDS: [(&str, RGBColor, &str); 2] = [
+    (
+        "peak",
+        RGBColor(255, 140, 0),
+        "peak (ramp start to 3 decay constants after the plateau)",
+    ),
+    ("holiday", RGBColor(120, 120, 120), "holiday"),
+];
+
+/// The shade of intervals with nobody on shift.
+const UNSTAFFED: RGBColor = RGBColor(90, 90, 90);
+
+/// The intervals with nobody on shift (a whole interval's mean of 0).
+pub(super) fn unstaffed(s: &Summary) -> Vec<bool> {
+    column(s, Column::AgentsOnShift.name())
+        .iter()
+        .map(|&v| v == 0.0)
+        .collect()
+}
+
+/// The hover text of interval `i` of panel `c`: its time span, each line's
+/// value (± its 95% half-width), and what shades it.
+fn interval_tip(c: &Chart, s: &Summary, i: usize, nobody: bool) -> String {
+    let starts = &s.series.interval_start;
+    let from = starts[i].get(5..16).unwrap_or("").replace('T', " ");
+    let to = starts.get(i + 1).unwrap_or(&s.window_to);
+    let mut text = format!("{from}–{}", to.get(11..16).unwrap_or(""));
+    for l in c.lines.iter().filter(|l| !l.reference) {
+        let (v, h) = (l.values[i], l.ci.get(i).copied().unwrap_or(f64::NAN));
+        let scale = if c.percent { 100.0 } else { 1.0 };
+        let unit = if c.percent { "%" } else { "" };
+        let ci = if h.is_finite() && v.is_finite() {
+            format!(" ± {}", tip_number(h * scale))
+        } else {
+            String::new()
+        };
+        text.push_str(&format!(
+            "\n{}: {}{unit}{ci}",
+            l.short,
+            tip_number(v * scale)
+        ));
+    }
+    if nobody {
+        text.push_str("\nnobody on shift");
+    }
+    text
+}
+
 fn panel<DB: DrawingBackend>(
     c: &Chart,
     s: &Summary,
     area: &DrawingArea<DB, Shift>,
-) -> Result<(), String> {
+) -> Result<Vec<Tip>, String> {
     let n = s.series.rows.len();
     let labels = &s.series.interval_start;
-    // x axis: interval index, labelled with the local date and time.
-    let x_label = |x: &f64| time_label(labels, *x);
+    let spans = if c.marks { mark_spans(s) } else { Vec::new() };
+    let nobody = unstaffed(s);
+    let gaps = if c.unstaffed {
+        runs(n, |i| nobody[i].then_some(()))
+    } else {
+        Vec::new()
+    };
+    // The key, under the plot: shading first, then the lines.
+    let mut key = Vec::new();
+    for (kind, colour, name) in MARK_KINDS {
+        if spans.iter().any(|m| m.2.kind == kind) {
+            key.push(KeyItem::new(Swatch::Box(colour.mix(0.3)), name));
+        }
+    }
+    if !gaps.is_empty() {
+        key.push(KeyItem::new(
+            Swatch::Box(UNSTAFFED.mix(0.3)),
+            "nobody on shift",
+        ));
+    }
+    for l in &c.lines {
+        let swatch = if l.reference {
+            Swatch::Dashed(l.colour)
+        } else {
+            Swatch::Line(l.colour)
+        };
+        key.push(KeyItem::new(swatch, l.name.as_str()));
+    }
+    let area = keyed(area, &key)?;
     let y_label = |v: &f64| {
         if c.percent {
             format!("{:.0}%", v * 100.0)
         } else {
-            format!("{v}")
+            tidy(v)
         }
     };
     let top = c.y_max.unwrap_or_else(|| {
@@ -600,67 +603,46 @@ fn panel<DB: DrawingBackend>(
             .fold(1.0, f64::max)
             * 1.1
     });
-    let mut chart = frame(area, &c.title, 70, 0.0..(n as f64 - 1.0).max(1.0), 0.0..top)?;
+    let ticks = hour_ticks(labels);
+    let first = ticks.bold.first().copied();
+    let x_label = |x: &f64| time_tick(labels, first, *x);
+    let right = (n as f64 - 1.0).max(1.0);
+    let mut chart = frame(&area, &c.title, 70, 0.0..right, ticks, 0.0..top)?;
     chart
         .configure_mesh()
-        .x_labels(12)
         .x_label_formatter(&x_label)
         .y_label_formatter(&y_label)
         .x_desc(c.x_desc)
         .y_desc(c.y_desc)
         .draw()
         .map_err(err)?;
-    if c.marks {
-        let spans = mark_spans(s);
-        let label_each = spans.len() <= 12;
-        for (kind, colour, legend) in [
-            (
-                "peak",
-                RGBColor(255, 140, 0),
-                "peak (ramp start to 3 decay constants after the plateau)",
-            ),
-            ("holiday", RGBColor(120, 120, 120), "holiday"),
-        ] {
-            let mine: Vec<_> = spans.iter().filter(|m| m.2.kind == kind).collect();
-            if mine.is_empty() {
-                continue;
-            }
-            chart
-                .draw_series(mine.iter().map(|&&(a, b, _)| {
+    let label_each = spans.len() <= 12;
+    for (kind, colour, _) in MARK_KINDS {
+        let mine: Vec<_> = spans.iter().filter(|m| m.2.kind == kind).collect();
+        chart
+            .draw_series(
+                mine.iter().map(|&&(a, b, _)| {
                     Rectangle::new([(a, 0.0), (b, top)], colour.mix(0.15).filled())
-                }))
-                .map_err(err)?
-                .label(legend)
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 5), (x + 15, y + 5)], colour.mix(0.3).filled())
-                });
-            if label_each {
-                chart
-                    .draw_series(mine.iter().map(|&&(a, _, m)| {
-                        Text::new(m.name.clone(), (a, top * 0.97), ("sans-serif", 13))
-                    }))
-                    .map_err(err)?;
-            }
-        }
-    }
-    if c.unstaffed {
-        // Intervals with nobody on shift (a whole interval's mean of 0).
-        let on_shift = column(s, Column::AgentsOnShift.name());
-        let gaps = runs(n, |i| (on_shift[i] == 0.0).then_some(()));
-        if !gaps.is_empty() {
-            let grey = RGBColor(90, 90, 90);
+                }),
+            )
+            .map_err(err)?;
+        if label_each {
             chart
-                .draw_series(gaps.iter().map(|g| {
-                    let (a, b) = (g[0].0 - 0.5, g[g.len() - 1].0 + 0.5);
-                    Rectangle::new([(a.max(0.0), 0.0), (b, top)], grey.mix(0.18).filled())
+                .draw_series(mine.iter().map(|&&(a, _, m)| {
+                    Text::new(m.name.clone(), (a, top * 0.97), ("sans-serif", 13))
                 }))
-                .map_err(err)?
-                .label("nobody on shift")
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 5), (x + 15, y + 5)], grey.mix(0.3).filled())
-                });
+                .map_err(err)?;
         }
     }
+    chart
+        .draw_series(gaps.iter().map(|g| {
+            let (a, b) = (g[0].0 - 0.5, g[g.len() - 1].0 + 0.5);
+            Rectangle::new(
+                [(a.max(0.0), 0.0), (b.min(right), top)],
+                UNSTAFFED.mix(0.18).filled(),
+            )
+        }))
+        .map_err(err)?;
     for l in &c.lines {
         let colour = l.colour;
         for band in bands(l, c.percent.then_some(top)) {
@@ -676,21 +658,28 @@ fn panel<DB: DrawingBackend>(
             Some(l.values[i]).filter(|v| v.is_finite())
         });
         for segment in &segments {
-            chart
-                .draw_series(LineSeries::new(
-                    segment.iter().copied(),
-                    colour.stroke_width(2),
-                ))
-                .map_err(err)?;
+            if l.reference {
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        segment.iter().copied(),
+                        6,
+                        4,
+                        colour.stroke_width(1),
+                    ))
+                    .map_err(err)?;
+            } else {
+                chart
+                    .draw_series(LineSeries::new(
+                        segment.iter().copied(),
+                        colour.stroke_width(2),
+                    ))
+                    .map_err(err)?;
+            }
         }
-        chart
-            .draw_series(LineSeries::new(std::iter::empty(), colour))
-            .map_err(err)?
-            .label(l.name.as_str())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour));
     }
-    legend(&mut chart, c.legend.clone())?;
-    Ok(())
+    Ok(column_tips(&chart, n, |i| {
+        interval_tip(c, s, i, c.unstaffed && nobody[i])
+    }))
 }
 
 /// The maximal runs of consecutive indices `i < len` where `known(i)` is `Some`.

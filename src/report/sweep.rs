@@ -6,7 +6,8 @@ use std::fmt::Write;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::plots::{Figure, SIZE, err, frame, legend, render};
+use super::axes::{KeyItem, Swatch, Ticks, Tip, auto_ticks, err, frame, keyed, tidy, tip_number};
+use super::plots::{Figure, SIZE, render};
 use super::{csv_field, csv_number};
 use crate::stats::sig12;
 use crate::sweep::{Axis, Point, show};
@@ -75,7 +76,7 @@ impl Figure for SweepResults<'_> {
     /// The first metric against the first key: one line per combination of
     /// the other keys, 95% intervals as error bars, and the scenario's
     /// threshold on that metric as a dashed line.
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<Vec<Tip>, String> {
         let (Some(axis), Some(metric)) = (self.axes.first(), self.metrics.first()) else {
             return Err("nothing to plot".into());
         };
@@ -144,44 +145,58 @@ impl Figure for SweepResults<'_> {
             None => (-0.5, axis.values.len() as f64 - 0.5),
         };
         root.fill(&WHITE).map_err(err)?;
-        let title = format!("{}: {metric} against {}", self.scenario, axis.key);
-        let mut chart = frame(root, &title, 80, x0..x1, (lo - pad)..(hi + pad))?;
-        let names: Vec<String> = axis.values.iter().map(show).collect();
-        let x_label = |x: &f64| match &numeric {
-            Some(_) => format!("{x}"),
-            None => {
-                let k = x.round();
-                if (x - k).abs() < 1e-6 && k >= 0.0 {
-                    names.get(k as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            }
-        };
-        let mut mesh = chart.configure_mesh();
-        mesh.x_label_formatter(&x_label)
-            .x_desc(axis.key.as_str())
-            .y_desc(format!("{metric} (mean, 95% interval)"));
-        if numeric.is_none() {
-            mesh.x_labels(axis.values.len() * 2 + 1);
-        }
-        mesh.draw().map_err(err)?;
         let palette = [BLUE, RED, GREEN, MAGENTA, CYAN, BLACK];
-        for (i, (label, pts)) in lines.iter().enumerate() {
-            let colour = palette[i % palette.len()];
-            let name = if label.is_empty() {
+        let name_of = |label: &String| {
+            if label.is_empty() {
                 metric.clone()
             } else {
                 label.clone()
-            };
+            }
+        };
+        let mut key: Vec<KeyItem> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, (label, _))| {
+                KeyItem::new(Swatch::Line(palette[i % palette.len()]), name_of(label))
+            })
+            .collect();
+        key.extend(
+            limits
+                .iter()
+                .map(|l| KeyItem::new(Swatch::Dashed(BLACK), format!("threshold {l}"))),
+        );
+        let area = keyed(root, &key)?;
+        let title = format!("{}: {metric} against {}", self.scenario, axis.key);
+        let names: Vec<String> = axis.values.iter().map(show).collect();
+        let ticks = match &numeric {
+            Some(_) => auto_ticks(x0..x1, 10),
+            None => Ticks {
+                bold: (0..names.len()).map(|k| k as f64).collect(),
+                light: Vec::new(),
+            },
+        };
+        let mut chart = frame(&area, &title, 80, x0..x1, ticks, (lo - pad)..(hi + pad))?;
+        let x_label = |x: &f64| match &numeric {
+            Some(_) => tidy(x),
+            None => names.get(x.round() as usize).cloned().unwrap_or_default(),
+        };
+        chart
+            .configure_mesh()
+            .x_label_formatter(&x_label)
+            .y_label_formatter(&tidy)
+            .x_desc(axis.key.as_str())
+            .y_desc(format!("{metric} (mean, 95% interval)"))
+            .draw()
+            .map_err(err)?;
+        let mut tips = Vec::new();
+        for (i, (label, pts)) in lines.iter().enumerate() {
+            let colour = palette[i % palette.len()];
             chart
                 .draw_series(LineSeries::new(
                     pts.iter().map(|&(x, y, _)| (x, y)),
                     colour.stroke_width(2),
                 ))
-                .map_err(err)?
-                .label(name)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour));
+                .map_err(err)?;
             chart
                 .draw_series(pts.iter().map(|&(x, y, h)| {
                     PathElement::new(vec![(x, y - h), (x, y + h)], colour.stroke_width(1))
@@ -193,6 +208,28 @@ impl Figure for SweepResults<'_> {
                         .map(|&(x, y, _)| Circle::new((x, y), 3, colour.filled())),
                 )
                 .map_err(err)?;
+            for &(x, y, h) in pts {
+                let (px, py) = chart.backend_coord(&(x, y));
+                let at = match &numeric {
+                    Some(_) => tidy(&x),
+                    None => names.get(x.round() as usize).cloned().unwrap_or_default(),
+                };
+                tips.push(Tip {
+                    x: px - 6..px + 6,
+                    y: py - 6..py + 6,
+                    text: format!(
+                        "{} = {at}{}\n{metric}: {} ± {}",
+                        axis.key,
+                        if label.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", {label}")
+                        },
+                        tip_number(y),
+                        tip_number(h)
+                    ),
+                });
+            }
         }
         for l in limits {
             chart
@@ -202,11 +239,9 @@ impl Figure for SweepResults<'_> {
                     4,
                     BLACK.stroke_width(1),
                 ))
-                .map_err(err)?
-                .label(format!("threshold {l}"))
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
+                .map_err(err)?;
         }
-        legend(&mut chart, SeriesLabelPosition::MiddleRight)?;
-        root.present().map_err(err)
+        root.present().map_err(err)?;
+        Ok(tips)
     }
 }

@@ -1,6 +1,6 @@
 //! `report.html` in a real browser (headless Chromium, from the
 //! distribution's packages): no request leaves the page, no script error,
-//! every plot is drawn, and Chinese is drawn with the page's embedded font
+//! every plot is drawn, a plot's values show on hover, and Chinese is drawn with the page's embedded font
 //! (measured: an ideograph in that font is 1 em wide, the fallback's
 //! missing-glyph box is not). Runs when Chromium is installed; with
 //! `KEFUSIM_REQUIRE_BROWSER=1` (as `.ci/run` sets) its absence fails. The
@@ -45,6 +45,15 @@ f.addEventListener('load', async () => {
     span.style.fontFamily = 'monospace';
     r.fallback_width = span.getBoundingClientRect().width;
     r.font_loaded = d.fonts.check("40px 'kefusim-cjk'", '尾款');
+    // Values on hover: the page's script shows a column's tip at once.
+    r.tip_rects = d.querySelectorAll('figure svg .tips rect').length;
+    const rect = d.querySelector('#plot-arrivals .tips rect:nth-child(9)');
+    const box = rect.getBoundingClientRect();
+    rect.dispatchEvent(new w.MouseEvent('mousemove', {bubbles: true, clientX: box.left + 2, clientY: box.top + 40}));
+    const tip = d.getElementById('tip');
+    r.tip_display = tip.style.display;
+    r.tip_text = tip.textContent;
+    r.titles_left = d.querySelectorAll('.tips title').length;
   } catch (e) { r.error = String(e); }
   document.getElementById('result').textContent = JSON.stringify(r);
 });
@@ -114,6 +123,19 @@ fn the_report_reads_in_a_real_browser() {
         "no request leaves the page: {r}"
     );
     assert_eq!(r["font_loaded"], true, "{r}");
+    assert!(r["tip_rects"].as_u64().unwrap() > 100, "{r}");
+    assert_eq!(r["tip_display"], "block", "{r}");
+    let tip = r["tip_text"].as_str().unwrap();
+    assert!(
+        tip.starts_with("11-10 ")
+            && tip.contains("\ndemand, slots: ")
+            && tip.contains("\ncapacity, slots: "),
+        "{r}"
+    );
+    assert_eq!(
+        r["titles_left"], 0,
+        "the script replaces the native titles: {r}"
+    );
     // Six ideographs at 40 px: 240 px in the embedded font (1 em each).
     let (embedded, fallback) = (
         r["embedded_width"].as_f64().unwrap(),

@@ -13,6 +13,7 @@ mod kill;
 mod plan;
 mod platform;
 mod remote;
+mod report;
 mod scenarios;
 mod schedule;
 mod shards;
