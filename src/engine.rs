@@ -293,6 +293,10 @@ pub struct Engine<'s, D: Dispatcher = Router> {
     talks: Vec<Talk>,
     talk_open: Vec<Vec<u32>>,
     typing: Vec<Option<(u32, SimTime)>>,
+    /// `group_pos[agent × groups + g]`: the position of group `g` among
+    /// the agent's groups (`AgentSpec::groups`), `u16::MAX` if it never
+    /// serves it — one small flat table instead of each agent's own list.
+    group_pos: Vec<u16>,
     /// When the run stopped, once it has.
     stopped: Option<SimTime>,
     /// The first refused commands of a dispatcher other than the built-in router.
@@ -384,6 +388,7 @@ impl<'s, D: Dispatcher> Engine<'s, D> {
             talks: Vec::new(),
             talk_open: vec![Vec::new(); sc.agents.len()],
             typing: vec![None; sc.agents.len()],
+            group_pos: group_positions(sc),
             stopped: None,
             violation_examples: Vec::new(),
             window_end: sc.run.measure_to(),
@@ -622,4 +627,19 @@ impl<'s, D: Dispatcher> Engine<'s, D> {
         result.router_examples = std::mem::take(&mut self.violation_examples);
         result
     }
+}
+
+/// The flat table of [`Engine::group_pos`].
+fn group_positions(sc: &Scenario) -> Vec<u16> {
+    let n = sc.groups.len();
+    let mut table = vec![u16::MAX; sc.agents.len() * n];
+    for (i, a) in sc.agents.iter().enumerate() {
+        for (pos, &g) in a.groups.iter().enumerate() {
+            let cell = &mut table[i * n + g];
+            if *cell == u16::MAX {
+                *cell = u16::try_from(pos).unwrap_or(u16::MAX - 1);
+            }
+        }
+    }
+    table
 }

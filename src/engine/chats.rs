@@ -318,11 +318,17 @@ impl<D: Dispatcher> Engine<'_, D> {
         // Counted toward the group the chat is served in if the agent serves
         // it (fair shares are per group), else apart (fallbacks, private, direct).
         let served_in = self.convs.get(conv).queue;
-        let agent_groups = &self.sc.agents[agent as usize].groups;
-        let group_pos = agent_groups
-            .iter()
-            .position(|&g| g == served_in)
-            .or_else(|| agent_groups.iter().position(|&g| g == group));
+        let groups = self.sc.groups.len();
+        // (The main account's own queue is past the groups: no position.)
+        let pos = |g: usize| {
+            let p = if g < groups {
+                self.group_pos[agent as usize * groups + g]
+            } else {
+                u16::MAX
+            };
+            (p != u16::MAX).then_some(usize::from(p))
+        };
+        let group_pos = pos(served_in).or_else(|| pos(group));
         self.rec.on_assigned(agent as usize, group_pos, now);
         self.state.sessions += 1;
         if a.presence.on_shift() {
