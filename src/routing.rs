@@ -67,6 +67,7 @@ mod index;
 mod policy;
 mod queue;
 mod select;
+mod small;
 #[cfg(test)]
 mod tests;
 

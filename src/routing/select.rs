@@ -24,6 +24,7 @@
 use std::collections::VecDeque;
 
 use super::index::MinTree;
+use super::small::Small;
 use super::policy::{self, least_loaded};
 use super::{BuyerKind, Ctx, PolicyKind, Reason};
 use crate::agents::{AgentId, AgentStatus, Presence};
@@ -83,7 +84,7 @@ struct GroupRouting {
 pub(crate) struct Selector {
     groups: Vec<GroupRouting>,
     /// For each agent: `(group, position in the group's members)` for every group it serves.
-    memberships: Vec<Vec<(usize, usize)>>,
+    memberships: Vec<Small<(u32, u32), 2>>,
     /// For each agent: whether it counted as online and routable at the last sync.
     counted_online: Vec<bool>,
     main: Option<AgentId>,
@@ -147,10 +148,10 @@ impl Selector {
                 }
             })
             .collect::<Vec<_>>();
-        let mut memberships = vec![Vec::new(); scenario.agents.len()];
+        let mut memberships = vec![Small::default(); scenario.agents.len()];
         for (g, group) in groups.iter().enumerate() {
             for (pos, &id) in group.members.iter().enumerate() {
-                memberships[id as usize].push((g, pos));
+                memberships[id as usize].push((g as u32, pos as u32));
             }
         }
         let recent = match fairness {
@@ -199,11 +200,11 @@ impl Selector {
             &mut self.counted_online,
         );
         ctx.changes(|id, agent| {
-            let ms = &memberships[id as usize];
+            let ms = memberships[id as usize].as_slice();
             for &(g, pos) in ms {
-                let group = &mut groups[g];
+                let group = &mut groups[g as usize];
                 if let Some(index) = &mut group.index {
-                    index.set(pos, policy::key(group.policy, group.weighted, agent));
+                    index.set(pos as usize, policy::key(group.policy, group.weighted, agent));
                 }
             }
             let online = agent.presence == Presence::Online && agent.routable;
@@ -211,9 +212,9 @@ impl Selector {
                 counted[id as usize] = online;
                 for &(g, _) in ms {
                     if online {
-                        groups[g].online += 1;
+                        groups[g as usize].online += 1;
                     } else {
-                        groups[g].online -= 1;
+                        groups[g as usize].online -= 1;
                     }
                 }
             }
@@ -540,12 +541,13 @@ impl Selector {
             _ => return,
         }
         // Positions in the group moved: renumber its members' entries.
-        self.memberships[agent as usize].retain(|&(gi, _)| gi != group);
+        let gi = group as u32;
+        self.memberships[agent as usize].retain(|&(g, _)| g != gi);
         for (pos, &id) in self.groups[group].members.iter().enumerate() {
             let ms = &mut self.memberships[id as usize];
-            match ms.iter_mut().find(|(gi, _)| *gi == group) {
-                Some(entry) => entry.1 = pos,
-                None => ms.push((group, pos)),
+            match ms.as_mut_slice().iter_mut().find(|(g, _)| *g == gi) {
+                Some(entry) => entry.1 = pos as u32,
+                None => ms.push((gi, pos as u32)),
             }
         }
         self.rebuild_index(group, ctx);
