@@ -1,9 +1,7 @@
-//! A 4-ary-heap event queue keyed by `(time, seq)` with lazily cancelled timers.
-//!
-//! A 4-ary heap is half as deep as a binary one, and the four children of
-//! a node share a cache line or two, so a pop (the loop's most frequent
-//! operation) touches fewer lines; measured faster than `std`'s
-//! `BinaryHeap` on the benches (reports/performance.md).
+//! A binary-heap event queue keyed by `(time, seq)` with lazily cancelled timers.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
 
 use crate::time::SimTime;
 
@@ -16,7 +14,6 @@ pub(crate) struct TimerId {
 
 const NOT_A_TIMER: u32 = u32::MAX;
 
-#[derive(Clone, Copy)]
 struct Entry<E> {
     /// `!(time << 64 | seq)`: one integer comparison orders entries, and the
     /// max-heap pops the smallest `(time, seq)` first.
@@ -33,6 +30,24 @@ impl<E> Entry<E> {
     }
 }
 
+impl<E> PartialEq for Entry<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.rank == other.rank
+    }
+}
+impl<E> Eq for Entry<E> {}
+impl<E> PartialOrd for Entry<E> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<E> Ord for Entry<E> {
+    #[inline]
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.rank.cmp(&other.rank)
+    }
+}
+
 /// Future events in `(time, seq)` order: events at the same time pop in the
 /// order they were scheduled.
 ///
@@ -42,24 +57,24 @@ impl<E> Entry<E> {
 /// dropped when it reaches the top), and timer slots are reused, so memory is
 /// bounded by the number of timers alive at once plus stale entries.
 pub(crate) struct EventQueue<E> {
-    heap: Heap<E>,
+    heap: BinaryHeap<Entry<E>>,
     next_seq: u64,
     now: SimTime,
     generations: Vec<u32>,
     free_slots: Vec<u32>,
 }
 
-impl<E: Copy> Default for EventQueue<E> {
+impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<E: Copy> EventQueue<E> {
+impl<E> EventQueue<E> {
     /// An empty queue at time 0.
     pub fn new() -> Self {
         Self {
-            heap: Heap { items: Vec::new() },
+            heap: BinaryHeap::new(),
             next_seq: 0,
             now: 0,
             generations: Vec::new(),
@@ -108,7 +123,7 @@ impl<E: Copy> EventQueue<E> {
     /// timers at the top are dropped on the way).
     #[inline]
     pub fn peek_time(&mut self) -> Option<SimTime> {
-        while let Some(entry) = self.heap.items.first() {
+        while let Some(entry) = self.heap.peek() {
             if entry.slot != NOT_A_TIMER
                 && self.generations[entry.slot as usize] != entry.generation
             {
@@ -150,70 +165,6 @@ impl<E: Copy> EventQueue<E> {
             generation,
             event,
         });
-    }
-}
-
-/// A min-heap on `rank` order with four children per node: node `i`'s
-/// children are `4i + 1 ..= 4i + 4`. (Entries store the complement of
-/// `(time, seq)`, so the smallest `(time, seq)` has the largest rank.)
-struct Heap<E> {
-    items: Vec<Entry<E>>,
-}
-
-/// Children per node.
-const ARITY: usize = 4;
-
-impl<E: Copy> Heap<E> {
-    #[inline]
-    fn push(&mut self, entry: Entry<E>) {
-        self.items.push(entry);
-        let items = &mut self.items[..];
-        // Sift the hole up, moving parents down, then fill it.
-        let mut i = items.len() - 1;
-        while i > 0 {
-            let parent = (i - 1) / ARITY;
-            if items[parent].rank >= entry.rank {
-                break;
-            }
-            items[i] = items[parent];
-            i = parent;
-        }
-        items[i] = entry;
-    }
-
-    #[inline]
-    fn pop(&mut self) -> Option<Entry<E>> {
-        let last = self.items.pop()?;
-        let Some(&top) = self.items.first() else {
-            return Some(last);
-        };
-        let items = &mut self.items[..];
-        let n = items.len();
-        // Sift the hole at the root down, moving the best child up, then
-        // put the last entry in it.
-        let mut i = 0;
-        loop {
-            let first = ARITY * i + 1;
-            if first >= n {
-                break;
-            }
-            // The child with the largest rank (the smallest `(time, seq)`).
-            let mut best = first;
-            let mut best_rank = items[first].rank;
-            for (c, child) in items.iter().enumerate().take((first + ARITY).min(n)).skip(first + 1) {
-                if child.rank > best_rank {
-                    best = c;
-                    best_rank = child.rank;
-                }
-            }
-            if best_rank <= last.rank {
-                break;
-            }
-            items[i] = items[best];
-            i = best;
-        }
-        items[i] = last;
-        Some(top)
     }
 }
 

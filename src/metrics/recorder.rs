@@ -25,6 +25,10 @@ pub(crate) struct Recorder {
     chat: Vec<f64>,
     state: Vec<f64>,
     last_t: SimTime,
+    /// The interval `last_t` integrates into and its end (time only moves
+    /// forward, so no division per event).
+    seg: usize,
+    seg_end: SimTime,
     frt_ms: Histogram<u64>,
     /// `intervals × buckets::COUNT`.
     frt_buckets: Vec<u32>,
@@ -115,6 +119,8 @@ impl Recorder {
             chat: vec![0.0; n * chat_stride],
             state: vec![0.0; n * STATE_FIELDS],
             last_t: 0,
+            seg: 0,
+            seg_end: run.measure_from() + run.interval,
             frt_ms: histogram(),
             frt_buckets: vec![0; n * buckets::COUNT],
             wait_answered_ms: histogram(),
@@ -240,8 +246,12 @@ impl Recorder {
         }
         let values = s.values();
         while t < end {
-            let i = ((t - self.from) / self.interval) as usize;
-            let seg_end = (self.from + (i as u64 + 1) * self.interval).min(end);
+            while t >= self.seg_end {
+                self.seg += 1;
+                self.seg_end += self.interval;
+            }
+            let i = self.seg;
+            let seg_end = self.seg_end.min(end);
             let dt = (seg_end - t) as f64;
             for (acc, v) in self.state[i * STATE_FIELDS..(i + 1) * STATE_FIELDS]
                 .iter_mut()

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Before against after, in one run: two kefusim binaries on the same
+# scenarios, interleaved rounds, the best arrivals per second of each (as
+# `kefusim run` prints it: the simulation, without start-up and output), and
+# their instruction counts for one replication's loop (valgrind callgrind,
+# 2 replications less 1, as .ci/speed counts), when valgrind is there.
+#
+#   benches/before-after.sh BEFORE_BIN AFTER_BIN ROUNDS SCENARIO...
+#
+# e.g. (the commit before a change built into its own target directory):
+#   git worktree add /tmp/before <commit>
+#   (cd /tmp/before && CARGO_TARGET_DIR=/tmp/before-target cargo build --release)
+#   benches/before-after.sh /tmp/before-target/release/kefusim target/release/kefusim 10 \
+#       scenarios/bench/mm100.toml scenarios/bench/double11-300-dialogue.toml
+set -euo pipefail
+before=$1 after=$2 rounds=$3
+shift 3
+
+rate() { # arrivals per second of the simulation, one replication, one thread
+  "$1" run "$2" --replications 1 --threads 1 --progress never --no-report 2>&1 >/dev/null |
+    sed -n 's/.*(\([0-9.]*\) \([kM]\) arrivals\/s).*/\1 \2/p' |
+    awk '{ print $1 * ($2 == "M" ? 1e6 : 1e3) }'
+}
+instructions() {
+  local one two
+  one=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$1" run "$2" --replications 1 --threads 1 --progress never --no-report 2>&1 >/dev/null | grep -o 'Collected : [0-9]*' | awk '{ print $3 }')
+  two=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$1" run "$2" --replications 2 --threads 1 --progress never --no-report 2>&1 >/dev/null | grep -o 'Collected : [0-9]*' | awk '{ print $3 }')
+  echo $((two - one))
+}
+
+printf '%-44s %12s %12s %8s %14s %14s %8s\n' scenario "before arr/s" "after arr/s" speed-up "before instr" "after instr" ratio
+for sc in "$@"; do
+  b=0 a=0
+  for _ in $(seq "$rounds"); do
+    b=$(awk -v x="$(rate "$before" "$sc")" -v m="$b" 'BEGIN { print (x > m ? x : m) }')
+    a=$(awk -v x="$(rate "$after" "$sc")" -v m="$a" 'BEGIN { print (x > m ? x : m) }')
+  done
+  if command -v valgrind >/dev/null 2>&1; then
+    bi=$(instructions "$before" "$sc") ai=$(instructions "$after" "$sc")
+  else
+    bi=0 ai=0
+  fi
+  printf '%-44s %12s %12s %8s %14s %14s %8s\n' "$sc" "$b" "$a" \
+    "$(awk -v b="$b" -v a="$a" 'BEGIN { printf "%.3f", a / b }')" "$bi" "$ai" \
+    "$(awk -v b="$bi" -v a="$ai" 'BEGIN { if (a > 0) printf "%.3f", b / a; else print "-" }')"
+done
