@@ -8,11 +8,17 @@
 //!   model: shifts, breaks, two groups, slowdown, VIP);
 //! - `taobao_shop/…`: the dialogue model with the Taobao routing rules;
 //! - `double11/…`: the Double-11 shop (hundreds of agents, a 15× spike);
+//! - `double11_300_dialogue/…`: a one-day 300-agent Double-11 in the
+//!   dialogue model (`scenarios/bench/double11-300-dialogue.toml`);
+//! - `mm10k/arrivals`: M/M/10000+M (`scenarios/bench/mm10k.toml`);
 //! - `remote/quickstart_1_session` and `remote/quickstart_2_sessions`: the
 //!   quickstart routed by `kefusim serve` (started in this process, on
 //!   loopback) over the routing protocol, one replication on one thread and
 //!   two replications on two: routed chats per second, to compare with
 //!   `quickstart/arrivals` (the built-in router in process).
+//!
+//! `cargo bench --bench ratio` prints kefusim's speed as a ratio to a bare
+//! event loop measured in the same run (benches/ratio.rs).
 //!
 //! Benches measure; tests assert. No timing threshold lives in `cargo test`.
 
@@ -48,6 +54,15 @@ fn simulator(c: &mut Criterion) {
     bench_scenario(c, "taobao_shop", "scenarios/taobao_shop.toml", true);
     // Double 11: hundreds of agents, a 15× midnight spike, temporary shifts.
     bench_scenario(c, "double11", "scenarios/double11.toml", true);
+    // The same day with 300 agents in the dialogue model (44 k arrivals).
+    bench_scenario(
+        c,
+        "double11_300_dialogue",
+        "scenarios/bench/double11-300-dialogue.toml",
+        true,
+    );
+    // M/M/10000+M: shop scale, where memory layout decides the speed.
+    bench_scenario(c, "mm10k", "scenarios/bench/mm10k.toml", false);
 }
 
 /// The quickstart routed by `kefusim serve` over loopback.

@@ -6,61 +6,56 @@
 pub const INELIGIBLE: u64 = u64::MAX;
 
 /// Minimum of `n` keys under point updates.
-///
-/// Each node holds the smallest key under it and the leaf it belongs to,
-/// side by side, so a comparison reads the two children (adjacent in
-/// memory) and never the leaves; an update stops as soon as a node's
-/// minimum is unchanged, since nothing above it can change then.
 #[derive(Debug, Clone)]
 pub struct MinTree {
     size: usize,
-    /// `nodes[node]` = (smallest key under `node`, its leaf), heap layout
-    /// (root 1, children `2n` and `2n + 1`, leaf `i` at `size + i`).
-    nodes: Vec<(u64, u32)>,
+    keys: Vec<u64>,
+    /// `best[node]` = leaf with the smallest key under `node` (heap layout, root 1).
+    best: Vec<u32>,
 }
 
 impl MinTree {
     /// `n` leaves, all ineligible.
     pub fn new(n: usize) -> Self {
         let size = n.max(1).next_power_of_two();
-        let mut nodes = vec![(INELIGIBLE, 0u32); 2 * size];
-        for (leaf, node) in nodes[size..].iter_mut().enumerate() {
-            node.1 = leaf as u32;
+        let mut best = vec![0u32; 2 * size];
+        for (leaf, b) in best[size..].iter_mut().enumerate() {
+            *b = leaf as u32;
         }
         for node in (1..size).rev() {
-            nodes[node] = nodes[2 * node];
+            best[node] = best[2 * node];
         }
-        Self { size, nodes }
+        Self {
+            size,
+            keys: vec![INELIGIBLE; size],
+            best,
+        }
     }
 
     /// Sets the key of `leaf`.
     #[inline]
     pub fn set(&mut self, leaf: usize, key: u64) {
-        let mut node = self.size + leaf;
-        let nodes = &mut self.nodes[..];
-        if nodes[node].0 == key {
+        if self.keys[leaf] == key {
             return;
         }
-        nodes[node].0 = key;
-        // Both children of `node / 2` exist while node > 1 (a full tree).
-        while node > 1 {
-            let parent = node / 2;
-            let pair = &nodes[2 * parent..2 * parent + 2];
-            // Ties go to the left child: the lower position.
-            let best = if pair[1].0 < pair[0].0 { pair[1] } else { pair[0] };
-            if nodes[parent] == best {
-                return;
-            }
-            nodes[parent] = best;
-            node = parent;
+        self.keys[leaf] = key;
+        let mut node = (self.size + leaf) / 2;
+        while node >= 1 {
+            let (l, r) = (self.best[2 * node], self.best[2 * node + 1]);
+            self.best[node] = if self.keys[r as usize] < self.keys[l as usize] {
+                r
+            } else {
+                l
+            };
+            node /= 2;
         }
     }
 
     /// The leaf with the smallest key, unless every leaf is ineligible.
     #[inline]
     pub fn min(&self) -> Option<usize> {
-        let (key, leaf) = self.nodes[1];
-        (key != INELIGIBLE).then_some(leaf as usize)
+        let leaf = self.best[1] as usize;
+        (self.keys[leaf] != INELIGIBLE).then_some(leaf)
     }
 }
 
