@@ -56,7 +56,11 @@ fn bare(c: u32, lambda_per_min: f64, horizon_ms: u64, seed: u64) -> (u64, u64, u
     let mut queue: VecDeque<u32> = VecDeque::new();
     let mut waiting: Vec<bool> = Vec::new();
     let (mut free, mut arrivals, mut answered, mut abandoned) = (c, 0u64, 0u64, 0u64);
-    push(&mut heap, gap.sample(&mut arrivals_rng) as u64, Kind::Arrival);
+    push(
+        &mut heap,
+        gap.sample(&mut arrivals_rng) as u64,
+        Kind::Arrival,
+    );
     while let Some(Reverse((t, _, kind))) = heap.pop() {
         match kind {
             Kind::Arrival => {

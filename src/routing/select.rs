@@ -24,8 +24,8 @@
 use std::collections::VecDeque;
 
 use super::index::MinTree;
-use super::small::Small;
 use super::policy::{self, least_loaded};
+use super::small::Small;
 use super::{BuyerKind, Ctx, PolicyKind, Reason};
 use crate::agents::{AgentId, AgentStatus, Presence};
 use crate::kernel::StreamRng;
@@ -204,7 +204,10 @@ impl Selector {
             for &(g, pos) in ms {
                 let group = &mut groups[g as usize];
                 if let Some(index) = &mut group.index {
-                    index.set(pos as usize, policy::key(group.policy, group.weighted, agent));
+                    index.set(
+                        pos as usize,
+                        policy::key(group.policy, group.weighted, agent),
+                    );
                 }
             }
             let online = agent.presence == Presence::Online && agent.routable;

@@ -58,7 +58,12 @@ impl<T: Copy + Default, const N: usize> Small<T, N> {
 
     /// Keeps the items for which `keep` holds, in order.
     pub fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
-        let items: Vec<T> = self.as_slice().iter().copied().filter(|x| keep(x)).collect();
+        let items: Vec<T> = self
+            .as_slice()
+            .iter()
+            .copied()
+            .filter(|x| keep(x))
+            .collect();
         *self = Self::default();
         for x in items {
             self.push(x);
