@@ -11,7 +11,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::axes::{KeyItem, Swatch, Ticks, Tip, err, frame, keyed, tidy, tip_number};
+use super::axes::{KeyItem, Swatch, Ticks, Tip, err, frame, keyed, text_width, tidy, tip_number};
 use crate::catalog;
 use crate::metrics::AgentRow;
 use crate::replicate::Summary;
@@ -43,9 +43,7 @@ fn fitting<DB: DrawingBackend>(
     let mut kept: Vec<(f64, String)> = Vec::new();
     let mut right = i32::MIN;
     for (x, text) in labels {
-        let w = root
-            .estimate_text_size(text, &font)
-            .map_or(8 * text.chars().count() as i32, |(w, _)| w as i32 * 6 / 5);
+        let w = text_width(root, text, &font);
         let left = px(*x) - w / 2;
         if left > right + 8 {
             kept.push((*x, text.clone()));

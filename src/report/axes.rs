@@ -210,6 +210,31 @@ pub(super) fn time_tick(starts: &[String], first: Option<f64>, x: f64) -> String
     }
 }
 
+/// The time span of intervals `from..to` (`to` exclusive): `MM-DD hh:mm–hh:mm`,
+/// the end being the next interval's start or the window's end.
+pub(super) fn span_label(starts: &[String], window_to: &str, from: usize, to: usize) -> String {
+    let end = starts.get(to).map_or(window_to, String::as_str);
+    format!(
+        "{}–{}",
+        starts[from].get(5..16).unwrap_or("").replace('T', " "),
+        end.get(11..16).unwrap_or("")
+    )
+}
+
+/// The width of `text` as a browser draws it, pixels: browsers draw the
+/// SVG's Latin text in their own sans-serif, up to a fifth wider than the
+/// shipped font plotters measures with.
+pub(super) fn text_width<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &TextStyle<'_>,
+) -> i32 {
+    let w = area
+        .estimate_text_size(text, style)
+        .map_or(8 * text.chars().count() as i32, |(w, _)| w as i32);
+    w * 6 / 5
+}
+
 /// How an entry of a key is drawn.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Swatch {
@@ -256,12 +281,7 @@ pub(super) fn keyed<DB: DrawingBackend>(
     let mut placed = Vec::with_capacity(key.len());
     let (mut x, mut row) = (left, 0);
     for item in key {
-        // Browsers draw the SVG's Latin text in their own sans-serif,
-        // up to a fifth wider than the shipped font the estimate uses.
-        let text_w = area
-            .estimate_text_size(&item.label, &style)
-            .map_or(8 * item.label.chars().count() as i32, |(tw, _)| tw as i32);
-        let width = 28 + text_w * 6 / 5 + 24;
+        let width = 28 + text_width(area, &item.label, &style) + 24;
         if x > left && x + width > right {
             x = left;
             row += 1;

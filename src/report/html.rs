@@ -270,25 +270,13 @@ fn caption(s: &Summary, stem: &str) -> String {
 /// The spans with nobody on shift, as a sentence (empty when there are none).
 fn nobody_sentence(s: &Summary) -> String {
     let nobody = super::plots::unstaffed(s);
-    let starts = &s.series.interval_start;
-    let mut spans = Vec::new();
-    let mut i = 0;
-    while i < nobody.len() {
-        if !nobody[i] {
-            i += 1;
-            continue;
-        }
-        let from = i;
-        while i < nobody.len() && nobody[i] {
-            i += 1;
-        }
-        let to = starts.get(i).unwrap_or(&s.window_to);
-        spans.push(format!(
-            "{}–{}",
-            starts[from].get(5..16).unwrap_or("").replace('T', " "),
-            to.get(11..16).unwrap_or("")
-        ));
-    }
+    let mut spans: Vec<String> = super::plots::runs(nobody.len(), |i| nobody[i].then_some(()))
+        .iter()
+        .map(|run| {
+            let (from, last) = (run[0].0 as usize, run[run.len() - 1].0 as usize);
+            super::axes::span_label(&s.series.interval_start, &s.window_to, from, last + 1)
+        })
+        .collect();
     if spans.is_empty() {
         return String::new();
     }

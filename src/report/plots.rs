@@ -8,8 +8,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::axes::{
-    KeyItem, Swatch, Tip, column_tips, err, frame, hour_ticks, keyed, tidy, time_tick, tip_number,
-    tips_svg,
+    KeyItem, Swatch, Tip, column_tips, err, frame, hour_ticks, keyed, span_label, tidy, time_tick,
+    tip_number, tips_svg,
 };
 use crate::replicate::Summary;
 
@@ -527,10 +527,7 @@ pub(super) fn unstaffed(s: &Summary) -> Vec<bool> {
 /// The hover text of interval `i` of panel `c`: its time span, each line's
 /// value (± its 95% half-width), and what shades it.
 fn interval_tip(c: &Chart, s: &Summary, i: usize, nobody: bool) -> String {
-    let starts = &s.series.interval_start;
-    let from = starts[i].get(5..16).unwrap_or("").replace('T', " ");
-    let to = starts.get(i + 1).unwrap_or(&s.window_to);
-    let mut text = format!("{from}–{}", to.get(11..16).unwrap_or(""));
+    let mut text = span_label(&s.series.interval_start, &s.window_to, i, i + 1);
     for l in c.lines.iter().filter(|l| !l.reference) {
         let (v, h) = (l.values[i], l.ci.get(i).copied().unwrap_or(f64::NAN));
         let scale = if c.percent { 100.0 } else { 1.0 };
@@ -683,7 +680,7 @@ fn panel<DB: DrawingBackend>(
 }
 
 /// The maximal runs of consecutive indices `i < len` where `known(i)` is `Some`.
-fn runs<T>(len: usize, known: impl Fn(usize) -> Option<T>) -> Vec<Vec<(f64, T)>> {
+pub(super) fn runs<T>(len: usize, known: impl Fn(usize) -> Option<T>) -> Vec<Vec<(f64, T)>> {
     let mut out = Vec::new();
     let mut run = Vec::new();
     for i in 0..len {
