@@ -1,6 +1,7 @@
 //! What each command does, as library functions the binary calls; errors
 //! carry their documented exit codes.
 
+mod live;
 mod progress;
 mod shards;
 mod sweep;
@@ -32,6 +33,10 @@ pub enum AppError {
     /// Exit code 7: the routing service cannot be reached, or failed.
     #[error("{0}")]
     Router(String),
+    /// Exit code 130: a live run was interrupted (Ctrl-C); the results
+    /// for what was sent were written, marked as interrupted.
+    #[error("{0}")]
+    Interrupted(String),
     /// Exit code 1: kefusim could not finish what it was asked (a bug).
     #[error("{0}")]
     Failed(String),
@@ -65,6 +70,7 @@ impl AppError {
             AppError::Write(_) | AppError::Stdout(_) => 4,
             AppError::Thresholds(_) => 5,
             AppError::Regression(_) => 6,
+            AppError::Interrupted(_) => 130,
         }
     }
 }
@@ -78,6 +84,7 @@ pub fn execute(cli: Cli) -> Result<(), AppError> {
         Command::Sweep(args) => sweep::sweep(args),
         Command::Plan(args) => plan(args),
         Command::Serve(args) => serve(args),
+        Command::Live(args) => live::live(args),
         Command::Merge(args) => shards::merge(args),
         Command::Compare(args) => {
             let current = load_results(&args.current)?;
@@ -588,8 +595,21 @@ fn serve(args: crate::cli::ServeArgs) -> Result<(), AppError> {
         scenario.agents.len(),
         scenario.groups.len(),
     );
+    let delay = crate::time::parse_duration(&args.delay)
+        .ok()
+        .filter(|&ms| ms <= 600_000)
+        .ok_or_else(|| {
+            AppError::Usage(format!(
+                "--delay must be a duration of at most 10m, e.g. 20ms; got `{}`",
+                args.delay
+            ))
+        })?;
     crate::serve::serve(
         scenario,
+        crate::serve::ServeOptions {
+            delay: std::time::Duration::from_millis(delay),
+            allow_remote: args.allow_remote,
+        },
         args.listen,
         std::time::Duration::from_millis(idle),
         |addr| {

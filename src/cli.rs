@@ -99,6 +99,19 @@ pub enum Command {
         after_help = "Examples:\n  kefusim serve scenarios/quickstart.toml &\n  kefusim run scenarios/quickstart.toml --router http://127.0.0.1:7878\n  kefusim serve scenarios/double11.toml --listen 127.0.0.1:0   # any free port"
     )]
     Serve(ServeArgs),
+    /// Load-test a running routing service: play the scenario in real time
+    /// (or --speed times faster) against it, k6-style, and measure both its
+    /// customer-service levels and its latency.
+    ///
+    /// Events are sent when they are due on the wall clock; simulated agents
+    /// act on the service's decisions when they arrive, so a slow service
+    /// shows as longer waits. Latency is measured from each request's
+    /// intended send time (no coordinated omission). Writes the same results
+    /// as `run`, plus live.csv and a "live" section in summary.json.
+    #[command(
+        after_help = "Examples:\n  kefusim serve scenarios/quickstart.toml &\n  kefusim live scenarios/quickstart.toml --router http://127.0.0.1:7878 --speed 3600 --out live-out\n  kefusim run scenarios/quickstart.toml --out sim-out && kefusim compare live-out sim-out\n  kefusim live scenarios/double11.toml --router http://127.0.0.1:7878 --speed 600 --duration 2m --decisions callback\n\nExit codes as for run; 7 when the service cannot be reached or goes down; 130 when interrupted (results for what was sent are written, marked as interrupted)."
+    )]
+    Live(LiveArgs),
     /// Print a JSON Schema of the scenario format (for editors: completion
     /// and checks), or with --protocol of the routing protocol's messages.
     #[command(
@@ -133,6 +146,74 @@ pub struct ServeArgs {
     /// Stop after this long without a request.
     #[arg(long, value_name = "DURATION", default_value = "10m")]
     pub idle_exit: String,
+    /// Wait this long before answering each events request: a slow
+    /// service, to load-test against (e.g. 20ms).
+    #[arg(long, value_name = "DURATION", default_value = "0s")]
+    pub delay: String,
+}
+
+/// How a routing service gives its decisions back in a live run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Decisions {
+    /// In the response to each events request.
+    Response,
+    /// Posted by the service to kefusim's callback endpoint (loopback).
+    Callback,
+}
+
+/// `kefusim live`.
+#[derive(Debug, clap::Args)]
+pub struct LiveArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// The routing service: http://127.0.0.1:PORT (overrides [routing] service).
+    #[arg(long, value_name = "URL")]
+    pub router: Option<String>,
+    /// Simulated time per wall-clock time: 1 is real time, 60 plays an
+    /// hour in a minute (0.01..=100000).
+    #[arg(long, value_name = "K", default_value_t = 1.0)]
+    pub speed: f64,
+    /// Stop after this much wall time (e.g. 5m); results cover what was sent.
+    #[arg(long, value_name = "DURATION")]
+    pub duration: Option<String>,
+    /// Requests one session may have waiting to be sent, the one in flight
+    /// included; beyond that the harness drops events (counted as
+    /// dropped_by_harness, their chats wait in their queues).
+    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_in_flight: u32,
+    /// How decisions come back: in each response, or posted to kefusim's
+    /// callback endpoint (the URL is sent in the session's hello).
+    #[arg(long, value_enum, default_value_t = Decisions::Response)]
+    pub decisions: Decisions,
+    /// Where the callback endpoint listens (loopback only unless --allow-remote).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub callback_listen: std::net::SocketAddr,
+    /// Allow a service (and a callback address) that is not on this machine.
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// If the service goes down, finish on the fallback instead of exit 7.
+    #[arg(long)]
+    pub finish_on_fallback: bool,
+    /// Override run.seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override run.replications (all run at once when the service's
+    /// sessions are independent).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub replications: Option<u32>,
+    /// Also write summary.json, timeseries.csv, agents.csv, live.csv, the
+    /// plots and report.html into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// With --out: skip report.html.
+    #[arg(long)]
+    pub no_report: bool,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Progress on stderr (as for run).
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+    pub progress: ProgressMode,
 }
 
 /// `kefusim trace`.

@@ -48,7 +48,7 @@ use crate::arrivals::{ArrivalGenerator, EntryPoint};
 use crate::conversation::Conversations;
 use crate::kernel::{EventQueue, Stream, StreamRng, TimerId, stream_rng};
 use crate::metrics::{Recorder, RepResult, StateCounters};
-use crate::routing::{Command, Dispatcher, OfferOutcome, Router};
+use crate::routing::{Command, Dispatcher, Notice, OfferOutcome, Router};
 use crate::scenario::{Dialogue, Membership, Scenario};
 use crate::shifts::Instance;
 use crate::time::SimTime;
@@ -446,6 +446,12 @@ impl<'s, D: Dispatcher> Engine<'s, D> {
         &self.router
     }
 
+    /// The dispatcher, to change (a live run's driver keeps its
+    /// bookkeeping there).
+    pub fn dispatcher_mut(&mut self) -> &mut D {
+        &mut self.router
+    }
+
     /// The time of the last event handled (0 before the first).
     pub fn now(&self) -> SimTime {
         self.queue.now()
@@ -572,6 +578,40 @@ impl<'s, D: Dispatcher> Engine<'s, D> {
         self.check(&command)?;
         self.apply(command, now);
         Ok(())
+    }
+
+    /// Applies an answer that came from outside at simulated time `t` (a
+    /// live run: the routing service's decision arrives when it arrives):
+    /// the clock moves to `t` (clamped between now and the next event),
+    /// each command is judged like a routing service's and refused (counted,
+    /// the chat falls back to its queue) or applied, and with `more` the
+    /// dispatcher is told `Continue`. The rules of refused commands are
+    /// pushed to `refused`; returns the time applied at.
+    pub fn apply_answer(
+        &mut self,
+        t: SimTime,
+        commands: &[Command],
+        more: bool,
+        refused: &mut Vec<Rule>,
+    ) -> SimTime {
+        if self.stopped.is_some() {
+            return self.now();
+        }
+        let now = self.queue.advance_to(t);
+        self.rec.advance(now, &self.state);
+        for command in commands {
+            match self.judge(command) {
+                Err(rule) => {
+                    self.refuse(command, rule, now);
+                    refused.push(rule);
+                }
+                Ok(()) => self.apply(*command, now),
+            }
+        }
+        if more {
+            self.dispatch(Notice::Continue, now);
+        }
+        now
     }
 
     /// Reports events and simulated time (up to the run's end) since the last report.

@@ -52,6 +52,7 @@ pub(crate) mod conversation;
 pub mod dist;
 pub mod engine;
 pub mod kernel;
+pub mod live;
 pub mod metrics;
 pub mod plan;
 pub mod regress;

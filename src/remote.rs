@@ -22,7 +22,9 @@
 
 mod client;
 
-pub use client::{MAX_FAILURES_IN_A_ROW, RemoteRouter, RouterError, Service, check_service, drive};
+pub use client::{
+    MAX_FAILURES_IN_A_ROW, RemoteRouter, RouterError, Service, check_service, drive, fallback,
+};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -96,6 +98,12 @@ pub struct Hello {
     /// `tier − 1`), then `vip_tiers` (normal), then `vip_tiers + 1`
     /// (offline messages).
     pub vip_tiers: u8,
+    /// Live runs with asynchronous decisions (`kefusim live --decisions
+    /// callback`): the URL to POST each [`Answer`] to, with `reply_to` set
+    /// to the `seq` of the [`Events`] it answers, instead of answering in
+    /// the response. Absent: answer in the response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback: Option<String>,
 }
 
 /// The answer to [`Hello`].
@@ -118,6 +126,9 @@ pub struct Change {
 /// `POST /v1/sessions/{id}/events`: what happened at `now`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Events {
+    /// The request's number in the session, from 1 (0: not numbered).
+    #[serde(default)]
+    pub seq: u64,
     /// The simulated instant, ms since the run's start.
     pub now: SimTime,
     /// Agents whose state changed since the previous request, in the order
@@ -131,6 +142,7 @@ pub struct Events {
 /// Borrowed [`Events`], for sending without copying.
 #[derive(Serialize)]
 pub(crate) struct EventsRef<'a> {
+    pub seq: u64,
     pub now: SimTime,
     pub changes: &'a [Change],
     pub events: [Notice; 1],
@@ -146,6 +158,10 @@ pub struct Answer {
     /// one chat at a time, each seeing the agents as the previous left them).
     #[serde(default, rename = "continue")]
     pub more: bool,
+    /// In a callback (asynchronous decisions): the `seq` of the [`Events`]
+    /// this answers. Absent in a response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<u64>,
 }
 
 /// A 4xx or 5xx answer.
@@ -187,6 +203,7 @@ pub fn hello(sc: &Scenario, replication: u32) -> Hello {
             .collect(),
         main_queue: sc.groups.len(),
         vip_tiers: sc.buyers.vip_tiers.len() as u8,
+        callback: None,
     }
 }
 

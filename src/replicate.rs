@@ -20,7 +20,10 @@ use crate::metrics::{
 use crate::scenario::Scenario;
 use crate::stats::Welford;
 
+mod live;
 mod remote;
+
+pub use live::{LiveFigures, LiveInterval, Quantiles};
 mod verdict;
 pub use verdict::{Intervals, Missed, Verdict, judge};
 
@@ -97,6 +100,9 @@ pub struct Summary {
     /// When the routing service went down in the first replication that
     /// finished on the fallback, and the count of such replications.
     pub router_down: Option<(String, u32)>,
+    /// A live run's service figures (`kefusim live`); `None` for a
+    /// simulated-time run.
+    pub live: Option<LiveFigures>,
 }
 
 /// A span of the horizon worth marking on a plot.
@@ -478,6 +484,7 @@ impl<'s> Merge<'s> {
             })
             .collect();
         let mut summary = Summary {
+            live: None,
             router_examples: self.router_examples,
             router_down: self.router_down,
             scenario: sc.name.clone(),

@@ -10,6 +10,7 @@ mod axes;
 mod files;
 mod fonts;
 mod html;
+mod live;
 mod load;
 mod plan;
 mod plots;
@@ -65,6 +66,9 @@ struct SummaryJson<'a> {
     /// Only when a routing service broke a rule, timed out or failed a request.
     #[serde(skip_serializing_if = "Option::is_none")]
     router: Option<RouterJson>,
+    /// Only for a live run (`kefusim live`): the service's figures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    live: Option<serde_json::Value>,
 }
 
 /// What a routing service did wrong, summed over replications.
@@ -297,6 +301,7 @@ pub fn summary_json(summary: &Summary) -> String {
             alpha: summary.gate.alpha,
         }),
         router: router_json(summary),
+        live: summary.live.as_ref().map(live::live_json),
         diverging: (summary.work.diverged > 0).then(|| DivergingJson {
             replications: summary.work.diverged,
             reason: summary
@@ -430,11 +435,18 @@ pub fn agents_csv(summary: &Summary) -> String {
 
 /// The data files `--out DIR` writes, by name.
 pub fn output_files(summary: &Summary) -> Vec<(&'static str, String)> {
-    vec![
+    let mut files = vec![
         ("summary.json", summary_json(summary)),
         ("timeseries.csv", timeseries_csv(summary)),
         ("agents.csv", agents_csv(summary)),
-    ]
+    ];
+    if let Some(l) = &summary.live {
+        files.push((
+            "live.csv",
+            live::live_csv(l, &summary.series.interval_start),
+        ));
+    }
+    files
 }
 
 /// What `kefusim report DIR` writes: `report.html` (unless `html` is

@@ -43,9 +43,26 @@ struct Session {
     router: Router,
     agents: AgentPool,
     commands: Vec<crate::routing::Command>,
+    /// Asynchronous decisions (`Hello::callback`): answers go to the
+    /// session's pusher, which POSTs them in order.
+    push: Option<tokio::sync::mpsc::Sender<Answer>>,
+}
+
+/// Answers queued for a session's callback before its events are refused (503).
+pub const MAX_PUSH_BACKLOG: usize = 4096;
+
+/// How `kefusim serve` behaves beyond routing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ServeOptions {
+    /// Wait this long before answering each `events` request (a slow
+    /// service, for load tests).
+    pub delay: Duration,
+    /// Allow callback URLs that are not on this machine.
+    pub allow_remote: bool,
 }
 
 struct Shared {
+    options: ServeOptions,
     scenario: Scenario,
     sessions: Mutex<HashMap<u64, Arc<Mutex<Session>>>>,
     next: AtomicU64,
@@ -140,6 +157,21 @@ async fn open(State(st): State<St>, body: Bytes) -> Response {
     if let Err(e) = same_shop(&st.scenario, &hello) {
         return error(StatusCode::CONFLICT, e);
     }
+    let push = match &hello.callback {
+        None => None,
+        Some(url) => match crate::scenario::ServiceSpec::parse(url, 0) {
+            Err(e) => return error(StatusCode::BAD_REQUEST, format!("callback: {e}")),
+            Ok(spec) if !spec.loopback && !st.options.allow_remote => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    format!(
+                        "callback: {url} is not on this machine; kefusim serve calls back loopback addresses only unless started with --allow-remote"
+                    ),
+                );
+            }
+            Ok(spec) => Some(pusher(spec.url)),
+        },
+    };
     let sc = &st.scenario;
     let session = Session {
         router: Router::new(
@@ -148,6 +180,7 @@ async fn open(State(st): State<St>, body: Bytes) -> Response {
         ),
         agents: AgentPool::new(sc),
         commands: Vec::new(),
+        push,
     };
     let id = st.next.fetch_add(1, Ordering::Relaxed) + 1;
     let Ok(mut sessions) = st.sessions.lock() else {
@@ -190,8 +223,41 @@ fn session(st: &Shared, id: &str) -> Result<(u64, Arc<Mutex<Session>>), Refusal>
         .ok_or_else(not_found)
 }
 
+/// A task that POSTs a session's answers to its callback URL, in order,
+/// until the session is closed (best effort: a failed POST is said once on
+/// stderr and the next is tried).
+fn pusher(url: String) -> tokio::sync::mpsc::Sender<Answer> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Answer>(MAX_PUSH_BACKLOG);
+    tokio::spawn(async move {
+        let (authority, path) = crate::live::split_url(&url);
+        let mut conn = crate::live::Conn::new(&authority);
+        let mut said = false;
+        while let Some(answer) = rx.recv().await {
+            let body = serde_json::to_vec(&answer).unwrap_or_default();
+            let result = conn
+                .request(axum::http::Method::POST, &path, body, Duration::from_secs(10))
+                .await;
+            let failed = match result {
+                Ok((status, _)) if status.is_success() => None,
+                Ok((status, _)) => Some(format!("HTTP {status}")),
+                Err(e) => Some(e.to_string()),
+            };
+            if let Some(why) = failed
+                && !said
+            {
+                said = true;
+                eprintln!("kefusim serve: a callback to {url} failed ({why}); later failures are not shown");
+            }
+        }
+    });
+    tx
+}
+
 async fn events(State(st): State<St>, Path(id): Path<String>, body: Bytes) -> Response {
     touch(&st);
+    if !st.options.delay.is_zero() {
+        tokio::time::sleep(st.options.delay).await;
+    }
     let events: Events = match parse(&body) {
         Ok(e) => e,
         Err(r) => return refused(r),
@@ -220,6 +286,7 @@ async fn events(State(st): State<St>, Path(id): Path<String>, body: Bytes) -> Re
             router,
             agents,
             commands,
+            ..
         } = &mut *guard;
         for c in &events.changes {
             *agents.agent_mut(c.agent) = c.status.clone();
@@ -233,8 +300,26 @@ async fn events(State(st): State<St>, Path(id): Path<String>, body: Bytes) -> Re
         Answer {
             commands: commands.clone(),
             more,
+            reply_to: None,
         }
     }));
+    // Asynchronous decisions: queued for the pusher under the session's
+    // lock, so they leave in the order the events came.
+    let answer = match (answer, &guard.push) {
+        (Ok(mut a), Some(push)) => {
+            a.reply_to = Some(events.seq);
+            match push.try_send(a) {
+                Ok(()) => Ok(Answer::default()),
+                Err(_) => {
+                    return error(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        format!("{MAX_PUSH_BACKLOG} answers wait to be called back; the callback endpoint is not keeping up"),
+                    );
+                }
+            }
+        }
+        (a, _) => a,
+    };
     drop(guard);
     match answer {
         Ok(a) => axum::Json(a).into_response(),
@@ -273,6 +358,7 @@ async fn fallback() -> Response {
 /// without a request (or Ctrl-C); `ready` is told the bound address.
 pub fn serve(
     scenario: Scenario,
+    options: ServeOptions,
     listen: SocketAddr,
     idle_exit: Duration,
     ready: impl FnOnce(SocketAddr),
@@ -295,6 +381,7 @@ pub fn serve(
             let _ = tcp.set_nodelay(true);
         });
         let shared = Arc::new(Shared {
+            options,
             scenario,
             sessions: Mutex::new(HashMap::new()),
             next: AtomicU64::new(0),

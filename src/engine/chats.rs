@@ -220,6 +220,21 @@ impl<D: Dispatcher> Engine<'_, D> {
         self.trace_route(conv, Outcome::Queued { queue: q, class }, now);
     }
 
+    /// A chat left unplaced after it arrived (parked, its patience
+    /// running) is placed in queue `q` and `class` later: a routing
+    /// service's decision that came after the event (a live run).
+    pub(super) fn place_parked(&mut self, conv: u32, q: usize, class: Class, now: SimTime) {
+        let c = self.convs.get_mut(conv);
+        let ConvState::Queued { class: at, .. } = &mut c.state else {
+            return;
+        };
+        *at = class;
+        c.queue = q;
+        c.parked = false;
+        self.count_queued(class, 1);
+        self.trace_route(conv, Outcome::Queued { queue: q, class }, now);
+    }
+
     /// [`crate::routing::Command::Unassigned`]: the chat waits in no queue, for good.
     pub(super) fn leave_unassigned(&mut self, conv: u32, now: SimTime) {
         let c = self.convs.get(conv);

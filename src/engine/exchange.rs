@@ -106,9 +106,20 @@ impl<D: Dispatcher> Engine<'_, D> {
                 }
                 self.offer(conv, agent, reason, now);
             }
-            Command::Wait { chat, queue, class } => self.enqueue(chat.slot, queue, class, now),
+            Command::Wait { chat, queue, class } => {
+                let c = self.convs.get(chat.slot);
+                if c.parked && matches!(c.state, ConvState::Queued { .. }) {
+                    self.place_parked(chat.slot, queue, class, now);
+                } else {
+                    self.enqueue(chat.slot, queue, class, now);
+                }
+            }
             Command::Unassigned { chat } => self.leave_unassigned(chat.slot, now),
             Command::OfflineMessage { chat, queue, cause } => {
+                if self.convs.get(chat.slot).parked {
+                    // Cancels its patience (a no-op unless it waits unplaced).
+                    self.unqueue(chat.slot);
+                }
                 self.leave_offline_message(chat.slot, queue, cause, now)
             }
             Command::Overflow { chat, to } => self.overflow(chat.slot, to, now),
@@ -169,8 +180,10 @@ impl<D: Dispatcher> Engine<'_, D> {
                 if queue >= queues || class.0 > self.tiers {
                     return Err(Refused::NoSuchQueue);
                 }
-                match state(chat)?.0 {
-                    ConvState::New { .. } => Ok(()),
+                match state(chat)? {
+                    (ConvState::New { .. }, _) => Ok(()),
+                    // Left unplaced after it arrived: a later placement.
+                    (ConvState::Queued { .. }, c) if c.parked && !c.offline => Ok(()),
                     _ => wrong,
                 }
             }
@@ -182,8 +195,9 @@ impl<D: Dispatcher> Engine<'_, D> {
                 if queue >= queues {
                     return Err(Refused::NoSuchQueue);
                 }
-                match state(chat)?.0 {
-                    ConvState::New { .. } => Ok(()),
+                match state(chat)? {
+                    (ConvState::New { .. }, _) => Ok(()),
+                    (ConvState::Queued { .. }, c) if c.parked && !c.offline => Ok(()),
                     _ => wrong,
                 }
             }

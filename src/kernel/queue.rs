@@ -88,6 +88,18 @@ impl<E> EventQueue<E> {
         self.now
     }
 
+    /// Moves the clock to `t` without an event (something from outside
+    /// happens then). `t` is clamped between now and the next event's time,
+    /// so `(time, seq)` order holds; returns the time set.
+    pub fn advance_to(&mut self, t: SimTime) -> SimTime {
+        let mut t = t.max(self.now);
+        if let Some(next) = self.peek_time() {
+            t = t.min(next);
+        }
+        self.now = t;
+        t
+    }
+
     /// Schedules `event` at `time` (clamped to now: the past cannot be scheduled).
     #[inline]
     pub fn schedule(&mut self, time: SimTime, event: E) {

@@ -151,6 +151,25 @@ pub fn check_service(service: &Service) -> Result<bool, RouterError> {
     Ok(health.independent_sessions)
 }
 
+/// What the engine does for an event a routing service did not answer
+/// (no answer in time, an error, or not sent at all): a chat that needs an
+/// agent waits in its queue; a due transfer stays; other events need nothing.
+pub fn fallback(notice: Notice, tiers: u8) -> Option<Command> {
+    match notice {
+        Notice::Arrived(info) | Notice::Rerouted(info) => Some(Command::Wait {
+            chat: info.chat,
+            queue: info.queue,
+            class: Class::of_tier(info.tier, tiers),
+        }),
+        Notice::TransferDue { chat, group, .. } => Some(Command::Transfer {
+            chat,
+            to: None,
+            group,
+        }),
+        _ => None,
+    }
+}
+
 /// A [`Dispatcher`] backed by a routing service: one session per replication.
 pub struct RemoteRouter {
     agent: ureq::Agent,
@@ -241,18 +260,8 @@ impl RemoteRouter {
     /// What the engine does for an event the service did not answer: a
     /// chat that needs an agent waits in its queue; a due transfer stays.
     fn fallback(&self, notice: Notice, out: &mut Commands<'_>) {
-        match notice {
-            Notice::Arrived(info) | Notice::Rerouted(info) => out.push(Command::Wait {
-                chat: info.chat,
-                queue: info.queue,
-                class: Class::of_tier(info.tier, self.tiers),
-            }),
-            Notice::TransferDue { chat, group, .. } => out.push(Command::Transfer {
-                chat,
-                to: None,
-                group,
-            }),
-            _ => {}
+        if let Some(c) = fallback(notice, self.tiers) {
+            out.push(c);
         }
     }
 
@@ -270,6 +279,7 @@ impl RemoteRouter {
         serde_json::to_writer(
             &mut self.body,
             &EventsRef {
+                seq: self.requests + 1,
                 now,
                 changes: &self.changes,
                 events: [notice],

@@ -355,9 +355,11 @@ fn summary_from_json(text_of_file: &str, path: &str) -> Result<Summary, LoadErro
             })
             .unwrap_or_default();
     }
+    let live = (!json["live"].is_null()).then(|| super::live::read_live(&json["live"], None));
     Ok(Summary {
         router_examples,
         router_down,
+        live,
         scenario: string("scenario", &json["scenario"])?,
         seed: json["seed"]
             .as_u64()
@@ -392,6 +394,11 @@ pub fn load_summary(dir: &Path) -> Result<Summary, LoadError> {
     summary.series = series(&read(dir, "timeseries.csv")?, &file("timeseries.csv"))?;
     covers_the_window(&summary, &file("timeseries.csv"))?;
     summary.agents = agents(&read(dir, "agents.csv")?, &file("agents.csv"))?;
+    if let Some(live) = &mut summary.live
+        && let Ok(csv) = std::fs::read_to_string(dir.join("live.csv"))
+    {
+        live.intervals = super::live::read_live(&serde_json::Value::Null, Some(&csv)).intervals;
+    }
     Ok(summary)
 }
 

@@ -95,6 +95,12 @@ pub fn terminal_summary(s: &Summary) -> String {
     if let Some(text) = super::router_sentence(s) {
         let _ = writeln!(out, "  ROUTER: {text}\n");
     }
+    if let Some(l) = &s.live {
+        for line in super::live::live_lines(l) {
+            let _ = writeln!(out, "  {line}");
+        }
+        out.push('\n');
+    }
     let lines = headline(s);
     for (label, value) in lines {
         let _ = writeln!(out, "  {label:<54} {value}");

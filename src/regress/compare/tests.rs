@@ -38,6 +38,7 @@ fn summary(seed: u64, digest: &str, metrics: Vec<MetricSummary>) -> Summary {
     Summary {
         router_examples: Vec::new(),
         router_down: None,
+        live: None,
         scenario: "s".into(),
         seed,
         digest: digest.into(),
