@@ -38,7 +38,8 @@ pub use shop::{
     Shape, WITHIN, lookup, name_patterns, names, scalars, within_name,
 };
 pub use threshold::{
-    Bound, During, Op, Over, Threshold, check_target, parse_threshold, target_bound,
+    Bound, During, LIVE_FIGURES, LIVE_PREFIX, Op, Over, Threshold, check_target, live_figure,
+    parse_threshold, target_bound,
 };
 
 /// Which way a metric should move.

@@ -79,9 +79,8 @@ pub fn run(
         .build()
         .map_err(|e| LiveError::Start(format!("cannot start the I/O runtime: {e}")))?;
     let callbacks = match options.callback {
-        Some(addr) => callback::Callbacks::start(&runtime, addr).map_err(|e| {
-            LiveError::Start(format!("cannot listen for callbacks on {addr}: {e}"))
-        })?,
+        Some(addr) => callback::Callbacks::start(&runtime, addr)
+            .map_err(|e| LiveError::Start(format!("cannot listen for callbacks on {addr}: {e}")))?,
         None => callback::Callbacks::none(),
     };
     {
@@ -153,6 +152,10 @@ pub fn run(
         wall_s,
         interrupted,
     }));
+    // The thresholds on the service's own figures (`router.…`), after
+    // the others.
+    let live = crate::replicate::judge_live(&scenario.thresholds, &summary);
+    summary.thresholds.extend(live);
     Ok(summary)
 }
 

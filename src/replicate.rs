@@ -25,7 +25,7 @@ mod remote;
 
 pub use live::{LiveFigures, LiveInterval, Quantiles};
 mod verdict;
-pub use verdict::{Intervals, Missed, Verdict, judge};
+pub use verdict::{Intervals, Missed, Verdict, judge, judge_live};
 
 /// One metric over replications.
 #[derive(Debug, Clone)]

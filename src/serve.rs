@@ -235,7 +235,12 @@ fn pusher(url: String) -> tokio::sync::mpsc::Sender<Answer> {
         while let Some(answer) = rx.recv().await {
             let body = serde_json::to_vec(&answer).unwrap_or_default();
             let result = conn
-                .request(axum::http::Method::POST, &path, body, Duration::from_secs(10))
+                .request(
+                    axum::http::Method::POST,
+                    &path,
+                    body,
+                    Duration::from_secs(10),
+                )
                 .await;
             let failed = match result {
                 Ok((status, _)) if status.is_success() => None,
@@ -246,7 +251,9 @@ fn pusher(url: String) -> tokio::sync::mpsc::Sender<Answer> {
                 && !said
             {
                 said = true;
-                eprintln!("kefusim serve: a callback to {url} failed ({why}); later failures are not shown");
+                eprintln!(
+                    "kefusim serve: a callback to {url} failed ({why}); later failures are not shown"
+                );
             }
         }
     });
@@ -313,7 +320,9 @@ async fn events(State(st): State<St>, Path(id): Path<String>, body: Bytes) -> Re
                 Err(_) => {
                     return error(
                         StatusCode::SERVICE_UNAVAILABLE,
-                        format!("{MAX_PUSH_BACKLOG} answers wait to be called back; the callback endpoint is not keeping up"),
+                        format!(
+                            "{MAX_PUSH_BACKLOG} answers wait to be called back; the callback endpoint is not keeping up"
+                        ),
                     );
                 }
             }

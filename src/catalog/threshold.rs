@@ -12,6 +12,8 @@ pub enum Op {
     AtMost,
     /// `<`
     Below,
+    /// `==` (counts such as `router.timeouts == 0`)
+    Equal,
 }
 
 impl Op {
@@ -22,6 +24,7 @@ impl Op {
             Op::Above => ">",
             Op::AtMost => "<=",
             Op::Below => "<",
+            Op::Equal => "==",
         }
     }
 
@@ -32,6 +35,7 @@ impl Op {
             Op::Above => value > limit,
             Op::AtMost => value <= limit,
             Op::Below => value < limit,
+            Op::Equal => (value - limit).abs() <= 1e-9 * limit.abs().max(1.0),
         }
     }
 }
@@ -129,13 +133,14 @@ fn number(text: &str) -> Option<f64> {
 /// followed by `every 15m` or `in 95% of intervals`, and by `during
 /// FROM/TO` or `during peak:NAME`.
 pub fn parse_threshold(text: &str) -> Result<Threshold, String> {
-    let usage = "a threshold is `METRIC OP NUMBER` with OP one of >=, >, <=, <, optionally followed by `every 15m` (each interval) or `in 95% of intervals`, and by `during FROM/TO` or `during peak:NAME` (e.g. \"golden_rate >= 90%\", \"golden_rate >= 80% every 15m\", \"abandon_rate <= 5% in 95% of intervals during peak:midnight\")";
-    for (wrong, right) in [("=<", "<="), ("=>", ">="), ("==", ">= or <=")] {
+    let usage = "a threshold is `METRIC OP NUMBER` with OP one of >=, >, <=, <, ==, optionally followed by `every 15m` (each interval) or `in 95% of intervals`, and by `during FROM/TO` or `during peak:NAME` (e.g. \"golden_rate >= 90%\", \"golden_rate >= 80% every 15m\", \"abandon_rate <= 5% in 95% of intervals during peak:midnight\")";
+    for (wrong, right) in [("=<", "<="), ("=>", ">=")] {
         if text.contains(wrong) {
             return Err(format!("{wrong:?} in {text:?}: write {right}; {usage}"));
         }
     }
     let (at, op, len) = [
+        ("==", Op::Equal),
         (">=", Op::AtLeast),
         ("<=", Op::AtMost),
         (">", Op::Above),
@@ -235,6 +240,11 @@ pub fn target_bound(metric: &str, thresholds_s: &[u32]) -> Option<Bound> {
 
 /// Whether `metric OP …` can be a per-interval target, and if not, why.
 pub fn check_target(metric: &str, op: Op, thresholds_s: &[u32]) -> Result<(), String> {
+    if op == Op::Equal {
+        return Err(format!(
+            "`{metric} ==` cannot be a target: a target bounds a metric with >=, >, <= or <"
+        ));
+    }
     let up = matches!(op, Op::AtLeast | Op::Above);
     match target_bound(metric, thresholds_s) {
         Some(Bound::Below) if up => Ok(()),
@@ -257,6 +267,64 @@ pub fn check_target(metric: &str, op: Op, thresholds_s: &[u32]) -> Result<(), St
             super::OCCUPANCY,
         )),
     }
+}
+
+/// The figures of a live run (`kefusim live`) a threshold can judge, as
+/// `router.NAME`, with what each is; judged only in live runs.
+pub const LIVE_FIGURES: &[(&str, &str)] = &[
+    (
+        "latency_p50_ms",
+        "decision latency from intended send time, median, ms",
+    ),
+    ("latency_p90_ms", "… 90th percentile, ms"),
+    ("latency_p99_ms", "… 99th percentile, ms"),
+    ("latency_p999_ms", "… 99.9th percentile, ms"),
+    ("latency_max_ms", "… largest, ms"),
+    (
+        "service_p99_ms",
+        "the service's own time (write to answer), 99th percentile, ms",
+    ),
+    (
+        "sender_lag_p99_ms",
+        "kefusim's own lag behind schedule, 99th percentile, ms",
+    ),
+    ("timeouts", "requests with no answer in time"),
+    (
+        "errors",
+        "requests answered with an error, or whose connection failed",
+    ),
+    ("dropped", "events the harness could not send"),
+    (
+        "unanswered_at_end",
+        "requests still unanswered when the run ended",
+    ),
+    ("refused", "commands refused by the shop's rules"),
+    (
+        "late_decisions",
+        "refused commands a state that moved on made wrong",
+    ),
+    ("requests_per_s", "requests sent per wall-clock second"),
+];
+
+/// The prefix of live-run figures in thresholds.
+pub const LIVE_PREFIX: &str = "router.";
+
+/// Whether `metric` names a live-run figure (`router.…`); an error naming
+/// the allowed ones if it starts like one but is not.
+pub fn live_figure(metric: &str) -> Option<Result<(), String>> {
+    let name = metric.strip_prefix(LIVE_PREFIX)?;
+    Some(if LIVE_FIGURES.iter().any(|(n, _)| *n == name) {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{metric}` is not a figure of a live run; these are: {}",
+            LIVE_FIGURES
+                .iter()
+                .map(|(n, _)| format!("{LIVE_PREFIX}{n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })
 }
 
 #[cfg(test)]

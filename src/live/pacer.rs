@@ -403,7 +403,9 @@ type LiveEngine<'s> = Engine<'s, LiveRouter>;
 impl Pacer {
     /// Handles the event due at `t`, `now` being the wall time.
     fn step(&mut self, engine: &mut LiveEngine<'_>, t: SimTime, now: Instant) {
-        let lag = now.saturating_duration_since(self.clock.wall(t)).as_micros() as u64;
+        let lag = now
+            .saturating_duration_since(self.clock.wall(t))
+            .as_micros() as u64;
         engine.dispatcher_mut().tally.lag(t, lag);
         engine.step();
     }
@@ -527,9 +529,11 @@ impl Pacer {
                     router.failing = 0;
                     let latency = received.saturating_duration_since(p.intended);
                     let service = received.saturating_duration_since(p.sent.unwrap_or(p.intended));
-                    router
-                        .tally
-                        .answered(p.sim, latency.as_micros() as u64, service.as_micros() as u64);
+                    router.tally.answered(
+                        p.sim,
+                        latency.as_micros() as u64,
+                        service.as_micros() as u64,
+                    );
                 }
                 self.apply(engine, &answer, received);
             }
@@ -545,7 +549,10 @@ impl Pacer {
             .dispatcher()
             .pending
             .iter()
-            .filter(|(_, p)| p.sent.is_some_and(|s| now.saturating_duration_since(s) > self.timeout))
+            .filter(|(_, p)| {
+                p.sent
+                    .is_some_and(|s| now.saturating_duration_since(s) > self.timeout)
+            })
             .map(|(&seq, _)| seq)
             .collect();
         let mut expired = expired;

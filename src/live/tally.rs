@@ -24,7 +24,8 @@ pub(crate) enum Dropped {
 }
 
 impl Dropped {
-    pub(crate) const ALL: [Dropped; 3] = [Dropped::BacklogFull, Dropped::ServiceDown, Dropped::Stopped];
+    pub(crate) const ALL: [Dropped; 3] =
+        [Dropped::BacklogFull, Dropped::ServiceDown, Dropped::Stopped];
 
     pub(crate) fn name(self) -> &'static str {
         match self {
@@ -216,9 +217,8 @@ impl Tally {
     /// The figures of everything folded in.
     pub(crate) fn figures(&self, head: LiveHead) -> LiveFigures {
         let ms = |us: f64| us / 1000.0;
-        let at = |h: &Histogram<u64>, q: f64| {
-            (!h.is_empty()).then(|| ms(h.value_at_quantile(q) as f64))
-        };
+        let at =
+            |h: &Histogram<u64>, q: f64| (!h.is_empty()).then(|| ms(h.value_at_quantile(q) as f64));
         let quantiles = |h: &Histogram<u64>| Quantiles {
             p50: at(h, 0.5),
             p90: at(h, 0.9),

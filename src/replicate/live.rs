@@ -91,6 +91,29 @@ pub struct LiveFigures {
 }
 
 impl LiveFigures {
+    /// A figure by its name in thresholds (`router.NAME`,
+    /// `crate::catalog::LIVE_FIGURES`); `None` if unknown or undefined.
+    pub fn figure(&self, name: &str) -> Option<f64> {
+        let count = |n: u64| Some(n as f64);
+        match name {
+            "latency_p50_ms" => self.latency_ms.p50,
+            "latency_p90_ms" => self.latency_ms.p90,
+            "latency_p99_ms" => self.latency_ms.p99,
+            "latency_p999_ms" => self.latency_ms.p999,
+            "latency_max_ms" => self.latency_ms.max,
+            "service_p99_ms" => self.service_ms.p99,
+            "sender_lag_p99_ms" => self.sender_lag_ms.p99,
+            "timeouts" => count(self.timeouts),
+            "errors" => count(self.errors),
+            "dropped" => count(self.dropped()),
+            "unanswered_at_end" => count(self.unanswered_at_end),
+            "refused" => count(self.refused),
+            "late_decisions" => count(self.late_decisions),
+            "requests_per_s" => Some(self.requests_per_s),
+            _ => None,
+        }
+    }
+
     /// Events not sent by the harness.
     pub fn dropped(&self) -> u64 {
         self.dropped_by_harness.iter().map(|(_, n)| n).sum()

@@ -59,6 +59,7 @@ impl Verdict {
         match self.threshold.op {
             Op::AtLeast | Op::Above => self.threshold.limit - self.value,
             Op::AtMost | Op::Below => self.value - self.threshold.limit,
+            Op::Equal => (self.value - self.threshold.limit).abs(),
         }
     }
 
@@ -152,6 +153,8 @@ pub fn judge(
     thresholds
         .iter()
         .enumerate()
+        // Live-run figures are judged by the live run (`judge_live`).
+        .filter(|(_, t)| crate::catalog::live_figure(&t.metric).is_none())
         .map(|(k, t)| {
             let (value, ci95, intervals) = match (&t.over, &t.during) {
                 (Over::Whole, None) => {
@@ -178,6 +181,28 @@ pub fn judge(
                 passed,
                 intervals,
             }
+        })
+        .collect()
+}
+
+/// The thresholds on a live run's figures (`router.…`), judged on
+/// `summary.live` (none without it).
+pub fn judge_live(thresholds: &[Threshold], summary: &Summary) -> Vec<Verdict> {
+    let Some(live) = &summary.live else {
+        return Vec::new();
+    };
+    thresholds
+        .iter()
+        .filter_map(|t| {
+            let name = t.metric.strip_prefix(crate::catalog::LIVE_PREFIX)?;
+            let value = live.figure(name).unwrap_or(f64::NAN);
+            Some(Verdict {
+                threshold: t.clone(),
+                value,
+                ci95: None,
+                passed: value.is_finite() && t.op.holds(value, t.limit),
+                intervals: None,
+            })
         })
         .collect()
 }
@@ -226,6 +251,7 @@ fn per_interval(t: &Threshold, summary: &Summary) -> (f64, Option<f64>, Option<I
             Some(w) => match t.op {
                 Op::AtLeast | Op::Above => v < w.value,
                 Op::AtMost | Op::Below => v > w.value,
+                Op::Equal => (v - t.limit).abs() > (w.value - t.limit).abs(),
             },
         };
         if worse {

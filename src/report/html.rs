@@ -96,6 +96,13 @@ pub fn report_html(summary: &Summary, plots: &[(String, Vec<u8>)], extra: &[Sect
             esc(&text)
         );
     }
+    if let Some(l) = &s.live {
+        o.push_str("<section id=\"live\">\n<h2>Routing service under load</h2>\n<ul>\n");
+        for line in super::live::live_lines(l) {
+            let _ = writeln!(o, "<li>{}</li>", esc(&line));
+        }
+        o.push_str("</ul>\n</section>\n");
+    }
     o.push_str("<section id=\"headline\">\n<h2>Headline</h2>\n<table>\n");
     for (label, value) in headline(s) {
         let _ = writeln!(
@@ -263,6 +270,13 @@ fn caption(s: &Summary, stem: &str) -> String {
             "First response time of answered chats by percentile, on HdrHistogram's log scale: \
              p90, p99 and p99.9 are evenly apart, so the tail is visible.{hover}"
         ),
+        "live" => format!(
+            "The running routing service under this load: its decision latency per interval \
+             (by when events were due), measured from each request's intended send time, so a \
+             service that falls behind shows its backlog here rather than hiding it; kefusim's \
+             own lag is the green line. Below, the golden 2-minute rate of the same intervals: \
+             what the latency cost the buyers.{hover}"
+        ),
         _ => hover.trim_start().to_string(),
     }
 }
@@ -301,6 +315,7 @@ fn plot_title(stem: &str) -> &str {
         "queue" => "Backlog",
         "agents" => "Agents' load",
         "frt_distribution" => "First response times",
+        "live" => "Routing service latency",
         "plan" => "Plan",
         other => other,
     }

@@ -22,7 +22,7 @@ pub(super) const SIZE: (u32, u32) = (1100, 480);
 /// Width and height of `plot`, pixels: a one-panel size per panel.
 fn size(plot: Plot) -> (u32, u32) {
     match plot {
-        Plot::ServiceLevel => (SIZE.0, 2 * SIZE.1 - 60),
+        Plot::ServiceLevel | Plot::Live => (SIZE.0, 2 * SIZE.1 - 60),
         _ => SIZE,
     }
 }
@@ -46,6 +46,8 @@ enum Plot {
     Queue,
     Agents,
     Frt,
+    /// A live run's service latency over time, above the golden rate.
+    Live,
 }
 
 const PLOTS: [(Plot, &str); 5] = [
@@ -96,7 +98,8 @@ impl Figure for (Plot, &Summary) {
 /// A plot that cannot be drawn (e.g. no interval at all) is left out.
 pub fn plots(summary: &Summary) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
-    for (plot, stem) in PLOTS {
+    let live = summary.live.is_some().then_some((Plot::Live, "live"));
+    for (plot, stem) in PLOTS.into_iter().chain(live) {
         if let Some((svg, png)) = render(&(plot, summary), size(plot)) {
             out.push((format!("{stem}.svg"), svg));
             out.push((format!("{stem}.png"), png));
@@ -212,6 +215,84 @@ fn chart(plot: Plot, s: &Summary) -> Option<Vec<Chart>> {
     };
     Some(match plot {
         Plot::Agents | Plot::Frt => return None,
+        Plot::Live => {
+            let l = s.live.as_ref()?;
+            let col = |f: fn(&crate::replicate::LiveInterval) -> Option<f64>| -> Vec<f64> {
+                let mut v: Vec<f64> = l
+                    .intervals
+                    .iter()
+                    .map(|i| f(i).unwrap_or(f64::NAN))
+                    .collect();
+                v.resize(n, f64::NAN);
+                v
+            };
+            vec![
+                Chart {
+                    title: format!(
+                        "{}: routing service decision latency per interval (live, {}× speed)",
+                        s.scenario,
+                        tidy(&l.speed)
+                    ),
+                    x_desc: "local time (start of interval, by when events were due)",
+                    y_desc: "ms",
+                    y_max: None,
+                    percent: false,
+                    lines: vec![
+                        line(
+                            col(|i| i.latency_p50_ms),
+                            BLUE,
+                            "latency p50, from intended send time",
+                            "latency p50, ms",
+                        ),
+                        line(
+                            col(|i| i.latency_p99_ms),
+                            RED,
+                            "latency p99, from intended send time",
+                            "latency p99, ms",
+                        ),
+                        line(
+                            col(|i| i.latency_max_ms),
+                            MAGENTA,
+                            "latency max",
+                            "latency max, ms",
+                        ),
+                        line(
+                            col(|i| i.sender_lag_p99_ms),
+                            GREEN,
+                            "kefusim's own sender lag p99",
+                            "sender lag p99, ms",
+                        ),
+                    ],
+                    marks: true,
+                    unstaffed: false,
+                },
+                Chart {
+                    title: title("golden 2-minute rate per interval"),
+                    x_desc: "local time (start of interval, by arrival)",
+                    y_desc: "share of offered chats, %",
+                    y_max: Some(1.05),
+                    percent: true,
+                    lines: vec![
+                        banded(
+                            s,
+                            catalog::GOLDEN,
+                            None,
+                            BLUE,
+                            (
+                                "first reply ≤ 120 s ÷ offered (golden 2 minutes)",
+                                "golden 2-minute rate",
+                            ),
+                        ),
+                        flat(
+                            GOLDEN_TARGET,
+                            &format!("target {:.0}%", GOLDEN_TARGET * 100.0),
+                        ),
+                    ],
+                    marks: false,
+                    unstaffed: true,
+                },
+            ]
+        }
         Plot::Arrivals => {
             let mut lines = Vec::new();
             // Demand in the unit of capacity: offered chats per hour × the

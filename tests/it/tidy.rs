@@ -28,7 +28,15 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     (
         "tools",
-        &["remote", "live", "replicate", "shard", "plan", "sweep", "regress"],
+        &[
+            "remote",
+            "live",
+            "replicate",
+            "shard",
+            "plan",
+            "sweep",
+            "regress",
+        ],
     ),
     ("report", &["report"]),
     ("app", &["app", "cli", "serve"]),

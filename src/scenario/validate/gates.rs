@@ -219,6 +219,24 @@ pub(super) fn thresholds(
         .collect();
     for (path, t) in parsed {
         let Some(t) = t else { continue };
+        // A live run's figures (`router.latency_p99_ms`): judged on the
+        // whole live run only.
+        if let Some(known) = crate::catalog::live_figure(&t.metric) {
+            let checked = known.and_then(|()| {
+                if t.over == crate::catalog::Over::Whole && t.during.is_none() {
+                    Ok(t.clone())
+                } else {
+                    Err(format!(
+                        "`{}` is judged over the whole live run; it takes no `every`, `in … of intervals` or `during`",
+                        t.metric
+                    ))
+                }
+            });
+            if let Some(t) = cx.check(path, checked) {
+                out.push(t);
+            }
+            continue;
+        }
         // Aliases (golden_rate, the platforms' names) become canonical
         // names: of summary.json's metrics, or of timeseries.csv's columns
         // when judged per interval or over a part of the window.
