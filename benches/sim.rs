@@ -73,6 +73,7 @@ fn remote(c: &mut Criterion) {
     std::thread::spawn(move || {
         kefusim::serve::serve(
             served,
+            kefusim::serve::ServeOptions::default(),
             "127.0.0.1:0".parse().expect("an address"),
             std::time::Duration::from_secs(3600),
             |addr| tx.send(addr).expect("the bench waits"),

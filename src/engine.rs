@@ -45,7 +45,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64};
 
 use crate::agents::{AgentId, AgentPool};
 use crate::arrivals::{ArrivalGenerator, EntryPoint};
-use crate::conversation::Conversations;
+use crate::conversation::{ConvState, Conversations};
 use crate::kernel::{EventQueue, Stream, StreamRng, TimerId, stream_rng};
 use crate::metrics::{Recorder, RepResult, StateCounters};
 use crate::routing::{Command, Dispatcher, Notice, OfferOutcome, Router};
@@ -604,6 +604,7 @@ impl<'s, D: Dispatcher> Engine<'s, D> {
                 Err(rule) => {
                     self.refuse(command, rule, now);
                     refused.push(rule);
+                    self.route_again(command, now);
                 }
                 Ok(()) => self.apply(*command, now),
             }
@@ -612,6 +613,22 @@ impl<'s, D: Dispatcher> Engine<'s, D> {
             self.dispatch(Notice::Continue, now);
         }
         now
+    }
+
+    /// After a refused assignment or offer from outside, a chat that still
+    /// waits is routed again: the dispatcher is told `Rerouted` (its
+    /// decision came too late — the agent filled up or left meanwhile).
+    fn route_again(&mut self, command: &Command, now: SimTime) {
+        let (Command::Assign { chat, .. } | Command::Offer { chat, .. }) = *command else {
+            return;
+        };
+        let waits = self.convs.try_get(chat.slot).is_some_and(|c| {
+            c.token == chat.id && !c.offline && matches!(c.state, ConvState::Queued { .. })
+        });
+        if waits {
+            let info = self.chat_info(chat.slot);
+            self.dispatch(Notice::Rerouted(info), now);
+        }
     }
 
     /// Reports events and simulated time (up to the run's end) since the last report.

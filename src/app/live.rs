@@ -87,7 +87,7 @@ pub(super) fn live(args: LiveArgs) -> Result<(), AppError> {
         );
     }
     let interrupted = summary.live.as_ref().and_then(|l| l.interrupted.clone());
-    deliver(
+    let delivered = deliver(
         &summary,
         &Delivery {
             out: args.out.as_deref(),
@@ -96,11 +96,15 @@ pub(super) fn live(args: LiveArgs) -> Result<(), AppError> {
             strict: false,
         },
         None,
-    )?;
-    match interrupted {
-        Some(why) if why.starts_with("interrupted") => Err(AppError::Interrupted(format!(
-            "the live run was {why}; the results written cover what was sent"
-        ))),
-        _ => Ok(()),
+    );
+    match (interrupted, delivered) {
+        // An interrupted run's thresholds judge a part of it: the
+        // interruption is what the exit code says.
+        (Some(why), Ok(()) | Err(AppError::Thresholds(_))) if why.starts_with("interrupted") => {
+            Err(AppError::Interrupted(format!(
+                "the live run was {why}; the results written cover what was sent"
+            )))
+        }
+        (_, delivered) => delivered,
     }
 }

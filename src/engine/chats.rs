@@ -220,17 +220,22 @@ impl<D: Dispatcher> Engine<'_, D> {
         self.trace_route(conv, Outcome::Queued { queue: q, class }, now);
     }
 
-    /// A chat left unplaced after it arrived (parked, its patience
-    /// running) is placed in queue `q` and `class` later: a routing
-    /// service's decision that came after the event (a live run).
-    pub(super) fn place_parked(&mut self, conv: u32, q: usize, class: Class, now: SimTime) {
+    /// A waiting chat is placed in queue `q` and `class` by a routing
+    /// service's later decision: one left unplaced after it arrived
+    /// (parked, its patience running; a live run's decisions come after
+    /// the event), or one already waiting, which moves. Its patience runs on.
+    pub(super) fn requeue(&mut self, conv: u32, q: usize, class: Class, now: SimTime) {
         let c = self.convs.get_mut(conv);
+        let parked = c.parked;
         let ConvState::Queued { class: at, .. } = &mut c.state else {
             return;
         };
-        *at = class;
+        let old = std::mem::replace(at, class);
         c.queue = q;
         c.parked = false;
+        if !parked {
+            self.count_queued(old, -1);
+        }
         self.count_queued(class, 1);
         self.trace_route(conv, Outcome::Queued { queue: q, class }, now);
     }

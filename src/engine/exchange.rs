@@ -107,9 +107,8 @@ impl<D: Dispatcher> Engine<'_, D> {
                 self.offer(conv, agent, reason, now);
             }
             Command::Wait { chat, queue, class } => {
-                let c = self.convs.get(chat.slot);
-                if c.parked && matches!(c.state, ConvState::Queued { .. }) {
-                    self.place_parked(chat.slot, queue, class, now);
+                if let ConvState::Queued { .. } = self.convs.get(chat.slot).state {
+                    self.requeue(chat.slot, queue, class, now);
                 } else {
                     self.enqueue(chat.slot, queue, class, now);
                 }
@@ -182,8 +181,9 @@ impl<D: Dispatcher> Engine<'_, D> {
                 }
                 match state(chat)? {
                     (ConvState::New { .. }, _) => Ok(()),
-                    // Left unplaced after it arrived: a later placement.
-                    (ConvState::Queued { .. }, c) if c.parked && !c.offline => Ok(()),
+                    // Left unplaced after it arrived (a later placement), or
+                    // waiting already (it moves to this queue and class).
+                    (ConvState::Queued { .. }, c) if !c.offline => Ok(()),
                     _ => wrong,
                 }
             }

@@ -10,6 +10,7 @@ mod errors;
 mod fuzz;
 mod gate;
 mod kill;
+mod live;
 mod plan;
 mod platform;
 mod remote;

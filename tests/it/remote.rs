@@ -40,6 +40,11 @@ fn run_while_the_service_dies(extra: &[&str], out_dir: &Path) -> Output {
 
 impl Served {
     pub fn start(scenario: &str) -> Served {
+        Served::start_with(scenario, &[])
+    }
+
+    /// `kefusim serve SCENARIO` with `extra` arguments (e.g. `--delay 20ms`).
+    pub fn start_with(scenario: &str, extra: &[&str]) -> Served {
         let mut child = Command::new(env!("CARGO_BIN_EXE_kefusim"))
             .args([
                 "serve",
@@ -49,6 +54,7 @@ impl Served {
                 "--idle-exit",
                 "60s",
             ])
+            .args(extra)
             .current_dir(repo(""))
             .stderr(Stdio::piped())
             .spawn()
