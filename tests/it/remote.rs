@@ -456,8 +456,8 @@ fn the_protocol_document_and_schema_match_the_code() {
         .collect();
     assert_eq!(
         blocks.len(),
-        6,
-        "Health, Hello, Welcome, Events, sample events, Answer"
+        7,
+        "Health, Hello, Welcome, Events, sample events, Answer, a callback's Answer"
     );
     use kefusim::remote::{Answer, Events, Health, Hello, Welcome};
     serde_json::from_str::<Health>(blocks[0]).unwrap();
@@ -471,6 +471,9 @@ fn the_protocol_document_and_schema_match_the_code() {
     }
     let a: Answer = serde_json::from_str(blocks[5]).unwrap();
     assert_eq!(a.commands.len(), 1);
+    let callback: Answer = serde_json::from_str(blocks[6]).unwrap();
+    assert_eq!(callback.reply_to, Some(57));
+    assert_eq!(e.seq, 57);
     // An answer may leave both fields out.
     let empty: Answer = serde_json::from_str("{}").unwrap();
     assert!(empty.commands.is_empty() && !empty.more);
