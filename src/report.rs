@@ -329,9 +329,25 @@ pub(crate) fn router_sentence(s: &Summary) -> Option<String> {
         .filter(|(_, n)| *n > 0)
         .map(|(r, n)| format!("{} {n}", r.name()))
         .collect();
+    let (what, after) = match &s.live {
+        Some(l) => (
+            format!(
+                "{} of the routing service's commands were refused, {} of them decisions that came too late",
+                w.violations.total(),
+                l.late_decisions
+            ),
+            "a chat still waiting when its decision was refused was routed again",
+        ),
+        None => (
+            format!(
+                "the routing service broke the shop's rules {} time(s)",
+                w.violations.total()
+            ),
+            "those chats kept waiting in their queue (the fallback)",
+        ),
+    };
     let mut text = format!(
-        "the routing service broke the shop's rules {} time(s){}; {} request(s) timed out and {} failed; those chats kept waiting in their queue (the fallback)",
-        w.violations.total(),
+        "{what}{}; {} request(s) timed out and {} failed; {after}",
         if rules.is_empty() {
             String::new()
         } else {

@@ -358,7 +358,10 @@ mod tests {
             assert!(parse_threshold(bad).is_err(), "{bad}");
         }
         let t = parse_threshold("router.timeouts == 0").unwrap();
-        assert_eq!((t.metric.as_str(), t.op, t.limit), ("router.timeouts", Op::Equal, 0.0));
+        assert_eq!(
+            (t.metric.as_str(), t.op, t.limit),
+            ("router.timeouts", Op::Equal, 0.0)
+        );
         assert!(Op::Equal.holds(0.0, 0.0) && !Op::Equal.holds(1.0, 0.0));
         assert_eq!(live_figure("router.latency_p99_ms"), Some(Ok(())));
         assert!(live_figure("router.latency").unwrap().is_err());
