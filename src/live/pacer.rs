@@ -227,6 +227,15 @@ async fn send_loop(
     }
 }
 
+/// Sets the flag when dropped.
+struct HaltOnDrop(Arc<AtomicBool>);
+
+impl Drop for HaltOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
 /// What one live replication hands back.
 pub(crate) struct Finished {
     pub result: RepResult,
@@ -283,6 +292,9 @@ pub(crate) fn replication(s: &Setup<'_>, r: u32) -> Result<Finished, RouterError
     let session_path = format!("{base}/v1/sessions/{}", welcome.session);
     let (tx, rx) = tokio::sync::mpsc::channel(s.options.max_in_flight.max(1));
     let halt = Arc::new(AtomicBool::new(false));
+    // However this replication ends (an error included), its sender stops
+    // sending what is still queued.
+    let _halt_on_exit = HaltOnDrop(halt.clone());
     s.runtime.spawn(send_loop(
         conn,
         format!("{session_path}/events"),

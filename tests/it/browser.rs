@@ -80,6 +80,7 @@ fn browse(chromium: &Path, args: &[&str], url: &str) -> (String, String) {
 
 #[test]
 fn the_report_reads_in_a_real_browser() {
+    let _cores = crate::support::exclusive();
     let Some(chromium) = chromium() else {
         assert!(
             std::env::var("KEFUSIM_REQUIRE_BROWSER").as_deref() != Ok("1"),

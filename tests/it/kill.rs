@@ -41,6 +41,7 @@ fn contents(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 
 #[test]
 fn a_results_directory_survives_kill_9_at_any_moment() {
+    let _cores = crate::support::exclusive();
     let root = std::env::temp_dir().join(format!("kefusim-kill-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(&root).unwrap();

@@ -10,7 +10,6 @@ mod errors;
 mod fuzz;
 mod gate;
 mod kill;
-mod live;
 mod plan;
 mod platform;
 mod remote;

@@ -10,14 +10,7 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
-use crate::support::{kefusim, repo, text};
-
-/// A running `kefusim serve` on a free loopback port.
-pub struct Served {
-    child: Child,
-    /// `http://127.0.0.1:PORT`.
-    pub url: String,
-}
+use crate::support::{Served, kefusim, repo, text};
 
 /// `kefusim run scenarios/double11.toml --router URL [extra] --out DIR`
 /// against a service killed 1.5 s into the run.
@@ -36,44 +29,6 @@ fn run_while_the_service_dies(extra: &[&str], out_dir: &Path) -> Output {
     std::thread::sleep(Duration::from_millis(1500));
     served.child.kill().unwrap();
     child.wait_with_output().unwrap()
-}
-
-impl Served {
-    pub fn start(scenario: &str) -> Served {
-        Served::start_with(scenario, &[])
-    }
-
-    /// `kefusim serve SCENARIO` with `extra` arguments (e.g. `--delay 20ms`).
-    pub fn start_with(scenario: &str, extra: &[&str]) -> Served {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kefusim"))
-            .args([
-                "serve",
-                scenario,
-                "--listen",
-                "127.0.0.1:0",
-                "--idle-exit",
-                "60s",
-            ])
-            .args(extra)
-            .current_dir(repo(""))
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("serve starts");
-        let mut line = String::new();
-        BufReader::new(child.stderr.as_mut().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let at = line.find("http://127.0.0.1:").expect(&line);
-        let url = line[at..].split_whitespace().next().unwrap().to_string();
-        Served { child, url }
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// `run --router` against `kefusim serve` writes the same summary.json,

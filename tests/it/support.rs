@@ -1,6 +1,8 @@
 //! Shared helpers for the integration tests.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 
 use kefusim::replicate::{self, Summary};
 use kefusim::scenario::Scenario;
@@ -92,4 +94,60 @@ pub fn col(s: &Summary, name: &str) -> Vec<f64> {
 /// The `agents.csv` row of agent `name`.
 pub fn agent<'a>(s: &'a Summary, name: &str) -> &'a kefusim::metrics::AgentRow {
     s.agents.iter().find(|a| a.agent == name).unwrap()
+}
+
+/// Held by tests that need the machine's cores to themselves for their
+/// timing (a live run against a service, on the wall clock) or that load
+/// them heavily (Chromium, a hundred killed runs): they take turns.
+pub fn exclusive() -> std::sync::MutexGuard<'static, ()> {
+    static CORES: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    CORES
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A running `kefusim serve` on a free loopback port.
+pub struct Served {
+    /// The `kefusim serve` process.
+    pub child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+}
+
+impl Served {
+    pub fn start(scenario: &str) -> Served {
+        Served::start_with(scenario, &[])
+    }
+
+    /// `kefusim serve SCENARIO` with `extra` arguments (e.g. `--delay 20ms`).
+    pub fn start_with(scenario: &str, extra: &[&str]) -> Served {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kefusim"))
+            .args([
+                "serve",
+                scenario,
+                "--listen",
+                "127.0.0.1:0",
+                "--idle-exit",
+                "60s",
+            ])
+            .args(extra)
+            .current_dir(repo(""))
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("serve starts");
+        let mut line = String::new();
+        BufReader::new(child.stderr.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let at = line.find("http://127.0.0.1:").expect(&line);
+        let url = line[at..].split_whitespace().next().unwrap().to_string();
+        Served { child, url }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
