@@ -256,6 +256,27 @@ pub(crate) struct Setup<'a> {
     pub started: Instant,
 }
 
+/// What a replication has told the progress display so far.
+#[derive(Default)]
+struct Told {
+    events: u64,
+    sim_ms: u64,
+}
+
+impl Told {
+    fn tell(&mut self, engine: &LiveEngine<'_>, s: &Setup<'_>) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let events = engine.stats().events;
+        let sim = engine.now().min(s.sc.run.duration);
+        s.progress.events.fetch_add(events - self.events, Relaxed);
+        s.progress
+            .simulated_ms
+            .fetch_add(sim.saturating_sub(self.sim_ms), Relaxed);
+        self.events = events;
+        self.sim_ms = self.sim_ms.max(sim);
+    }
+}
+
 /// How long a pacer sleeps at most before looking at the stop flag.
 const TICK: Duration = Duration::from_millis(20);
 
@@ -319,7 +340,10 @@ pub(crate) fn replication(s: &Setup<'_>, r: u32) -> Result<Finished, RouterError
         down: None,
         failing: 0,
     };
-    let mut engine = Engine::with_dispatcher(s.sc, r, router).with_progress(Some(s.progress));
+    // Progress is told here, every tick: a live run has too few events per
+    // second for the engine's own report (every 65,536 events).
+    let mut engine = Engine::with_dispatcher(s.sc, r, router);
+    let mut told = Told::default();
     let mut pacer = Pacer {
         clock,
         refused: Vec::new(),
@@ -332,6 +356,7 @@ pub(crate) fn replication(s: &Setup<'_>, r: u32) -> Result<Finished, RouterError
     let mut interrupted = None;
     let mut expired_at = Instant::now();
     loop {
+        told.tell(&engine, s);
         while let Ok(m) = inbox.try_recv() {
             pacer.take(&mut engine, m).map_err(err)?;
         }
@@ -374,6 +399,7 @@ pub(crate) fn replication(s: &Setup<'_>, r: u32) -> Result<Finished, RouterError
         }
     }
     s.callbacks.unregister(r);
+    told.tell(&engine, s);
     let router = engine.dispatcher_mut();
     router.tally.unanswered_at_end += router.pending.len() as u64;
     router.pending.clear();
