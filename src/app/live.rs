@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use super::{AppError, Delivery, deliver, progress, with_router};
+use super::{AppError, Delivery, deliver, overridden, progress};
 use crate::cli::{Decisions, LiveArgs};
 use crate::live::{LiveError, LiveOptions};
 use crate::scenario::Scenario;
@@ -14,20 +14,20 @@ use crate::scenario::Scenario;
 const SPEEDS: std::ops::RangeInclusive<f64> = 0.01..=100_000.0;
 
 pub(super) fn live(args: LiveArgs) -> Result<(), AppError> {
-    let mut sc = Scenario::load(&args.scenario)?;
-    if let Some(seed) = args.seed {
-        sc = sc.with_seed(seed);
-    }
-    if let Some(r) = args.replications {
-        sc = sc.with_replications(r);
-    }
-    let mut sc = with_router(sc, args.router.as_deref(), args.allow_remote)?;
-    let Some(spec) = sc.router.as_mut() else {
+    let overrides = crate::cli::RunOverrides {
+        seed: args.seed,
+        replications: args.replications,
+        threads: None,
+        router: args.router.clone(),
+        allow_remote: args.allow_remote,
+        finish_on_fallback: args.finish_on_fallback,
+    };
+    let sc = overridden(Scenario::load(&args.scenario)?, &overrides)?;
+    let Some(spec) = &sc.router else {
         return Err(AppError::Usage(
             "kefusim live needs a routing service to load-test: --router http://127.0.0.1:PORT (or [routing] service in the scenario); `kefusim serve SCENARIO` is one".to_string(),
         ));
     };
-    spec.finish_if_down = args.finish_on_fallback;
     if !spec.loopback {
         eprintln!(
             "kefusim live: --allow-remote: sending to {}, which is not on this machine",

@@ -210,10 +210,13 @@ impl<D: Dispatcher> Engine<'_, D> {
         }
     }
 
-    /// [`crate::routing::Command::Wait`]: the chat waits in queue `q`, class `class`.
+    /// [`crate::routing::Command::Wait`]: a new chat starts waiting in
+    /// queue `q` and `class`; one that already waits moves there (`requeue`).
     pub(super) fn enqueue(&mut self, conv: u32, q: usize, class: Class, now: SimTime) {
-        let ConvState::New { patience_ms } = self.convs.get(conv).state else {
-            return;
+        let patience_ms = match self.convs.get(conv).state {
+            ConvState::New { patience_ms } => patience_ms,
+            ConvState::Queued { .. } => return self.requeue(conv, q, class, now),
+            _ => return,
         };
         self.start_waiting(conv, q, class, patience_ms, now);
         self.count_queued(class, 1);
@@ -224,7 +227,7 @@ impl<D: Dispatcher> Engine<'_, D> {
     /// service's later decision: one left unplaced after it arrived
     /// (parked, its patience running; a live run's decisions come after
     /// the event), or one already waiting, which moves. Its patience runs on.
-    pub(super) fn requeue(&mut self, conv: u32, q: usize, class: Class, now: SimTime) {
+    fn requeue(&mut self, conv: u32, q: usize, class: Class, now: SimTime) {
         let c = self.convs.get_mut(conv);
         let parked = c.parked;
         let ConvState::Queued { class: at, .. } = &mut c.state else {

@@ -106,13 +106,7 @@ impl<D: Dispatcher> Engine<'_, D> {
                 }
                 self.offer(conv, agent, reason, now);
             }
-            Command::Wait { chat, queue, class } => {
-                if let ConvState::Queued { .. } = self.convs.get(chat.slot).state {
-                    self.requeue(chat.slot, queue, class, now);
-                } else {
-                    self.enqueue(chat.slot, queue, class, now);
-                }
-            }
+            Command::Wait { chat, queue, class } => self.enqueue(chat.slot, queue, class, now),
             Command::Unassigned { chat } => self.leave_unassigned(chat.slot, now),
             Command::OfflineMessage { chat, queue, cause } => {
                 if self.convs.get(chat.slot).parked {

@@ -277,7 +277,8 @@ impl Told {
     }
 }
 
-/// How long a pacer sleeps at most before looking at the stop flag.
+/// How long a pacer sleeps at most before looking at the stop flag; how
+/// often it tells the progress display and times out overdue callbacks.
 const TICK: Duration = Duration::from_millis(20);
 
 /// Runs replication `r` live.
@@ -354,9 +355,8 @@ pub(crate) fn replication(s: &Setup<'_>, r: u32) -> Result<Finished, RouterError
     };
     let deadline = s.options.duration.map(|d| s.started + d);
     let mut interrupted = None;
-    let mut expired_at = Instant::now();
+    let mut ticked = Instant::now();
     loop {
-        told.tell(&engine, s);
         while let Ok(m) = inbox.try_recv() {
             pacer.take(&mut engine, m).map_err(err)?;
         }
@@ -368,9 +368,13 @@ pub(crate) fn replication(s: &Setup<'_>, r: u32) -> Result<Finished, RouterError
             interrupted = Some("stopped at --duration".to_string());
             break;
         }
-        if callback_mode && expired_at.elapsed() >= TICK {
-            expired_at = Instant::now();
-            pacer.expire(&mut engine);
+        // Once a tick: the progress display, and callbacks overdue.
+        if ticked.elapsed() >= TICK {
+            ticked = Instant::now();
+            told.tell(&engine, s);
+            if callback_mode {
+                pacer.expire(&mut engine);
+            }
         }
         let Some(t) = engine.next_time() else { break };
         let due = clock.wall(t);

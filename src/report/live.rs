@@ -176,36 +176,36 @@ fn read_quantiles(v: &Value) -> Quantiles {
     }
 }
 
-/// The figures read back from `summary.json`'s `live` object and
-/// `live.csv` (missing or damaged rows: no intervals).
-pub(crate) fn read_live(v: &Value, csv: Option<&str>) -> LiveFigures {
-    let intervals = csv
-        .map(|text| {
-            text.lines()
-                .skip(1)
-                .filter_map(|line| {
-                    let f: Vec<&str> = line.split(',').collect();
-                    if f.len() != 11 {
-                        return None;
-                    }
-                    let n = |i: usize| f[i].parse::<u64>().ok();
-                    let x = |i: usize| f[i].parse::<f64>().ok();
-                    Some(LiveInterval {
-                        requests: n(1)?,
-                        answered: n(2)?,
-                        timeouts: n(3)?,
-                        errors: n(4)?,
-                        dropped: n(5)?,
-                        late: n(6)?,
-                        latency_p50_ms: x(7),
-                        latency_p99_ms: x(8),
-                        latency_max_ms: x(9),
-                        sender_lag_p99_ms: x(10),
-                    })
-                })
-                .collect()
+/// The rows of `live.csv` (a damaged row is left out).
+pub(crate) fn read_live_csv(text: &str) -> Vec<LiveInterval> {
+    text.lines()
+        .skip(1)
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split(',').collect();
+            if f.len() != 11 {
+                return None;
+            }
+            let n = |i: usize| f[i].parse::<u64>().ok();
+            let x = |i: usize| f[i].parse::<f64>().ok();
+            Some(LiveInterval {
+                requests: n(1)?,
+                answered: n(2)?,
+                timeouts: n(3)?,
+                errors: n(4)?,
+                dropped: n(5)?,
+                late: n(6)?,
+                latency_p50_ms: x(7),
+                latency_p99_ms: x(8),
+                latency_max_ms: x(9),
+                sender_lag_p99_ms: x(10),
+            })
         })
-        .unwrap_or_default();
+        .collect()
+}
+
+/// The figures read back from `summary.json`'s `live` object (the
+/// intervals are `live.csv`'s, [`read_live_csv`]).
+pub(crate) fn read_live(v: &Value) -> LiveFigures {
     LiveFigures {
         speed: num(&v["speed"]).unwrap_or(1.0),
         decisions: v["decisions"].as_str().unwrap_or("response").to_string(),
@@ -226,6 +226,6 @@ pub(crate) fn read_live(v: &Value, csv: Option<&str>) -> LiveFigures {
         latency_ms: read_quantiles(&v["latency_ms"]),
         service_ms: read_quantiles(&v["service_ms"]),
         sender_lag_ms: read_quantiles(&v["sender_lag_ms"]),
-        intervals,
+        intervals: Vec::new(),
     }
 }

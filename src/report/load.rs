@@ -355,7 +355,7 @@ fn summary_from_json(text_of_file: &str, path: &str) -> Result<Summary, LoadErro
             })
             .unwrap_or_default();
     }
-    let live = (!json["live"].is_null()).then(|| super::live::read_live(&json["live"], None));
+    let live = (!json["live"].is_null()).then(|| super::live::read_live(&json["live"]));
     Ok(Summary {
         router_examples,
         router_down,
@@ -397,7 +397,7 @@ pub fn load_summary(dir: &Path) -> Result<Summary, LoadError> {
     if let Some(live) = &mut summary.live
         && let Ok(csv) = std::fs::read_to_string(dir.join("live.csv"))
     {
-        live.intervals = super::live::read_live(&serde_json::Value::Null, Some(&csv)).intervals;
+        live.intervals = super::live::read_live_csv(&csv);
     }
     Ok(summary)
 }

@@ -198,6 +198,42 @@ struct Chart {
     unstaffed: bool,
 }
 
+/// The golden 2-minute rate per interval against its target, with `more`
+/// drawn beside it.
+fn golden_panel(s: &Summary, title: String, more: Option<Line>) -> Chart {
+    let n = s.series.rows.len();
+    Chart {
+        title,
+        x_desc: "local time (start of interval, by arrival)",
+        y_desc: "share of offered chats, %",
+        y_max: Some(1.05),
+        percent: true,
+        lines: std::iter::once(banded(
+            s,
+            catalog::GOLDEN,
+            None,
+            BLUE,
+            (
+                "first reply ≤ 120 s ÷ offered (golden 2 minutes)",
+                "golden 2-minute rate",
+            ),
+        ))
+        .chain(more)
+        .chain([Line {
+            reference: true,
+            ..line(
+                vec![GOLDEN_TARGET; n],
+                BLACK,
+                &format!("target {:.0}%", GOLDEN_TARGET * 100.0),
+                "",
+            )
+        }])
+        .collect(),
+        marks: false,
+        unstaffed: true,
+    }
+}
+
 /// The panels of a time-series plot, top to bottom (`None` for the other plots).
 fn chart(plot: Plot, s: &Summary) -> Option<Vec<Chart>> {
     let reps = if s.replications == 1 {
@@ -266,31 +302,7 @@ fn chart(plot: Plot, s: &Summary) -> Option<Vec<Chart>> {
                     marks: true,
                     unstaffed: false,
                 },
-                Chart {
-                    title: title("golden 2-minute rate per interval"),
-                    x_desc: "local time (start of interval, by arrival)",
-                    y_desc: "share of offered chats, %",
-                    y_max: Some(1.05),
-                    percent: true,
-                    lines: vec![
-                        banded(
-                            s,
-                            catalog::GOLDEN,
-                            None,
-                            BLUE,
-                            (
-                                "first reply ≤ 120 s ÷ offered (golden 2 minutes)",
-                                "golden 2-minute rate",
-                            ),
-                        ),
-                        flat(
-                            GOLDEN_TARGET,
-                            &format!("target {:.0}%", GOLDEN_TARGET * 100.0),
-                        ),
-                    ],
-                    marks: false,
-                    unstaffed: true,
-                },
+                golden_panel(s, title("golden 2-minute rate per interval"), None),
             ]
         }
         Plot::Arrivals => {
@@ -345,41 +357,20 @@ fn chart(plot: Plot, s: &Summary) -> Option<Vec<Chart>> {
             }]
         }
         Plot::ServiceLevel => vec![
-            Chart {
-                title: title("golden 2-minute rate per interval"),
-                x_desc: "local time (start of interval, by arrival)",
-                y_desc: "share of offered chats, %",
-                y_max: Some(1.05),
-                percent: true,
-                lines: vec![
-                    banded(
-                        s,
-                        catalog::GOLDEN,
-                        None,
-                        BLUE,
-                        (
-                            "first reply ≤ 120 s ÷ offered (golden 2 minutes)",
-                            "golden 2-minute rate",
-                        ),
+            golden_panel(
+                s,
+                title("golden 2-minute rate per interval"),
+                Some(banded(
+                    s,
+                    Column::ReplyRate3minRounds.name(),
+                    None,
+                    MAGENTA,
+                    (
+                        "rounds answered within 3 min ÷ rounds",
+                        "3-minute reply rate (rounds)",
                     ),
-                    banded(
-                        s,
-                        Column::ReplyRate3minRounds.name(),
-                        None,
-                        MAGENTA,
-                        (
-                            "rounds answered within 3 min ÷ rounds",
-                            "3-minute reply rate (rounds)",
-                        ),
-                    ),
-                    flat(
-                        GOLDEN_TARGET,
-                        &format!("target {:.0}%", GOLDEN_TARGET * 100.0),
-                    ),
-                ],
-                marks: false,
-                unstaffed: true,
-            },
+                )),
+            ),
             Chart {
                 title: title("first response time per interval"),
                 x_desc: "local time (start of interval, by arrival)",
