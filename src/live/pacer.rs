@@ -387,9 +387,13 @@ pub(crate) fn replication(s: &Setup<'_>, r: u32) -> Result<Finished, RouterError
             pacer.take(&mut engine, m).map_err(err)?;
         }
     }
-    // Stop sending; wait a bounded time for the answers in flight.
+    // No new requests. Stopped early, nothing queued is sent; at the run's
+    // end, what is queued still goes. Either way the wait for answers is
+    // bounded; what is left then is unanswered at the end.
     pacer.over = true;
-    halt.store(true, Ordering::Relaxed);
+    if interrupted.is_some() {
+        halt.store(true, Ordering::Relaxed);
+    }
     engine.dispatcher_mut().out = None;
     let grace = Instant::now() + s.service.timeout + Duration::from_millis(500);
     while !engine.dispatcher().pending.is_empty() {
