@@ -182,7 +182,7 @@ impl<D: Dispatcher> Engine<'_, D> {
                 );
             }
         }
-        self.talks[slot].pending = Pending::default();
+        self.talks[slot].pending.clear();
         if first {
             self.trace(Some(token), &[agent], |_| TraceEvent::FirstReply {
                 t: now,

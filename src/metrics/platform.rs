@@ -77,6 +77,13 @@ impl Pending {
     }
 
     /// When the current round began, if a message waits for a reply.
+    /// Forgets the messages, keeping the allocation (a slot's next round
+    /// or next chat reuses it).
+    #[inline]
+    pub fn clear(&mut self) {
+        self.messages.clear();
+    }
+
     #[inline]
     pub fn since(&self) -> Option<SimTime> {
         self.messages.first().copied()

@@ -250,13 +250,14 @@ impl Recorder {
                 self.seg += 1;
                 self.seg_end += self.interval;
             }
-            let i = self.seg;
             let seg_end = self.seg_end.min(end);
-            let dt = (seg_end - t) as f64;
-            for (acc, v) in self.state[i * STATE_FIELDS..(i + 1) * STATE_FIELDS]
-                .iter_mut()
-                .zip(values)
-            {
+            // Through i64: one instruction (times are far below 2^63).
+            let dt = (seg_end - t) as i64 as f64;
+            let row: &mut [f64; STATE_FIELDS] = (&mut self.state[self.seg * STATE_FIELDS..]
+                [..STATE_FIELDS])
+                .try_into()
+                .expect("a row has STATE_FIELDS columns");
+            for (acc, v) in row.iter_mut().zip(values) {
                 *acc += v * dt;
             }
             t = seg_end;
