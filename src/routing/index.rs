@@ -6,56 +6,66 @@
 pub const INELIGIBLE: u64 = u64::MAX;
 
 /// Minimum of `n` keys under point updates.
+///
+/// Every node holds its subtree's winner, key and leaf (heap layout, root
+/// 1, leaves at `size..2 * size`), so a change climbs comparing the carried
+/// winner with each sibling's: the loads of one climb do not depend on each
+/// other, and the choice is a conditional move.
 #[derive(Debug, Clone)]
 pub struct MinTree {
     size: usize,
-    keys: Vec<u64>,
-    /// `best[node]` = leaf with the smallest key under `node` (heap layout, root 1).
-    best: Vec<u32>,
+    /// `key[node]`: the smallest key under `node`.
+    key: Vec<u64>,
+    /// `leaf[node]`: the leaf holding it (the lower one on ties).
+    leaf: Vec<u32>,
 }
 
 impl MinTree {
     /// `n` leaves, all ineligible.
     pub fn new(n: usize) -> Self {
         let size = n.max(1).next_power_of_two();
-        let mut best = vec![0u32; 2 * size];
-        for (leaf, b) in best[size..].iter_mut().enumerate() {
-            *b = leaf as u32;
+        let mut leaf = vec![0u32; 2 * size];
+        for (l, w) in leaf[size..].iter_mut().enumerate() {
+            *w = l as u32;
         }
         for node in (1..size).rev() {
-            best[node] = best[2 * node];
+            leaf[node] = leaf[2 * node];
         }
         Self {
             size,
-            keys: vec![INELIGIBLE; size],
-            best,
+            key: vec![INELIGIBLE; 2 * size],
+            leaf,
         }
     }
 
     /// Sets the key of `leaf`.
     #[inline]
     pub fn set(&mut self, leaf: usize, key: u64) {
-        if self.keys[leaf] == key {
+        let n = 2 * self.size;
+        let (keys, leaves) = (&mut self.key[..n], &mut self.leaf[..n]);
+        let mut node = self.size + leaf;
+        if keys[node] == key {
             return;
         }
-        self.keys[leaf] = key;
-        let mut node = (self.size + leaf) / 2;
-        while node >= 1 {
-            let (l, r) = (self.best[2 * node], self.best[2 * node + 1]);
-            self.best[node] = if self.keys[r as usize] < self.keys[l as usize] {
-                r
-            } else {
-                l
-            };
+        let (mut k, mut w) = (key, leaf as u32);
+        keys[node] = k;
+        while node > 1 {
+            let sibling = node ^ 1;
+            let (sk, sw) = (keys[sibling], leaves[sibling]);
+            // Ties go to the left child (the lower leaves).
+            let sibling_wins = if sibling < node { sk <= k } else { sk < k };
+            // Which child wins is data, not a pattern: a conditional move, not a branch.
+            (k, w) = std::hint::select_unpredictable(sibling_wins, (sk, sw), (k, w));
             node /= 2;
+            keys[node] = k;
+            leaves[node] = w;
         }
     }
 
     /// The leaf with the smallest key, unless every leaf is ineligible.
     #[inline]
     pub fn min(&self) -> Option<usize> {
-        let leaf = self.best[1] as usize;
-        (self.keys[leaf] != INELIGIBLE).then_some(leaf)
+        (self.key[1] != INELIGIBLE).then_some(self.leaf[1] as usize)
     }
 }
 
