@@ -1,7 +1,14 @@
-//! A binary-heap event queue keyed by `(time, seq)` with lazily cancelled timers.
-
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+//! A radix-heap event queue keyed by `(time, seq)` with lazily cancelled timers.
+//!
+//! Keys only grow: every event is scheduled at or after the time of the last
+//! popped one (the past is clamped to now) with a fresh, larger `seq`, so
+//! every key pushed is larger than the last key popped. A radix heap
+//! (Ahuja, Mehlhorn, Orlin, Tarjan 1990) uses exactly that: bucket `i` holds
+//! the keys whose highest bit differing from the last popped key is bit
+//! `i`; a push is one `leading_zeros` and a `Vec::push`, and a pop takes the
+//! minimum of the lowest non-empty bucket (usually its only entry) and
+//! redistributes the rest around it, each entry moving only to lower buckets. Keys are unique (`seq`), so the pop order is
+//! the total `(time, seq)` order — the same as any correct priority queue.
 
 use crate::time::SimTime;
 
@@ -14,10 +21,14 @@ pub(crate) struct TimerId {
 
 const NOT_A_TIMER: u32 = u32::MAX;
 
+/// Bucket `i` holds the keys whose highest bit differing from the last
+/// popped key is bit `i` (keys are unique and larger than it, so there is
+/// always such a bit).
+const BUCKETS: usize = 128;
+
 struct Entry<E> {
-    /// `!(time << 64 | seq)`: one integer comparison orders entries, and the
-    /// max-heap pops the smallest `(time, seq)` first.
-    rank: u128,
+    /// `time << 64 | seq`: one integer comparison orders entries.
+    key: u128,
     slot: u32,
     generation: u32,
     event: E,
@@ -26,38 +37,26 @@ struct Entry<E> {
 impl<E> Entry<E> {
     #[inline]
     fn time(&self) -> SimTime {
-        ((!self.rank) >> 64) as SimTime
-    }
-}
-
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.rank == other.rank
-    }
-}
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<E> Ord for Entry<E> {
-    #[inline]
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.rank.cmp(&other.rank)
+        (self.key >> 64) as SimTime
     }
 }
 
 /// Future events in `(time, seq)` order: events at the same time pop in the
 /// order they were scheduled.
 ///
-/// Invariant: `seq` strictly increases with every scheduled event, so the
-/// order is total and independent of the heap's internals.
+/// Invariant: `seq` strictly increases with every scheduled event and no
+/// event is scheduled before now, so keys are unique and every key pushed
+/// exceeds the last key popped (the radix heap's precondition); the order is
+/// total and independent of the buckets' internals.
 /// Invariant: a cancelled timer never pops; cancelling is O(1) (the entry is
-/// dropped when it reaches the top), and timer slots are reused, so memory is
-/// bounded by the number of timers alive at once plus stale entries.
+/// dropped when it reaches the front), and timer slots are reused, so memory
+/// is bounded by the number of timers alive at once plus stale entries.
 pub(crate) struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    buckets: Box<[Vec<Entry<E>>; BUCKETS]>,
+    /// Bit `i` set: bucket `i` is not empty.
+    occupied: u128,
+    /// The last popped key (0 before the first pop: below every key).
+    last: u128,
     next_seq: u64,
     now: SimTime,
     generations: Vec<u32>,
@@ -74,8 +73,11 @@ impl<E> EventQueue<E> {
     /// An empty queue at time 0.
     pub fn new() -> Self {
         Self {
-            heap: BinaryHeap::new(),
-            next_seq: 0,
+            buckets: Box::new(std::array::from_fn(|_| Vec::new())),
+            occupied: 0,
+            last: 0,
+            // From 1: every key is then above the initial last key, 0.
+            next_seq: 1,
             now: 0,
             generations: Vec::new(),
             free_slots: Vec::new(),
@@ -131,26 +133,49 @@ impl<E> EventQueue<E> {
         }
     }
 
-    /// The time of the next live event, without popping it (cancelled
-    /// timers at the top are dropped on the way).
+    /// Whether `entry` is a timer that was cancelled.
     #[inline]
+    fn cancelled(&self, entry: &Entry<E>) -> bool {
+        entry.slot != NOT_A_TIMER && self.generations[entry.slot as usize] != entry.generation
+    }
+
+    /// The time of the next live event, without popping it (cancelled
+    /// timers at the front are dropped on the way). The buckets are only
+    /// searched, not redistributed: an event may still be scheduled before
+    /// the one found (at now or later).
     pub fn peek_time(&mut self) -> Option<SimTime> {
-        while let Some(entry) = self.heap.peek() {
-            if entry.slot != NOT_A_TIMER
-                && self.generations[entry.slot as usize] != entry.generation
-            {
-                self.heap.pop();
-                continue;
+        loop {
+            if self.occupied == 0 {
+                return None;
             }
-            return Some(entry.time());
+            let b = self.occupied.trailing_zeros() as usize;
+            let bucket = &self.buckets[b];
+            let (pos, entry) = bucket
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, e)| e.key)
+                .expect("an occupied bucket has entries");
+            if !self.cancelled(entry) {
+                return Some(entry.time());
+            }
+            self.buckets[b].swap_remove(pos);
+            if self.buckets[b].is_empty() {
+                self.occupied &= !(1 << b);
+            }
         }
-        None
     }
 
     /// Pops the next live event and advances `now` to its time.
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        while let Some(entry) = self.heap.pop() {
+        loop {
+            let Some(entry) = self.take_min() else {
+                // Cancelled timers taken out last may lie beyond now; with
+                // the queue empty, the last key goes back below every key
+                // that can still come (at now or later, with a fresh seq).
+                self.last = u128::from(self.now) << 64;
+                return None;
+            };
             if entry.slot != NOT_A_TIMER {
                 let g = &mut self.generations[entry.slot as usize];
                 if *g != entry.generation {
@@ -162,7 +187,43 @@ impl<E> EventQueue<E> {
             self.now = entry.time();
             return Some((self.now, entry.event));
         }
-        None
+    }
+
+    /// Removes the smallest entry, which becomes the
+    /// last key, redistributing the rest of its bucket (the lowest occupied
+    /// one) into lower buckets. `None` if the queue is empty.
+    #[inline]
+    fn take_min(&mut self) -> Option<Entry<E>> {
+        if self.occupied == 0 {
+            return None;
+        }
+        let b = self.occupied.trailing_zeros() as usize;
+        let bucket = &mut self.buckets[b];
+        if bucket.len() == 1 {
+            // The common case: nothing to redistribute.
+            self.occupied &= !(1 << b);
+            let entry = bucket.pop().expect("one entry");
+            self.last = entry.key;
+            return Some(entry);
+        }
+        let (pos, _) = bucket
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, e)| e.key)
+            .expect("an occupied bucket has entries");
+        let min = bucket.swap_remove(pos);
+        self.last = min.key;
+        self.occupied &= !(1 << b);
+        let mut rest = std::mem::take(bucket);
+        for entry in rest.drain(..) {
+            let to = bucket_of(entry.key, self.last);
+            debug_assert!(to < b);
+            self.occupied |= 1 << to;
+            self.buckets[to].push(entry);
+        }
+        // Keep the emptied bucket's allocation for its next entries.
+        self.buckets[b] = rest;
+        Some(min)
     }
 
     #[inline]
@@ -170,14 +231,24 @@ impl<E> EventQueue<E> {
         let seq = self.next_seq;
         self.next_seq += 1;
         let time = time.max(self.now);
-        let rank = !((u128::from(time) << 64) | u128::from(seq));
-        self.heap.push(Entry {
-            rank,
+        let key = (u128::from(time) << 64) | u128::from(seq);
+        assert!(key > self.last, "event keys only grow (radix heap order)");
+        let to = bucket_of(key, self.last);
+        self.occupied |= 1 << to;
+        self.buckets[to].push(Entry {
+            key,
             slot,
             generation,
             event,
         });
     }
+}
+
+/// The bucket of `key` relative to the last popped key `last` (`key > last`):
+/// the highest bit in which they differ.
+#[inline(always)]
+fn bucket_of(key: u128, last: u128) -> usize {
+    (127 - (key ^ last).leading_zeros()) as usize
 }
 
 #[cfg(test)]
@@ -212,6 +283,16 @@ mod tests {
                         live_timers.push(id);
                         seq += 1;
                     }
+                    7 => {
+                        // Peeking (and moving the clock up to the next event)
+                        // must not disturb the order.
+                        let expected = oracle.iter().map(|e| e.0).min();
+                        assert_eq!(queue.peek_time(), expected, "seed {seed} step {step}");
+                        if let Some(t) = expected {
+                            let to = queue.now() + rng.random_range(0..(t - queue.now() + 2));
+                            assert_eq!(queue.advance_to(to), to.min(t));
+                        }
+                    }
                     6 if !live_timers.is_empty() => {
                         let id = live_timers.swap_remove(rng.random_range(0..live_timers.len()));
                         queue.cancel(id);
@@ -232,7 +313,7 @@ mod tests {
                                 if let Some(id) = e.2 {
                                     live_timers.retain(|x| *x != id);
                                 }
-                                assert_eq!(got, Some((e.0, e.3)), "seed {seed} step {step}");
+                                        assert_eq!(got, Some((e.0, e.3)), "seed {seed} step {step}");
                                 popped += 1;
                             }
                         }
