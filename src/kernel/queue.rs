@@ -3,12 +3,15 @@
 //! Keys only grow: every event is scheduled at or after the time of the last
 //! popped one (the past is clamped to now) with a fresh, larger `seq`, so
 //! every key pushed is larger than the last key popped. A radix heap
-//! (Ahuja, Mehlhorn, Orlin, Tarjan 1990) uses exactly that: bucket `i` holds
-//! the keys whose highest bit differing from the last popped key is bit
-//! `i`; a push is one `leading_zeros` and a `Vec::push`, and a pop takes the
-//! minimum of the lowest non-empty bucket (usually its only entry) and
-//! redistributes the rest around it, each entry moving only to lower buckets. Keys are unique (`seq`), so the pop order is
-//! the total `(time, seq)` order — the same as any correct priority queue.
+//! (Ahuja, Mehlhorn, Orlin, Tarjan 1990) uses exactly that. Here its digits
+//! are [`DIGIT`] bits wide: a key goes to the bucket of the highest digit in
+//! which it differs from the last popped key (its level) and its value of
+//! that digit; a push is one `leading_zeros` and a `Vec::push`. A pop takes
+//! the lowest level's smallest digit (two `trailing_zeros`); that bucket
+//! holds the minimum — usually alone — and its other entries are
+//! redistributed around it, each moving only to lower levels, so an entry
+//! moves at most once per level. Keys are unique (`seq`), so the pop order
+//! is the total `(time, seq)` order — the same as any correct priority queue.
 
 use crate::time::SimTime;
 
@@ -21,10 +24,12 @@ pub(crate) struct TimerId {
 
 const NOT_A_TIMER: u32 = u32::MAX;
 
-/// Bucket `i` holds the keys whose highest bit differing from the last
-/// popped key is bit `i` (keys are unique and larger than it, so there is
-/// always such a bit).
-const BUCKETS: usize = 128;
+/// Bits per digit: a level has `FAN` buckets, one per value of its digit.
+const DIGIT: u32 = 4;
+const FAN: usize = 1 << DIGIT;
+/// Levels of 128-bit keys.
+const LEVELS: usize = 128usize.div_ceil(DIGIT as usize);
+const BUCKETS: usize = LEVELS * FAN;
 
 struct Entry<E> {
     /// `time << 64 | seq`: one integer comparison orders entries.
@@ -52,9 +57,12 @@ impl<E> Entry<E> {
 /// dropped when it reaches the front), and timer slots are reused, so memory
 /// is bounded by the number of timers alive at once plus stale entries.
 pub(crate) struct EventQueue<E> {
+    /// Bucket `level * FAN + digit`.
     buckets: Box<[Vec<Entry<E>>; BUCKETS]>,
-    /// Bit `i` set: bucket `i` is not empty.
-    occupied: u128,
+    /// Per level, bit `d` set: the level's bucket of digit `d` is not empty.
+    digits: [u64; LEVELS],
+    /// Bit `l` set: level `l` has an entry.
+    levels: u32,
     /// The last popped key (0 before the first pop: below every key).
     last: u128,
     next_seq: u64,
@@ -74,7 +82,8 @@ impl<E> EventQueue<E> {
     pub fn new() -> Self {
         Self {
             buckets: Box::new(std::array::from_fn(|_| Vec::new())),
-            occupied: 0,
+            digits: [0; LEVELS],
+            levels: 0,
             last: 0,
             // From 1: every key is then above the initial last key, 0.
             next_seq: 1,
@@ -145,11 +154,8 @@ impl<E> EventQueue<E> {
     /// the one found (at now or later).
     pub fn peek_time(&mut self) -> Option<SimTime> {
         loop {
-            if self.occupied == 0 {
-                return None;
-            }
-            let b = self.occupied.trailing_zeros() as usize;
-            let bucket = &self.buckets[b];
+            let (level, digit) = self.lowest()?;
+            let bucket = &self.buckets[level * FAN + digit];
             let (pos, entry) = bucket
                 .iter()
                 .enumerate()
@@ -158,9 +164,10 @@ impl<E> EventQueue<E> {
             if !self.cancelled(entry) {
                 return Some(entry.time());
             }
-            self.buckets[b].swap_remove(pos);
-            if self.buckets[b].is_empty() {
-                self.occupied &= !(1 << b);
+            let bucket = &mut self.buckets[level * FAN + digit];
+            bucket.swap_remove(pos);
+            if bucket.is_empty() {
+                self.unmark(level, digit);
             }
         }
     }
@@ -189,19 +196,41 @@ impl<E> EventQueue<E> {
         }
     }
 
-    /// Removes the smallest entry, which becomes the
-    /// last key, redistributing the rest of its bucket (the lowest occupied
-    /// one) into lower buckets. `None` if the queue is empty.
+    /// The lowest level with entries and its smallest digit: the bucket
+    /// that holds the smallest key.
     #[inline]
-    fn take_min(&mut self) -> Option<Entry<E>> {
-        if self.occupied == 0 {
+    fn lowest(&self) -> Option<(usize, usize)> {
+        if self.levels == 0 {
             return None;
         }
-        let b = self.occupied.trailing_zeros() as usize;
-        let bucket = &mut self.buckets[b];
+        let level = self.levels.trailing_zeros() as usize;
+        Some((level, self.digits[level].trailing_zeros() as usize))
+    }
+
+    #[inline]
+    fn mark(&mut self, level: usize, digit: usize) {
+        self.digits[level] |= 1 << digit;
+        self.levels |= 1 << level;
+    }
+
+    #[inline]
+    fn unmark(&mut self, level: usize, digit: usize) {
+        self.digits[level] &= !(1 << digit);
+        if self.digits[level] == 0 {
+            self.levels &= !(1 << level);
+        }
+    }
+
+    /// Removes the smallest entry, which becomes the last key,
+    /// redistributing the rest of its bucket into lower levels. `None` if
+    /// the queue is empty.
+    #[inline]
+    fn take_min(&mut self) -> Option<Entry<E>> {
+        let (level, digit) = self.lowest()?;
+        self.unmark(level, digit);
+        let bucket = &mut self.buckets[level * FAN + digit];
         if bucket.len() == 1 {
             // The common case: nothing to redistribute.
-            self.occupied &= !(1 << b);
             let entry = bucket.pop().expect("one entry");
             self.last = entry.key;
             return Some(entry);
@@ -213,16 +242,15 @@ impl<E> EventQueue<E> {
             .expect("an occupied bucket has entries");
         let min = bucket.swap_remove(pos);
         self.last = min.key;
-        self.occupied &= !(1 << b);
         let mut rest = std::mem::take(bucket);
         for entry in rest.drain(..) {
-            let to = bucket_of(entry.key, self.last);
-            debug_assert!(to < b);
-            self.occupied |= 1 << to;
-            self.buckets[to].push(entry);
+            let (l, d) = bucket_of(entry.key, self.last);
+            debug_assert!(l < level);
+            self.mark(l, d);
+            self.buckets[l * FAN + d].push(entry);
         }
         // Keep the emptied bucket's allocation for its next entries.
-        self.buckets[b] = rest;
+        self.buckets[level * FAN + digit] = rest;
         Some(min)
     }
 
@@ -233,9 +261,9 @@ impl<E> EventQueue<E> {
         let time = time.max(self.now);
         let key = (u128::from(time) << 64) | u128::from(seq);
         assert!(key > self.last, "event keys only grow (radix heap order)");
-        let to = bucket_of(key, self.last);
-        self.occupied |= 1 << to;
-        self.buckets[to].push(Entry {
+        let (l, d) = bucket_of(key, self.last);
+        self.mark(l, d);
+        self.buckets[l * FAN + d].push(Entry {
             key,
             slot,
             generation,
@@ -245,10 +273,16 @@ impl<E> EventQueue<E> {
 }
 
 /// The bucket of `key` relative to the last popped key `last` (`key > last`):
-/// the highest bit in which they differ.
+/// the level of the highest digit in which they differ, and `key`'s value
+/// of that digit.
 #[inline(always)]
-fn bucket_of(key: u128, last: u128) -> usize {
-    (127 - (key ^ last).leading_zeros()) as usize
+fn bucket_of(key: u128, last: u128) -> (usize, usize) {
+    let bit = 127 - (key ^ last).leading_zeros();
+    let level = bit / DIGIT;
+    (
+        level as usize,
+        (key >> (level * DIGIT)) as usize & (FAN - 1),
+    )
 }
 
 #[cfg(test)]
@@ -313,7 +347,7 @@ mod tests {
                                 if let Some(id) = e.2 {
                                     live_timers.retain(|x| *x != id);
                                 }
-                                        assert_eq!(got, Some((e.0, e.3)), "seed {seed} step {step}");
+                                assert_eq!(got, Some((e.0, e.3)), "seed {seed} step {step}");
                                 popped += 1;
                             }
                         }
