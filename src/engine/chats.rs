@@ -91,14 +91,7 @@ impl<D: Dispatcher> Engine<'_, D> {
             if self.talks.len() <= slot {
                 self.talks.resize_with(slot + 1, Talk::default);
             }
-            // A fresh talk that keeps the slot's message buffer (no allocation per chat).
-            let mut pending = std::mem::take(&mut self.talks[slot].pending);
-            pending.clear();
-            self.talks[slot] = Talk {
-                rounds_left: rounds,
-                pending,
-                ..Talk::default()
-            };
+            self.talks[slot].restart(rounds);
             self.on_buyer_message(conv, now);
         }
         let info = ChatInfo {

@@ -36,6 +36,20 @@ pub(super) struct Talk {
     pub transfer_after_reply: bool,
 }
 
+impl Talk {
+    /// A new chat in this slot with `rounds` rounds to come; the message
+    /// buffer keeps its allocation (no allocation per chat).
+    pub fn restart(&mut self, rounds: u32) {
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.clear();
+        *self = Talk {
+            rounds_left: rounds,
+            pending,
+            ..Talk::default()
+        };
+    }
+}
+
 impl<D: Dispatcher> Engine<'_, D> {
     /// The buyer of `conv` sends a message: the first of a new round if the
     /// previous round is complete.

@@ -76,7 +76,6 @@ impl Pending {
         self.messages.push(t);
     }
 
-    /// When the current round began, if a message waits for a reply.
     /// Forgets the messages, keeping the allocation (a slot's next round
     /// or next chat reuses it).
     #[inline]
@@ -84,6 +83,7 @@ impl Pending {
         self.messages.clear();
     }
 
+    /// When the current round began, if a message waits for a reply.
     #[inline]
     pub fn since(&self) -> Option<SimTime> {
         self.messages.first().copied()
