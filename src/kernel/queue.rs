@@ -135,11 +135,20 @@ impl<E> EventQueue<E> {
     /// Cancels a timer; cancelling one that already fired or was cancelled does nothing.
     #[inline]
     pub fn cancel(&mut self, timer: TimerId) {
-        let g = &mut self.generations[timer.slot as usize];
-        if *g == timer.generation {
-            *g = g.wrapping_add(1);
-            self.free_slots.push(timer.slot);
+        self.retire(timer.slot, timer.generation);
+    }
+
+    /// Ends the timer of `slot` if it is still in `generation` (it neither
+    /// fired nor was cancelled): its slot can be reused. Returns whether it was.
+    #[inline]
+    fn retire(&mut self, slot: u32, generation: u32) -> bool {
+        let g = &mut self.generations[slot as usize];
+        if *g != generation {
+            return false;
         }
+        *g = g.wrapping_add(1);
+        self.free_slots.push(slot);
+        true
     }
 
     /// Whether `entry` is a timer that was cancelled.
@@ -156,13 +165,9 @@ impl<E> EventQueue<E> {
         loop {
             let (level, digit) = self.lowest()?;
             let bucket = &self.buckets[level * FAN + digit];
-            let (pos, entry) = bucket
-                .iter()
-                .enumerate()
-                .min_by_key(|(_, e)| e.key)
-                .expect("an occupied bucket has entries");
-            if !self.cancelled(entry) {
-                return Some(entry.time());
+            let pos = min_pos(bucket);
+            if !self.cancelled(&bucket[pos]) {
+                return Some(bucket[pos].time());
             }
             let bucket = &mut self.buckets[level * FAN + digit];
             bucket.swap_remove(pos);
@@ -183,13 +188,8 @@ impl<E> EventQueue<E> {
                 self.last = u128::from(self.now) << 64;
                 return None;
             };
-            if entry.slot != NOT_A_TIMER {
-                let g = &mut self.generations[entry.slot as usize];
-                if *g != entry.generation {
-                    continue; // cancelled
-                }
-                *g = g.wrapping_add(1);
-                self.free_slots.push(entry.slot);
+            if entry.slot != NOT_A_TIMER && !self.retire(entry.slot, entry.generation) {
+                continue; // cancelled
             }
             self.now = entry.time();
             return Some((self.now, entry.event));
@@ -235,12 +235,7 @@ impl<E> EventQueue<E> {
             self.last = entry.key;
             return Some(entry);
         }
-        let (pos, _) = bucket
-            .iter()
-            .enumerate()
-            .min_by_key(|(_, e)| e.key)
-            .expect("an occupied bucket has entries");
-        let min = bucket.swap_remove(pos);
+        let min = bucket.swap_remove(min_pos(bucket));
         self.last = min.key;
         let mut rest = std::mem::take(bucket);
         for entry in rest.drain(..) {
@@ -270,6 +265,17 @@ impl<E> EventQueue<E> {
             event,
         });
     }
+}
+
+/// Where the smallest key of an occupied bucket is.
+#[inline]
+fn min_pos<E>(bucket: &[Entry<E>]) -> usize {
+    bucket
+        .iter()
+        .enumerate()
+        .min_by_key(|(_, e)| e.key)
+        .expect("an occupied bucket has entries")
+        .0
 }
 
 /// The bucket of `key` relative to the last popped key `last` (`key > last`):
