@@ -261,43 +261,37 @@ fn overload_drops_are_counted_and_every_event_is_accounted_for() {
 /// is exit code 7 before anything is written.
 #[test]
 fn live_is_safe_by_default_and_fails_clearly() {
-    let out = kefusim(&[
-        "live",
-        "scenarios/quickstart.toml",
-        "--router",
-        "http://10.11.12.13:7878",
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("--allow-remote"),
-        "{}",
-        text(&out.stderr)
-    );
-    let out = kefusim(&["live", "scenarios/quickstart.toml"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("needs a routing service"));
-    let out = kefusim(&[
-        "live",
-        "scenarios/quickstart.toml",
-        "--router",
-        "http://127.0.0.1:9",
-        "--decisions",
-        "callback",
-        "--callback-listen",
-        "0.0.0.0:0",
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("loopback"));
-    let out = kefusim(&[
-        "live",
-        "scenarios/quickstart.toml",
-        "--router",
-        "http://127.0.0.1:9",
-        "--speed",
-        "0",
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("--speed must be within"));
+    // Usage errors (exit 2), each with what the message must name.
+    let refused: [(&[&str], &str); 4] = [
+        (&["--router", "http://10.11.12.13:7878"], "--allow-remote"),
+        (&[], "needs a routing service"),
+        (
+            &[
+                "--router",
+                "http://127.0.0.1:9",
+                "--decisions",
+                "callback",
+                "--callback-listen",
+                "0.0.0.0:0",
+            ],
+            "loopback",
+        ),
+        (
+            &["--router", "http://127.0.0.1:9", "--speed", "0"],
+            "--speed must be within",
+        ),
+    ];
+    for (flags, needle) in refused {
+        let mut args = vec!["live", "scenarios/quickstart.toml"];
+        args.extend_from_slice(flags);
+        let out = kefusim(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&out.stderr).contains(needle),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
     let dir = tmp("down");
     let out = live("scenarios/quickstart.toml", "http://127.0.0.1:9", &[], &dir);
     assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
