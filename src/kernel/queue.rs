@@ -1,17 +1,28 @@
-//! A radix-heap event queue keyed by `(time, seq)` with lazily cancelled timers.
+//! A radix-heap event queue in `(time, seq)` order with lazily cancelled timers.
 //!
-//! Keys only grow: every event is scheduled at or after the time of the last
-//! popped one (the past is clamped to now) with a fresh, larger `seq`, so
-//! every key pushed is larger than the last key popped. A radix heap
-//! (Ahuja, Mehlhorn, Orlin, Tarjan 1990) uses exactly that. Here its digits
-//! are [`DIGIT`] bits wide: a key goes to the bucket of the highest digit in
-//! which it differs from the last popped key (its level) and its value of
-//! that digit; a push is one `leading_zeros` and a `Vec::push`. A pop takes
-//! the lowest level's smallest digit (two `trailing_zeros`); that bucket
-//! holds the minimum — usually alone — and its other entries are
-//! redistributed around it, each moving only to lower levels, so an entry
-//! moves at most once per level. Keys are unique (`seq`), so the pop order
-//! is the total `(time, seq)` order — the same as any correct priority queue.
+//! Times only grow: every event is scheduled at or after the time of the
+//! last popped one (the past is clamped to now), so every time pushed is
+//! at least the last time popped. A radix heap (Ahuja, Mehlhorn, Orlin,
+//! Tarjan 1990) uses exactly that. Here its digits are [`DIGIT`] bits
+//! wide: an event later than the last popped time goes to the bucket of
+//! the highest digit in which the two times differ (its level) and its
+//! value of that digit; an event at the last popped time goes to the
+//! `current` FIFO. A push is one `leading_zeros` and a `Vec::push`. A pop
+//! takes the front of `current`, or else the lowest level's smallest digit
+//! (two `trailing_zeros`): that bucket holds the earliest time — usually
+//! alone — and is redistributed around it, each entry moving only to lower
+//! levels (so at most once per level), the ones at that time into `current`.
+//!
+//! `seq` is not stored: every bucket is kept in push order. A push appends
+//! the newest event; a redistribution empties the lowest occupied bucket
+//! into buckets that are all empty then (they are lower), in its order;
+//! nothing is removed from the middle of a bucket but with an
+//! order-keeping `remove`. So `current` holds the events at the last
+//! popped time in push order, and equal times pop in the order they were
+//! scheduled — the same total `(time, seq)` order as any correct priority
+//! queue.
+
+use std::collections::VecDeque;
 
 use crate::time::SimTime;
 
@@ -27,45 +38,38 @@ const NOT_A_TIMER: u32 = u32::MAX;
 /// Bits per digit: a level has `FAN` buckets, one per value of its digit.
 const DIGIT: u32 = 4;
 const FAN: usize = 1 << DIGIT;
-/// Levels of 128-bit keys.
-const LEVELS: usize = 128usize.div_ceil(DIGIT as usize);
+/// Levels of 64-bit times.
+const LEVELS: usize = 64usize.div_ceil(DIGIT as usize);
 const BUCKETS: usize = LEVELS * FAN;
 
 struct Entry<E> {
-    /// `time << 64 | seq`: one integer comparison orders entries.
-    key: u128,
+    time: SimTime,
     slot: u32,
     generation: u32,
     event: E,
 }
 
-impl<E> Entry<E> {
-    #[inline]
-    fn time(&self) -> SimTime {
-        (self.key >> 64) as SimTime
-    }
-}
-
 /// Future events in `(time, seq)` order: events at the same time pop in the
 /// order they were scheduled.
 ///
-/// Invariant: `seq` strictly increases with every scheduled event and no
-/// event is scheduled before now, so keys are unique and every key pushed
-/// exceeds the last key popped (the radix heap's precondition); the order is
-/// total and independent of the buckets' internals.
+/// Invariant: no event is scheduled before now, so every time pushed is at
+/// least the last time popped (the radix heap's precondition); every bucket
+/// and `current` are in push order, so the pop order is the total
+/// `(time, push order)` order, independent of the buckets' internals.
 /// Invariant: a cancelled timer never pops; cancelling is O(1) (the entry is
 /// dropped when it reaches the front), and timer slots are reused, so memory
 /// is bounded by the number of timers alive at once plus stale entries.
 pub(crate) struct EventQueue<E> {
-    /// Bucket `level * FAN + digit`.
+    /// Events at `last`, in push order.
+    current: VecDeque<Entry<E>>,
+    /// Bucket `level * FAN + digit`: events after `last`.
     buckets: Box<[Vec<Entry<E>>; BUCKETS]>,
     /// Per level, bit `d` set: the level's bucket of digit `d` is not empty.
-    digits: [u64; LEVELS],
+    digits: [u32; LEVELS],
     /// Bit `l` set: level `l` has an entry.
     levels: u32,
-    /// The last popped key (0 before the first pop: below every key).
-    last: u128,
-    next_seq: u64,
+    /// The time of the last event taken out of the buckets.
+    last: SimTime,
     now: SimTime,
     generations: Vec<u32>,
     free_slots: Vec<u32>,
@@ -81,12 +85,11 @@ impl<E> EventQueue<E> {
     /// An empty queue at time 0.
     pub fn new() -> Self {
         Self {
+            current: VecDeque::new(),
             buckets: Box::new(std::array::from_fn(|_| Vec::new())),
             digits: [0; LEVELS],
             levels: 0,
             last: 0,
-            // From 1: every key is then above the initial last key, 0.
-            next_seq: 1,
             now: 0,
             generations: Vec::new(),
             free_slots: Vec::new(),
@@ -162,15 +165,22 @@ impl<E> EventQueue<E> {
     /// searched, not redistributed: an event may still be scheduled before
     /// the one found (at now or later).
     pub fn peek_time(&mut self) -> Option<SimTime> {
+        while let Some(front) = self.current.front() {
+            if !self.cancelled(front) {
+                return Some(front.time);
+            }
+            self.current.pop_front();
+        }
         loop {
             let (level, digit) = self.lowest()?;
             let bucket = &self.buckets[level * FAN + digit];
             let pos = min_pos(bucket);
             if !self.cancelled(&bucket[pos]) {
-                return Some(bucket[pos].time());
+                return Some(bucket[pos].time);
             }
+            // Order-keeping: the bucket stays in push order.
             let bucket = &mut self.buckets[level * FAN + digit];
-            bucket.swap_remove(pos);
+            bucket.remove(pos);
             if bucket.is_empty() {
                 self.unmark(level, digit);
             }
@@ -181,23 +191,29 @@ impl<E> EventQueue<E> {
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         loop {
-            let Some(entry) = self.take_min() else {
-                // Cancelled timers taken out last may lie beyond now; with
-                // the queue empty, the last key goes back below every key
-                // that can still come (at now or later, with a fresh seq).
-                self.last = u128::from(self.now) << 64;
-                return None;
+            let entry = match self.current.pop_front() {
+                Some(entry) => entry,
+                None => match self.take_min() {
+                    Some(entry) => entry,
+                    None => {
+                        // Cancelled timers taken out last may lie beyond
+                        // now; with the queue empty, `last` goes back to
+                        // now, below every time that can still come.
+                        self.last = self.now;
+                        return None;
+                    }
+                },
             };
             if entry.slot != NOT_A_TIMER && !self.retire(entry.slot, entry.generation) {
                 continue; // cancelled
             }
-            self.now = entry.time();
+            self.now = entry.time;
             return Some((self.now, entry.event));
         }
     }
 
     /// The lowest level with entries and its smallest digit: the bucket
-    /// that holds the smallest key.
+    /// that holds the earliest time.
     #[inline]
     fn lowest(&self) -> Option<(usize, usize)> {
         if self.levels == 0 {
@@ -221,45 +237,63 @@ impl<E> EventQueue<E> {
         }
     }
 
-    /// Removes the smallest entry, which becomes the last key,
-    /// redistributing the rest of its bucket into lower levels. `None` if
-    /// the queue is empty.
+    /// With `current` empty: removes the first entry at the earliest time,
+    /// which becomes `last`, and redistributes the rest of its bucket into
+    /// lower levels (the ones at that time into `current`, in order).
+    /// `None` if the queue is empty.
     #[inline]
     fn take_min(&mut self) -> Option<Entry<E>> {
+        debug_assert!(self.current.is_empty());
         let (level, digit) = self.lowest()?;
         self.unmark(level, digit);
         let bucket = &mut self.buckets[level * FAN + digit];
         if bucket.len() == 1 {
             // The common case: nothing to redistribute.
             let entry = bucket.pop().expect("one entry");
-            self.last = entry.key;
+            self.last = entry.time;
             return Some(entry);
         }
-        let min = bucket.swap_remove(min_pos(bucket));
-        self.last = min.key;
+        let pos = min_pos(bucket);
+        self.last = bucket[pos].time;
         let mut rest = std::mem::take(bucket);
-        for entry in rest.drain(..) {
-            let (l, d) = bucket_of(entry.key, self.last);
-            debug_assert!(l < level);
-            self.mark(l, d);
-            self.buckets[l * FAN + d].push(entry);
+        // Entries before the first one at `last` are later; the rest are
+        // redistributed in order too.
+        let mut entries = rest.drain(..);
+        for _ in 0..pos {
+            let entry = entries.next().expect("pos is in the bucket");
+            self.place(entry);
+        }
+        let min = entries.next().expect("pos is in the bucket");
+        for entry in entries {
+            self.place(entry);
         }
         // Keep the emptied bucket's allocation for its next entries.
         self.buckets[level * FAN + digit] = rest;
         Some(min)
     }
 
+    /// Files `entry` (at or after `last`) into `current` or its bucket.
+    #[inline(always)]
+    fn place(&mut self, entry: Entry<E>) {
+        if entry.time == self.last {
+            self.current.push_back(entry);
+            return;
+        }
+        let (l, d) = bucket_of(entry.time, self.last);
+        self.mark(l, d);
+        self.buckets[l * FAN + d].push(entry);
+    }
+
     #[inline]
     fn push(&mut self, time: SimTime, slot: u32, generation: u32, event: E) {
-        let seq = self.next_seq;
-        self.next_seq += 1;
         let time = time.max(self.now);
-        let key = (u128::from(time) << 64) | u128::from(seq);
-        assert!(key > self.last, "event keys only grow (radix heap order)");
-        let (l, d) = bucket_of(key, self.last);
-        self.mark(l, d);
-        self.buckets[l * FAN + d].push(Entry {
-            key,
+        // `last` ≤ now (see `pop`): an event before it would break the order.
+        assert!(
+            time >= self.last,
+            "event times only grow (radix heap order)"
+        );
+        self.place(Entry {
+            time,
             slot,
             generation,
             event,
@@ -267,27 +301,28 @@ impl<E> EventQueue<E> {
     }
 }
 
-/// Where the smallest key of an occupied bucket is.
+/// Where the first entry at the earliest time of an occupied bucket is.
 #[inline]
 fn min_pos<E>(bucket: &[Entry<E>]) -> usize {
-    bucket
-        .iter()
-        .enumerate()
-        .min_by_key(|(_, e)| e.key)
-        .expect("an occupied bucket has entries")
-        .0
+    let mut pos = 0;
+    for (i, e) in bucket.iter().enumerate().skip(1) {
+        if e.time < bucket[pos].time {
+            pos = i;
+        }
+    }
+    pos
 }
 
-/// The bucket of `key` relative to the last popped key `last` (`key > last`):
-/// the level of the highest digit in which they differ, and `key`'s value
-/// of that digit.
+/// The bucket of `time` relative to the last popped time `last`
+/// (`time > last`): the level of the highest digit in which they differ,
+/// and `time`'s value of that digit.
 #[inline(always)]
-fn bucket_of(key: u128, last: u128) -> (usize, usize) {
-    let bit = 127 - (key ^ last).leading_zeros();
+fn bucket_of(time: SimTime, last: SimTime) -> (usize, usize) {
+    let bit = 63 - (time ^ last).leading_zeros();
     let level = bit / DIGIT;
     (
         level as usize,
-        (key >> (level * DIGIT)) as usize & (FAN - 1),
+        (time >> (level * DIGIT)) as usize & (FAN - 1),
     )
 }
 
@@ -299,6 +334,15 @@ mod tests {
 
     /// Seeded randomized comparison against a naive oracle: a vector scanned
     /// for the smallest `(time, seq)` among live entries.
+    /// A delay: often short (equal times, low levels), sometimes hours (high levels).
+    fn later(rng: &mut ChaCha8Rng) -> SimTime {
+        if rng.random_bool(0.7) {
+            rng.random_range(0..50)
+        } else {
+            rng.random_range(0..1 << 24)
+        }
+    }
+
     #[test]
     fn matches_a_naive_oracle() {
         for seed in 0..20 {
@@ -311,13 +355,13 @@ mod tests {
             for step in 0..5_000u32 {
                 match rng.random_range(0..10) {
                     0..=3 => {
-                        let t = queue.now() + rng.random_range(0..50);
+                        let t = queue.now() + later(&mut rng);
                         queue.schedule(t, step);
                         oracle.push((t, seq, None, step));
                         seq += 1;
                     }
                     4..=5 => {
-                        let t = queue.now() + rng.random_range(0..50);
+                        let t = queue.now() + later(&mut rng);
                         let id = queue.schedule_timer(t, step);
                         oracle.push((t, seq, Some(id), step));
                         live_timers.push(id);
