@@ -32,7 +32,12 @@ pub(crate) struct Recorder {
     frt_ms: Histogram<u64>,
     /// `intervals × buckets::COUNT`.
     frt_buckets: Vec<u32>,
+    /// Waits of answered chats; not kept when `wait_is_frt`.
     wait_answered_ms: Histogram<u64>,
+    /// Session model without `first_reply`: every answered chat's first
+    /// reply comes at assignment, so its wait is its first response time
+    /// and `frt_ms` is the waits' histogram too (recorded once).
+    wait_is_frt: bool,
     sum_frt_ms: f64,
     sum_wait_abandoned_ms: f64,
     sum_wait_unfinished_ms: f64,
@@ -124,6 +129,8 @@ impl Recorder {
             frt_ms: histogram(),
             frt_buckets: vec![0; n * buckets::COUNT],
             wait_answered_ms: histogram(),
+            wait_is_frt: scenario.service.dialogue().is_none()
+                && scenario.service.first_reply.is_none(),
             sum_frt_ms: 0.0,
             sum_wait_abandoned_ms: 0.0,
             sum_wait_unfinished_ms: 0.0,
@@ -399,7 +406,20 @@ impl Recorder {
         self.note_processing(frt_ms);
         self.frt_ms.saturating_record(frt_ms);
         self.frt_buckets[iv as usize * buckets::COUNT + buckets::of(frt_ms)] += 1;
-        self.wait_answered_ms.saturating_record(wait_ms);
+        if self.wait_is_frt {
+            debug_assert_eq!(wait_ms, frt_ms);
+        } else {
+            self.wait_answered_ms.saturating_record(wait_ms);
+        }
+    }
+
+    /// The waits of answered chats (the first response times when they are the same).
+    pub(super) fn waits_answered(&self) -> &Histogram<u64> {
+        if self.wait_is_frt {
+            &self.frt_ms
+        } else {
+            &self.wait_answered_ms
+        }
     }
 
     /// A counted chat left the queue after `wait_ms`.

@@ -128,7 +128,7 @@ impl Recorder {
             Id::FrtP50S => q(&self.frt_ms, 0.5),
             Id::FrtP90S => q(&self.frt_ms, 0.9),
             Id::FrtP99S => q(&self.frt_ms, 0.99),
-            Id::WaitAnsweredP90S => q(&self.wait_answered_ms, 0.9),
+            Id::WaitAnsweredP90S => q(self.waits_answered(), 0.9),
             Id::WithinOverOffered => div(within(), offered),
             Id::WithinOverAnswered => div(within(), answered),
             Id::WithinOverOfferedMinusShortAbandons => {
