@@ -91,7 +91,7 @@ impl<D: Dispatcher> Engine<'_, D> {
             if self.talks.len() <= slot {
                 self.talks.resize_with(slot + 1, Talk::default);
             }
-            self.talks[slot].restart(rounds);
+            self.talks[slot].restart(token, rounds);
             self.on_buyer_message(conv, now);
         }
         let info = ChatInfo {

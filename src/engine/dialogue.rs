@@ -19,6 +19,9 @@ use crate::trace::TraceEvent;
 /// Dialogue model: one conversation's progress (by conversation slot).
 #[derive(Debug, Clone, Default)]
 pub(super) struct Talk {
+    /// The chat's token (read with the talk when choosing what to type,
+    /// without touching the conversation).
+    pub token: u64,
     /// Rounds not yet started.
     pub rounds_left: u32,
     /// Messages of the current round still to come.
@@ -37,12 +40,13 @@ pub(super) struct Talk {
 }
 
 impl Talk {
-    /// A new chat in this slot with `rounds` rounds to come; the message
-    /// buffer keeps its allocation (no allocation per chat).
-    pub fn restart(&mut self, rounds: u32) {
+    /// A new chat `token` in this slot with `rounds` rounds to come; the
+    /// message buffer keeps its allocation (no allocation per chat).
+    pub fn restart(&mut self, token: u64, rounds: u32) {
         let mut pending = std::mem::take(&mut self.pending);
         pending.clear();
         *self = Talk {
+            token,
             rounds_left: rounds,
             pending,
             ..Talk::default()
@@ -137,8 +141,7 @@ impl<D: Dispatcher> Engine<'_, D> {
             .filter_map(|&conv| {
                 let t = &self.talks[conv as usize];
                 let since = t.pending.since()?;
-                let token = self.convs.get(conv).token;
-                Some((reply_order(since, t.replied, token, now, golden), conv))
+                Some((reply_order(since, t.replied, t.token, now, golden), conv))
             })
             .min();
         let Some((_, conv)) = next else { return };
