@@ -41,6 +41,7 @@ impl MinTree {
     /// Sets the key of `leaf`.
     #[inline]
     pub fn set(&mut self, leaf: usize, key: u64) {
+        assert!(leaf < self.size, "leaf {leaf} out of {}", self.size);
         let n = 2 * self.size;
         let (keys, leaves) = (&mut self.key[..n], &mut self.leaf[..n]);
         let mut node = self.size + leaf;
@@ -51,14 +52,21 @@ impl MinTree {
         keys[node] = k;
         while node > 1 {
             let sibling = node ^ 1;
-            let (sk, sw) = (keys[sibling], leaves[sibling]);
+            // SAFETY: 1 < node < n (it starts at size + leaf < 2 * size = n,
+            // checked above, and halves), so node, its sibling and its
+            // parent are below n = keys.len() = leaves.len().
+            let (sk, sw) =
+                unsafe { (*keys.get_unchecked(sibling), *leaves.get_unchecked(sibling)) };
             // Ties go to the left child (the lower leaves).
             let sibling_wins = if sibling < node { sk <= k } else { sk < k };
             // Which child wins is data, not a pattern: a conditional move, not a branch.
             (k, w) = std::hint::select_unpredictable(sibling_wins, (sk, sw), (k, w));
             node /= 2;
-            keys[node] = k;
-            leaves[node] = w;
+            // SAFETY: as above.
+            unsafe {
+                *keys.get_unchecked_mut(node) = k;
+                *leaves.get_unchecked_mut(node) = w;
+            }
         }
     }
 
