@@ -770,3 +770,25 @@ fn an_overloaded_agent_hands_chats_over() {
     );
     assert_eq!(m(&with(""), "transfers"), 0.0);
 }
+
+/// The waits of answered chats are their first response times less the
+/// first reply's delay (session model): one histogram serves both when
+/// there is no delay, two are kept when there is.
+#[test]
+fn answered_waits_are_first_responses_less_the_first_reply_delay() {
+    let agents = "[[agents]]\ncount = 3\nmax_concurrent = 1\n";
+    let plain = shop("24h", "2m", agents);
+    assert!(m(&plain, "wait_answered_p90_s") > 0.0);
+    assert_eq!(m(&plain, "wait_answered_p90_s"), m(&plain, "frt_p90_s"));
+    let delayed = shop(
+        "24h",
+        "2m",
+        &format!("first_reply = {{ dist = \"constant\", value = \"30s\" }}\n{agents}"),
+    );
+    assert!(m(&delayed, "wait_answered_p90_s") > 0.0);
+    let shift = m(&delayed, "frt_p90_s") - m(&delayed, "wait_answered_p90_s");
+    assert!(
+        (shift - 30.0).abs() < 0.5,
+        "p90 first response - p90 wait = {shift} s"
+    );
+}
