@@ -32,12 +32,11 @@ pub(crate) struct Recorder {
     frt_ms: Histogram<u64>,
     /// `intervals × buckets::COUNT`.
     frt_buckets: Vec<u32>,
-    /// Waits of answered chats; not kept when `wait_is_frt`.
-    wait_answered_ms: Histogram<u64>,
-    /// Session model without `first_reply`: every answered chat's first
-    /// reply comes at assignment, so its wait is its first response time
-    /// and `frt_ms` is the waits' histogram too (recorded once).
-    wait_is_frt: bool,
+    /// Waits of answered chats. `None` in the session model without
+    /// `first_reply`: every answered chat's first reply comes at
+    /// assignment, so its wait is its first response time and `frt_ms` is
+    /// the waits' histogram too (recorded once).
+    wait_answered_ms: Option<Histogram<u64>>,
     sum_frt_ms: f64,
     sum_wait_abandoned_ms: f64,
     sum_wait_unfinished_ms: f64,
@@ -128,9 +127,9 @@ impl Recorder {
             seg_end: run.measure_from() + run.interval,
             frt_ms: histogram(),
             frt_buckets: vec![0; n * buckets::COUNT],
-            wait_answered_ms: histogram(),
-            wait_is_frt: scenario.service.dialogue().is_none()
-                && scenario.service.first_reply.is_none(),
+            wait_answered_ms: (scenario.service.dialogue().is_some()
+                || scenario.service.first_reply.is_some())
+            .then(histogram),
             sum_frt_ms: 0.0,
             sum_wait_abandoned_ms: 0.0,
             sum_wait_unfinished_ms: 0.0,
@@ -406,20 +405,15 @@ impl Recorder {
         self.note_processing(frt_ms);
         self.frt_ms.saturating_record(frt_ms);
         self.frt_buckets[iv as usize * buckets::COUNT + buckets::of(frt_ms)] += 1;
-        if self.wait_is_frt {
-            debug_assert_eq!(wait_ms, frt_ms);
-        } else {
-            self.wait_answered_ms.saturating_record(wait_ms);
+        match &mut self.wait_answered_ms {
+            Some(waits) => waits.saturating_record(wait_ms),
+            None => debug_assert_eq!(wait_ms, frt_ms),
         }
     }
 
     /// The waits of answered chats (the first response times when they are the same).
     pub(super) fn waits_answered(&self) -> &Histogram<u64> {
-        if self.wait_is_frt {
-            &self.frt_ms
-        } else {
-            &self.wait_answered_ms
-        }
+        self.wait_answered_ms.as_ref().unwrap_or(&self.frt_ms)
     }
 
     /// A counted chat left the queue after `wait_ms`.
