@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Rewrites the profile of profile-guided optimisation,
+# .cargo/pgo/kefusim.profdata, which every optimised build uses (see
+# .cargo/pgo/rustc-wrapper). Run it after changing the hot path (the
+# event loop, routing, the queue, statistics), then `.ci/speed --update`,
+# and commit the profile, llvm-major and the baselines together.
+#
+#   benches/pgo-train.sh          # about 5 minutes (an instrumented build)
+#
+# 1. builds kefusim and the ratio bench instrumented (-C profile-generate,
+#    its own target directory, the same target CPU as .cargo/config.toml);
+# 2. runs the training workload, one thread:
+#    - every shipped scenario (scenarios/*.toml, 2 replications, with its
+#      report, so report and output code is trained too),
+#    - the bench scenarios (scenarios/bench/*.toml, 2 replications),
+#    - one round of the ratio bench (`--bench ratio`), so the bare loop
+#      it compares kefusim with is optimised with a profile as well;
+# 3. merges the raw profiles (llvm-profdata of the toolchain's
+#    llvm-tools component, installed with rustup if missing), keeping only
+#    functions that ran (--sparse), and records the LLVM major version.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rustup component add llvm-tools >/dev/null 2>&1 || true
+sysroot=$(rustc --print sysroot)
+host=$(rustc -vV | sed -n 's/^host: //p')
+profdata="$sysroot/lib/rustlib/$host/bin/llvm-profdata"
+if [ ! -x "$profdata" ]; then
+  echo "pgo-train: $profdata not found (rustup component add llvm-tools)" >&2
+  exit 1
+fi
+
+work=${CARGO_TARGET_DIR:-target}/pgo-train
+raw="$PWD/$work/raw"
+rm -rf "$raw" "$work/out"
+mkdir -p "$raw" "$work/out"
+export CARGO_TARGET_DIR="$work/target"
+# RUSTFLAGS replaces .cargo/config.toml's target flags: repeat the target CPU.
+flags="-C profile-generate=$raw"
+if [ "$(uname -m)" = x86_64 ]; then
+  flags="-C target-cpu=x86-64-v2 $flags"
+fi
+export RUSTFLAGS="$flags"
+
+echo "pgo-train: instrumented build"
+cargo build --release --locked --quiet
+bench=$(cargo bench --locked --bench ratio --no-run --message-format=json 2>/dev/null |
+  sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -1)
+bin=$CARGO_TARGET_DIR/release/kefusim
+
+echo "pgo-train: training runs"
+for f in scenarios/*.toml; do
+  name=$(basename "$f" .toml)
+  # Exit code 5 (a threshold missed) is a complete run.
+  "$bin" run "$f" --replications 2 --threads 1 --progress never \
+    --out "$work/out/$name" >/dev/null 2>&1 || [ $? = 5 ]
+done
+for f in scenarios/bench/*.toml; do
+  "$bin" run "$f" --replications 2 --threads 1 --progress never --no-report >/dev/null 2>&1 || [ $? = 5 ]
+done
+KEFUSIM_RATIO_ROUNDS=1 "$bench" --bench >/dev/null
+
+echo "pgo-train: merging"
+"$profdata" merge --sparse -o .cargo/pgo/kefusim.profdata "$raw"/*.profraw
+rustc -vV | sed -n 's/^LLVM version: \([0-9]*\).*/\1/p' >.cargo/pgo/llvm-major
+ls -l .cargo/pgo/kefusim.profdata
+echo "pgo-train: done; rebuild from clean (cargo clean -p kefusim is not enough: dependencies use the profile too): cargo clean && cargo build --release"
