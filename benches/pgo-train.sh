@@ -30,8 +30,9 @@ if [ ! -x "$profdata" ]; then
   exit 1
 fi
 
-work=${CARGO_TARGET_DIR:-target}/pgo-train
-raw="$PWD/$work/raw"
+mkdir -p "${CARGO_TARGET_DIR:-target}/pgo-train"
+work=$(cd "${CARGO_TARGET_DIR:-target}/pgo-train" && pwd) # absolute: rustc runs elsewhere
+raw="$work/raw"
 rm -rf "$raw" "$work/out"
 mkdir -p "$raw" "$work/out"
 export CARGO_TARGET_DIR="$work/target"
@@ -47,6 +48,10 @@ cargo build --release --locked --quiet
 bench=$(cargo bench --locked --bench ratio --no-run --message-format=json 2>/dev/null |
   sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -1)
 bin=$CARGO_TARGET_DIR/release/kefusim
+# Only the training runs count: build scripts and proc macros compiled
+# with the instrumentation wrote profiles while building.
+rm -rf "$raw"
+mkdir -p "$raw"
 
 echo "pgo-train: training runs"
 for f in scenarios/*.toml; do
