@@ -7,8 +7,10 @@
 #
 #   benches/pgo-train.sh          # about 5 minutes (an instrumented build)
 #
-# 1. builds kefusim and the ratio bench instrumented (-C profile-generate,
-#    its own target directory, the same target CPU as .cargo/config.toml);
+# 1. builds kefusim and the ratio bench instrumented, in their own target
+#    directory (KEFUSIM_PGO=generate=DIR: .cargo/pgo/rustc-wrapper adds
+#    `-C profile-generate` where it would add `-C profile-use`, so the
+#    crates and flags are those of a normal optimised build);
 # 2. runs the training workload, one thread:
 #    - every shipped scenario (scenarios/*.toml, 2 replications, with its
 #      report, so report and output code is trained too),
@@ -36,20 +38,18 @@ raw="$work/raw"
 rm -rf "$raw" "$work/out"
 mkdir -p "$raw" "$work/out"
 export CARGO_TARGET_DIR="$work/target"
-# RUSTFLAGS replaces .cargo/config.toml's target flags: repeat the target CPU.
-flags="-C profile-generate=$raw"
-if [ "$(uname -m)" = x86_64 ]; then
-  flags="-C target-cpu=x86-64-v2 $flags"
-fi
-export RUSTFLAGS="$flags"
 
 echo "pgo-train: instrumented build"
-cargo build --release --locked --quiet
-bench=$(cargo bench --locked --bench ratio --no-run --message-format=json 2>/dev/null |
+KEFUSIM_PGO="generate=$raw" cargo build --release --locked --quiet
+bench=$(KEFUSIM_PGO="generate=$raw" cargo bench --locked --bench ratio --no-run --message-format=json 2>/dev/null |
   sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -1)
+if [ -z "$bench" ]; then
+  echo "pgo-train: the ratio bench did not build" >&2
+  exit 1
+fi
 bin=$CARGO_TARGET_DIR/release/kefusim
-# Only the training runs count: build scripts and proc macros compiled
-# with the instrumentation wrote profiles while building.
+# Only the training runs count (should a build script or proc macro have
+# been instrumented, it wrote a profile while building).
 rm -rf "$raw"
 mkdir -p "$raw"
 
