@@ -253,6 +253,17 @@ impl Range {
     }
 }
 
+/// λ over a bucket (see [`ArrivalModel::bound`]).
+#[derive(Debug, Clone, Copy)]
+struct Bounds {
+    /// No smaller than λ anywhere in the bucket.
+    max: f64,
+    /// No larger than λ anywhere in the bucket (up to rounding).
+    min: f64,
+    /// λ is the same throughout the bucket.
+    constant: bool,
+}
+
 impl ArrivalModel {
     fn base_at(&self, t: f64) -> f64 {
         match &self.base {
@@ -312,7 +323,7 @@ impl ArrivalModel {
         let mut a = from;
         while a < to {
             let b = (a + BUCKET_MS).min(to);
-            max = max.max(self.bound(a, b).0);
+            max = max.max(self.bound(a, b).max);
             a = b;
         }
         max * HOUR_MS as f64
@@ -332,8 +343,9 @@ impl ArrivalModel {
         total
     }
 
-    /// Bounds λ over `[a, b)`: `(upper bound, whether λ is constant there)`.
-    fn bound(&self, a: SimTime, b: SimTime) -> (f64, bool) {
+    /// Bounds λ over `[a, b)`: its largest and smallest value there, and
+    /// whether it is constant there.
+    fn bound(&self, a: SimTime, b: SimTime) -> Bounds {
         let base = match &self.base {
             Base::Flat {
                 rate_per_ms,
@@ -352,20 +364,27 @@ impl ArrivalModel {
         let mut day = Range::of(self.day_factor(self.clock.day(a)));
         day.add(self.day_factor(self.clock.day(b - 1)));
         let mut constant = base.is_constant() && day.is_constant();
-        let mut global = 1.0;
-        let mut entries = self.entry_shares;
+        let mut global = Range::of(1.0);
+        let (mut entries_max, mut entries_min) = (self.entry_shares, self.entry_shares);
         for p in &self.peaks {
             let (lo, hi) = p.range(a, b);
             constant &= lo == hi;
             match p.entry {
-                None => global *= hi,
-                Some(e) => entries[e as usize] *= hi,
+                None => {
+                    global.max *= hi;
+                    global.min *= lo;
+                }
+                Some(e) => {
+                    entries_max[e as usize] *= hi;
+                    entries_min[e as usize] *= lo;
+                }
             }
         }
-        (
-            base.max * day.max * global * entries.iter().sum::<f64>(),
+        Bounds {
+            max: base.max * day.max * global.max * entries_max.iter().sum::<f64>(),
+            min: base.min * day.min * global.min * entries_min.iter().sum::<f64>(),
             constant,
-        )
+        }
     }
 
     /// Draws the entry point of a buyer arriving at `t`.
@@ -426,6 +445,10 @@ pub struct ArrivalGenerator<'m> {
     t: f64,
     bucket_end: SimTime,
     bound: f64,
+    /// A candidate drawn with `u × bound` at or below this is accepted
+    /// without computing λ: the bucket's smallest λ less a margin far
+    /// above rounding (0 = never; see [`ArrivalGenerator::enter_bucket`]).
+    sure: f64,
     constant: bool,
     /// Whether any peak is tied to one entry point (otherwise the entry
     /// weights are the constant shares).
@@ -440,6 +463,7 @@ impl<'m> ArrivalGenerator<'m> {
             t: 0.0,
             bucket_end: 0,
             bound: 0.0,
+            sure: 0.0,
             constant: true,
             entry_peaks: model.peaks.iter().any(|p| p.entry.is_some()),
         };
@@ -447,9 +471,23 @@ impl<'m> ArrivalGenerator<'m> {
         g
     }
 
+    /// Starts the bucket at `start`: its bound, and below what a candidate
+    /// is surely accepted. λ as computed at any time of the bucket is at
+    /// least its computed minimum up to a few roundings (each factor is
+    /// monotone between the points the minimum looks at, and `exp` is
+    /// within an ulp), so the minimum less a relative 1e-9 decides exactly
+    /// as computing λ would. Only when every peak applies to all entries
+    /// (the entry weights are then the shares, whatever λ is) and the
+    /// minimum is far from the subnormal range.
     fn enter_bucket(&mut self, start: SimTime) {
         self.bucket_end = start + BUCKET_MS;
-        (self.bound, self.constant) = self.model.bound(start, self.bucket_end);
+        let b = self.model.bound(start, self.bucket_end);
+        (self.bound, self.constant) = (b.max, b.constant);
+        self.sure = if !self.entry_peaks && b.min > 1e-100 {
+            b.min * (1.0 - 1e-9)
+        } else {
+            0.0
+        };
     }
 
     /// The next arrival strictly after the previous one: `(time, entry)`.
@@ -472,11 +510,14 @@ impl<'m> ArrivalGenerator<'m> {
                         let entry = ArrivalModel::draw_entry(&self.model.entry_shares, buyers);
                         return Some((candidate as SimTime, entry));
                     }
+                    let u: Option<f64> = (!self.constant).then(|| Open01.sample(arrivals));
+                    if u.is_some_and(|u| u * self.bound <= self.sure) {
+                        let entry = ArrivalModel::draw_entry(&self.model.entry_shares, buyers);
+                        return Some((candidate as SimTime, entry));
+                    }
                     let (common, weights) = self.model.rate_parts(candidate);
-                    let accept = self.constant || {
-                        let u: f64 = Open01.sample(arrivals);
-                        u * self.bound <= common * weights.iter().sum::<f64>()
-                    };
+                    let accept =
+                        u.is_none_or(|u| u * self.bound <= common * weights.iter().sum::<f64>());
                     if accept {
                         let entry = ArrivalModel::draw_entry(&weights, buyers);
                         return Some((candidate as SimTime, entry));

@@ -179,7 +179,7 @@ mod bound_tests {
     use crate::time::{HOUR_MS, parse_instant};
     use rand::RngExt;
 
-    /// Every bucket bound is a true upper bound of λ on the bucket, and a
+    /// Every bucket bound is a true upper and lower bound of λ on the bucket, and a
     /// bucket marked constant really has a constant λ — for random profiles,
     /// weekdays, holidays and short, long, rising and dipping peaks, some
     /// entry-specific.
@@ -232,7 +232,11 @@ mod bound_tests {
             let mut a = 0;
             while a < 3 * DAY_MS {
                 let b = a + BUCKET_MS;
-                let (bound, constant) = m.bound(a, b);
+                let Bounds {
+                    max: bound,
+                    min: low,
+                    constant,
+                } = m.bound(a, b);
                 let first = m.rate_per_ms(a as f64);
                 for k in 0..=60 {
                     let t = a as f64 + (b - a) as f64 * k as f64 / 60.0
@@ -242,6 +246,10 @@ mod bound_tests {
                         rate <= bound * (1.0 + 1e-12),
                         "λ({t}) = {rate} > bound {bound}"
                     );
+                    assert!(
+                        rate >= low * (1.0 - 1e-12),
+                        "λ({t}) = {rate} < lower bound {low}"
+                    );
                     if constant {
                         assert!(
                             (rate - first).abs() <= 1e-12 * first.max(1e-300),
@@ -250,6 +258,131 @@ mod bound_tests {
                     }
                 }
                 a = b;
+            }
+        }
+    }
+
+    /// The generator's shortcut (a candidate under the bucket's smallest λ
+    /// is accepted without computing λ) decides exactly as computing λ
+    /// for every candidate does: the same arrivals, the same entries, the
+    /// same draws, for random profiles and decaying, rising and dipping peaks.
+    #[test]
+    fn sure_acceptance_changes_nothing() {
+        let mut rng = stream_rng(12, 0, Stream::Service);
+        let clock = LocalClock::new(parse_instant("2026-11-09T00:00:17.250+08:00").unwrap());
+        let mut shortcuts = 0;
+        for _ in 0..12 {
+            let times = [0, rng.random_range(1..DAY_MS / 2), DAY_MS / 2 + 1];
+            let profile = Profile::new(
+                times
+                    .iter()
+                    .map(|&t| (t, rng.random_range(0.1..3.0)))
+                    .collect(),
+            )
+            .unwrap();
+            let peaks = (0..rng.random_range(1..3))
+                .map(|_| Peak {
+                    name: None,
+                    start: rng.random_range(0..(DAY_MS / 2) as i64),
+                    ramp: [0, 30_000, 45 * 60_000][rng.random_range(0..3)],
+                    hold: [0, 20 * 60_000][rng.random_range(0..2)],
+                    decay: [5_000, HOUR_MS][rng.random_range(0..2)],
+                    multiplier: [0.2, 3.0, 15.0][rng.random_range(0..3)],
+                    entry: None,
+                })
+                .collect();
+            let m = ArrivalModel {
+                base: Base::Flat {
+                    rate_per_ms: 2e-3,
+                    profile: Some(profile),
+                },
+                weekday: [1.0; 7],
+                holidays: vec![],
+                peaks,
+                entry_shares: [0.5, 0.2, 0.0, 0.3, 0.0],
+                clock,
+            };
+            let seed = rng.random_range(0..1000);
+            let rngs = || {
+                (
+                    stream_rng(seed, 0, Stream::Arrivals),
+                    stream_rng(seed, 0, Stream::Buyers),
+                )
+            };
+            let (mut a, mut b) = rngs();
+            let mut fast = ArrivalGenerator::new(&m);
+            let (mut ra, mut rb) = rngs();
+            let mut exact = Exact::new(&m);
+            loop {
+                let got = fast.next(&mut a, &mut b, DAY_MS);
+                assert_eq!(got, exact.next(&mut ra, &mut rb, DAY_MS, &mut shortcuts));
+                if got.is_none() {
+                    break;
+                }
+            }
+        }
+        assert!(
+            shortcuts > 10_000,
+            "the shortcut was taken {shortcuts} times"
+        );
+    }
+
+    /// The generator as it was before the shortcut: λ computed for every
+    /// candidate of a bucket that is not constant (counts in `shortcuts`
+    /// the candidates the shortcut would have accepted).
+    struct Exact<'m> {
+        model: &'m ArrivalModel,
+        t: f64,
+        bucket_end: SimTime,
+        bounds: Bounds,
+    }
+
+    impl<'m> Exact<'m> {
+        fn new(model: &'m ArrivalModel) -> Self {
+            Self {
+                model,
+                t: 0.0,
+                bucket_end: BUCKET_MS,
+                bounds: model.bound(0, BUCKET_MS),
+            }
+        }
+
+        fn next(
+            &mut self,
+            arrivals: &mut crate::kernel::StreamRng,
+            buyers: &mut crate::kernel::StreamRng,
+            limit: SimTime,
+            shortcuts: &mut u64,
+        ) -> Option<(SimTime, EntryPoint)> {
+            loop {
+                let bound = self.bounds.max;
+                if bound > 0.0 {
+                    let e: f64 = Exp1.sample(arrivals);
+                    let candidate = (self.t + e / bound).max(self.t.next_up());
+                    if candidate < self.bucket_end as f64 {
+                        self.t = candidate;
+                        let (common, weights) = self.model.rate_parts(candidate);
+                        let accept = self.bounds.constant || {
+                            let u: f64 = Open01.sample(arrivals);
+                            if u * bound <= self.bounds.min * (1.0 - 1e-9) {
+                                *shortcuts += 1;
+                            }
+                            u * bound <= common * weights.iter().sum::<f64>()
+                        };
+                        if accept {
+                            let entry = ArrivalModel::draw_entry(&weights, buyers);
+                            return Some((candidate as SimTime, entry));
+                        }
+                        continue;
+                    }
+                }
+                self.t = self.bucket_end as f64;
+                if self.bucket_end >= limit {
+                    return None;
+                }
+                let start = self.bucket_end;
+                self.bucket_end = start + BUCKET_MS;
+                self.bounds = self.model.bound(start, self.bucket_end);
             }
         }
     }
