@@ -42,6 +42,10 @@ instructions() {
   echo $((two - one))
 }
 
+# The ratios depend on the machine: say which one.
+machine=$(awk -F': ' '/^model name/ { m = $2 } /^cpu family/ { f = $2 } /^model\t/ { n = $2 } /^stepping/ { s = $2 } /^cache size/ { c = $2; exit }
+  END { if (m != "") printf "%s (family %s, model %s, stepping %s; cache %s)", m, f, n, s, c; else print "unknown" }' /proc/cpuinfo 2>/dev/null || echo unknown)
+echo "machine: $machine"
 printf '%-44s %12s %12s %8s %14s %14s %8s\n' scenario "before arr/s" "after arr/s" speed-up "before instr" "after instr" ratio
 for sc in "$@"; do
   b=0 a=0

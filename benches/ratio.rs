@@ -130,6 +130,29 @@ fn scenario(c: u32) -> (Scenario, f64, u64) {
     (sc, lambda_per_min, minutes * 60_000)
 }
 
+/// The processor this runs on, as Linux reports it (model name, family,
+/// model, stepping, cache size; "unknown" elsewhere): the ratio depends on
+/// the machine, so a recorded figure says which one it came from.
+fn machine() -> String {
+    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let field = |name: &str| {
+        info.lines()
+            .find(|l| l.split(':').next().is_some_and(|k| k.trim() == name))
+            .and_then(|l| l.split_once(':'))
+            .map(|(_, v)| v.trim().to_string())
+    };
+    match field("model name") {
+        Some(model) => format!(
+            "{model} (family {}, model {}, stepping {}; cache {})",
+            field("cpu family").unwrap_or_default(),
+            field("model").unwrap_or_default(),
+            field("stepping").unwrap_or_default(),
+            field("cache size").unwrap_or_default()
+        ),
+        None => "unknown".to_string(),
+    }
+}
+
 fn timed<T>(f: impl FnOnce() -> T) -> (Duration, T) {
     let start = Instant::now();
     let out = f();
@@ -171,6 +194,7 @@ fn main() {
         "kefusim against a bare binary-heap M/M/c+M loop (λ = 0.9·c/min, service 1 min, patience 5 min), \
          minimum of {rounds} interleaved round(s)"
     );
+    println!("machine: {}", machine());
     println!(
         "{:>8}  {:>16}  {:>16}  {:>7}",
         "agents", "bare arrivals/s", "kefusim arr/s", "ratio"
