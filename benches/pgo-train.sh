@@ -38,10 +38,12 @@ raw="$work/raw"
 rm -rf "$raw" "$work/out"
 mkdir -p "$raw" "$work/out"
 export CARGO_TARGET_DIR="$work/target"
+# .cargo/pgo/rustc-wrapper instruments where it would use the profile.
+export KEFUSIM_PGO="generate=$raw"
 
 echo "pgo-train: instrumented build"
-KEFUSIM_PGO="generate=$raw" cargo build --release --locked --quiet
-bench=$(KEFUSIM_PGO="generate=$raw" cargo bench --locked --bench ratio --no-run --message-format=json 2>/dev/null |
+cargo build --release --locked --quiet
+bench=$(cargo bench --locked --bench ratio --no-run --message-format=json 2>/dev/null |
   sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -1)
 if [ -z "$bench" ]; then
   echo "pgo-train: the ratio bench did not build" >&2

@@ -447,17 +447,34 @@ pub struct ArrivalGenerator<'m> {
     bound: f64,
     /// A candidate drawn with `u × bound` at or below this is accepted
     /// without computing λ: the bucket's smallest λ less a margin far
-    /// above rounding (0 = never; see [`ArrivalGenerator::enter_bucket`]).
+    /// above rounding (see [`ArrivalGenerator::enter_bucket`]).
     sure: f64,
     constant: bool,
-    /// Whether any peak is tied to one entry point (otherwise the entry
-    /// weights are the constant shares).
-    entry_peaks: bool,
+    /// Whether the entry weights vary with time (some peak is tied to one
+    /// entry point): then they are computed for every candidate, and
+    /// nothing is accepted without computing λ. Otherwise they are the
+    /// constant shares.
+    weights_vary: bool,
+    /// Candidates accepted without computing λ (tests only).
+    #[cfg(test)]
+    shortcuts: u64,
 }
 
 impl<'m> ArrivalGenerator<'m> {
     /// A generator starting at simulated time 0.
     pub fn new(model: &'m ArrivalModel) -> Self {
+        Self::start(model, model.peaks.iter().any(|p| p.entry.is_some()))
+    }
+
+    /// The generator without its shortcuts: λ and the entry weights are
+    /// computed for every candidate, as if the weights varied. It draws
+    /// and decides as [`ArrivalGenerator::new`] must (tests compare them).
+    #[cfg(test)]
+    fn computing_every_rate(model: &'m ArrivalModel) -> Self {
+        Self::start(model, true)
+    }
+
+    fn start(model: &'m ArrivalModel, weights_vary: bool) -> Self {
         let mut g = Self {
             model,
             t: 0.0,
@@ -465,7 +482,9 @@ impl<'m> ArrivalGenerator<'m> {
             bound: 0.0,
             sure: 0.0,
             constant: true,
-            entry_peaks: model.peaks.iter().any(|p| p.entry.is_some()),
+            weights_vary,
+            #[cfg(test)]
+            shortcuts: 0,
         };
         g.enter_bucket(0);
         g
@@ -476,14 +495,13 @@ impl<'m> ArrivalGenerator<'m> {
     /// least its computed minimum up to a few roundings (each factor is
     /// monotone between the points the minimum looks at, and `exp` is
     /// within an ulp), so the minimum less a relative 1e-9 decides exactly
-    /// as computing λ would. Only when every peak applies to all entries
-    /// (the entry weights are then the shares, whatever λ is) and the
-    /// minimum is far from the subnormal range.
+    /// as computing λ would — unless the minimum is near the subnormal
+    /// range (then never).
     fn enter_bucket(&mut self, start: SimTime) {
         self.bucket_end = start + BUCKET_MS;
         let b = self.model.bound(start, self.bucket_end);
         (self.bound, self.constant) = (b.max, b.constant);
-        self.sure = if !self.entry_peaks && b.min > 1e-100 {
+        self.sure = if b.min > 1e-100 {
             b.min * (1.0 - 1e-9)
         } else {
             0.0
@@ -506,12 +524,15 @@ impl<'m> ArrivalGenerator<'m> {
 
                 if candidate < self.bucket_end as f64 {
                     self.t = candidate;
-                    if self.constant && !self.entry_peaks {
-                        let entry = ArrivalModel::draw_entry(&self.model.entry_shares, buyers);
-                        return Some((candidate as SimTime, entry));
-                    }
+                    // A constant λ accepts every candidate, without a draw.
                     let u: Option<f64> = (!self.constant).then(|| Open01.sample(arrivals));
-                    if u.is_some_and(|u| u * self.bound <= self.sure) {
+                    // Surely accepted, with the shares as weights: λ is
+                    // constant, or the draw is under its smallest value.
+                    if !self.weights_vary && u.is_none_or(|u| u * self.bound <= self.sure) {
+                        #[cfg(test)]
+                        {
+                            self.shortcuts += u64::from(u.is_some());
+                        }
                         let entry = ArrivalModel::draw_entry(&self.model.entry_shares, buyers);
                         return Some((candidate as SimTime, entry));
                     }

@@ -312,78 +312,19 @@ mod bound_tests {
             let (mut a, mut b) = rngs();
             let mut fast = ArrivalGenerator::new(&m);
             let (mut ra, mut rb) = rngs();
-            let mut exact = Exact::new(&m);
+            let mut exact = ArrivalGenerator::computing_every_rate(&m);
             loop {
                 let got = fast.next(&mut a, &mut b, DAY_MS);
-                assert_eq!(got, exact.next(&mut ra, &mut rb, DAY_MS, &mut shortcuts));
+                assert_eq!(got, exact.next(&mut ra, &mut rb, DAY_MS));
                 if got.is_none() {
                     break;
                 }
             }
+            shortcuts += fast.shortcuts;
         }
         assert!(
             shortcuts > 10_000,
             "the shortcut was taken {shortcuts} times"
         );
-    }
-
-    /// The generator as it was before the shortcut: λ computed for every
-    /// candidate of a bucket that is not constant (counts in `shortcuts`
-    /// the candidates the shortcut would have accepted).
-    struct Exact<'m> {
-        model: &'m ArrivalModel,
-        t: f64,
-        bucket_end: SimTime,
-        bounds: Bounds,
-    }
-
-    impl<'m> Exact<'m> {
-        fn new(model: &'m ArrivalModel) -> Self {
-            Self {
-                model,
-                t: 0.0,
-                bucket_end: BUCKET_MS,
-                bounds: model.bound(0, BUCKET_MS),
-            }
-        }
-
-        fn next(
-            &mut self,
-            arrivals: &mut crate::kernel::StreamRng,
-            buyers: &mut crate::kernel::StreamRng,
-            limit: SimTime,
-            shortcuts: &mut u64,
-        ) -> Option<(SimTime, EntryPoint)> {
-            loop {
-                let bound = self.bounds.max;
-                if bound > 0.0 {
-                    let e: f64 = Exp1.sample(arrivals);
-                    let candidate = (self.t + e / bound).max(self.t.next_up());
-                    if candidate < self.bucket_end as f64 {
-                        self.t = candidate;
-                        let (common, weights) = self.model.rate_parts(candidate);
-                        let accept = self.bounds.constant || {
-                            let u: f64 = Open01.sample(arrivals);
-                            if u * bound <= self.bounds.min * (1.0 - 1e-9) {
-                                *shortcuts += 1;
-                            }
-                            u * bound <= common * weights.iter().sum::<f64>()
-                        };
-                        if accept {
-                            let entry = ArrivalModel::draw_entry(&weights, buyers);
-                            return Some((candidate as SimTime, entry));
-                        }
-                        continue;
-                    }
-                }
-                self.t = self.bucket_end as f64;
-                if self.bucket_end >= limit {
-                    return None;
-                }
-                let start = self.bucket_end;
-                self.bucket_end = start + BUCKET_MS;
-                self.bounds = self.model.bound(start, self.bucket_end);
-            }
-        }
     }
 }

@@ -29,10 +29,6 @@ pub(crate) struct Recorder {
     /// forward, so no division per event).
     seg: usize,
     seg_end: SimTime,
-    /// The interval [`Recorder::interval_of`] found last, and its span
-    /// `[start, end)` (empty before the first): arrivals come in time
-    /// order, so the next one is nearly always in it (no division).
-    arrival_iv: (SimTime, SimTime, u32),
     frt_ms: Histogram<u64>,
     /// `intervals × buckets::COUNT`.
     frt_buckets: Vec<u32>,
@@ -129,7 +125,6 @@ impl Recorder {
             last_t: 0,
             seg: 0,
             seg_end: run.measure_from() + run.interval,
-            arrival_iv: (0, 0, 0),
             frt_ms: histogram(),
             frt_buckets: vec![0; n * buckets::COUNT],
             wait_answered_ms: (scenario.service.dialogue().is_some()
@@ -236,18 +231,16 @@ impl Recorder {
 
     /// The interval a chat arriving at `t` is counted in, if it is counted at all.
     #[inline]
-    pub fn interval_of(&mut self, t: SimTime) -> Option<u32> {
-        let (start, end, iv) = self.arrival_iv;
-        if t >= start && t < end {
-            return Some(iv);
-        }
+    /// Nearly always the interval the state integrals are at (`seg`, kept
+    /// by [`Recorder::advance`] up to now): no division then.
+    pub fn interval_of(&self, t: SimTime) -> Option<u32> {
         if !(t >= self.from && t < self.to) {
             return None;
         }
-        let iv = (t - self.from) / self.interval;
-        let start = self.from + iv * self.interval;
-        self.arrival_iv = (start, (start + self.interval).min(self.to), iv as u32);
-        Some(iv as u32)
+        if t < self.seg_end && t >= self.seg_end - self.interval {
+            return Some(self.seg as u32);
+        }
+        Some(((t - self.from) / self.interval) as u32)
     }
 
     #[inline]
