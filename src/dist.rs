@@ -222,6 +222,8 @@ pub enum Count {
     Geometric {
         /// Mean.
         mean: f64,
+        /// `ln(1 − 1/mean)` (from [`Count::geometric`]; computed once, not per draw).
+        ln_continue: f64,
     },
 }
 
@@ -229,6 +231,14 @@ pub enum Count {
 pub const MAX_COUNT: u32 = 1_000;
 
 impl Count {
+    /// Geometric on 1, 2, 3, … with the given mean (≥ 1).
+    pub fn geometric(mean: f64) -> Self {
+        Count::Geometric {
+            mean,
+            ln_continue: (1.0 - 1.0 / mean).ln(),
+        }
+    }
+
     /// Draws one count in `1..=MAX_COUNT`.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u32 {
         match *self {
@@ -237,12 +247,12 @@ impl Count {
                 let u: f64 = Open01.sample(rng);
                 (min + (u * f64::from(max - min + 1)) as u32).min(max)
             }
-            Count::Geometric { mean } => {
+            Count::Geometric { mean, ln_continue } => {
                 if mean <= 1.0 {
                     return 1;
                 }
                 let u: f64 = Open01.sample(rng);
-                let k = 1.0 + (u.ln() / (1.0 - 1.0 / mean).ln()).floor();
+                let k = 1.0 + (u.ln() / ln_continue).floor();
                 (k.min(f64::from(MAX_COUNT))) as u32
             }
         }
@@ -253,7 +263,7 @@ impl Count {
         match *self {
             Count::Constant(n) => f64::from(n),
             Count::Uniform { min, max } => f64::from(min + max) / 2.0,
-            Count::Geometric { mean } => mean,
+            Count::Geometric { mean, .. } => mean,
         }
     }
 
@@ -262,7 +272,7 @@ impl Count {
         match *self {
             Count::Constant(n) => format!("{n}"),
             Count::Uniform { min, max } => format!("uniform({min}..={max})"),
-            Count::Geometric { mean } => format!("geometric(mean {mean})"),
+            Count::Geometric { mean, .. } => format!("geometric(mean {mean})"),
         }
     }
 }
@@ -278,7 +288,7 @@ mod tests {
         for c in [
             Count::Constant(3),
             Count::Uniform { min: 1, max: 6 },
-            Count::Geometric { mean: 4.0 },
+            Count::geometric(4.0),
         ] {
             let n = 200_000;
             let draws: Vec<u32> = (0..n).map(|_| c.sample(&mut rng)).collect();

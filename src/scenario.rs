@@ -380,6 +380,9 @@ pub struct Service {
 }
 
 /// The two service models of DOMAIN.md §3.
+// One per scenario, read in place: the size difference costs nothing, and
+// boxing the dialogue would add an indirection to every message.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ServiceModel {
     /// A chat holds a slot for a sampled amount of work.

@@ -501,7 +501,7 @@ fn count(cx: &mut Cx, path: &KeyPath, raw: &RawCount) -> Option<Count> {
         "geometric" => match raw.mean {
             Some(m) => cx
                 .in_range(&path.key("mean"), m, 1.0, 100.0)
-                .map(|mean| Count::Geometric { mean }),
+                .map(Count::geometric),
             None => {
                 cx.issue(path, "count \"geometric\" needs `mean` (≥ 1)");
                 None
