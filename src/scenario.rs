@@ -74,10 +74,9 @@ pub struct Scenario {
     /// Set by capacity planning only (never from a file): the chats and
     /// agents to follow interval by interval.
     pub focus: Option<Focus>,
-    /// `[routing] service` (or `--router`): a routing service to use
-    /// instead of the built-in router. Not part of the model (the digest
-    /// leaves it out): a service that routes as the built-in router does
-    /// gives the same results.
+    /// `[routing] service` (or `--router`): a routing service to use instead
+    /// of the built-in router. Not part of the model (the digest leaves it
+    /// out): a service that routes as the built-in router does gives the same results.
     pub router: Option<ServiceSpec>,
     /// `[routing] timeout`, ms: the longest wait for one answer of a
     /// routing service (also for `--router`).
@@ -380,9 +379,7 @@ pub struct Service {
 }
 
 /// The two service models of DOMAIN.md §3.
-// One per scenario, read in place: the size difference costs nothing, and
-// boxing the dialogue would add an indirection to every message.
-#[allow(clippy::large_enum_variant)]
+#[allow(clippy::large_enum_variant)] // one per scenario; a box would cost an indirection per message
 #[derive(Debug, Clone)]
 pub enum ServiceModel {
     /// A chat holds a slot for a sampled amount of work.
@@ -451,9 +448,8 @@ pub struct AgentSpec {
     pub name: String,
     /// Index of its `[[agents]]` entry.
     pub entry: usize,
-    /// Groups served at some time of the run (indices into
-    /// [`Scenario::groups`]): its entry's, then those a `[[schedule]]`
-    /// change gives it.
+    /// Groups served at some time of the run (indices into [`Scenario::groups`]):
+    /// its entry's, then those a `[[schedule]]` change gives it.
     pub groups: Vec<usize>,
     /// Groups served at the run's start (its entry's `groups`, in their
     /// order); see [`Membership`].
