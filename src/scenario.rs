@@ -379,7 +379,6 @@ pub struct Service {
 }
 
 /// The two service models of DOMAIN.md §3.
-#[allow(clippy::large_enum_variant)] // one per scenario; a box would cost an indirection per message
 #[derive(Debug, Clone)]
 pub enum ServiceModel {
     /// A chat holds a slot for a sampled amount of work.
@@ -387,8 +386,9 @@ pub enum ServiceModel {
         /// Work in a chat, as its duration when the agent holds only that chat.
         duration: Distribution,
     },
-    /// A chat is a series of rounds answered by a single responder.
-    Dialogue(Dialogue),
+    /// A chat is a series of rounds answered by a single responder (boxed:
+    /// it is the larger; the engine holds a reference to it either way).
+    Dialogue(Box<Dialogue>),
 }
 
 /// `[service] model = "dialogue"`: rounds of buyer messages and agent replies.

@@ -230,9 +230,9 @@ impl Recorder {
     }
 
     /// The interval a chat arriving at `t` is counted in, if it is counted at all.
-    #[inline]
     /// Nearly always the interval the state integrals are at (`seg`, kept
     /// by [`Recorder::advance`] up to now): no division then.
+    #[inline]
     pub fn interval_of(&self, t: SimTime) -> Option<u32> {
         if !(t >= self.from && t < self.to) {
             return None;

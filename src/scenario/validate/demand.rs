@@ -370,7 +370,7 @@ pub(super) fn service(cx: &mut Cx, path: &KeyPath, raw: &RawService) -> Option<S
                     );
                 }
             }
-            dialogue(cx, path, raw).map(ServiceModel::Dialogue)
+            dialogue(cx, path, raw).map(|d| ServiceModel::Dialogue(Box::new(d)))
         }
         other => {
             cx.issue(
