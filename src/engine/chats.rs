@@ -171,10 +171,12 @@ impl<D: Dispatcher> Engine<'_, D> {
     /// Counts a chat of `class` into (`delta` = 1) or out of (−1) the waiting chats.
     #[inline]
     pub(super) fn count_queued(&mut self, class: Class, delta: i64) {
-        let n = if class == Class::offline(self.tiers) {
-            &mut self.state.offline_pending
+        let offline = class == Class::offline(self.tiers);
+        let state = self.state_mut();
+        let n = if offline {
+            &mut state.offline_pending
         } else {
-            &mut self.state.queue_len
+            &mut state.queue_len
         };
         *n = n.wrapping_add_signed(delta);
     }
@@ -350,9 +352,11 @@ impl<D: Dispatcher> Engine<'_, D> {
         };
         let group_pos = pos(served_in).or_else(|| pos(group));
         self.rec.on_assigned(agent as usize, group_pos, now);
-        self.state.sessions += 1;
-        if a.presence.on_shift() {
-            self.state.sessions_on_shift += 1;
+        let on_shift = a.presence.on_shift();
+        let state = self.state_mut();
+        state.sessions += 1;
+        if on_shift {
+            state.sessions_on_shift += 1;
         }
         self.remember_contact(agent, now);
         if first_time
@@ -510,9 +514,10 @@ impl<D: Dispatcher> Engine<'_, D> {
         on_shift: bool,
         now: SimTime,
     ) {
-        self.state.sessions -= 1;
+        let state = self.state_mut();
+        state.sessions -= 1;
         if on_shift {
-            self.state.sessions_on_shift -= 1;
+            state.sessions_on_shift -= 1;
         }
         self.cancel_transfer(conv);
         let c = self.convs.get(conv);

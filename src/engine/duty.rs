@@ -41,24 +41,25 @@ impl<D: Dispatcher> Engine<'_, D> {
         let was_on = a.presence.on_shift();
         let is_on = presence.on_shift();
         let (cap, open, old) = (u64::from(a.cap), u64::from(a.open), a.presence);
+        let state = self.state_mut();
         match (was_on, is_on) {
             (false, true) => {
-                self.state.agents_on_shift += 1;
-                self.state.cap_on_shift += cap;
-                self.state.sessions_on_shift += open;
+                state.agents_on_shift += 1;
+                state.cap_on_shift += cap;
+                state.sessions_on_shift += open;
             }
             (true, false) => {
-                self.state.agents_on_shift -= 1;
-                self.state.cap_on_shift -= cap;
-                self.state.sessions_on_shift -= open;
+                state.agents_on_shift -= 1;
+                state.cap_on_shift -= cap;
+                state.sessions_on_shift -= open;
             }
             _ => {}
         }
         if old == Presence::Break {
-            self.state.agents_on_break -= 1;
+            state.agents_on_break -= 1;
         }
         if presence == Presence::Break {
-            self.state.agents_on_break += 1;
+            state.agents_on_break += 1;
         }
         self.agents.set_presence(agent, presence, now);
         if self.sc.service.break_pauses_chats
@@ -178,8 +179,9 @@ impl<D: Dispatcher> Engine<'_, D> {
                 self.rec
                     .agent_advance(agent as usize, now, a.open, a.presence);
                 let chats = self.agents.take_all(agent, now);
-                self.state.sessions -= chats.len() as u64;
-                self.state.sessions_on_shift -= chats.len() as u64;
+                let state = self.state_mut();
+                state.sessions -= chats.len() as u64;
+                state.sessions_on_shift -= chats.len() as u64;
                 self.retime(agent);
                 self.set_presence(agent, Presence::Offline, now);
                 for (conv, remaining) in chats {
@@ -400,8 +402,8 @@ impl<D: Dispatcher> Engine<'_, D> {
             self.rec.agent_advance(i, now, open, presence);
             self.rec.set_cap(i, cap);
             if presence.on_shift() {
-                self.state.cap_on_shift =
-                    self.state.cap_on_shift - u64::from(from) + u64::from(cap);
+                let state = self.state_mut();
+                state.cap_on_shift = state.cap_on_shift - u64::from(from) + u64::from(cap);
             }
             self.agents.agent_mut(agent).cap = cap;
             self.dispatch(

@@ -125,11 +125,16 @@ impl<D: Dispatcher> Engine<'_, D> {
             let a = self.agents.get(id);
             self.rec.agent_advance(id as usize, now, a.open, a.presence);
         }
-        if self.agents.get(from).presence.on_shift() {
-            self.state.sessions_on_shift -= 1;
+        let (from_on, to_on) = (
+            self.agents.get(from).presence.on_shift(),
+            self.agents.get(to).presence.on_shift(),
+        );
+        let state = self.state_mut();
+        if from_on {
+            state.sessions_on_shift -= 1;
         }
-        if self.agents.get(to).presence.on_shift() {
-            self.state.sessions_on_shift += 1;
+        if to_on {
+            state.sessions_on_shift += 1;
         }
         match self.dialogue {
             None => {

@@ -1,6 +1,7 @@
 //! Tidy checks on the source itself (as rust-analyzer's `tidy` tests do):
 //! the crate's layers depend in one direction only, every top-level module
-//! is in the layer table, and top-level modules form no cycle.
+//! is in the layer table, and top-level modules form no cycle; the engine
+//! changes its state counters only through `state_mut`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -239,4 +240,65 @@ fn the_reference_scanner_sees_use_groups_paths_and_skips_comments_and_tests() {
         "report",
         "super:: at the top level is the crate"
     );
+}
+
+/// Where a line of engine code changes the shop-wide counters without
+/// `Engine::state_mut` (which integrates them up to now first): an
+/// assignment to a field of `self.state`, or a `&mut` to it.
+fn bypasses_state_mut(line: &str) -> bool {
+    let code = line.split("//").next().unwrap_or("");
+    if code.contains("&mut self.state") {
+        return true;
+    }
+    code.match_indices("self.state.").any(|(i, m)| {
+        let rest = &code[i + m.len()..];
+        let field_end = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        let after = rest[field_end..].trim_start();
+        ["=", "+=", "-=", "*=", "|=", "&="]
+            .iter()
+            .any(|op| after.starts_with(op) && !after.starts_with("=="))
+    })
+}
+
+#[test]
+fn the_engine_changes_its_state_counters_only_through_state_mut() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = vec![src.join("engine.rs")];
+    rust_files(&src.join("engine"), &mut files);
+    let mut found = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("a source file");
+        let mut in_state_mut = false;
+        for (i, line) in text.lines().enumerate() {
+            // `state_mut` itself hands out the `&mut`.
+            if line.contains("fn state_mut(") {
+                in_state_mut = true;
+            } else if in_state_mut && line.trim() == "}" {
+                in_state_mut = false;
+            }
+            if !in_state_mut && bypasses_state_mut(line) {
+                found.push(format!("{}:{}: {}", file.display(), i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "the state counters changed without `self.state_mut()` (their integrals would miss time):\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_state_scanner_sees_assignments_and_mutable_borrows_only() {
+    assert!(bypasses_state_mut("        self.state.sessions += 1;"));
+    assert!(bypasses_state_mut("self.state.cap_on_shift = x - 1;"));
+    assert!(bypasses_state_mut("    &mut self.state.queue_len"));
+    assert!(!bypasses_state_mut(
+        "self.state.queue_len + self.state.offline_pending > 0"
+    ));
+    assert!(!bypasses_state_mut("if self.state.sessions == 0 {"));
+    assert!(!bypasses_state_mut("// self.state.sessions += 1;"));
+    assert!(!bypasses_state_mut("let state = self.state_mut();"));
 }
