@@ -65,6 +65,11 @@ done
 for f in scenarios/bench/*.toml; do
   "$bin" run "$f" --replications 2 --threads 1 --progress never --no-report >/dev/null 2>&1 || [ $? = 5 ]
 done
+# The dialogue model's day again: its handlers are its own, but the event
+# loop and the queue are shared, and their branch weights would otherwise
+# be those of the M/M/c loops (the 10,000-agent case and the ratio bench
+# run several times as many events).
+"$bin" run scenarios/bench/double11-300-dialogue.toml --replications 10 --threads 1 --progress never --no-report >/dev/null 2>&1 || [ $? = 5 ]
 KEFUSIM_RATIO_ROUNDS=1 "$bench" --bench >/dev/null
 
 echo "pgo-train: merging"
