@@ -136,15 +136,22 @@ impl<D: Dispatcher> Engine<'_, D> {
             return;
         }
         let golden = self.sc.routing.golden_priority;
-        let next = self.talk_open[agent as usize]
-            .iter()
-            .filter_map(|&conv| {
-                let t = &self.talks[conv as usize];
-                let since = t.pending.since()?;
-                Some((reply_order(since, t.replied, t.token, now, golden), conv))
-            })
-            .min();
-        let Some((_, conv)) = next else { return };
+        // A plain loop with the best rank and chat in registers, chosen by
+        // conditional moves: `min` over `Option<(tuple, conv)>` kept its
+        // accumulator on the stack in overlapping pieces (perf: stalls on
+        // every step).
+        let (mut best, mut conv) = (u128::MAX, u32::MAX);
+        for &c in &self.talk_open[agent as usize] {
+            let t = &self.talks[c as usize];
+            let Some(since) = t.pending.since() else {
+                continue;
+            };
+            let rank = reply_order(since, t.replied, t.token, now, golden);
+            (best, conv) = std::hint::select_unpredictable(rank < best, (rank, c), (best, conv));
+        }
+        if conv == u32::MAX {
+            return;
+        }
         let a = self.agents.get(agent);
         let k = (a.open as usize).clamp(1, self.sc.service.slowdown.len().max(1));
         let factor = self.sc.service.slowdown.get(k - 1).copied().unwrap_or(1.0)
@@ -270,16 +277,14 @@ impl<D: Dispatcher> Engine<'_, D> {
 /// Order of an agent's pending replies (smallest first): with the golden
 /// 2-minute priority, chats still without a first reply that have waited
 /// 2 minutes or more come first; then the longest-waiting unanswered
-/// message; then the earlier arrival.
-fn reply_order(
-    since: SimTime,
-    replied: bool,
-    token: u64,
-    now: SimTime,
-    golden: bool,
-) -> (bool, SimTime, u64) {
+/// message; then the earlier arrival. One number, the tuple
+/// `(!overdue, since, token)` in its bits (times are far below 2^63), never
+/// `u128::MAX` (`since` would be 2^63 − 1).
+#[inline]
+fn reply_order(since: SimTime, replied: bool, token: u64, now: SimTime, golden: bool) -> u128 {
+    debug_assert!(since < 1 << 63);
     let overdue = golden && !replied && now - since >= GOLDEN_MS;
-    (!overdue, since, token)
+    (u128::from(!overdue) << 127) | (u128::from(since) << 64) | u128::from(token)
 }
 
 #[cfg(test)]
