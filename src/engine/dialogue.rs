@@ -278,11 +278,12 @@ impl<D: Dispatcher> Engine<'_, D> {
 /// 2-minute priority, chats still without a first reply that have waited
 /// 2 minutes or more come first; then the longest-waiting unanswered
 /// message; then the earlier arrival. One number, the tuple
-/// `(!overdue, since, token)` in its bits (times are far below 2^63), never
-/// `u128::MAX` (`since` would be 2^63 − 1).
+/// `(!overdue, since, token)` in its bits; never `u128::MAX`, which
+/// `maybe_type` starts from (that would take `since` = 2^63 − 1: times are
+/// far below).
 #[inline]
 fn reply_order(since: SimTime, replied: bool, token: u64, now: SimTime, golden: bool) -> u128 {
-    debug_assert!(since < 1 << 63);
+    debug_assert!(since < (1 << 63) - 1);
     let overdue = golden && !replied && now - since >= GOLDEN_MS;
     (u128::from(!overdue) << 127) | (u128::from(since) << 64) | u128::from(token)
 }
