@@ -1,28 +1,30 @@
-//! A radix-heap event queue in `(time, seq)` order with lazily cancelled timers.
+//! A calendar event queue in `(time, seq)` order with lazily cancelled timers.
 //!
-//! Times only grow: every event is scheduled at or after the time of the
-//! last popped one (the past is clamped to now), so every time pushed is
-//! at least the last time popped. A radix heap (Ahuja, Mehlhorn, Orlin,
-//! Tarjan 1990) uses exactly that. Here its digits are [`DIGIT`] bits
-//! wide: an event later than the last popped time goes to the bucket of
-//! the highest digit in which the two times differ (its level) and its
-//! value of that digit; an event at the last popped time goes to the
-//! `current` FIFO. A push is one `leading_zeros` and a `Vec::push`. A pop
-//! takes the front of `current`, or else the lowest level's smallest digit
-//! (two `trailing_zeros`): that bucket holds the earliest time — usually
-//! alone — and is redistributed around it, each entry moving only to lower
-//! levels (so at most once per level), the ones at that time into `current`.
+//! Times only grow: every event is scheduled at or after now (the past is
+//! clamped to now). Time is cut into windows of [`WIDTH`] ms, and the
+//! queue keeps three places:
 //!
-//! `seq` is not stored: every bucket is kept in push order. A push appends
-//! the newest event; a redistribution empties the lowest occupied bucket
-//! into buckets that are all empty then (they are lower), in its order;
-//! nothing is removed from the middle of a bucket but with an
-//! order-keeping `remove`. So `current` holds the events at the last
-//! popped time in push order, and equal times pop in the order they were
-//! scheduled — the same total `(time, seq)` order as any correct priority
-//! queue.
+//! - `current`: the events of the current window (the one of the last
+//!   popped event), sorted by time, equal times in push order;
+//! - the wheel: [`SLOTS`] slots, one per window of the next `SLOTS - 1`
+//!   after the current one (window `k` in slot `k mod SLOTS`), each a list
+//!   in push order — a push there is one append, and nearly every event
+//!   is pushed there once and never moved (the horizon is 8.7 minutes);
+//! - `far`: the events beyond the horizon, a binary heap on `(time, seq)`.
+//!
+//! A pop takes the front of `current`; when that is empty, the next
+//! window with events becomes current (found with a two-level bitmap of
+//! the occupied slots): its slot is emptied into `current` and sorted by
+//! time (a stable sort: equal times keep push order), and the far events
+//! that are now within the horizon move into the wheel in `(time, seq)`
+//! order. So a slot receives the far events of its window before any
+//! event pushed there directly (a direct push to a window happens only
+//! once it is within the horizon, after that move), and every list is in
+//! push order: events pop in the total `(time, seq)` order, the same as
+//! any correct priority queue's.
 
-use std::collections::VecDeque;
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, VecDeque};
 
 use crate::time::SimTime;
 
@@ -35,13 +37,16 @@ pub(crate) struct TimerId {
 
 const NOT_A_TIMER: u32 = u32::MAX;
 
-/// Bits per digit: a level has `FAN` buckets, one per value of its digit.
-const DIGIT: u32 = 4;
-const FAN: usize = 1 << DIGIT;
-/// Levels of 64-bit times.
-const LEVELS: usize = 64usize.div_ceil(DIGIT as usize);
-const BUCKETS: usize = LEVELS * FAN;
+/// Bits of a window: windows are `WIDTH` ms.
+const WIDTH_BITS: u32 = 5;
+/// Slots of the wheel (a power of two): the horizon is `SLOTS` windows.
+const SLOTS: usize = 1 << 14;
+const WORDS: usize = SLOTS / 64;
+const SUMMARY: usize = WORDS.div_ceil(64);
+/// End of a slot's list / no node.
+const NIL: u32 = u32::MAX;
 
+#[derive(Clone, Copy)]
 struct Entry<E> {
     time: SimTime,
     slot: u32,
@@ -49,47 +54,91 @@ struct Entry<E> {
     event: E,
 }
 
+/// An entry in a wheel slot's circular list.
+#[derive(Clone, Copy)]
+struct Node<E> {
+    entry: Entry<E>,
+    next: u32,
+}
+
+/// An event beyond the horizon, ordered by `(time, seq)` (smallest on top).
+struct Far<E> {
+    seq: u64,
+    entry: Entry<E>,
+}
+
+impl<E> PartialEq for Far<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl<E> Eq for Far<E> {}
+impl<E> PartialOrd for Far<E> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<E> Ord for Far<E> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.entry.time, other.seq).cmp(&(self.entry.time, self.seq))
+    }
+}
+
 /// Future events in `(time, seq)` order: events at the same time pop in the
 /// order they were scheduled.
 ///
-/// Invariant: no event is scheduled before now, so every time pushed is at
-/// least the last time popped (the radix heap's precondition); every bucket
-/// and `current` are in push order, so the pop order is the total
-/// `(time, push order)` order, independent of the buckets' internals.
+/// Invariant: with `k` the current window, `current` holds the events of
+/// window `k` sorted by time (equal times in push order), slot `j` of the
+/// wheel those of the one window `w` with `k < w < k + SLOTS` and
+/// `w mod SLOTS = j`, in push order, and `far` those of windows
+/// `≥ k + SLOTS`; now is in window `k` or later, so every push lands in
+/// one of them. Pops are in the total `(time, push order)` order.
 /// Invariant: a cancelled timer never pops; cancelling is O(1) (the entry is
 /// dropped when it reaches the front), and timer slots are reused, so memory
 /// is bounded by the number of timers alive at once plus stale entries.
 pub(crate) struct EventQueue<E> {
-    /// Events at `last`, in push order.
+    /// Events of the current window, by time, equal times in push order.
     current: VecDeque<Entry<E>>,
-    /// Bucket `level * FAN + digit`: events after `last`.
-    buckets: Box<[Vec<Entry<E>>; BUCKETS]>,
-    /// Per level, bit `d` set: the level's bucket of digit `d` is not empty.
-    digits: [u32; LEVELS],
-    /// Bit `l` set: level `l` has an entry.
-    levels: u32,
-    /// The time of the last event taken out of the buckets.
-    last: SimTime,
+    /// The current window (time ÷ `WIDTH`).
+    window: u64,
+    /// Per slot, the last node of its circular list (the last pushed,
+    /// whose `next` is the first), or `NIL`.
+    tails: Box<[u32; SLOTS]>,
+    /// The wheel's nodes; free ones are chained from `free`.
+    nodes: Vec<Node<E>>,
+    free: u32,
+    /// Nodes in the wheel.
+    in_wheel: usize,
+    /// Bit `j`: slot `j` is not empty; `summary` bit `i`: word `i` is not zero.
+    occupied: Box<[u64; WORDS]>,
+    summary: [u64; SUMMARY],
+    far: BinaryHeap<Far<E>>,
+    far_seq: u64,
     now: SimTime,
     generations: Vec<u32>,
     free_slots: Vec<u32>,
 }
 
-impl<E> Default for EventQueue<E> {
+impl<E: Copy> Default for EventQueue<E> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<E> EventQueue<E> {
+impl<E: Copy> EventQueue<E> {
     /// An empty queue at time 0.
     pub fn new() -> Self {
         Self {
             current: VecDeque::new(),
-            buckets: Box::new(std::array::from_fn(|_| Vec::new())),
-            digits: [0; LEVELS],
-            levels: 0,
-            last: 0,
+            window: 0,
+            tails: Box::new([NIL; SLOTS]),
+            nodes: Vec::new(),
+            free: NIL,
+            in_wheel: 0,
+            occupied: Box::new([0; WORDS]),
+            summary: [0; SUMMARY],
+            far: BinaryHeap::new(),
+            far_seq: 0,
             now: 0,
             generations: Vec::new(),
             free_slots: Vec::new(),
@@ -161,9 +210,9 @@ impl<E> EventQueue<E> {
     }
 
     /// The time of the next live event, without popping it (cancelled
-    /// timers at the front are dropped on the way). The buckets are only
-    /// searched, not redistributed: an event may still be scheduled before
-    /// the one found (at now or later).
+    /// timers at the front of `current` or `far` are dropped on the way).
+    /// Nothing moves: an event may still be scheduled before the one found
+    /// (at now or later).
     pub fn peek_time(&mut self) -> Option<SimTime> {
         while let Some(front) = self.current.front() {
             if !self.cancelled(front) {
@@ -171,18 +220,48 @@ impl<E> EventQueue<E> {
             }
             self.current.pop_front();
         }
-        loop {
-            let (level, digit) = self.lowest()?;
-            let bucket = &self.buckets[level * FAN + digit];
-            let pos = min_pos(bucket);
-            if !self.cancelled(&bucket[pos]) {
-                return Some(bucket[pos].time);
+        if self.in_wheel > 0 {
+            // The wheel's windows in order, from the one after the current.
+            let start = (self.window as usize + 1) % SLOTS;
+            let mut from = start;
+            for pass in 0..2 {
+                while let Some(j) = self.occupied_from(from) {
+                    if pass == 1 && j >= start {
+                        break;
+                    }
+                    if let Some(t) = self.live_min(j) {
+                        return Some(t);
+                    }
+                    from = j + 1;
+                    if from == SLOTS {
+                        break;
+                    }
+                }
+                from = 0;
             }
-            // Order-keeping: the bucket stays in push order.
-            let bucket = &mut self.buckets[level * FAN + digit];
-            bucket.remove(pos);
-            if bucket.is_empty() {
-                self.unmark(level, digit);
+        }
+        while let Some(top) = self.far.peek() {
+            if !self.cancelled(&top.entry) {
+                return Some(top.entry.time);
+            }
+            self.far.pop();
+        }
+        None
+    }
+
+    /// The earliest time of a live entry in slot `j`.
+    fn live_min(&self, j: usize) -> Option<SimTime> {
+        let tail = self.tails[j];
+        let mut min = None;
+        let mut i = tail;
+        loop {
+            i = self.nodes[i as usize].next;
+            let e = &self.nodes[i as usize].entry;
+            if !self.cancelled(e) {
+                min = Some(min.map_or(e.time, |m: SimTime| m.min(e.time)));
+            }
+            if i == tail {
+                return min;
             }
         }
     }
@@ -193,16 +272,7 @@ impl<E> EventQueue<E> {
         loop {
             let entry = match self.current.pop_front() {
                 Some(entry) => entry,
-                None => match self.take_min() {
-                    Some(entry) => entry,
-                    None => {
-                        // Cancelled timers taken out last may lie beyond
-                        // now; with the queue empty, `last` goes back to
-                        // now, below every time that can still come.
-                        self.last = self.now;
-                        return None;
-                    }
-                },
+                None => self.next_window()?,
             };
             if entry.slot != NOT_A_TIMER && !self.retire(entry.slot, entry.generation) {
                 continue; // cancelled
@@ -212,85 +282,164 @@ impl<E> EventQueue<E> {
         }
     }
 
-    /// The lowest level with entries and its smallest digit: the bucket
-    /// that holds the earliest time.
+    /// With `current` empty: makes the next window with events current,
+    /// moves the far events now within the horizon into the wheel, and
+    /// takes the window's first entry; the rest of its slot goes to
+    /// `current`, sorted. `None` if the queue is empty.
     #[inline]
-    fn lowest(&self) -> Option<(usize, usize)> {
-        if self.levels == 0 {
-            return None;
-        }
-        let level = self.levels.trailing_zeros() as usize;
-        Some((level, self.digits[level].trailing_zeros() as usize))
-    }
-
-    #[inline]
-    fn mark(&mut self, level: usize, digit: usize) {
-        self.digits[level] |= 1 << digit;
-        self.levels |= 1 << level;
-    }
-
-    #[inline]
-    fn unmark(&mut self, level: usize, digit: usize) {
-        self.digits[level] &= !(1 << digit);
-        // Without a branch: whether the level empties is data-dependent
-        // and mispredicted often.
-        self.levels &= !(u32::from(self.digits[level] == 0) << level);
-    }
-
-    /// With `current` empty: removes the first entry at the earliest time,
-    /// which becomes `last`, and redistributes the rest of its bucket into
-    /// lower levels (the ones at that time into `current`, in order).
-    /// `None` if the queue is empty.
-    #[inline]
-    fn take_min(&mut self) -> Option<Entry<E>> {
+    fn next_window(&mut self) -> Option<Entry<E>> {
         debug_assert!(self.current.is_empty());
-        let (level, digit) = self.lowest()?;
-        self.unmark(level, digit);
-        let bucket = &mut self.buckets[level * FAN + digit];
-        if bucket.len() == 1 {
-            // The common case: nothing to redistribute.
-            let entry = bucket.pop().expect("one entry");
-            self.last = entry.time;
-            return Some(entry);
-        }
-        let pos = min_pos(bucket);
-        self.last = bucket[pos].time;
-        let mut rest = std::mem::take(bucket);
-        // Entries before the first one at `last` are later; the rest are
-        // redistributed in order too.
-        let mut entries = rest.drain(..);
-        for _ in 0..pos {
-            let entry = entries.next().expect("pos is in the bucket");
+        let slot = if self.in_wheel > 0 {
+            let here = self.window as usize % SLOTS;
+            let j = self
+                .occupied_from((here + 1) % SLOTS)
+                .or_else(|| self.occupied_from(0))
+                .expect("the wheel has an entry");
+            self.window += ((j + SLOTS - here) % SLOTS) as u64;
+            Some(j)
+        } else {
+            self.window = self.far.peek()?.entry.time >> WIDTH_BITS;
+            None
+        };
+        while let Some(top) = self.far.peek() {
+            if (top.entry.time >> WIDTH_BITS) - self.window >= SLOTS as u64 {
+                break;
+            }
+            let entry = self.far.pop().expect("peeked").entry;
             self.place(entry);
         }
-        let min = entries.next().expect("pos is in the bucket");
-        for entry in entries {
-            self.place(entry);
+        if let Some(j) = slot {
+            let tail = self.tails[j];
+            let first = self.nodes[tail as usize].next;
+            if first == tail {
+                // The common case: one entry, nothing to sort.
+                self.tails[j] = NIL;
+                self.clear_bit(j);
+                self.release(tail);
+                return Some(self.nodes[tail as usize].entry);
+            }
+            self.empty_slot(j);
+            // The slot's list is in push order; by time, equal times keep it.
+            let s = self.current.make_contiguous();
+            if !s.is_sorted_by_key(|e| e.time) {
+                s.sort_by_key(|e| e.time);
+            }
         }
-        // Keep the emptied bucket's allocation for its next entries.
-        self.buckets[level * FAN + digit] = rest;
-        Some(min)
+        self.current.pop_front()
     }
 
-    /// Files `entry` (at or after `last`) into `current` or its bucket.
+    /// Returns node `i` to the free chain (its entry stays readable until reused).
+    #[inline]
+    fn release(&mut self, i: u32) {
+        self.nodes[i as usize].next = self.free;
+        self.free = i;
+        self.in_wheel -= 1;
+    }
+
+    /// Moves the entries of slot `j`, in push order, to the back of `current`.
+    fn empty_slot(&mut self, j: usize) {
+        let tail = self.tails[j];
+        self.tails[j] = NIL;
+        self.clear_bit(j);
+        let mut i = self.nodes[tail as usize].next;
+        loop {
+            let node = self.nodes[i as usize];
+            self.current.push_back(node.entry);
+            self.release(i);
+            if i == tail {
+                return;
+            }
+            i = node.next;
+        }
+    }
+
+    /// The first occupied slot at or after `from` (not wrapping around).
+    #[inline]
+    fn occupied_from(&self, from: usize) -> Option<usize> {
+        let w = from / 64;
+        let bits = self.occupied[w] & (u64::MAX << (from % 64));
+        if bits != 0 {
+            return Some(w * 64 + bits.trailing_zeros() as usize);
+        }
+        let mut s = w + 1;
+        while s < WORDS {
+            let bits = self.summary[s / 64] & (u64::MAX << (s % 64));
+            if bits != 0 {
+                let w = (s / 64) * 64 + bits.trailing_zeros() as usize;
+                return Some(w * 64 + self.occupied[w].trailing_zeros() as usize);
+            }
+            s = (s / 64 + 1) * 64;
+        }
+        None
+    }
+
+    #[inline]
+    fn set_bit(&mut self, j: usize) {
+        self.occupied[j / 64] |= 1 << (j % 64);
+        self.summary[j / 4096] |= 1 << ((j / 64) % 64);
+    }
+
+    #[inline]
+    fn clear_bit(&mut self, j: usize) {
+        let w = j / 64;
+        self.occupied[w] &= !(1 << (j % 64));
+        if self.occupied[w] == 0 {
+            self.summary[w / 64] &= !(1 << (w % 64));
+        }
+    }
+
+    /// Files `entry` (in the current window or later) into `current`, its
+    /// slot or `far`.
     #[inline(always)]
     fn place(&mut self, entry: Entry<E>) {
-        if entry.time == self.last {
-            self.current.push_back(entry);
-            return;
+        let ahead = (entry.time >> WIDTH_BITS) - self.window;
+        if ahead == 0 {
+            // After every entry at or before its time.
+            match self.current.back() {
+                Some(back) if back.time > entry.time => {
+                    let at = self.current.partition_point(|e| e.time <= entry.time);
+                    self.current.insert(at, entry);
+                }
+                _ => self.current.push_back(entry),
+            }
+        } else if ahead < SLOTS as u64 {
+            let j = (entry.time >> WIDTH_BITS) as usize % SLOTS;
+            let node = Node { entry, next: NIL };
+            let i = if self.free != NIL {
+                let i = self.free;
+                self.free = self.nodes[i as usize].next;
+                self.nodes[i as usize] = node;
+                i
+            } else {
+                self.nodes.push(node);
+                (self.nodes.len() - 1) as u32
+            };
+            let tail = self.tails[j];
+            if tail == NIL {
+                self.nodes[i as usize].next = i;
+                self.set_bit(j);
+            } else {
+                self.nodes[i as usize].next = self.nodes[tail as usize].next;
+                self.nodes[tail as usize].next = i;
+            }
+            self.tails[j] = i;
+            self.in_wheel += 1;
+        } else {
+            self.far.push(Far {
+                seq: self.far_seq,
+                entry,
+            });
+            self.far_seq += 1;
         }
-        let (l, d) = bucket_of(entry.time, self.last);
-        self.mark(l, d);
-        self.buckets[l * FAN + d].push(entry);
     }
 
     #[inline]
     fn push(&mut self, time: SimTime, slot: u32, generation: u32, event: E) {
         let time = time.max(self.now);
-        // `last` ≤ now (see `pop`): an event before it would break the order.
+        // Now is in the current window or later (see the invariant).
         assert!(
-            time >= self.last,
-            "event times only grow (radix heap order)"
+            time >> WIDTH_BITS >= self.window,
+            "event times only grow (calendar order)"
         );
         self.place(Entry {
             time,
@@ -299,31 +448,6 @@ impl<E> EventQueue<E> {
             event,
         });
     }
-}
-
-/// Where the first entry at the earliest time of an occupied bucket is.
-#[inline]
-fn min_pos<E>(bucket: &[Entry<E>]) -> usize {
-    let mut pos = 0;
-    for (i, e) in bucket.iter().enumerate().skip(1) {
-        if e.time < bucket[pos].time {
-            pos = i;
-        }
-    }
-    pos
-}
-
-/// The bucket of `time` relative to the last popped time `last`
-/// (`time > last`): the level of the highest digit in which they differ,
-/// and `time`'s value of that digit.
-#[inline(always)]
-fn bucket_of(time: SimTime, last: SimTime) -> (usize, usize) {
-    let bit = 63 - (time ^ last).leading_zeros();
-    let level = bit / DIGIT;
-    (
-        level as usize,
-        (time >> (level * DIGIT)) as usize & (FAN - 1),
-    )
 }
 
 #[cfg(test)]
@@ -343,8 +467,36 @@ mod tests {
         }
     }
 
+    /// A delay that makes equal times across the horizon likely: an event
+    /// scheduled beyond it and one scheduled directly later, at the same
+    /// time, must pop in scheduling order.
+    fn around_the_horizon(rng: &mut ChaCha8Rng) -> SimTime {
+        let horizon = (SLOTS as SimTime) << WIDTH_BITS;
+        let width = 1 << WIDTH_BITS;
+        let choices = [
+            0,
+            1,
+            width - 1,
+            width,
+            width + 1,
+            horizon - width,
+            horizon - 1,
+        ];
+        let base = choices[rng.random_range(0..choices.len())];
+        base + [0, horizon, 2 * horizon][rng.random_range(0..3)] * u64::from(rng.random_bool(0.3))
+    }
+
     #[test]
     fn matches_a_naive_oracle() {
+        against_the_oracle(later);
+    }
+
+    #[test]
+    fn matches_a_naive_oracle_across_the_horizon() {
+        against_the_oracle(around_the_horizon);
+    }
+
+    fn against_the_oracle(later: fn(&mut ChaCha8Rng) -> SimTime) {
         for seed in 0..20 {
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
             let mut queue = EventQueue::new();
