@@ -1,8 +1,8 @@
 //! A calendar event queue in `(time, seq)` order with lazily cancelled timers.
 //!
 //! Times only grow: every event is scheduled at or after now (the past is
-//! clamped to now). Time is cut into windows of [`WIDTH`] ms, and the
-//! queue keeps three places:
+//! clamped to now). Time is cut into windows of 2^[`WIDTH_BITS`] = 32 ms,
+//! and the queue keeps three places:
 //!
 //! - `current`: the events of the current window (the one of the last
 //!   popped event), sorted by time, equal times in push order;
@@ -37,7 +37,7 @@ pub(crate) struct TimerId {
 
 const NOT_A_TIMER: u32 = u32::MAX;
 
-/// Bits of a window: windows are `WIDTH` ms.
+/// Bits of a window: windows are 2^`WIDTH_BITS` ms.
 const WIDTH_BITS: u32 = 5;
 /// Slots of the wheel (a power of two): the horizon is `SLOTS` windows.
 const SLOTS: usize = 1 << 14;
@@ -301,6 +301,8 @@ impl<E: Copy> EventQueue<E> {
             self.window = self.far.peek()?.entry.time >> WIDTH_BITS;
             None
         };
+        // With the wheel in use, the new window is before the horizon the
+        // far events were beyond: none of them lands in `current` or slot `j`.
         while let Some(top) = self.far.peek() {
             if (top.entry.time >> WIDTH_BITS) - self.window >= SLOTS as u64 {
                 break;
@@ -376,7 +378,7 @@ impl<E: Copy> EventQueue<E> {
     #[inline]
     fn set_bit(&mut self, j: usize) {
         self.occupied[j / 64] |= 1 << (j % 64);
-        self.summary[j / 4096] |= 1 << ((j / 64) % 64);
+        self.summary[j / 64 / 64] |= 1 << ((j / 64) % 64);
     }
 
     #[inline]
