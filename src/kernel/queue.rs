@@ -99,7 +99,7 @@ impl<E> Ord for Far<E> {
 pub(crate) struct EventQueue<E> {
     /// Events of the current window, by time, equal times in push order.
     current: VecDeque<Entry<E>>,
-    /// The current window (time ÷ `WIDTH`).
+    /// The current window (time >> `WIDTH_BITS`).
     window: u64,
     /// Per slot, the last node of its circular list (the last pushed,
     /// whose `next` is the first), or `NIL`.
@@ -107,8 +107,6 @@ pub(crate) struct EventQueue<E> {
     /// The wheel's nodes; free ones are chained from `free`.
     nodes: Vec<Node<E>>,
     free: u32,
-    /// Nodes in the wheel.
-    in_wheel: usize,
     /// Bit `j`: slot `j` is not empty; `summary` bit `i`: word `i` is not zero.
     occupied: Box<[u64; WORDS]>,
     summary: [u64; SUMMARY],
@@ -134,7 +132,6 @@ impl<E: Copy> EventQueue<E> {
             tails: Box::new([NIL; SLOTS]),
             nodes: Vec::new(),
             free: NIL,
-            in_wheel: 0,
             occupied: Box::new([0; WORDS]),
             summary: [0; SUMMARY],
             far: BinaryHeap::new(),
@@ -220,25 +217,19 @@ impl<E: Copy> EventQueue<E> {
             }
             self.current.pop_front();
         }
-        if self.in_wheel > 0 {
-            // The wheel's windows in order, from the one after the current.
-            let start = (self.window as usize + 1) % SLOTS;
-            let mut from = start;
-            for pass in 0..2 {
-                while let Some(j) = self.occupied_from(from) {
-                    if pass == 1 && j >= start {
-                        break;
-                    }
-                    if let Some(t) = self.live_min(j) {
-                        return Some(t);
-                    }
-                    from = j + 1;
-                    if from == SLOTS {
-                        break;
-                    }
-                }
-                from = 0;
+        // The wheel's windows in order, from the one after the current
+        // (whose slot is empty), until the search wraps around.
+        let here = self.window as usize % SLOTS;
+        let mut behind = 0;
+        while let Some(j) = self.occupied_after((here + behind) % SLOTS) {
+            let ahead = (j + SLOTS - here) % SLOTS;
+            if ahead <= behind {
+                break;
             }
+            if let Some(t) = self.live_min(j) {
+                return Some(t);
+            }
+            behind = ahead;
         }
         while let Some(top) = self.far.peek() {
             if !self.cancelled(&top.entry) {
@@ -289,18 +280,12 @@ impl<E: Copy> EventQueue<E> {
     #[inline]
     fn next_window(&mut self) -> Option<Entry<E>> {
         debug_assert!(self.current.is_empty());
-        let slot = if self.in_wheel > 0 {
-            let here = self.window as usize % SLOTS;
-            let j = self
-                .occupied_from((here + 1) % SLOTS)
-                .or_else(|| self.occupied_from(0))
-                .expect("the wheel has an entry");
-            self.window += ((j + SLOTS - here) % SLOTS) as u64;
-            Some(j)
-        } else {
-            self.window = self.far.peek()?.entry.time >> WIDTH_BITS;
-            None
-        };
+        let here = self.window as usize % SLOTS;
+        let slot = self.occupied_after(here);
+        match slot {
+            Some(j) => self.window += ((j + SLOTS - here) % SLOTS) as u64,
+            None => self.window = self.far.peek()?.entry.time >> WIDTH_BITS,
+        }
         // With the wheel in use, the new window is before the horizon the
         // far events were beyond: none of them lands in `current` or slot `j`.
         while let Some(top) = self.far.peek() {
@@ -312,15 +297,14 @@ impl<E: Copy> EventQueue<E> {
         }
         if let Some(j) = slot {
             let tail = self.tails[j];
-            let first = self.nodes[tail as usize].next;
-            if first == tail {
+            self.tails[j] = NIL;
+            self.clear_bit(j);
+            if self.nodes[tail as usize].next == tail {
                 // The common case: one entry, nothing to sort.
-                self.tails[j] = NIL;
-                self.clear_bit(j);
                 self.release(tail);
                 return Some(self.nodes[tail as usize].entry);
             }
-            self.empty_slot(j);
+            self.empty_list(tail);
             // The slot's list is in push order; by time, equal times keep it.
             let s = self.current.make_contiguous();
             if !s.is_sorted_by_key(|e| e.time) {
@@ -330,19 +314,30 @@ impl<E: Copy> EventQueue<E> {
         self.current.pop_front()
     }
 
+    /// A node holding `entry`, from the free chain or new.
+    #[inline]
+    fn alloc(&mut self, entry: Entry<E>) -> u32 {
+        let node = Node { entry, next: NIL };
+        if self.free == NIL {
+            self.nodes.push(node);
+            return (self.nodes.len() - 1) as u32;
+        }
+        let i = self.free;
+        self.free = self.nodes[i as usize].next;
+        self.nodes[i as usize] = node;
+        i
+    }
+
     /// Returns node `i` to the free chain (its entry stays readable until reused).
     #[inline]
     fn release(&mut self, i: u32) {
         self.nodes[i as usize].next = self.free;
         self.free = i;
-        self.in_wheel -= 1;
     }
 
-    /// Moves the entries of slot `j`, in push order, to the back of `current`.
-    fn empty_slot(&mut self, j: usize) {
-        let tail = self.tails[j];
-        self.tails[j] = NIL;
-        self.clear_bit(j);
+    /// Moves the entries of the circular list ending at `tail` (a slot's,
+    /// taken out of the wheel), in push order, to the back of `current`.
+    fn empty_list(&mut self, tail: u32) {
         let mut i = self.nodes[tail as usize].next;
         loop {
             let node = self.nodes[i as usize];
@@ -353,6 +348,14 @@ impl<E: Copy> EventQueue<E> {
             }
             i = node.next;
         }
+    }
+
+    /// The first occupied slot after slot `j`, wrapping around (`j` itself
+    /// last); `None` if the wheel is empty.
+    #[inline]
+    fn occupied_after(&self, j: usize) -> Option<usize> {
+        self.occupied_from((j + 1) % SLOTS)
+            .or_else(|| self.occupied_from(0))
     }
 
     /// The first occupied slot at or after `from` (not wrapping around).
@@ -406,16 +409,7 @@ impl<E: Copy> EventQueue<E> {
             }
         } else if ahead < SLOTS as u64 {
             let j = (entry.time >> WIDTH_BITS) as usize % SLOTS;
-            let node = Node { entry, next: NIL };
-            let i = if self.free != NIL {
-                let i = self.free;
-                self.free = self.nodes[i as usize].next;
-                self.nodes[i as usize] = node;
-                i
-            } else {
-                self.nodes.push(node);
-                (self.nodes.len() - 1) as u32
-            };
+            let i = self.alloc(entry);
             let tail = self.tails[j];
             if tail == NIL {
                 self.nodes[i as usize].next = i;
@@ -425,7 +419,6 @@ impl<E: Copy> EventQueue<E> {
                 self.nodes[tail as usize].next = i;
             }
             self.tails[j] = i;
-            self.in_wheel += 1;
         } else {
             self.far.push(Far {
                 seq: self.far_seq,
